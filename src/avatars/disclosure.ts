@@ -1,0 +1,41 @@
+import type { AvatarConfig } from './schema';
+
+export type Lang = 'zh' | 'en';
+
+/** The language of a text: Chinese when CJK characters make up a real share of it. */
+export function detectLang(text: string, fallback: Lang = 'en'): Lang {
+  const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
+  const latin = (text.match(/[A-Za-z]+/g) ?? []).length;
+  if (cjk === 0 && latin === 0) return fallback;
+  return cjk >= latin * 0.5 ? 'zh' : 'en';
+}
+
+function englishName(c: AvatarConfig): string {
+  return c.person.name_en ?? c.person.name;
+}
+
+/** Full introduction shown on first contact. */
+export function introduction(c: AvatarConfig, lang: Lang): string {
+  const custom = c.disclosure[lang];
+  if (custom) return custom;
+  const departed = c.person.status === 'departed';
+  if (lang === 'zh') {
+    return departed
+      ? `你好，我是前员工${c.person.name}的数字分身。我根据${pronounZh(c)}在职期间的文档和消息回答问题，不是${c.person.name}本人。`
+      : `你好，我是${c.person.name}的数字分身。我根据${pronounZh(c)}的文档和消息回答问题，不是${c.person.name}本人。`;
+  }
+  const who = englishName(c);
+  const pos = c.person.pronoun === 'he' ? 'his' : c.person.pronoun === 'she' ? 'her' : 'their';
+  return departed
+    ? `Hello, I am the digital avatar of former employee ${who}. I answer from the documents of ${pos} tenure; I am not ${who}.`
+    : `Hello, I am the digital avatar of ${who}. I answer from ${pos} documents and messages; I am not ${who}.`;
+}
+
+/** Short label carried by every reply. */
+export function label(c: AvatarConfig, lang: Lang): string {
+  return lang === 'zh' ? `🤖 ${c.person.name}的数字分身（非本人）` : `🤖 Digital avatar of ${englishName(c)} (not the person)`;
+}
+
+function pronounZh(c: AvatarConfig): string {
+  return c.person.pronoun === 'she' ? '她' : c.person.pronoun === 'he' ? '他' : 'TA';
+}

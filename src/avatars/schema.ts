@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { VISIBILITIES } from '../corpus/types';
+
+const visibility = z.enum(VISIBILITIES as unknown as ['public', 'team', 'private']);
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be the NAME of an environment variable (A-Z, 0-9, _), never the secret itself');
+
+export const consentSchema = z.object({
+  basis: z.enum(['self', 'consent', 'policy']),
+  subject: z.string().min(1),
+  approved_by: z.string().min(1),
+  reason: z.string().optional(),
+  recorded_at: z.string().min(1),
+  scope: z.string().optional(),
+  consent_id: z.string().optional(),
+});
+
+export const avatarSchema = z
+  .object({
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+    handle: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'must be lowercase letters, digits, dots, dashes or underscores'),
+    display_name: z.string().min(1),
+    person: z.object({
+      name: z.string().min(1),
+      name_en: z.string().optional(),
+      title: z.string().default(''),
+      team: z.string().default(''),
+      status: z.enum(['active', 'departed']),
+      languages: z.array(z.enum(['zh', 'en'])).min(1).default(['en']),
+      pronoun: z.enum(['he', 'she', 'they']).default('they'),
+      tenure: z.string().optional(),
+    }),
+    disclosure: z
+      .object({
+        zh: z.string().min(1).optional(),
+        en: z.string().min(1).optional(),
+      })
+      .default({}),
+    visibility: z
+      .object({
+        default: visibility.default('team'),
+        /** Path globs (relative to corpus/) that get another visibility. First match wins. */
+        rules: z
+          .array(z.object({ path: z.string().min(1), visibility, audience: z.array(z.string()).optional() }))
+          .default([]),
+      })
+      .default({ default: 'team', rules: [] }),
+    access: z
+      .object({
+        /** Empty lists mean the whole workspace may talk to the avatar. */
+        users: z.array(z.string()).default([]),
+        groups: z.array(z.string()).default([]),
+        channels: z.array(z.string()).default([]),
+        /** What a DM viewer may see besides public sources. */
+        dm_visibility: z.array(visibility).default(['public', 'team']),
+      })
+      .default({ users: [], groups: [], channels: [], dm_visibility: ['public', 'team'] }),
+    status: z.enum(['active', 'paused', 'revoked']).default('active'),
+    consent: consentSchema.optional(),
+    apps: z
+      .object({
+        slack: z
+          .object({
+            app_id: z.string().min(1),
+            team_id: z.string().optional(),
+            bot_token_env: envName,
+            signing_secret_env: envName.optional(),
+            app_token_env: envName.optional(),
+          })
+          .optional(),
+        lark: z
+          .object({
+            app_id: z.string().min(1),
+            app_secret_env: envName,
+            encrypt_key_env: envName.optional(),
+            verification_token_env: envName.optional(),
+          })
+          .optional(),
+      })
+      .default({}),
+  })
+  .strict();
+
+export type AvatarConfig = z.infer<typeof avatarSchema>;
+export type ConsentRecord = z.infer<typeof consentSchema>;

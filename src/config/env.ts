@@ -1,0 +1,163 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { UnderstudyError } from '../errors';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const flag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const url = optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL');
+
+/** Every environment variable Understudy reads. README.md documents each one. */
+export const envSchema = z
+  .object({
+    PORT: positiveInt(3000),
+    HOST: optionalString,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).optional().default('auto'),
+    LOG_BODIES: flag,
+    UNDERSTUDY_DATA_DIR: optionalString,
+    UNDERSTUDY_AVATARS_DIR: optionalString,
+    UNDERSTUDY_ADMINS: optionalString,
+    UNDERSTUDY_RATE_USER_PER_MIN: positiveInt(10),
+    UNDERSTUDY_RATE_WORKSPACE_PER_MIN: positiveInt(300),
+    UNDERSTUDY_CONSENT_TTL_DAYS: positiveInt(7),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: url,
+    OPENAI_MODEL: optionalString,
+    OPENAI_EMBEDDING_MODEL: optionalString,
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_BOT_TOKEN: optionalString,
+    SLACK_APP_TOKEN: optionalString,
+    SLACK_MODE: z.enum(['http', 'socket']).optional().default('http'),
+    SLACK_API_URL: url,
+    LARK_APP_ID: optionalString,
+    LARK_APP_SECRET: optionalString,
+    LARK_ENCRYPT_KEY: optionalString,
+    LARK_VERIFICATION_TOKEN: optionalString,
+    LARK_MODE: z.enum(['webhook', 'ws']).optional().default('webhook'),
+    LARK_DOMAIN: url,
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_BOT_TOKEN && !env.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'must be a bot token starting with xoxb-' });
+    }
+    if (env.SLACK_BOT_TOKEN && env.SLACK_MODE === 'http' && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required when SLACK_BOT_TOKEN is set in http mode' });
+    }
+    if (env.SLACK_MODE === 'socket' && env.SLACK_BOT_TOKEN && !env.SLACK_APP_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'is required when SLACK_MODE=socket' });
+    }
+    if (env.SLACK_APP_TOKEN && !env.SLACK_APP_TOKEN.startsWith('xapp-')) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp-' });
+    }
+    if (env.LARK_APP_ID && !env.LARK_APP_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['LARK_APP_SECRET'], message: 'is required when LARK_APP_ID is set' });
+    }
+    if (env.LARK_APP_ID && env.LARK_MODE === 'webhook' && !env.LARK_ENCRYPT_KEY && !env.LARK_VERIFICATION_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LARK_ENCRYPT_KEY'],
+        message: 'webhook mode needs LARK_ENCRYPT_KEY or LARK_VERIFICATION_TOKEN so that forged requests can be rejected',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface ModelConfig {
+  apiKey?: string;
+  baseURL?: string;
+  model: string;
+}
+
+export interface Config {
+  port: number;
+  host?: string;
+  log: { level: string; format: 'auto' | 'json' | 'pretty'; bodies: boolean };
+  dataDir: string;
+  avatarsDir: string;
+  /** Platform-qualified user ids (`slack:U123`, `lark:ou_abc`) allowed to administer avatars. */
+  admins: string[];
+  rateLimits: { userPerMinute: number; workspacePerMinute: number };
+  consentTtlDays: number;
+  /** Present when an OpenAI-compatible chat model is configured. */
+  llm?: ModelConfig;
+  /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
+  embeddings?: ModelConfig;
+  slack?: { signingSecret?: string; botToken?: string; appToken?: string; mode: 'http' | 'socket'; apiUrl?: string };
+  lark?: {
+    appId: string;
+    appSecret: string;
+    encryptKey?: string;
+    verificationToken?: string;
+    mode: 'webhook' | 'ws';
+    domain?: string;
+  };
+  /** The raw environment, for per-avatar secrets named in avatar.yaml. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ConfigOverrides {
+  dataDir?: string;
+  avatarsDir?: string;
+  port?: number;
+}
+
+/** Read and validate the environment once. Explicit overrides win over the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`);
+    throw new UnderstudyError('CONFIG_INVALID', `Invalid environment: ${lines.join('; ')}`, {
+      details: { variables: parsed.error.issues.map((i) => i.path.join('.')) },
+    });
+  }
+  const e = parsed.data;
+  const llmOn = Boolean(e.OPENAI_API_KEY || e.OPENAI_BASE_URL);
+  const model: ModelConfig = { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL ?? 'gpt-4o-mini' };
+  return {
+    port: overrides.port ?? e.PORT,
+    host: e.HOST,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT, bodies: e.LOG_BODIES },
+    dataDir: path.resolve(cwd, overrides.dataDir ?? e.UNDERSTUDY_DATA_DIR ?? 'data'),
+    avatarsDir: path.resolve(cwd, overrides.avatarsDir ?? e.UNDERSTUDY_AVATARS_DIR ?? 'avatars'),
+    admins: (e.UNDERSTUDY_ADMINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    rateLimits: { userPerMinute: e.UNDERSTUDY_RATE_USER_PER_MIN, workspacePerMinute: e.UNDERSTUDY_RATE_WORKSPACE_PER_MIN },
+    consentTtlDays: e.UNDERSTUDY_CONSENT_TTL_DAYS,
+    llm: llmOn ? model : undefined,
+    embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
+    slack:
+      e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET
+        ? { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, mode: e.SLACK_MODE, apiUrl: e.SLACK_API_URL }
+        : undefined,
+    lark: e.LARK_APP_ID
+      ? {
+          appId: e.LARK_APP_ID,
+          appSecret: e.LARK_APP_SECRET ?? '',
+          encryptKey: e.LARK_ENCRYPT_KEY,
+          verificationToken: e.LARK_VERIFICATION_TOKEN,
+          mode: e.LARK_MODE,
+          domain: e.LARK_DOMAIN,
+        }
+      : undefined,
+    env,
+  };
+}
