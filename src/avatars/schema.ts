@@ -28,6 +28,8 @@ export const avatarSchema = z
       languages: z.array(z.enum(['zh', 'en'])).min(1).default(['en']),
       pronoun: z.enum(['he', 'she', 'they']).default('they'),
       tenure: z.string().optional(),
+      /** E-mail addresses, platform user ids and names that identify the person's own messages. */
+      aliases: z.array(z.string().min(1)).default([]),
     }),
     disclosure: z
       .object({

@@ -1,0 +1,66 @@
+import type { Visibility } from '../corpus/types';
+import { globToRegExp } from '../util/glob';
+import type { AvatarConfig } from './schema';
+
+/** Who is looking, and where: decides which sources an answer may use and cite. */
+export interface Viewer {
+  platform: 'slack' | 'lark' | 'cli' | 'playground';
+  /** Platform user id, without prefix. */
+  userId?: string;
+  /**
+   * `local`: the operator at the terminal, who has the files anyway.
+   * `public_channel`: answers only from public sources.
+   */
+  surface: 'dm' | 'public_channel' | 'private_channel' | 'local';
+  channelId?: string;
+}
+
+export const LOCAL_VIEWER: Viewer = { platform: 'cli', surface: 'local' };
+
+export interface SourcePolicy {
+  visibility: Visibility;
+  audience?: string[];
+}
+
+/** Resolves a stored chunk's effective visibility from the loader's value and avatar.yaml rules. */
+export class VisibilityPolicy {
+  private readonly rules: { re: RegExp; visibility: Visibility; audience?: string[] }[];
+
+  constructor(private readonly config: AvatarConfig) {
+    this.rules = config.visibility.rules.map((r) => ({ re: globToRegExp(r.path), visibility: r.visibility, audience: r.audience }));
+  }
+
+  resolve(source: string, explicit: Visibility | null | undefined, audience: string[] | undefined): SourcePolicy {
+    // Source paths of exports carry `#channel`; rules match the file part.
+    const file = source.split('#')[0];
+    const rule = this.rules.find((r) => r.re.test(file) || r.re.test(source));
+    if (rule) {
+      // A rule may only narrow what the loader found: a private channel stays private.
+      const vis = explicit && rank(explicit) > rank(rule.visibility) ? explicit : rule.visibility;
+      return { visibility: vis, audience: [...(audience ?? []), ...(rule.audience ?? [])] };
+    }
+    return { visibility: explicit ?? this.config.visibility.default, audience };
+  }
+
+  canSee(viewer: Viewer, policy: SourcePolicy): boolean {
+    const { visibility, audience } = policy;
+    switch (viewer.surface) {
+      case 'local':
+        return true;
+      case 'public_channel':
+        return visibility === 'public';
+      case 'private_channel':
+        if (visibility !== 'private') return true;
+        return viewer.channelId !== undefined && (audience ?? []).includes(`${viewer.platform}:${viewer.channelId}`);
+      case 'dm':
+        if (visibility === 'private') {
+          return viewer.userId !== undefined && (audience ?? []).includes(`${viewer.platform}:${viewer.userId}`);
+        }
+        return this.config.access.dm_visibility.includes(visibility);
+    }
+  }
+}
+
+function rank(v: Visibility): number {
+  return v === 'public' ? 0 : v === 'team' ? 1 : 2;
+}

@@ -1,0 +1,314 @@
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import type { AvatarConfig } from '../avatars/schema';
+import { LOCAL_VIEWER, VisibilityPolicy, type SourcePolicy, type Viewer } from '../avatars/visibility';
+import type { Chunk } from '../corpus/types';
+import { UnderstudyError } from '../errors';
+import { silentLogger } from '../log';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { ChunkStore } from './chunk-store';
+import type { EmbedderFactory, IndexEmbedder } from './embedders';
+import { indexFiles, readManifest, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
+import { LexicalIndex, topK } from './lexical-index';
+import { planQuery, type ExpansionOptions } from './query';
+import { searchableText, tokenize } from './tokenize';
+import { VectorIndex } from './vector-index';
+
+export type SearchMode = 'hybrid' | 'lexical' | 'vector';
+
+export interface SearchOptions extends ExpansionOptions {
+  k?: number;
+  viewer?: Viewer;
+  mode?: SearchMode;
+  /** Candidates taken from each ranker before fusion. */
+  candidates?: number;
+}
+
+export interface SearchHit {
+  chunk: Chunk;
+  /** Fused reciprocal-rank score. */
+  score: number;
+  lexicalRank?: number;
+  vectorRank?: number;
+  similarity?: number;
+  /** Share of the question's own terms (by IDF) found in this chunk. */
+  coverage: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** 0..1: how sure retrieval is that the best hit is about the question. */
+  confidence: number;
+  /** Whether confidence clears the relevance threshold. */
+  grounded: boolean;
+  expansions: string[];
+}
+
+const RRF_K = 60;
+const COVERAGE_THRESHOLD = 0.45;
+const LOCAL_SIMILARITY_THRESHOLD = 0.42;
+const MODEL_SIMILARITY_THRESHOLD = 0.5;
+
+interface Loaded {
+  lexical: LexicalIndex;
+  vectors: VectorIndex | null;
+  embedder: IndexEmbedder;
+  policies: Map<number, SourcePolicy>;
+  manifest: IndexManifest;
+}
+
+/**
+ * One avatar's searchable index: the chunk store plus derived lexical and vector structures,
+ * loaded lazily on the first search and repaired from the chunk store when they are stale.
+ */
+export class AvatarIndex {
+  readonly files: IndexFiles;
+  private store: ChunkStore | undefined;
+  private loaded: Loaded | undefined;
+  private policy: VisibilityPolicy;
+
+  constructor(
+    dataDir: string,
+    private config: AvatarConfig,
+    readonly embedders: EmbedderFactory,
+    private readonly log: Logger = silentLogger,
+  ) {
+    this.files = indexFiles(dataDir, config.slug);
+    this.policy = new VisibilityPolicy(config);
+  }
+
+  get slug(): string {
+    return this.config.slug;
+  }
+
+  /** Whether anything was ever ingested for this avatar. */
+  exists(): boolean {
+    return fs.existsSync(this.files.chunks);
+  }
+
+  chunkStore(): ChunkStore {
+    this.store ??= new ChunkStore(this.files.chunks);
+    return this.store;
+  }
+
+  /** Apply a changed avatar.yaml (visibility rules) without reloading vectors. */
+  updateConfig(config: AvatarConfig): void {
+    this.config = config;
+    this.policy = new VisibilityPolicy(config);
+    if (this.loaded) this.loaded.policies = this.loadPolicies(this.chunkStore());
+  }
+
+  close(): void {
+    this.store?.close();
+    this.store = undefined;
+    this.loaded = undefined;
+  }
+
+  /** Forget the derived structures so the next search reloads them (after an ingest). */
+  invalidate(): void {
+    this.loaded = undefined;
+  }
+
+  get(id: number): Chunk | undefined {
+    const c = this.chunkStore().get(id);
+    if (!c) return undefined;
+    const p = this.policyOf(c.id, c.source, c.visibility, c.audience);
+    return { ...c, visibility: p.visibility, audience: p.audience };
+  }
+
+  policyFor(chunk: Pick<Chunk, 'source' | 'visibility' | 'audience'>): SourcePolicy {
+    return this.policy.resolve(chunk.source, chunk.visibility, chunk.audience);
+  }
+
+  canSee(viewer: Viewer, chunk: Chunk): boolean {
+    return this.policy.canSee(viewer, { visibility: chunk.visibility, audience: chunk.audience });
+  }
+
+  count(): number {
+    return this.exists() ? this.chunkStore().count() : 0;
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const empty: SearchResult = { hits: [], confidence: 0, grounded: false, expansions: [] };
+    if (!this.exists() || tokenize(query).length === 0) return empty;
+    const L = this.load();
+    if (L.lexical.size === 0) return empty;
+    const k = options.k ?? 5;
+    const mode = options.mode ?? 'hybrid';
+    const viewer = options.viewer ?? LOCAL_VIEWER;
+    const n = options.candidates ?? Math.max(50, k * 4);
+    const visible = (id: number): boolean => {
+      if (viewer.surface === 'local') return true;
+      const p = L.policies.get(id);
+      return p !== undefined && this.policy.canSee(viewer, p);
+    };
+    const plan = planQuery(query, L.lexical, options);
+
+    const fused = new Map<number, { score: number; lexicalRank?: number; vectorRank?: number; similarity?: number }>();
+    const bump = (id: number): { score: number; lexicalRank?: number; vectorRank?: number; similarity?: number } => {
+      let f = fused.get(id);
+      if (!f) fused.set(id, (f = { score: 0 }));
+      return f;
+    };
+    if (mode !== 'vector') {
+      const lex = L.lexical.search(plan.terms, n, (doc) => visible(L.lexical.docIds[doc]));
+      lex.forEach((h, rank) => {
+        const f = bump(L.lexical.docIds[h.doc]);
+        f.score += 1 / (RRF_K + rank + 1);
+        f.lexicalRank = rank + 1;
+      });
+    }
+    if (mode !== 'lexical' && L.vectors) {
+      const q = await L.embedder.embedQuery(query);
+      const vec = L.vectors.search(q, n, visible);
+      vec.forEach((h, rank) => {
+        const f = bump(h.label);
+        f.score += 1 / (RRF_K + rank + 1);
+        f.vectorRank = rank + 1;
+        f.similarity = h.similarity;
+      });
+    }
+    const own = plan.terms.filter((t) => t.weight === 1);
+    const docPos = this.docPositions(L.lexical);
+    const ranked = topK([...fused].map(([id, f]) => ({ id, ...f })), k);
+    const hits: SearchHit[] = [];
+    for (const r of ranked) {
+      const chunk = this.get(r.id);
+      if (!chunk) continue;
+      const pos = docPos.get(r.id);
+      const coverage = pos === undefined ? 0 : L.lexical.coverage(own, pos);
+      hits.push({ chunk, score: r.score, lexicalRank: r.lexicalRank, vectorRank: r.vectorRank, similarity: r.similarity, coverage });
+    }
+    const simThreshold = L.manifest.embedder.startsWith('local') ? LOCAL_SIMILARITY_THRESHOLD : MODEL_SIMILARITY_THRESHOLD;
+    const top = hits.slice(0, 3);
+    const bestCoverage = Math.max(0, ...top.map((h) => h.coverage));
+    const bestSim = Math.max(0, ...top.map((h) => h.similarity ?? 0));
+    const confidence = Math.min(1, Math.max(bestCoverage / COVERAGE_THRESHOLD, bestSim / simThreshold) * 0.5);
+    return { hits, confidence, grounded: confidence >= 0.5, expansions: plan.expansions.map((e) => e.term) };
+  }
+
+  private docPositionCache: { index: LexicalIndex; map: Map<number, number> } | undefined;
+  private docPositions(lexical: LexicalIndex): Map<number, number> {
+    if (this.docPositionCache?.index !== lexical) {
+      const map = new Map<number, number>();
+      lexical.docIds.forEach((id, i) => map.set(id, i));
+      this.docPositionCache = { index: lexical, map };
+    }
+    return this.docPositionCache.map;
+  }
+
+  /** Load the derived structures, repairing them from the chunk store when stale or damaged. */
+  load(): Loaded {
+    if (this.loaded) return this.loaded;
+    const store = this.chunkStore();
+    const storedEmbedder = store.getMeta('embedder');
+    if (storedEmbedder && storedEmbedder !== this.embedders.id) {
+      throw new UnderstudyError(
+        'INDEX_MISMATCH',
+        `The index of "${this.slug}" was built with embedder ${storedEmbedder}, but ${this.embedders.id} is configured. Vectors from different embedders cannot be mixed: run \`understudy ingest ${this.slug} --rebuild\`.`,
+        { details: { built: storedEmbedder, configured: this.embedders.id } },
+      );
+    }
+    const manifest = readManifest(this.files.manifest);
+    if (manifest && manifest.generation === store.generation && manifest.embedder === this.embedders.id) {
+      try {
+        this.loaded = this.loadDerived(store, manifest);
+        return this.loaded;
+      } catch (err) {
+        this.log.warn({ avatar: this.slug, err: (err as Error).message }, 'index files damaged; rebuilding them from the chunk store');
+      }
+    } else if (store.count() > 0) {
+      this.log.warn({ avatar: this.slug }, 'index files are missing or stale; rebuilding them from the chunk store');
+    }
+    this.rebuildDerived();
+    this.loaded = this.loadDerived(store, readManifest(this.files.manifest) as IndexManifest);
+    return this.loaded;
+  }
+
+  private loadDerived(store: ChunkStore, manifest: IndexManifest): Loaded {
+    const buf = fs.readFileSync(this.files.lexical);
+    const stamp = stampOf(buf);
+    if (stamp.bytes !== manifest.lexical.bytes || stamp.crc32 !== manifest.lexical.crc32) {
+      throw new UnderstudyError('INDEX_CORRUPT', `${this.files.lexical} does not match its manifest (truncated or damaged)`);
+    }
+    const lexical = LexicalIndex.deserialize(buf, this.files.lexical);
+    const vectors = manifest.vectors ? VectorIndex.load(this.files.vectors, manifest.dimensions, manifest.vectors) : null;
+    const embedder = this.embedders.create((t) => lexical.idf(t));
+    return { lexical, vectors, embedder, policies: this.loadPolicies(store), manifest };
+  }
+
+  private loadPolicies(store: ChunkStore): Map<number, SourcePolicy> {
+    const m = new Map<number, SourcePolicy>();
+    for (const r of store.policyRows()) {
+      m.set(r.id, this.policy.resolve(r.source, r.visibility, r.audience ? (JSON.parse(r.audience) as string[]) : undefined));
+    }
+    return m;
+  }
+
+  private policyOf(id: number, source: string, visibility: Chunk['visibility'] | null, audience?: string[]): SourcePolicy {
+    return this.loaded?.policies.get(id) ?? this.policy.resolve(source, visibility, audience);
+  }
+
+  /**
+   * Rebuild the lexical and vector files from the chunk store. With `previous`, the vector
+   * index is updated in place (deleted and added labels) instead of being rebuilt.
+   */
+  rebuildDerived(
+    previous?: { vectors: VectorIndex | null; removedIds: number[]; addedIds: number[] },
+    tokensById?: Map<number, string[]>,
+  ): { lexical: LexicalIndex } {
+    const store = this.chunkStore();
+    const docs: { id: number; tokens: string[] }[] = [];
+    const vectorsById = new Map<number, Float32Array>();
+    const added = new Set(previous?.addedIds ?? []);
+    let dimensions = Number(store.getMeta('dimensions') ?? '0');
+    for (const row of store.iterateForIndex()) {
+      docs.push({ id: row.id, tokens: tokensById?.get(row.id) ?? tokenize(searchableText(row)) });
+      if (!previous?.vectors || added.has(row.id)) vectorsById.set(row.id, row.vector);
+      dimensions ||= row.vector.length;
+    }
+    const lexical = LexicalIndex.build(docs);
+    let vectors: VectorIndex | null = null;
+    if (docs.length > 0) {
+      if (previous?.vectors) {
+        vectors = previous.vectors;
+        for (const id of previous.removedIds) vectors.remove(id);
+      } else {
+        vectors = VectorIndex.create(dimensions, docs.length);
+      }
+      for (const [id, v] of vectorsById) vectors.add(id, v);
+    }
+    fs.mkdirSync(this.files.dir, { recursive: true });
+    const lexBuf = lexical.serialize();
+    writeFileAtomic(this.files.lexical, lexBuf);
+    const vecStamp = vectors ? vectors.save(this.files.vectors) : null;
+    if (!vectors) fs.rmSync(this.files.vectors, { force: true });
+    writeManifest(this.files.manifest, {
+      version: 1,
+      generation: store.generation,
+      embedder: this.embedders.id,
+      dimensions,
+      chunks: docs.length,
+      lexical: stampOf(lexBuf),
+      vectors: vecStamp,
+      builtAt: new Date().toISOString(),
+    });
+    this.loaded = undefined;
+    return { lexical };
+  }
+
+  /** The loaded vector index, if any, for incremental updates by ingest. */
+  loadedVectors(): VectorIndex | null {
+    try {
+      return this.load().vectors;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Delete every generated file of this avatar (revoke, --rebuild). */
+  destroy(): void {
+    this.close();
+    fs.rmSync(this.files.dir, { recursive: true, force: true });
+  }
+}

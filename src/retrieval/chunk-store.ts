@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Chunk, SourceKind, Visibility } from '../corpus/types';
+import { UnderstudyError } from '../errors';
+
+/** A chunk ready to store: everything but its id, plus its vector. */
+export interface NewChunk extends Omit<Chunk, 'id' | 'visibility'> {
+  /** Visibility set by the loader (private channel, DM); otherwise avatar.yaml rules decide. */
+  visibility?: Visibility;
+  vector: Float32Array;
+}
+
+export interface EntryRecord {
+  path: string;
+  hash: string;
+  size: number;
+  units: number;
+  chunks: number;
+}
+
+/** The stored facts of a chunk that search needs for every candidate, loaded once at open. */
+export interface ChunkPolicyRow {
+  id: number;
+  source: string;
+  visibility: Visibility | null;
+  audience: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+  path TEXT PRIMARY KEY, hash TEXT NOT NULL, size INTEGER NOT NULL, units INTEGER NOT NULL, chunks INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  entry TEXT NOT NULL,
+  source TEXT NOT NULL, kind TEXT NOT NULL, locator TEXT NOT NULL, text TEXT NOT NULL,
+  context TEXT, title TEXT, author TEXT, date TEXT, url TEXT,
+  visibility TEXT, audience TEXT,
+  vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_entry ON chunks(entry);
+`;
+
+interface ChunkRow {
+  id: number;
+  source: string;
+  kind: string;
+  locator: string;
+  text: string;
+  context: string | null;
+  title: string | null;
+  author: string | null;
+  date: string | null;
+  url: string | null;
+  visibility: string | null;
+  audience: string | null;
+}
+
+/**
+ * Per-avatar SQLite file holding the chunks, their vectors and the content hashes of the
+ * entries they came from. It is the source of truth; the search structures are derived from it.
+ */
+export class ChunkStore {
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[number], ChunkRow>;
+
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new UnderstudyError('INDEX_CORRUPT', `${file} cannot be opened (${(err as Error).message}); delete it and run \`understudy ingest <slug> --rebuild\``, {
+        cause: err,
+        details: { file },
+      });
+    }
+    this.getStmt = this.db.prepare('SELECT id, source, kind, locator, text, context, title, author, date, url, visibility, audience FROM chunks WHERE id = ?');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  get generation(): number {
+    return Number(this.getMeta('generation') ?? '0');
+  }
+
+  entries(): Map<string, EntryRecord> {
+    const rows = this.db.prepare('SELECT path, hash, size, units, chunks FROM entries').all() as EntryRecord[];
+    return new Map(rows.map((r) => [r.path, r]));
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
+  }
+
+  /**
+   * Replace the chunks of the given entries in one transaction and bump the generation.
+   * Returns the ids removed and the ids added, for incremental index updates.
+   */
+  replaceEntries(
+    removed: string[],
+    added: { entry: EntryRecord; chunks: NewChunk[] }[],
+    meta: Record<string, string>,
+  ): { removedIds: number[]; addedIds: number[]; generation: number } {
+    const removedIds: number[] = [];
+    const addedIds: number[] = [];
+    const ids = this.db.prepare('SELECT id FROM chunks WHERE entry = ?').pluck();
+    const delChunks = this.db.prepare('DELETE FROM chunks WHERE entry = ?');
+    const delEntry = this.db.prepare('DELETE FROM entries WHERE path = ?');
+    const insEntry = this.db.prepare('INSERT OR REPLACE INTO entries(path, hash, size, units, chunks) VALUES (@path, @hash, @size, @units, @chunks)');
+    const insChunk = this.db.prepare(
+      `INSERT INTO chunks(entry, source, kind, locator, text, context, title, author, date, url, visibility, audience, vector)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const run = this.db.transaction(() => {
+      for (const p of [...removed, ...added.map((a) => a.entry.path)]) {
+        removedIds.push(...(ids.all(p) as number[]));
+        delChunks.run(p);
+        delEntry.run(p);
+      }
+      for (const { entry, chunks } of added) {
+        insEntry.run(entry);
+        for (const c of chunks) {
+          const info = insChunk.run(
+            entry.path, c.source, c.kind, c.locator, c.text, c.context ?? null, c.title ?? null, c.author ?? null, c.date ?? null,
+            c.url ?? null, c.visibility ?? null, c.audience && c.audience.length > 0 ? JSON.stringify(c.audience) : null,
+            Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength),
+          );
+          addedIds.push(Number(info.lastInsertRowid));
+        }
+      }
+      for (const [k, v] of Object.entries(meta)) this.setMeta(k, v);
+      this.setMeta('generation', String(this.generation + 1));
+    });
+    run();
+    return { removedIds, addedIds, generation: this.generation };
+  }
+
+  /** Delete everything (used by --rebuild and revoke). */
+  clear(): void {
+    this.db.exec('DELETE FROM chunks; DELETE FROM entries; DELETE FROM meta;');
+  }
+
+  get(id: number): Chunk | undefined {
+    const r = this.getStmt.get(id);
+    return r ? toChunk(r) : undefined;
+  }
+
+  /** Policy facts of every chunk, for building the visibility table at open. */
+  policyRows(): ChunkPolicyRow[] {
+    return this.db.prepare('SELECT id, source, visibility, audience FROM chunks').all() as ChunkPolicyRow[];
+  }
+
+  /** Iterate id, text and vector of every chunk (rebuilding derived indexes). */
+  *iterateForIndex(): Generator<{ id: number; text: string; title: string | null; vector: Float32Array }> {
+    const stmt = this.db.prepare('SELECT id, text, title, vector FROM chunks ORDER BY id');
+    for (const row of stmt.iterate() as IterableIterator<{ id: number; text: string; title: string | null; vector: Buffer }>) {
+      const copy = new Uint8Array(row.vector.byteLength);
+      copy.set(row.vector);
+      yield { id: row.id, text: row.text, title: row.title, vector: new Float32Array(copy.buffer) };
+    }
+  }
+
+  /** id, text and title of the chunks of every entry except `excluded` (near-duplicate checks at ingest). */
+  keptChunks(excluded: ReadonlySet<string>): { id: number; text: string; title: string | null }[] {
+    const rows = this.db.prepare('SELECT id, entry, text, title FROM chunks ORDER BY id').all() as { id: number; entry: string; text: string; title: string | null }[];
+    return rows.filter((r) => !excluded.has(r.entry));
+  }
+
+  /** All chunks of one source path, in id order (for `avatar mine`, exports and summaries). */
+  bySource(source: string): Chunk[] {
+    return (this.db.prepare('SELECT id, source, kind, locator, text, context, title, author, date, url, visibility, audience FROM chunks WHERE source = ? ORDER BY id').all(source) as ChunkRow[]).map(toChunk);
+  }
+
+  /** Titles of the documents with the most chunks: a rough list of what the avatar covers. */
+  topTitles(n: number): string[] {
+    const rows = this.db
+      .prepare("SELECT title, COUNT(*) AS c FROM chunks WHERE title IS NOT NULL AND kind IN ('markdown', 'text', 'html', 'pdf', 'docx') GROUP BY title ORDER BY c DESC, title LIMIT ?")
+      .all(n) as { title: string }[];
+    return rows.map((r) => r.title);
+  }
+
+  /** Counts of chunks per source path. */
+  sourceCounts(): { source: string; chunks: number }[] {
+    return this.db.prepare('SELECT source, COUNT(*) AS chunks FROM chunks GROUP BY source ORDER BY source').all() as { source: string; chunks: number }[];
+  }
+
+  /** Every chunk's text, in id order (offline skill synthesis, evaluation). */
+  *iterateChunks(): Generator<Chunk> {
+    const stmt = this.db.prepare('SELECT id, source, kind, locator, text, context, title, author, date, url, visibility, audience FROM chunks ORDER BY id');
+    for (const row of stmt.iterate() as IterableIterator<ChunkRow>) yield toChunk(row);
+  }
+}
+
+function toChunk(r: ChunkRow): Chunk {
+  return {
+    id: r.id,
+    source: r.source,
+    kind: r.kind as SourceKind,
+    locator: r.locator,
+    text: r.text,
+    context: r.context ?? undefined,
+    title: r.title ?? undefined,
+    author: r.author ?? undefined,
+    date: r.date ?? undefined,
+    url: r.url ?? undefined,
+    visibility: (r.visibility as Visibility | null) ?? 'team',
+    audience: r.audience ? (JSON.parse(r.audience) as string[]) : undefined,
+  };
+}

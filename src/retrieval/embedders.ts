@@ -1,0 +1,70 @@
+import { OpenAIEmbeddings } from '@langchain/openai';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import type { ModelConfig } from '../config/env';
+import { UnderstudyError } from '../errors';
+import { DEFAULT_LOCAL_DIMENSIONS, LocalEmbedder, LOCAL_EMBEDDER_VERSION, type IdfLookup } from './local-embedder';
+
+/** What an index needs from an embedder: a stable identity and float vectors. */
+export interface IndexEmbedder {
+  readonly id: string;
+  embedDocuments(texts: string[]): Promise<Float32Array[]>;
+  embedQuery(text: string): Promise<Float32Array>;
+}
+
+/** Builds the embedder for an index; the local one takes IDF weights from the avatar's corpus. */
+export interface EmbedderFactory {
+  readonly id: string;
+  create(idf: IdfLookup): IndexEmbedder;
+}
+
+export function localEmbedderFactory(dimensions = DEFAULT_LOCAL_DIMENSIONS): EmbedderFactory {
+  return {
+    id: `${LOCAL_EMBEDDER_VERSION}:${dimensions}`,
+    create(idf) {
+      const e = new LocalEmbedder({ dimensions, idf });
+      return {
+        id: e.id,
+        embedDocuments: async (texts) => texts.map((t) => e.embed(t)),
+        embedQuery: async (text) => e.embed(text),
+      };
+    },
+  };
+}
+
+/** Any LangChain embeddings (OpenAIEmbeddings in production, a fake in tests). */
+export function langchainEmbedderFactory(id: string, embeddings: EmbeddingsInterface): EmbedderFactory {
+  const wrapped: IndexEmbedder = {
+    id,
+    async embedDocuments(texts) {
+      if (texts.length === 0) return [];
+      try {
+        return (await embeddings.embedDocuments(texts)).map((v) => Float32Array.from(v));
+      } catch (err) {
+        throw new UnderstudyError('MODEL_FAILED', `embedding ${texts.length} chunks with ${id} failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async embedQuery(text) {
+      try {
+        return Float32Array.from(await embeddings.embedQuery(text));
+      } catch (err) {
+        throw new UnderstudyError('MODEL_FAILED', `embedding the question with ${id} failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+  };
+  return { id, create: () => wrapped };
+}
+
+export function openAiEmbedderFactory(model: ModelConfig): EmbedderFactory {
+  const embeddings = new OpenAIEmbeddings({
+    model: model.model,
+    apiKey: model.apiKey ?? 'not-needed',
+    maxRetries: 2,
+    batchSize: 256,
+    configuration: model.baseURL ? { baseURL: model.baseURL } : undefined,
+  });
+  return langchainEmbedderFactory(`openai:${model.model}`, embeddings);
+}
+
+export function embedderFactoryFor(config: { embeddings?: ModelConfig }): EmbedderFactory {
+  return config.embeddings ? openAiEmbedderFactory(config.embeddings) : localEmbedderFactory();
+}

@@ -1,0 +1,292 @@
+import { UnderstudyError } from '../errors';
+
+const MAGIC = 'USLEX1';
+const K1 = 1.2;
+const B = 0.75;
+
+export interface WeightedTerm {
+  term: string;
+  weight: number;
+}
+
+export interface LexicalHit {
+  /** Position of the document in the index (not the chunk id). */
+  doc: number;
+  score: number;
+}
+
+/**
+ * BM25 over pre-tokenised documents, held in flat typed arrays so that a 100k-document index
+ * loads from disk without re-tokenising anything. A forward index (document -> term ids) backs
+ * the term associations used for query expansion.
+ */
+export class LexicalIndex {
+  private constructor(
+    private readonly terms: string[],
+    private readonly termIds: Map<string, number>,
+    /** postings of term t: docs[offsets[t] .. offsets[t+1]) with frequencies tfs[...] */
+    private readonly offsets: Uint32Array,
+    private readonly docs: Uint32Array,
+    private readonly tfs: Uint16Array,
+    private readonly docLens: Uint32Array,
+    /** forward index: term ids of document d are fwd[fwdOffsets[d] .. fwdOffsets[d+1]) (unique) */
+    private readonly fwdOffsets: Uint32Array,
+    private readonly fwd: Uint32Array,
+    readonly docIds: Uint32Array,
+    private readonly avgLen: number,
+  ) {}
+
+  get size(): number {
+    return this.docIds.length;
+  }
+
+  get vocabularySize(): number {
+    return this.terms.length;
+  }
+
+  static build(documents: { id: number; tokens: readonly string[] }[]): LexicalIndex {
+    const termIds = new Map<string, number>();
+    const terms: string[] = [];
+    const perDoc: { ids: number[]; tf: number[] }[] = [];
+    const df: number[] = [];
+    let totalLen = 0;
+    for (const d of documents) {
+      const counts = new Map<number, number>();
+      for (const t of d.tokens) {
+        let id = termIds.get(t);
+        if (id === undefined) {
+          id = terms.length;
+          termIds.set(t, id);
+          terms.push(t);
+          df.push(0);
+        }
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      const ids = [...counts.keys()].sort((a, b) => a - b);
+      for (const id of ids) df[id]++;
+      perDoc.push({ ids, tf: ids.map((id) => counts.get(id) ?? 0) });
+      totalLen += d.tokens.length;
+    }
+    const offsets = new Uint32Array(terms.length + 1);
+    for (let t = 0; t < terms.length; t++) offsets[t + 1] = offsets[t] + df[t];
+    const cursor = offsets.slice(0, terms.length);
+    const docs = new Uint32Array(offsets[terms.length]);
+    const tfs = new Uint16Array(offsets[terms.length]);
+    const fwdOffsets = new Uint32Array(documents.length + 1);
+    const docLens = new Uint32Array(documents.length);
+    perDoc.forEach((p, d) => {
+      fwdOffsets[d + 1] = fwdOffsets[d] + p.ids.length;
+      docLens[d] = documents[d].tokens.length;
+      p.ids.forEach((id, j) => {
+        docs[cursor[id]] = d;
+        tfs[cursor[id]] = Math.min(p.tf[j], 65535);
+        cursor[id]++;
+      });
+    });
+    const fwd = new Uint32Array(fwdOffsets[documents.length]);
+    perDoc.forEach((p, d) => fwd.set(p.ids, fwdOffsets[d]));
+    const docIds = Uint32Array.from(documents.map((d) => d.id));
+    return new LexicalIndex(terms, termIds, offsets, docs, tfs, docLens, fwdOffsets, fwd, docIds, documents.length ? totalLen / documents.length : 0);
+  }
+
+  df(term: string): number {
+    const id = this.termIds.get(term);
+    return id === undefined ? 0 : this.offsets[id + 1] - this.offsets[id];
+  }
+
+  /** BM25 IDF (always positive); unseen terms get the rarest value. */
+  idf(term: string): number {
+    const n = this.size;
+    const df = this.df(term);
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  /**
+   * Score documents for weighted query terms. `allow` filters by document position.
+   * Returns the top `k` by score, best first.
+   */
+  search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean): LexicalHit[] {
+    if (this.size === 0 || query.length === 0) return [];
+    const scores = new Float32Array(this.size);
+    const touched: number[] = [];
+    for (const { term, weight } of mergeTerms(query)) {
+      const id = this.termIds.get(term);
+      if (id === undefined) continue;
+      const idf = this.idf(term) * weight;
+      for (let p = this.offsets[id]; p < this.offsets[id + 1]; p++) {
+        const d = this.docs[p];
+        const tf = this.tfs[p];
+        const norm = tf + K1 * (1 - B + (B * this.docLens[d]) / this.avgLen);
+        if (scores[d] === 0) touched.push(d);
+        scores[d] += (idf * tf * (K1 + 1)) / norm;
+      }
+    }
+    const hits: LexicalHit[] = [];
+    for (const d of touched) if (!allow || allow(d)) hits.push({ doc: d, score: scores[d] });
+    return topK(hits, k);
+  }
+
+  /** Share of the query's IDF mass that document `doc` contains: a calibrated relevance signal. */
+  coverage(query: readonly WeightedTerm[], doc: number): number {
+    let have = 0;
+    let total = 0;
+    const start = this.fwdOffsets[doc];
+    const end = this.fwdOffsets[doc + 1];
+    for (const { term, weight } of mergeTerms(query)) {
+      const w = this.idf(term) * weight;
+      total += w;
+      const id = this.termIds.get(term);
+      if (id !== undefined && binarySearch(this.fwd, start, end, id)) have += w;
+    }
+    return total > 0 ? have / total : 0;
+  }
+
+  /**
+   * Terms that co-occur with `term` in this corpus more than chance predicts, strongest first.
+   * Looks at up to `sampleDocs` documents holding the term.
+   */
+  associations(term: string, max = 5, sampleDocs = 200): WeightedTerm[] {
+    const id = this.termIds.get(term);
+    if (id === undefined) return [];
+    const start = this.offsets[id];
+    const n = Math.min(this.offsets[id + 1] - start, sampleDocs);
+    if (n < 2) return [];
+    const co = new Map<number, number>();
+    for (let p = start; p < start + n; p++) {
+      const d = this.docs[p];
+      for (let q = this.fwdOffsets[d]; q < this.fwdOffsets[d + 1]; q++) {
+        const t = this.fwd[q];
+        if (t !== id) co.set(t, (co.get(t) ?? 0) + 1);
+      }
+    }
+    const out: WeightedTerm[] = [];
+    for (const [t, c] of co) {
+      if (c < 2) continue;
+      const dfT = this.offsets[t + 1] - this.offsets[t];
+      // Lift of P(t | term) over P(t), damped by how often they meet.
+      const lift = (c / n) / (dfT / this.size);
+      if (lift < 2) continue;
+      out.push({ term: this.terms[t], weight: Math.log(lift) * Math.log(1 + c) });
+    }
+    return out.sort((a, b) => b.weight - a.weight).slice(0, max);
+  }
+
+  serialize(): Buffer {
+    const vocab = Buffer.from(this.terms.join('\n'), 'utf8');
+    const header = Buffer.from(
+      JSON.stringify({ n: this.size, v: this.terms.length, p: this.docs.length, f: this.fwd.length, avg: this.avgLen, vocabBytes: vocab.length }),
+    );
+    const parts: Buffer[] = [Buffer.from(MAGIC), u32(header.length), header, pad4(vocab)];
+    for (const arr of [this.offsets, this.docs, this.docLens, this.fwdOffsets, this.fwd, this.docIds]) parts.push(Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
+    parts.push(pad4(Buffer.from(this.tfs.buffer, this.tfs.byteOffset, this.tfs.byteLength)));
+    return Buffer.concat(parts);
+  }
+
+  static deserialize(buf: Buffer, file = 'lexical index'): LexicalIndex {
+    const fail = (why: string): never => {
+      throw new UnderstudyError('INDEX_CORRUPT', `${file} is corrupt (${why}); rebuild it with \`understudy ingest <slug> --rebuild\``, { details: { file } });
+    };
+    if (buf.length < 10 || buf.subarray(0, MAGIC.length).toString() !== MAGIC) fail('bad header');
+    const hlen = buf.readUInt32LE(MAGIC.length);
+    let pos = MAGIC.length + 4;
+    let h: { n: number; v: number; p: number; f: number; avg: number; vocabBytes: number } = { n: 0, v: 0, p: 0, f: 0, avg: 0, vocabBytes: 0 };
+    try {
+      h = JSON.parse(buf.subarray(pos, pos + hlen).toString());
+    } catch {
+      fail('unreadable header');
+    }
+    pos += hlen;
+    const expected = pos + align4(h.vocabBytes) + 4 * (h.v + 1 + h.p + h.n + h.n + 1 + h.f + h.n) + align4(2 * h.p);
+    if (buf.length !== expected) fail(`size ${buf.length} bytes, expected ${expected}`);
+    const terms = h.v === 0 ? [] : buf.subarray(pos, pos + h.vocabBytes).toString('utf8').split('\n');
+    if (terms.length !== h.v) fail('vocabulary size');
+    pos += align4(h.vocabBytes);
+    // Copy into an aligned ArrayBuffer: Buffer slices may not start on a 4-byte boundary.
+    const body = new Uint8Array(buf.length - pos);
+    body.set(buf.subarray(pos));
+    let off = 0;
+    const take32 = (len: number): Uint32Array => {
+      const a = new Uint32Array(body.buffer, off, len);
+      off += 4 * len;
+      return a;
+    };
+    const offsets = take32(h.v + 1);
+    const docs = take32(h.p);
+    const docLens = take32(h.n);
+    const fwdOffsets = take32(h.n + 1);
+    const fwd = take32(h.f);
+    const docIds = take32(h.n);
+    const tfs = new Uint16Array(body.buffer, off, h.p);
+    const termIds = new Map<string, number>();
+    terms.forEach((t, i) => termIds.set(t, i));
+    return new LexicalIndex(terms, termIds, offsets, docs, tfs, docLens, fwdOffsets, fwd, docIds, h.avg);
+  }
+}
+
+function mergeTerms(query: readonly WeightedTerm[]): WeightedTerm[] {
+  const m = new Map<string, number>();
+  for (const q of query) m.set(q.term, Math.max(m.get(q.term) ?? 0, q.weight));
+  return [...m].map(([term, weight]) => ({ term, weight }));
+}
+
+function binarySearch(arr: Uint32Array, lo: number, hi: number, value: number): boolean {
+  let a = lo;
+  let b = hi - 1;
+  while (a <= b) {
+    const mid = (a + b) >>> 1;
+    const v = arr[mid];
+    if (v === value) return true;
+    if (v < value) a = mid + 1;
+    else b = mid - 1;
+  }
+  return false;
+}
+
+/** The k best items by score, best first, with a bounded min-heap (no full sort). */
+export function topK<T extends { score: number }>(items: readonly T[], k: number): T[] {
+  if (k <= 0) return [];
+  const heap: T[] = [];
+  const up = (i: number): void => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p].score <= heap[i].score) break;
+      [heap[p], heap[i]] = [heap[i], heap[p]];
+      i = p;
+    }
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l].score < heap[m].score) m = l;
+      if (r < heap.length && heap[r].score < heap[m].score) m = r;
+      if (m === i) return;
+      [heap[m], heap[i]] = [heap[i], heap[m]];
+      i = m;
+    }
+  };
+  for (const it of items) {
+    if (heap.length < k) {
+      heap.push(it);
+      up(heap.length - 1);
+    } else if (it.score > heap[0].score) {
+      heap[0] = it;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => b.score - a.score);
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+function pad4(b: Buffer): Buffer {
+  const extra = align4(b.length) - b.length;
+  return extra === 0 ? b : Buffer.concat([b, Buffer.alloc(extra)]);
+}

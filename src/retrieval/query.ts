@@ -1,0 +1,62 @@
+import { lexiconExpansions } from './lexicon';
+import type { LexicalIndex, WeightedTerm } from './lexical-index';
+import { tokenize } from './tokenize';
+
+export interface QueryPlan {
+  text: string;
+  tokens: string[];
+  /** The question's own terms (weight 1) and the expansions below. */
+  terms: WeightedTerm[];
+  /** Terms added from the lexicon and from corpus associations, for logs and evaluation. */
+  expansions: WeightedTerm[];
+}
+
+export interface ExpansionOptions {
+  lexicon?: boolean;
+  associations?: boolean;
+}
+
+const LEXICON_WEIGHT = 0.5;
+const ASSOCIATION_WEIGHT = 0.3;
+const MAX_EXPANSIONS = 16;
+
+/**
+ * Turn a question into weighted terms. People rarely use the author's words, so the plan adds
+ * synonyms and translations from the lexicon, and words the author tends to use alongside the
+ * question's rarer words (learned from the avatar's own corpus).
+ */
+export function planQuery(text: string, lexical: LexicalIndex | undefined, options: ExpansionOptions = {}): QueryPlan {
+  const tokens = tokenize(text);
+  const own = [...new Set(tokens)];
+  const terms: WeightedTerm[] = own.map((term) => ({ term, weight: 1 }));
+  const expansions = new Map<string, number>();
+  if (options.lexicon !== false) {
+    for (const e of lexiconExpansions(text, own, LEXICON_WEIGHT)) {
+      if (!lexical || lexical.df(e.term) > 0) expansions.set(e.term, e.weight);
+    }
+  }
+  if (options.associations !== false && lexical && lexical.size > 20) {
+    const seeds = [...own, ...expansions.keys()]
+      .filter((t) => {
+        const df = lexical.df(t);
+        return df >= 2 && df <= lexical.size * 0.05;
+      })
+      .sort((a, b) => lexical.df(a) - lexical.df(b))
+      .slice(0, 4);
+    for (const seed of seeds) {
+      const assoc = lexical.associations(seed, 3);
+      const top = assoc[0]?.weight ?? 1;
+      for (const a of assoc) {
+        if (own.includes(a.term)) continue;
+        const w = ASSOCIATION_WEIGHT * (a.weight / top);
+        expansions.set(a.term, Math.max(expansions.get(a.term) ?? 0, w));
+      }
+    }
+  }
+  const extra = [...expansions]
+    .filter(([t]) => !own.includes(t))
+    .map(([term, weight]) => ({ term, weight }))
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, MAX_EXPANSIONS);
+  return { text, tokens, terms: [...terms, ...extra], expansions: extra };
+}

@@ -1,0 +1,89 @@
+/**
+ * Tokenisation shared by the lexical index and the local embedder.
+ * Latin text: lower-cased words with light suffix stemming, plus the hyphenated compound.
+ * CJK text: overlapping character bigrams (a lone character stands as a unigram), the usual
+ * choice when no dictionary segmenter is available.
+ */
+
+const EN_STOP = new Set(
+  ('a an and are as at be been but by can could did do does doing for from had has have he her his how i if in into is it its ' +
+    'me my no not of on or our she so that the their them then there these they this those to too us was we were what when ' +
+    'where which who whom why will with would you your yours shall should may might must also just than very about over ' +
+    'any some all each other such only own same more most both few nor off out up down again further once here hi hello ' +
+    'please thanks thank ok okay get got let lets via per etc').split(/\s+/),
+);
+// Characters that carry little meaning alone; a bigram made only of them is dropped.
+const ZH_STOP_CHARS = new Set('的了是在和与及或也就都而且把被给让对从向到这那个们吗呢吧啊呀么着过很还又再才要会能可以我你他她它'.split(''));
+
+const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+const SEGMENT = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9_]*(?:[-.][a-z0-9_]+)*/g;
+
+/** Light English stemmer: enough to join deploy/deploys/deployed/deploying. */
+export function stem(word: string): string {
+  if (word.length <= 3 || /\d/.test(word)) return word;
+  let w = word;
+  if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
+  else if (w.endsWith('sses')) w = w.slice(0, -2);
+  else if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) w = w.slice(0, -1);
+  if (w.endsWith('ing') && w.length > 5) w = undouble(w.slice(0, -3));
+  else if (w.endsWith('ed') && w.length > 4) w = undouble(w.slice(0, -2));
+  else if (w.endsWith('ly') && w.length > 5) w = w.slice(0, -2);
+  return w;
+}
+
+function undouble(w: string): string {
+  const n = w.length;
+  if (n > 3 && w[n - 1] === w[n - 2] && !'lsz'.includes(w[n - 1])) return w.slice(0, -1);
+  return w;
+}
+
+export function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** Tokens for indexing and querying, in text order (duplicates kept, for term frequency). */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const m of normalize(text).matchAll(SEGMENT)) {
+    const seg = m[0];
+    if (CJK.test(seg[0])) {
+      pushCjk(seg, out);
+      continue;
+    }
+    const parts = seg.split(/[-.]/).filter(Boolean);
+    for (const p of parts) {
+      if (p.length < 2 && !/\d/.test(p)) continue;
+      if (EN_STOP.has(p)) continue;
+      out.push(stem(p));
+    }
+    // Keep compounds such as billing-db or v2.3 searchable as a whole.
+    if (parts.length > 1 && seg.length <= 40) out.push(seg);
+  }
+  return out;
+}
+
+function pushCjk(seg: string, out: string[]): void {
+  const chars = [...seg];
+  if (chars.length === 1) {
+    if (!ZH_STOP_CHARS.has(chars[0])) out.push(chars[0]);
+    return;
+  }
+  for (let i = 0; i + 1 < chars.length; i++) {
+    if (ZH_STOP_CHARS.has(chars[i]) && ZH_STOP_CHARS.has(chars[i + 1])) continue;
+    out.push(chars[i] + chars[i + 1]);
+  }
+}
+
+export function isCjkToken(token: string): boolean {
+  return CJK.test(token[0] ?? '');
+}
+
+/** Whether a string holds any CJK character. */
+export function hasCjk(text: string): boolean {
+  return CJK.test(text);
+}
+
+/** The text a chunk is indexed by: its title (document name, e-mail subject) and its body. */
+export function searchableText(chunk: { text: string; title?: string | null }): string {
+  return chunk.title ? `${chunk.title}\n${chunk.text}` : chunk.text;
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { HierarchicalNSW } from 'hnswlib-node';
+import { UnderstudyError } from '../errors';
+
+export interface VectorHit {
+  label: number;
+  /** Cosine similarity in [-1, 1]. */
+  similarity: number;
+}
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 100, efSearch: 64 };
+
+/** What we record beside the hnswlib file to detect truncation and bit rot before loading it. */
+export interface VectorFileStamp {
+  bytes: number;
+  crc32: number;
+}
+
+/** hnswlib-node behind a small interface: cosine space, labels are chunk ids. */
+export class VectorIndex {
+  private constructor(
+    private readonly index: HierarchicalNSW,
+    readonly dimensions: number,
+    private readonly params: HnswParams,
+  ) {
+    index.setEf(params.efSearch);
+  }
+
+  static create(dimensions: number, capacity: number, params: HnswParams = DEFAULT_HNSW): VectorIndex {
+    const index = new HierarchicalNSW('cosine', dimensions);
+    index.initIndex({ maxElements: Math.max(capacity, 16), m: params.m, efConstruction: params.efConstruction, randomSeed: 42, allowReplaceDeleted: true });
+    return new VectorIndex(index, dimensions, params);
+  }
+
+  /** Load a saved index, verifying its size and checksum first (hnswlib itself may not notice bit rot). */
+  static load(file: string, dimensions: number, stamp: VectorFileStamp, params: HnswParams = DEFAULT_HNSW): VectorIndex {
+    const corrupt = (why: string, cause?: unknown): UnderstudyError =>
+      new UnderstudyError('INDEX_CORRUPT', `${file} is corrupt (${why}); rebuild it with \`understudy ingest <slug> --rebuild\``, { cause, details: { file } });
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(file);
+    } catch (err) {
+      throw corrupt('cannot read it', err);
+    }
+    if (buf.length !== stamp.bytes) throw corrupt(`${buf.length} bytes, expected ${stamp.bytes}: truncated or replaced`);
+    if (zlib.crc32(buf) !== stamp.crc32) throw corrupt('checksum mismatch');
+    const index = new HierarchicalNSW('cosine', dimensions);
+    try {
+      index.readIndexSync(file, true);
+    } catch (err) {
+      throw corrupt((err as Error).message, err);
+    }
+    return new VectorIndex(index, dimensions, params);
+  }
+
+  get count(): number {
+    return this.index.getCurrentCount();
+  }
+
+  add(label: number, vector: ArrayLike<number>): void {
+    if (vector.length !== this.dimensions) {
+      throw new UnderstudyError('INDEX_MISMATCH', `vector of ${vector.length} dimensions added to an index of ${this.dimensions}`);
+    }
+    if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
+      this.index.resizeIndex(Math.ceil(this.index.getMaxElements() * 1.5) + 16);
+    }
+    this.index.addPoint(Array.from(vector), label, true);
+  }
+
+  remove(label: number): void {
+    try {
+      this.index.markDelete(label);
+    } catch {
+      // Already gone: removal is idempotent.
+    }
+  }
+
+  search(vector: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
+    const n = this.index.getCurrentCount();
+    if (n === 0 || k <= 0) return [];
+    this.index.setEf(Math.max(this.params.efSearch, k));
+    const res = this.index.searchKnn(Array.from(vector), Math.min(k, n), filter);
+    return res.neighbors.map((label, i) => ({ label, similarity: 1 - res.distances[i] }));
+  }
+
+  /** Write to `file` through a temp file and rename; returns the stamp to record. */
+  save(file: string): VectorFileStamp {
+    const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+    this.index.writeIndexSync(tmp);
+    const buf = fs.readFileSync(tmp);
+    const fd = fs.openSync(tmp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+    return { bytes: buf.length, crc32: zlib.crc32(buf) };
+  }
+}
