@@ -1,0 +1,234 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UnderstudyError } from '../errors';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, StateStore, StoredFeedback, Turn } from './types';
+
+/** Ordered migrations; the index + 1 is the schema version they bring the database to. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE events (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+   CREATE TABLE turns (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL, avatar TEXT NOT NULL, role TEXT NOT NULL,
+     text TEXT NOT NULL, user_id TEXT, ref TEXT, citations TEXT, at TEXT NOT NULL);
+   CREATE INDEX turns_conv ON turns(conversation, avatar, id);
+   CREATE TABLE sticky (key TEXT PRIMARY KEY, avatar TEXT NOT NULL, at TEXT NOT NULL);
+   CREATE TABLE feedback (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, avatar TEXT NOT NULL, conversation TEXT NOT NULL, ref TEXT,
+     user_id TEXT NOT NULL, kind TEXT NOT NULL, text TEXT, at TEXT NOT NULL);
+   CREATE TABLE audit (
+     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, avatar TEXT,
+     detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TABLE kv (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY(namespace, key));`,
+];
+
+const GENESIS = '0'.repeat(64);
+
+export function auditHash(prevHash: string, e: { seq: number; at: string; actor: string; action: string; avatar?: string; detail: string }): string {
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([prevHash, e.seq, e.at, e.actor, e.action, e.avatar ?? null, e.detail]))
+    .digest('hex');
+}
+
+/** The embedded state store: one SQLite file in WAL mode under the data dir. */
+export class SqliteStateStore implements StateStore {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  constructor(file: string, options: { now?: () => Date } = {}) {
+    this.now = options.now ?? (() => new Date());
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      throw new UnderstudyError('INTERNAL', `cannot open the state database ${file}: ${(err as Error).message}`, { cause: err, details: { file } });
+    }
+    this.migrate(file);
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(file: string): void {
+    const current = this.schemaVersion;
+    if (current > MIGRATIONS.length) {
+      throw new UnderstudyError('INTERNAL', `${file} has schema version ${current}, newer than this build supports (${MIGRATIONS.length}); upgrade Understudy`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  claimEvent(key: string): boolean {
+    const info = this.db.prepare('INSERT OR IGNORE INTO events(key, at) VALUES (?, ?)').run(key, this.now().getTime());
+    return info.changes === 1;
+  }
+
+  pruneEvents(olderThanMs: number): number {
+    return this.db.prepare('DELETE FROM events WHERE at < ?').run(this.now().getTime() - olderThanMs).changes;
+  }
+
+  appendTurn(conversation: string, avatar: string, turn: Turn): void {
+    this.db
+      .prepare('INSERT INTO turns(conversation, avatar, role, text, user_id, ref, citations, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(conversation, avatar, turn.role, turn.text, turn.userId ?? null, turn.ref ?? null, turn.citations ? JSON.stringify(turn.citations) : null, turn.at);
+  }
+
+  recentTurns(conversation: string, avatar: string, limit: number): Turn[] {
+    const rows = this.db
+      .prepare('SELECT role, text, user_id, ref, citations, at FROM turns WHERE conversation = ? AND avatar = ? ORDER BY id DESC LIMIT ?')
+      .all(conversation, avatar, limit) as { role: Turn['role']; text: string; user_id: string | null; ref: string | null; citations: string | null; at: string }[];
+    return rows.reverse().map((r) => ({
+      role: r.role,
+      text: r.text,
+      userId: r.user_id ?? undefined,
+      ref: r.ref ?? undefined,
+      citations: r.citations ? (JSON.parse(r.citations) as Turn['citations']) : undefined,
+      at: r.at,
+    }));
+  }
+
+  hasAvatarSpoken(conversation: string, avatar: string): boolean {
+    return this.db.prepare("SELECT 1 FROM turns WHERE conversation = ? AND avatar = ? AND role = 'avatar' LIMIT 1").get(conversation, avatar) !== undefined;
+  }
+
+  setSticky(key: string, avatar: string | null): void {
+    if (avatar === null) this.db.prepare('DELETE FROM sticky WHERE key = ?').run(key);
+    else this.db.prepare('INSERT INTO sticky(key, avatar, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET avatar = excluded.avatar, at = excluded.at').run(key, avatar, this.iso());
+  }
+
+  getSticky(key: string): string | undefined {
+    return (this.db.prepare('SELECT avatar FROM sticky WHERE key = ?').get(key) as { avatar: string } | undefined)?.avatar;
+  }
+
+  addFeedback(r: FeedbackRecord): number {
+    const info = this.db
+      .prepare('INSERT INTO feedback(avatar, conversation, ref, user_id, kind, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(r.avatar, r.conversation, r.ref ?? null, r.userId, r.kind, r.text ?? null, this.iso());
+    return Number(info.lastInsertRowid);
+  }
+
+  listFeedback(avatar: string): StoredFeedback[] {
+    const rows = this.db.prepare('SELECT * FROM feedback WHERE avatar = ? ORDER BY id').all(avatar) as {
+      id: number; avatar: string; conversation: string; ref: string | null; user_id: string; kind: StoredFeedback['kind']; text: string | null; at: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, avatar: r.avatar, conversation: r.conversation, ref: r.ref ?? undefined, userId: r.user_id, kind: r.kind, text: r.text ?? undefined, at: r.at }));
+  }
+
+  audit(input: AuditInput): AuditEntry {
+    return this.db.transaction((): AuditEntry => {
+      const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      const seq = (last?.seq ?? 0) + 1;
+      const prevHash = last?.hash ?? GENESIS;
+      const at = this.iso();
+      const detail = JSON.stringify(input.detail ?? {});
+      const hash = auditHash(prevHash, { seq, at, actor: input.actor, action: input.action, avatar: input.avatar, detail });
+      this.db
+        .prepare('INSERT INTO audit(seq, at, actor, action, avatar, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(seq, at, input.actor, input.action, input.avatar ?? null, detail, prevHash, hash);
+      return { ...input, seq, at, prevHash, hash };
+    })();
+  }
+
+  auditEntries(filter: { avatar?: string; action?: string; limit?: number } = {}): AuditEntry[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.avatar) {
+      where.push('avatar = ?');
+      args.push(filter.avatar);
+    }
+    if (filter.action) {
+      where.push('action = ?');
+      args.push(filter.action);
+    }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditRow[];
+    return rows.reverse().map(toAuditEntry);
+  }
+
+  verifyAudit(): AuditVerification {
+    let prev = GENESIS;
+    let n = 0;
+    for (const r of this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+      n++;
+      const expected = auditHash(prev, { seq: r.seq, at: r.at, actor: r.actor, action: r.action, avatar: r.avatar ?? undefined, detail: r.detail });
+      if (r.prev_hash !== prev || r.hash !== expected || r.seq !== n) return { ok: false, entries: n, brokenAt: r.seq };
+      prev = r.hash;
+    }
+    return { ok: true, entries: n };
+  }
+
+  kvGet<T>(namespace: string, key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?').get(namespace, key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  kvSet<T>(namespace: string, key: string, value: T): void {
+    this.db
+      .prepare('INSERT INTO kv(namespace, key, value, at) VALUES (?, ?, ?, ?) ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, at = excluded.at')
+      .run(namespace, key, JSON.stringify(value), this.iso());
+  }
+
+  kvDelete(namespace: string, key: string): void {
+    this.db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(namespace, key);
+  }
+
+  kvList<T>(namespace: string): { key: string; value: T }[] {
+    const rows = this.db.prepare('SELECT key, value FROM kv WHERE namespace = ? ORDER BY key').all(namespace) as { key: string; value: string }[];
+    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as T }));
+  }
+
+  forgetAvatar(avatar: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM turns WHERE avatar = ?').run(avatar);
+      this.db.prepare('DELETE FROM feedback WHERE avatar = ?').run(avatar);
+      this.db.prepare('DELETE FROM sticky WHERE avatar = ?').run(avatar);
+    })();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  avatar: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+function toAuditEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    avatar: r.avatar ?? undefined,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export function openStateStore(dataDir: string): SqliteStateStore {
+  return new SqliteStateStore(path.join(dataDir, 'state.db'));
+}
