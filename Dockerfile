@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build stage: compiles the native addons (hnswlib-node, better-sqlite3) and the TypeScript.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bench ./bench
+COPY bin ./bin
+RUN npm install --no-audit --no-fund && npm prune --omit=dev
+
+# Runtime stage: no compilers, non-root user, state in a volume.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=3000 UNDERSTUDY_DATA_DIR=/data UNDERSTUDY_AVATARS_DIR=/app/avatars LOG_FORMAT=json
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY package.json ./
+COPY avatars ./avatars
+RUN mkdir -p /data && chown -R node:node /data /app/avatars
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "bin/understudy.js", "serve"]
