@@ -1,0 +1,114 @@
+import { detectLang, introduction, label, type Lang } from '../avatars/disclosure';
+import type { AvatarConfig } from '../avatars/schema';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { tokenize } from '../retrieval/tokenize';
+import { generate, modelName } from './llm';
+import { composeOffline, nothingFound, OFFLINE_MODEL, selectExcerpts } from './offline';
+import { buildPrompt } from './prompt';
+import type { Answer, AskInput, Citation } from './types';
+
+export const MAX_QUESTION_CHARS = 4000;
+const RETRIEVE_K = 6;
+
+export interface AnswerDeps {
+  config: AvatarConfig;
+  skill: string;
+  index: AvatarIndex;
+  model?: BaseChatModel;
+  /** A few subjects the avatar covers, offered when nothing matched. */
+  topics?: string[];
+  onToken?: (t: string) => void;
+}
+
+function toCitation(n: number, hit: SearchHit, quote?: string): Citation {
+  const c = hit.chunk;
+  return {
+    n, source: c.source, locator: c.locator, text: (quote ?? c.text).trim(), title: c.title, url: c.url, kind: c.kind, date: c.date, visibility: c.visibility,
+  };
+}
+
+/** A follow-up such as "and how do I undo it?" is searched together with the previous question. */
+function retrievalQuery(question: string, history: AskInput['history']): string {
+  const lastUser = [...(history ?? [])].reverse().find((t) => t.role === 'user');
+  if (!lastUser) return question;
+  return tokenize(question).length <= 6 ? `${question}\n${lastUser.text.slice(0, 500)}` : question;
+}
+
+/**
+ * The one entry point from any surface: (avatar, question, history, viewer) -> Answer.
+ * Retrieval decides whether the avatar has anything to say; the model (or the offline
+ * composer) only words what the cited sources hold.
+ */
+export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise<Answer> {
+  const { config } = deps;
+  const raw = input.question ?? '';
+  const lang: Lang = detectLang(raw, config.person.languages[0] ?? 'en');
+  const base = {
+    avatar: config.slug,
+    label: label(config, lang),
+    disclosure: input.firstContact ? introduction(config, lang) : label(config, lang),
+    firstContact: input.firstContact,
+    lang,
+  };
+  const trimmed = raw.trim();
+  if (trimmed === '') {
+    return { ...base, text: emptyQuestion(config, lang), citations: [], grounded: false, model: OFFLINE_MODEL };
+  }
+  let question = trimmed;
+  let note = '';
+  if (question.length > MAX_QUESTION_CHARS) {
+    question = question.slice(0, MAX_QUESTION_CHARS);
+    note =
+      lang === 'zh'
+        ? `（你的问题有 ${trimmed.length.toLocaleString('en')} 个字符，我只读了前 ${MAX_QUESTION_CHARS.toLocaleString('en')} 个。）\n\n`
+        : `(Your message was ${trimmed.length.toLocaleString('en')} characters long; I read the first ${MAX_QUESTION_CHARS.toLocaleString('en')}.)\n\n`;
+  }
+  if (deps.index.count() === 0) {
+    const text = lang === 'zh' ? `${config.person.name}的数字分身还没有任何资料，所以暂时无法回答。` : `This avatar has no material yet, so I cannot answer anything.`;
+    return { ...base, text: note + text, citations: [], grounded: false, model: OFFLINE_MODEL };
+  }
+
+  const result = await deps.index.search(retrievalQuery(question, input.history), { k: RETRIEVE_K, viewer: input.viewer });
+  if (!result.grounded || result.hits.length === 0) {
+    return { ...base, text: note + nothingFound(config, lang, deps.topics ?? []), citations: [], grounded: false, model: deps.model ? modelName(deps.model) : OFFLINE_MODEL };
+  }
+
+  if (deps.model) {
+    const messages = buildPrompt({
+      config, skill: deps.skill, hits: result.hits, history: input.history ?? [], question, lang, firstContact: input.firstContact, introduction: base.disclosure,
+    });
+    try {
+      const text = await generate(deps.model, messages, deps.onToken);
+      const used = citedNumbers(text, result.hits.length);
+      const citations = (used.length > 0 ? used : [1]).map((n) => toCitation(n, result.hits[n - 1]));
+      return { ...base, text: note + text, citations, grounded: true, model: modelName(deps.model) };
+    } catch {
+      // Fall through to the offline composer: an answer from the sources beats an error.
+    }
+  }
+  const excerpts = selectExcerpts(result.hits, question, result.expansions);
+  return {
+    ...base,
+    text: note + composeOffline(config, excerpts, lang),
+    citations: excerpts.map((e, i) => toCitation(i + 1, e.hit, e.quote)),
+    grounded: true,
+    model: OFFLINE_MODEL,
+  };
+}
+
+/** Source numbers the model cited, in order of first use, within range. */
+export function citedNumbers(text: string, max: number): number[] {
+  const seen: number[] = [];
+  for (const m of text.matchAll(/\[(\d{1,2})\]/g)) {
+    const n = Number(m[1]);
+    if (n >= 1 && n <= max && !seen.includes(n)) seen.push(n);
+  }
+  return seen;
+}
+
+function emptyQuestion(config: AvatarConfig, lang: Lang): string {
+  return lang === 'zh'
+    ? `请直接输入你的问题，我会根据${config.person.name}的资料回答并注明出处。`
+    : `Ask me a question and I will answer from ${config.person.name_en ?? config.person.name}'s material, with sources.`;
+}

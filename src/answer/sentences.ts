@@ -1,0 +1,22 @@
+/** Split text into sentences in English and Chinese, keeping list items and lines whole. */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\n+/)) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    // List items, headings and code lines stay whole: they are steps, not prose.
+    if (/^([-*+]|\d+[.)、]|#{1,6}\s|`{3}|\$ |>)/.test(trimmed) || trimmed.length < 80) {
+      out.push(trimmed);
+      continue;
+    }
+    const parts = trimmed.match(/[^。！？!?]+[。！？!?]+["'”’）)]*|[^。！？!?]+$/g) ?? [trimmed];
+    for (const p of parts) {
+      // English full stops: split on ". " followed by a capital, to keep "v1.2" and "e.g." whole.
+      for (const s of p.split(/(?<=[a-z0-9)][.;])\s+(?=[A-Z"'(])/)) {
+        const t = s.trim();
+        if (t) out.push(t);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { Logger } from 'pino';
+import { answerQuestion } from '../answer/answer';
+import type { Answer, AskInput } from '../answer/types';
+import { ingestAvatar, type IngestOptions, type IngestReport } from '../corpus/ingest';
+import { UnderstudyError } from '../errors';
+import { silentLogger } from '../log';
+import { AvatarIndex } from '../retrieval/avatar-index';
+import type { EmbedderFactory } from '../retrieval/embedders';
+import type { StateStore } from '../store/types';
+import { readSkill, type AvatarPackage } from './package';
+import { AvatarRegistry } from './registry';
+
+export interface AvatarServiceOptions {
+  avatarsDir: string;
+  dataDir: string;
+  embedders: EmbedderFactory;
+  store: StateStore;
+  model?: BaseChatModel;
+  log?: Logger;
+}
+
+export interface AskRequest extends Omit<AskInput, 'firstContact' | 'history'> {
+  /** Conversation key (`slack:T1:D1:1700.1`); memory and first-contact are kept per key. */
+  conversation: string;
+  /** Who asks, platform-qualified, for the audit log. */
+  actor: string;
+  /** Earlier turns from the platform when the store has none (thread fetched from Slack). */
+  fallbackHistory?: AskInput['history'];
+  onToken?: (t: string) => void;
+}
+
+const HISTORY_TURNS = 8;
+
+/** The avatars this process hosts: registry, indexes, skills and the ask flow around the core. */
+export class AvatarService {
+  readonly registry: AvatarRegistry;
+  readonly store: StateStore;
+  readonly dataDir: string;
+  readonly embedders: EmbedderFactory;
+  readonly model?: BaseChatModel;
+  private readonly log: Logger;
+  private readonly indexes = new Map<string, AvatarIndex>();
+
+  constructor(options: AvatarServiceOptions) {
+    this.registry = new AvatarRegistry(options.avatarsDir);
+    this.store = options.store;
+    this.dataDir = options.dataDir;
+    this.embedders = options.embedders;
+    this.model = options.model;
+    this.log = options.log ?? silentLogger;
+  }
+
+  get(slugOrHandle: string): AvatarPackage {
+    return this.registry.get(slugOrHandle);
+  }
+
+  index(slug: string): AvatarIndex {
+    const pkg = this.registry.get(slug);
+    let idx = this.indexes.get(pkg.config.slug);
+    if (!idx) {
+      idx = new AvatarIndex(this.dataDir, pkg.config, this.embedders, this.log.child({ avatar: pkg.config.slug }));
+      this.indexes.set(pkg.config.slug, idx);
+    }
+    return idx;
+  }
+
+  /** Re-read avatar.yaml files (after pause, resume, a new avatar) and drop indexes of removed avatars. */
+  reload(): void {
+    this.registry.reload();
+    for (const [slug, idx] of this.indexes) {
+      const pkg = this.registry.find(slug);
+      if (!pkg) {
+        idx.close();
+        this.indexes.delete(slug);
+      } else idx.updateConfig(pkg.config);
+    }
+  }
+
+  async ingest(slug: string, options: IngestOptions = {}): Promise<IngestReport> {
+    const pkg = this.registry.get(slug);
+    const report = await ingestAvatar(pkg, this.index(slug), { log: this.log, ...options });
+    return report;
+  }
+
+  /** Ask an avatar, with memory, first-contact disclosure and an audit record of sources shown. */
+  async ask(slugOrHandle: string, req: AskRequest): Promise<Answer> {
+    const pkg = this.registry.get(slugOrHandle);
+    const slug = pkg.config.slug;
+    if (pkg.config.status !== 'active') {
+      throw new UnderstudyError('AVATAR_UNAVAILABLE', `The avatar of ${pkg.config.person.name} is ${pkg.config.status} and is not answering anyone.`, {
+        details: { avatar: slug, status: pkg.config.status },
+      });
+    }
+    const stored = this.store.recentTurns(req.conversation, slug, HISTORY_TURNS);
+    const history = stored.length > 0 ? stored.map((t) => ({ role: t.role, text: t.text })) : (req.fallbackHistory ?? []);
+    const firstContact = !this.store.hasAvatarSpoken(req.conversation, slug) && !history.some((t) => t.role === 'avatar');
+    const index = this.index(slug);
+    const answer = await answerQuestion(
+      { config: pkg.config, skill: readSkill(pkg), index, model: this.model, topics: index.exists() ? index.chunkStore().topTitles(5) : [], onToken: req.onToken },
+      { question: req.question, history, viewer: req.viewer, firstContact },
+    );
+    const at = new Date().toISOString();
+    this.store.appendTurn(req.conversation, slug, { role: 'user', text: req.question.slice(0, 4000), userId: req.actor, at });
+    this.store.appendTurn(req.conversation, slug, {
+      role: 'avatar', text: answer.text, at, citations: answer.citations.map((c) => ({ source: c.source, locator: c.locator })),
+    });
+    this.store.audit({
+      actor: req.actor,
+      action: 'ask',
+      avatar: slug,
+      detail: {
+        conversation: req.conversation,
+        surface: req.viewer.surface,
+        question: req.question.slice(0, 500),
+        grounded: answer.grounded,
+        model: answer.model,
+        sources: answer.citations.map((c) => `${c.source}#${c.locator}`),
+      },
+    });
+    return answer;
+  }
+
+  close(): void {
+    for (const idx of this.indexes.values()) idx.close();
+    this.indexes.clear();
+  }
+}

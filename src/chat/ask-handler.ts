@@ -1,0 +1,33 @@
+import type { AvatarPackage } from '../avatars/package';
+import { classifyError } from '../errors';
+import type { HandlerContext } from './commands';
+import { t } from './i18n';
+import { conversationKey, stickyKey, viewerOf } from './types';
+
+/** Answer a question as an avatar: show a status, ask the core, then post or replace with the answer. */
+export async function handleAsk(ctx: HandlerContext, avatar: AvatarPackage, question: string): Promise<void> {
+  const { event, service, transport, lang } = ctx;
+  const slug = avatar.config.slug;
+  const conversation = conversationKey(event);
+  const statusText = t(lang, `${avatar.config.person.name_en ?? avatar.config.person.name}'s avatar is looking through the material…`, `${avatar.config.person.name}的数字分身正在查阅资料…`);
+  const native = transport.setStatus ? await transport.setStatus(ctx.target, statusText).catch(() => false) : false;
+  if (!native) await ctx.respond({ kind: 'status', text: statusText });
+
+  let fallbackHistory;
+  if (event.threadId && transport.fetchThread && service.store.recentTurns(conversation, slug, 1).length === 0) {
+    fallbackHistory = await transport.fetchThread(ctx.target).catch((err: unknown) => {
+      ctx.log.warn({ err: classifyError(err).message }, 'could not fetch thread history');
+      return undefined;
+    });
+  }
+  const answer = await service.ask(slug, {
+    question,
+    viewer: viewerOf(event),
+    conversation,
+    actor: `${event.platform}:${event.userId}`,
+    fallbackHistory,
+  });
+  // Channel threads the avatar answers in stay with it, so follow-ups need no new mention.
+  if (event.channelType !== 'dm') service.store.setSticky(`${stickyKey({ ...event, threadId: ctx.target.threadId })}`, slug);
+  await ctx.respond({ kind: 'answer', answer, avatarName: avatar.config.person.name });
+}

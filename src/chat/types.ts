@@ -1,0 +1,102 @@
+import type { Answer, HistoryTurn } from '../answer/types';
+import type { Viewer } from '../avatars/visibility';
+
+export type Platform = 'slack' | 'lark';
+
+export type ChannelType = 'dm' | 'public_channel' | 'private_channel';
+
+/**
+ * One message or command from any platform, normalized at the edge. Everything after the
+ * adapter works on this shape and knows no platform.
+ */
+export interface ChatEvent {
+  /** Platform event id, for dedupe (Slack event_id, Feishu header.event_id). */
+  eventId: string;
+  platform: Platform;
+  /** The bot app that received it (Slack api_app_id, Feishu app_id). */
+  appId: string;
+  /** Slack team_id, Feishu tenant_key. */
+  workspaceId: string;
+  channelId: string;
+  channelType: ChannelType;
+  /** Message id (Slack ts, Feishu message_id). */
+  messageId: string;
+  /** Thread root (Slack thread_ts, Feishu root_id) when the message is in a thread. */
+  threadId?: string;
+  userId: string;
+  userName?: string;
+  /** Text with the bot's own mention removed and other mentions rendered as @name. */
+  text: string;
+  /** Whether the bot was @mentioned (app_mention, Feishu mentions[]). */
+  mentioned: boolean;
+  /** Users mentioned besides the bot (targets of /distill @user). */
+  mentions: { id: string; name?: string }[];
+  /** `command` for slash commands and bot menu items, with the command name in `command`. */
+  kind: 'message' | 'command';
+  command?: string;
+  /** When the platform says the message was sent (ms since epoch). */
+  sentAt: number;
+  /** The avatar bound to the receiving app (per-avatar apps); undefined in hub mode. */
+  appAvatar?: string;
+  /** Channel language hint, when the platform knows it. */
+  locale?: string;
+  /** Sent by a bot (our own replies included): always ignored. */
+  fromBot?: boolean;
+  /** Slack trigger_id / Feishu open_message_id: lets a command open a modal or card. */
+  triggerId?: string;
+}
+
+/** What the core asks an adapter to show. Adapters render it as Block Kit or a Feishu card. */
+export type Reply =
+  | { kind: 'answer'; answer: Answer; avatarName: string }
+  | { kind: 'notice'; text: string; ephemeral?: boolean }
+  | { kind: 'status'; text: string };
+
+/** Where a reply goes: the channel, and the thread when there is one. */
+export interface ReplyTarget {
+  channelId: string;
+  threadId?: string;
+  /** The user a private (ephemeral) reply is for. */
+  userId?: string;
+}
+
+export interface MessageRef {
+  channelId: string;
+  messageId: string;
+  threadId?: string;
+}
+
+export interface ChatUser {
+  id: string;
+  name?: string;
+  isBot: boolean;
+  /** User group / department ids, for access lists. */
+  groups?: string[];
+}
+
+/** The verbs every adapter offers the core: the small adapter contract. */
+export interface ChatTransport {
+  readonly platform: Platform;
+  post(target: ReplyTarget, reply: Reply): Promise<MessageRef>;
+  update(ref: MessageRef, reply: Reply): Promise<void>;
+  /** Show "working..." where the platform has a native status (Slack assistant threads). */
+  setStatus?(target: ReplyTarget, status: string): Promise<boolean>;
+  /** Earlier messages of a thread, oldest first, as conversation memory fallback. */
+  fetchThread?(target: ReplyTarget): Promise<HistoryTurn[]>;
+  resolveUser?(userId: string): Promise<ChatUser | undefined>;
+}
+
+/** The conversation key for memory and first-contact: platform, workspace, channel, thread. */
+export function conversationKey(e: Pick<ChatEvent, 'platform' | 'workspaceId' | 'channelId' | 'threadId' | 'channelType' | 'messageId'>): string {
+  const thread = e.threadId ?? (e.channelType === 'dm' ? 'dm' : e.messageId);
+  return `${e.platform}:${e.workspaceId}:${e.channelId}:${thread}`;
+}
+
+/** Where a sticky avatar choice is kept: per DM, or per channel thread. */
+export function stickyKey(e: Pick<ChatEvent, 'platform' | 'workspaceId' | 'channelId' | 'threadId' | 'channelType'>): string {
+  return e.channelType === 'dm' ? `${e.platform}:${e.workspaceId}:${e.channelId}` : `${e.platform}:${e.workspaceId}:${e.channelId}:${e.threadId ?? '-'}`;
+}
+
+export function viewerOf(e: Pick<ChatEvent, 'platform' | 'userId' | 'channelType' | 'channelId'>): Viewer {
+  return { platform: e.platform, userId: e.userId, surface: e.channelType, channelId: e.channelId };
+}

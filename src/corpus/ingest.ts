@@ -1,0 +1,218 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AvatarPackage } from '../avatars/package';
+import { UnderstudyError } from '../errors';
+import { silentLogger } from '../log';
+import type { AvatarIndex } from '../retrieval/avatar-index';
+import type { EntryRecord, NewChunk } from '../retrieval/chunk-store';
+import { LexicalIndex } from '../retrieval/lexical-index';
+import { searchableText, tokenize } from '../retrieval/tokenize';
+import { chunkUnit } from './chunk';
+import { nearDuplicateGroups } from './dedupe';
+import { loadEntry } from './load';
+import { mergeCounts, redact, type RedactionKind } from './redact';
+import { scanCorpus, type CorpusEntry } from './scan';
+import type { LoadIssue, SkippedFile, SourceUnit } from './types';
+
+export type IngestPhase = 'scan' | 'load' | 'embed' | 'index' | 'done';
+
+export interface IngestProgress {
+  phase: IngestPhase;
+  done: number;
+  total: number;
+  item?: string;
+}
+
+export interface IngestOptions {
+  rebuild?: boolean;
+  /** Keep only this person's messages in e-mail and chat sources (defaults to person.aliases). */
+  author?: string;
+  onProgress?: (p: IngestProgress) => void;
+  log?: Logger;
+  /** Embedding batch size; also the progress granularity. */
+  batchSize?: number;
+}
+
+export interface IngestReport {
+  avatar: string;
+  embedder: string;
+  entries: number;
+  filesRead: number;
+  filesUnchanged: number;
+  filesRemoved: number;
+  skipped: SkippedFile[];
+  errors: LoadIssue[];
+  units: number;
+  chunksAdded: number;
+  chunksRemoved: number;
+  totalChunks: number;
+  duplicatesCollapsed: number;
+  redactions: Partial<Record<RedactionKind, number>>;
+  seconds: number;
+}
+
+/** The identity of an entry's content: its files' relative names and bytes. */
+export function hashEntry(entry: CorpusEntry): string {
+  const h = crypto.createHash('sha256');
+  for (const f of [...entry.files].sort()) {
+    h.update(path.relative(entry.abs, f) || path.basename(f));
+    h.update('\0');
+    h.update(fs.readFileSync(f));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/** Redact a unit's visible text fields, returning the masked unit and what was masked. */
+export function redactUnit(unit: SourceUnit, keepEmails: string[]): { unit: SourceUnit; counts: Partial<Record<RedactionKind, number>> } {
+  let counts: Partial<Record<RedactionKind, number>> = {};
+  const mask = (s: string | undefined): string | undefined => {
+    if (s === undefined) return s;
+    const r = redact(s, { keepEmails });
+    counts = mergeCounts(counts, r.counts);
+    return r.text;
+  };
+  return { unit: { ...unit, text: mask(unit.text) ?? '', context: mask(unit.context), title: mask(unit.title) }, counts };
+}
+
+/**
+ * Bring an avatar's index up to date with its corpus folder. Only entries whose content hash
+ * changed are loaded and embedded. The chunk store commits in one transaction and the derived
+ * files are replaced atomically, so an interrupted ingest leaves a loadable index.
+ */
+export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, options: IngestOptions = {}): Promise<IngestReport> {
+  const started = Date.now();
+  const log = options.log ?? silentLogger;
+  const progress = options.onProgress ?? (() => undefined);
+  const slug = pkg.config.slug;
+  const aliases = pkg.config.person.aliases;
+  const author = options.author ?? (aliases.length > 0 ? aliases : undefined);
+  const keepEmails = aliases.filter((a) => a.includes('@'));
+
+  if (options.rebuild) index.destroy();
+  const store = index.chunkStore();
+  const stored = store.getMeta('embedder');
+  if (stored && stored !== index.embedders.id) {
+    throw new UnderstudyError('INDEX_MISMATCH', `The index of "${slug}" was built with ${stored}, not ${index.embedders.id}: run \`understudy ingest ${slug} --rebuild\`.`);
+  }
+
+  progress({ phase: 'scan', done: 0, total: 1 });
+  const { entries, skipped } = fs.existsSync(pkg.corpusDir) ? scanCorpus(pkg.corpusDir) : { entries: [], skipped: [] };
+  const known = store.entries();
+  const changed: { entry: CorpusEntry; hash: string }[] = [];
+  let unchanged = 0;
+  for (const entry of entries) {
+    const hash = hashEntry(entry);
+    if (known.get(entry.path)?.hash === hash) unchanged++;
+    else changed.push({ entry, hash });
+  }
+  const present = new Set(entries.map((e) => e.path));
+  const removed = [...known.keys()].filter((p) => !present.has(p));
+
+  // Load, redact and chunk what changed.
+  const errors: LoadIssue[] = [];
+  const allSkipped: SkippedFile[] = [...skipped];
+  let redactions: Partial<Record<RedactionKind, number>> = {};
+  let units = 0;
+  const drafts: { entry: EntryRecord; chunks: Omit<NewChunk, 'vector'>[] }[] = [];
+  for (let i = 0; i < changed.length; i++) {
+    const { entry, hash } = changed[i];
+    progress({ phase: 'load', done: i, total: changed.length, item: entry.path });
+    const result = await loadEntry(entry, pkg.corpusDir, { author: authorFilter(author) });
+    errors.push(...result.errors);
+    allSkipped.push(...result.skipped);
+    const chunks: Omit<NewChunk, 'vector'>[] = [];
+    for (const raw of result.units) {
+      const { unit, counts } = redactUnit(raw, keepEmails);
+      redactions = mergeCounts(redactions, counts);
+      for (const d of await chunkUnit(unit)) {
+        chunks.push({
+          source: unit.source, kind: unit.kind, locator: d.locator, text: d.text, context: unit.context, title: unit.title,
+          author: unit.author, date: unit.date, url: unit.url, visibility: unit.visibility, audience: unit.audience,
+        });
+      }
+    }
+    units += result.units.length;
+    drafts.push({ entry: { path: entry.path, hash, size: entry.size, units: result.units.length, chunks: 0 }, chunks });
+  }
+  progress({ phase: 'load', done: changed.length, total: changed.length });
+
+  // Collapse near-duplicates (e-mails quoting each other) against what stays and among the new.
+  const replaced = new Set([...removed, ...changed.map((c) => c.entry.path)]);
+  const keptTexts: string[] = [];
+  const keptTokens = new Map<number, string[]>();
+  if (drafts.some((d) => d.chunks.length > 0)) {
+    for (const c of store.keptChunks(replaced)) {
+      keptTexts.push(c.text);
+      keptTokens.set(c.id, tokenize(searchableText(c)));
+    }
+  }
+  const flat = drafts.flatMap((d) => d.chunks.map((c) => ({ d, c })));
+  const groups = nearDuplicateGroups([...keptTexts, ...flat.map((f) => f.c.text)]);
+  let duplicates = 0;
+  const survivors = flat.filter((f, i) => {
+    const j = keptTexts.length + i;
+    const keep = groups[j] === j;
+    if (!keep) duplicates++;
+    return keep;
+  });
+  for (const d of drafts) d.chunks = [];
+  for (const s of survivors) s.d.chunks.push(s.c);
+
+  // Embed with IDF taken from the corpus as it will be after this ingest.
+  const newTokens = survivors.map((s) => tokenize(searchableText(s.c)));
+  const idfIndex = LexicalIndex.build([...[...keptTokens.values()].map((tokens) => ({ id: 0, tokens })), ...newTokens.map((tokens) => ({ id: 0, tokens }))]);
+  const embedder = index.embedders.create((t) => idfIndex.idf(t));
+  const batch = options.batchSize ?? 256;
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < survivors.length; i += batch) {
+    progress({ phase: 'embed', done: i, total: survivors.length });
+    vectors.push(...(await embedder.embedDocuments(survivors.slice(i, i + batch).map((s) => searchableText(s.c)))));
+  }
+  progress({ phase: 'embed', done: survivors.length, total: survivors.length });
+  const dims = vectors[0]?.length ?? Number(store.getMeta('dimensions') ?? '0');
+  const withVectors = new Map<Omit<NewChunk, 'vector'>, NewChunk>();
+  survivors.forEach((s, i) => withVectors.set(s.c, { ...s.c, vector: vectors[i] }));
+
+  progress({ phase: 'index', done: 0, total: 1 });
+  const previousVectors = options.rebuild || known.size === 0 ? null : index.loadedVectors();
+  const added = drafts.map((d) => ({ entry: { ...d.entry, chunks: d.chunks.length }, chunks: d.chunks.map((c) => withVectors.get(c) as NewChunk) }));
+  const noChange = removed.length === 0 && changed.length === 0 && store.getMeta('embedder') !== undefined;
+  let removedIds: number[] = [];
+  if (!noChange) {
+    const res = store.replaceEntries(removed, added, { embedder: index.embedders.id, dimensions: String(dims) });
+    removedIds = res.removedIds;
+    const tokensById = new Map(keptTokens);
+    res.addedIds.forEach((id, i) => tokensById.set(id, newTokens[i]));
+    index.rebuildDerived({ vectors: previousVectors, removedIds: res.removedIds, addedIds: res.addedIds }, keptTokens.size + newTokens.length > 0 ? tokensById : undefined);
+  }
+  index.invalidate();
+  progress({ phase: 'done', done: 1, total: 1 });
+
+  const report: IngestReport = {
+    avatar: slug,
+    embedder: index.embedders.id,
+    entries: entries.length,
+    filesRead: changed.length,
+    filesUnchanged: unchanged,
+    filesRemoved: removed.length,
+    skipped: allSkipped,
+    errors,
+    units,
+    chunksAdded: survivors.length,
+    chunksRemoved: removedIds.length,
+    totalChunks: store.count(),
+    duplicatesCollapsed: duplicates,
+    redactions,
+    seconds: (Date.now() - started) / 1000,
+  };
+  log.info({ ...report, skipped: allSkipped.length, errors: errors.length }, 'ingest finished');
+  return report;
+}
+
+function authorFilter(author: string | string[] | undefined): string | undefined {
+  if (author === undefined) return undefined;
+  return Array.isArray(author) ? author.join('|') : author;
+}

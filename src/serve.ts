@@ -1,0 +1,82 @@
+import { mountWebPlayground } from './adapters/playground/web';
+import { runTerminalChat } from './adapters/playground/terminal';
+import { PLATFORM_FACTORIES, type PlatformAdapter } from './adapters/platform';
+import { println, type CliIo } from './cli/io';
+import { renderIngestReport } from './cli/render';
+import { classifyError } from './errors';
+import type { Runtime } from './runtime';
+import { HttpServer } from './server/http-server';
+
+export interface ServeHandle {
+  port: number;
+  platforms: PlatformAdapter[];
+  server: HttpServer;
+  /** Resolves when the process should exit (terminal chat ended, or a signal). */
+  done: Promise<void>;
+  close(): Promise<void>;
+}
+
+const SETUP_HELP = `No chat platform is configured, so Understudy is serving the local playground only.
+
+To connect Slack, set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (plus SLACK_APP_TOKEN and
+SLACK_MODE=socket for Socket Mode), then point the app's request URL at POST /slack/events.
+To connect Feishu/Lark, set LARK_APP_ID, LARK_APP_SECRET and LARK_ENCRYPT_KEY (or
+LARK_VERIFICATION_TOKEN), then point the event URL at POST /lark/events (or LARK_MODE=ws).
+Set OPENAI_API_KEY / OPENAI_BASE_URL to answer with a model instead of quoting.
+See README.md for app manifests: \`understudy manifest <slug> --platform slack|lark\`.`;
+
+/** Bring every active avatar's index up to date; a broken avatar is reported, not fatal. */
+async function prepareAvatars(runtime: Runtime, io: CliIo): Promise<void> {
+  const { service, log } = runtime;
+  for (const bad of service.registry.invalid) log.error({ dir: bad.dir, code: bad.error.code }, bad.error.message);
+  for (const pkg of service.registry.list()) {
+    if (pkg.config.status !== 'active') continue;
+    try {
+      const report = await service.ingest(pkg.config.slug);
+      if (report.filesRead > 0 || report.filesRemoved > 0) println(io.stderr, renderIngestReport(report));
+    } catch (err) {
+      const e = classifyError(err);
+      log.error({ avatar: pkg.config.slug, code: e.code }, e.message);
+    }
+  }
+}
+
+/** `understudy serve`: health endpoint, platforms when configured, otherwise the playground. */
+export async function serve(runtime: Runtime, io: CliIo, options: { interactive?: boolean } = {}): Promise<ServeHandle> {
+  const server = new HttpServer(runtime.log);
+  const platforms = PLATFORM_FACTORIES.map((f) => f(runtime)).filter((p): p is PlatformAdapter => p !== undefined);
+  server.setHealth(() => ({
+    avatars: runtime.service.registry.list().map((a) => ({ slug: a.config.slug, status: a.config.status })),
+    platforms: Object.fromEntries(platforms.map((p) => [p.name, p.health()])),
+    model: runtime.config.llm ? runtime.config.llm.model : 'offline-extractive',
+  }));
+  const playground = platforms.length === 0 || runtime.config.env.UNDERSTUDY_PLAYGROUND === '1';
+  if (playground) mountWebPlayground(server, runtime.service);
+  const port = await server.listen(runtime.config.port, runtime.config.host);
+  runtime.log.info({ port }, 'listening');
+
+  await prepareAvatars(runtime, io);
+  for (const p of platforms) await p.start(server);
+  server.markReady();
+
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const close = async (): Promise<void> => {
+    for (const p of platforms) await p.stop().catch(() => undefined);
+    await server.close();
+    finish();
+  };
+
+  if (platforms.length === 0) {
+    const interactive = options.interactive ?? io.isTTY;
+    if (interactive) {
+      println(io.stdout, `Understudy playground (also in your browser at http://localhost:${port}/). No keys needed.`);
+      void runTerminalChat(runtime.service, io).then(close, close);
+    } else {
+      println(io.stdout, `${SETUP_HELP}\n\nPlayground: http://localhost:${port}/   Health: http://localhost:${port}/healthz`);
+    }
+  } else {
+    runtime.log.info({ platforms: platforms.map((p) => p.name) }, 'serving chat platforms');
+  }
+  return { port, platforms, server, done, close };
+}

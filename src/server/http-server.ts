@@ -1,0 +1,98 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { silentLogger } from '../log';
+
+export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+
+/**
+ * One HTTP server on PORT for everything: health, Slack events, Feishu events, playground.
+ * Unknown paths get 404 at once (the Feishu SDK's own adapter would leave them hanging).
+ */
+export class HttpServer {
+  private readonly routes = new Map<string, RouteHandler>();
+  private readonly prefixes: { method: string; prefix: string; handler: RouteHandler }[] = [];
+  private server: http.Server | undefined;
+  private ready = false;
+  private health: () => Record<string, unknown> = () => ({});
+
+  constructor(private readonly log: Logger = silentLogger) {
+    this.route('GET', '/healthz', (_req, res) => {
+      const body = { ok: this.ready, ...this.health() };
+      send(res, this.ready ? 200 : 503, body);
+    });
+  }
+
+  route(method: string, path: string, handler: RouteHandler): void {
+    this.routes.set(`${method.toUpperCase()} ${path}`, handler);
+  }
+
+  routePrefix(method: string, prefix: string, handler: RouteHandler): void {
+    this.prefixes.push({ method: method.toUpperCase(), prefix, handler });
+  }
+
+  setHealth(fn: () => Record<string, unknown>): void {
+    this.health = fn;
+  }
+
+  markReady(ready = true): void {
+    this.ready = ready;
+  }
+
+  async listen(port: number, host?: string): Promise<number> {
+    this.server = http.createServer((req, res) => void this.dispatch(req, res));
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = (req.url ?? '/').split('?')[0];
+    const method = (req.method ?? 'GET').toUpperCase();
+    const handler =
+      this.routes.get(`${method} ${url}`) ?? this.prefixes.find((p) => p.method === method && url.startsWith(p.prefix))?.handler;
+    if (!handler) {
+      const known = [...this.routes.keys()].some((k) => k.endsWith(` ${url}`));
+      send(res, known ? 405 : 404, { ok: false, error: known ? 'method not allowed' : 'not found' });
+      return;
+    }
+    try {
+      await handler(req, res);
+    } catch (err) {
+      this.log.error({ err, path: url }, 'HTTP handler failed');
+      if (!res.headersSent) send(res, 500, { ok: false, error: 'internal error' });
+      else res.end();
+    }
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    });
+  }
+}
+
+export function send(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const payload = typeof body === 'string' && contentType !== 'application/json' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': `${contentType}; charset=utf-8`, 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** Read a request body with a size cap; rejects with status 413 beyond it. */
+export async function readBody(req: http.IncomingMessage, maxBytes = 1_000_000): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw Object.assign(new Error('request body too large'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
