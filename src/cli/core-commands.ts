@@ -4,6 +4,9 @@ import { runTerminalChat } from '../adapters/playground/terminal';
 import { LOCAL_VIEWER, type Viewer } from '../avatars/visibility';
 import { UnderstudyError } from '../errors';
 import { evaluate, formatMetrics, readQaFile } from '../eval/qa';
+import { defaultTargets, EVAL_RUNS, runAllEvals } from '../eval/run-all';
+import { AvatarService } from '../avatars/service';
+import { writeFileAtomic } from '../util/fs-atomic';
 import type { SearchMode } from '../retrieval/avatar-index';
 import { serve } from '../serve';
 import { createAvatarPackage } from './avatar-create';
@@ -191,6 +194,36 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
         println(io.stdout, formatMetrics(name, r.all));
         if (r.paraphrase.questions) println(io.stdout, formatMetrics(`  paraphrased`, r.paraphrase));
         if (r.crosslingual.questions) println(io.stdout, formatMetrics(`  cross-lingual`, r.crosslingual));
+      }
+    });
+
+  program
+    .command('eval-all')
+    .description('what `npm run eval` runs: every QA set (demo avatars and real corpora) in every retrieval mode')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const rt = ctx.runtime();
+      const evalData = path.join(rt.config.dataDir, 'eval');
+      const realAvatars = path.join(evalData, 'avatars');
+      const real = new AvatarService({ avatarsDir: realAvatars, dataDir: evalData, embedders: rt.service.embedders, store: rt.service.store, log: rt.log });
+      try {
+        const results = await runAllEvals(rt.service, realAvatars, real, defaultTargets(io.cwd), (l) => println(io.stderr, l));
+        writeFileAtomic(path.join(evalData, 'results.json'), JSON.stringify(results, null, 2));
+        if (o.json) {
+          println(io.stdout, JSON.stringify(results, null, 2));
+          return;
+        }
+        for (const r of results) {
+          println(io.stdout, `\n== ${r.slug} ==`);
+          r.reports.forEach((rep, i) => {
+            println(io.stdout, formatMetrics(EVAL_RUNS[i].label, rep.all));
+            if (rep.paraphrase.questions) println(io.stdout, formatMetrics('    paraphrased subset', rep.paraphrase));
+            if (rep.crosslingual.questions) println(io.stdout, formatMetrics('    cross-lingual subset', rep.crosslingual));
+          });
+        }
+        println(io.stdout, `\nWritten to ${path.relative(io.cwd, path.join(evalData, 'results.json'))}`);
+      } finally {
+        real.close();
       }
     });
 }

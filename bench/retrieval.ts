@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
+import { AvatarService } from '../src/avatars/service';
+import { createAvatarPackage } from '../src/cli/avatar-create';
+import { localEmbedderFactory } from '../src/retrieval/embedders';
+import { SqliteStateStore } from '../src/store/sqlite-store';
+import { splitSentences } from '../src/answer/sentences';
+import { CORPORA, median, ms, peakRss, percentile, requireCorpora, rng, rssMb, type Row } from './util';
+
+function service(root: string): AvatarService {
+  return new AvatarService({
+    avatarsDir: path.join(root, 'avatars'),
+    dataDir: path.join(root, 'data'),
+    embedders: localEmbedderFactory(),
+    store: new SqliteStateStore(':memory:'),
+  });
+}
+
+/** Ingest throughput on the real corpora, each as its own avatar. */
+export async function benchIngest(root: string): Promise<Row[]> {
+  requireCorpora();
+  const svc = service(root);
+  const sets = [
+    { slug: 'allen-p', name: 'Phillip Allen', from: path.join(CORPORA, 'enron_maildir_sent/maildir/allen-p/sent_items') },
+    { slug: 'ruanyf', name: '阮一峰', from: path.join(CORPORA, 'ruanyf_weekly_zh/docs') },
+    { slug: 'paul-graham', name: 'Paul Graham', from: path.join(CORPORA, 'paul_graham_essays') },
+    { slug: 'r-contributors', name: 'R contributors', from: path.join(CORPORA, 'slack_export_r_contributors') },
+  ];
+  const rows: Row[] = [];
+  for (const s of sets) {
+    createAvatarPackage(path.join(root, 'avatars'), { slug: s.slug, name: s.name, from: [s.from] }, root);
+    svc.reload();
+    const t = process.hrtime.bigint();
+    const r = await svc.ingest(s.slug);
+    const sec = ms(t) / 1000;
+    rows.push({ corpus: s.slug, files: r.filesRead, chunks: r.totalChunks, seconds: +sec.toFixed(2), chunks_per_s: Math.round(r.chunksAdded / sec) });
+  }
+  svc.close();
+  return rows;
+}
+
+/** Sentences from the real corpora, the material for synthetic large avatars. */
+function sentencePool(): string[] {
+  const pool: string[] = [];
+  const add = (dir: string, filter: (f: string) => boolean) => {
+    for (const f of fs.readdirSync(dir).filter(filter)) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      for (const s of splitSentences(text)) if (s.length > 30 && s.length < 400) pool.push(s);
+    }
+  };
+  add(path.join(CORPORA, 'paul_graham_essays'), (f) => f.endsWith('.txt'));
+  add(path.join(CORPORA, 'ruanyf_weekly_zh/docs'), (f) => f.endsWith('.md'));
+  return pool;
+}
+
+/** Write a synthetic corpus of about `chunks` paragraphs (one chunk each) sampled from real text. */
+function writeSyntheticCorpus(dir: string, chunks: number, pool: string[]): string[] {
+  const rand = rng(chunks);
+  const perFile = 100;
+  const paragraphs: string[] = [];
+  fs.mkdirSync(dir, { recursive: true });
+  for (let f = 0; f * perFile < chunks; f++) {
+    const parts: string[] = [];
+    for (let p = 0; p < perFile && f * perFile + p < chunks; p++) {
+      const n = 2 + Math.floor(rand() * 3);
+      const para = Array.from({ length: n }, () => pool[Math.floor(rand() * pool.length)]).join(' ').slice(0, 520);
+      parts.push(`${para} (ref ${f}-${p})`);
+      paragraphs.push(para);
+    }
+    fs.writeFileSync(path.join(dir, `doc-${String(f).padStart(5, '0')}.md`), parts.join('\n\n'));
+  }
+  return paragraphs;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/**
+ * Search at scale: hybrid p50/p99 against exact brute-force cosine and LangChain's
+ * MemoryVectorStore on the same vectors, HNSW recall@10 against exact, load time and RSS.
+ */
+export async function benchScale(root: string, size: number): Promise<Row> {
+  requireCorpora();
+  const pool = sentencePool();
+  const slug = `synthetic-${size}`;
+  const src = path.join(root, 'src', slug);
+  const paragraphs = writeSyntheticCorpus(src, size, pool);
+  const svc = service(root);
+  createAvatarPackage(path.join(root, 'avatars'), { slug, name: 'Synthetic', from: [src] }, root);
+  svc.reload();
+  const peak = peakRss();
+  const t0 = process.hrtime.bigint();
+  const report = await svc.ingest(slug);
+  const ingestSec = ms(t0) / 1000;
+  const buildPeak = peak.stop();
+  svc.close();
+
+  // Load cold, in a fresh service, as a restarted process would.
+  global.gc?.();
+  const rssBefore = rssMb();
+  const fresh = service(root);
+  const index = fresh.index(slug);
+  const tLoad = process.hrtime.bigint();
+  index.load();
+  const loadMs = ms(tLoad);
+  const rssLoaded = rssMb();
+
+  const rand = rng(7);
+  const queries = Array.from({ length: 200 }, () => {
+    const p = paragraphs[Math.floor(rand() * paragraphs.length)];
+    const words = p.split(/\s+/);
+    return words.length > 6 ? words.slice(0, 6).join(' ') : p.slice(0, 12);
+  });
+  const hybrid: number[] = [];
+  for (const q of queries) {
+    const t = process.hrtime.bigint();
+    await index.search(q, { k: 10 });
+    hybrid.push(ms(t));
+  }
+
+  // Exact search and MemoryVectorStore over the very same stored vectors.
+  const store = index.chunkStore();
+  const ids: number[] = [];
+  const vecs: Float32Array[] = [];
+  for (const row of store.iterateForIndex()) {
+    ids.push(row.id);
+    vecs.push(row.vector);
+  }
+  const L = index.load();
+  const qv = await Promise.all(queries.map((q) => L.embedder.embedQuery(q)));
+  const exact: number[] = [];
+  const hnsw: number[] = [];
+  let recall = 0;
+  for (let i = 0; i < queries.length; i++) {
+    let t = process.hrtime.bigint();
+    const scored = vecs.map((v, j) => ({ id: ids[j], s: dot(v, qv[i]) }));
+    scored.sort((a, b) => b.s - a.s);
+    const truth = new Set(scored.slice(0, 10).map((x) => x.id));
+    exact.push(ms(t));
+    t = process.hrtime.bigint();
+    const got = L.vectors ? L.vectors.search(qv[i], 10) : [];
+    hnsw.push(ms(t));
+    recall += got.filter((g) => truth.has(g.label)).length / Math.max(1, truth.size);
+  }
+  let memoryStoreP50 = NaN;
+  if (size <= 20_000) {
+    // MemoryVectorStore keeps number[] per document; at 100k it would need several GB.
+    const mvs = new MemoryVectorStore({ embedQuery: async () => [], embedDocuments: async () => [] } as never);
+    await mvs.addVectors(vecs.map((v) => Array.from(v)), ids.map((id) => ({ pageContent: '', metadata: { id } })));
+    const t: number[] = [];
+    for (const q of qv.slice(0, 50)) {
+      const s = process.hrtime.bigint();
+      await mvs.similaritySearchVectorWithScore(Array.from(q), 10);
+      t.push(ms(s));
+    }
+    memoryStoreP50 = median(t);
+  }
+  const rssAfter = rssMb();
+  fresh.close();
+  return {
+    chunks: report.totalChunks,
+    ingest_s: +ingestSec.toFixed(1),
+    ingest_chunks_per_s: Math.round(report.chunksAdded / ingestSec),
+    build_peak_rss_mb: buildPeak,
+    load_ms: +loadMs.toFixed(0),
+    rss_loaded_mb: rssLoaded,
+    rss_load_delta_mb: rssLoaded - rssBefore,
+    hybrid_p50_ms: +median(hybrid).toFixed(2),
+    hybrid_p99_ms: +percentile(hybrid, 99).toFixed(2),
+    hnsw_p50_ms: +median(hnsw).toFixed(3),
+    exact_p50_ms: +median(exact).toFixed(2),
+    memory_vector_store_p50_ms: Number.isNaN(memoryStoreP50) ? 'skipped (>20k)' : +memoryStoreP50.toFixed(2),
+    exact_over_hnsw: +(median(exact) / median(hnsw)).toFixed(1),
+    hnsw_recall_at_10: +(recall / queries.length).toFixed(3),
+    rss_end_mb: rssAfter,
+  };
+}
+
+export async function benchRetrieval(): Promise<{ ingest: Row[]; scale: Row[] }> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'understudy-bench-'));
+  try {
+    const ingest = await benchIngest(path.join(root, 'ingest'));
+    const scale: Row[] = [];
+    for (const size of [10_000, 100_000]) scale.push({ size, ...(await benchScale(path.join(root, `scale-${size}`), size)) });
+    return { ingest, scale };
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchRetrieval } from './retrieval';
+import { REPO, type Row } from './util';
+
+type Section = { name: string; run: () => Promise<unknown> };
+
+/** Every benchmark section, in order. Each returns rows or a record of figures. */
+const SECTIONS: Section[] = [{ name: 'retrieval', run: benchRetrieval }];
+
+function printTable(title: string, rows: Row[]): void {
+  if (rows.length === 0) return;
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  console.log(`\n${title}`);
+  console.log(cols.map((c, i) => c.padEnd(width[i])).join('  '));
+  for (const r of rows) console.log(cols.map((c, i) => String(r[c] ?? '').padEnd(width[i])).join('  '));
+}
+
+function print(name: string, value: unknown): void {
+  if (Array.isArray(value)) printTable(name, value as Row[]);
+  else if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.every(([, v]) => Array.isArray(v))) for (const [k, v] of entries) printTable(`${name}: ${k}`, v as Row[]);
+    else printTable(name, [value as Row]);
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const results: Record<string, unknown> = {
+    machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, date: new Date().toISOString() },
+  };
+  for (const s of SECTIONS) {
+    if (only.length && !only.includes(s.name)) continue;
+    const t = Date.now();
+    console.error(`running ${s.name}...`);
+    results[s.name] = await s.run();
+    console.error(`${s.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    print(s.name, results[s.name]);
+  }
+  const out = path.join(REPO, 'bench', 'results.json');
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nWritten to ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

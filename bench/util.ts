@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CORPORA = path.resolve(REPO, '..', 'shared', 'corpora');
+
+export function requireCorpora(): void {
+  if (!fs.existsSync(CORPORA)) throw new Error(`${CORPORA} is missing: benchmarks read the real corpora in ../shared/corpora`);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+export function ms(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export function rssMb(): number {
+  return Math.round(process.memoryUsage().rss / 1024 / 1024);
+}
+
+/** Tracks the highest RSS seen while a piece of work runs. */
+export function peakRss(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024);
+    },
+  };
+}
+
+/** A small seeded PRNG so every run builds the same synthetic corpus. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Row = Record<string, string | number>;
