@@ -120,7 +120,7 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   for (let i = 0; i < changed.length; i++) {
     const { entry, hash } = changed[i];
     progress({ phase: 'load', done: i, total: changed.length, item: entry.path });
-    const result = await loadEntry(entry, pkg.corpusDir, { author: authorFilter(author) });
+    const result = await loadEntry(entry, pkg.corpusDir, { author });
     errors.push(...result.errors);
     allSkipped.push(...result.skipped);
     const chunks: Omit<NewChunk, 'vector'>[] = [];
@@ -210,9 +210,4 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   };
   log.info({ ...report, skipped: allSkipped.length, errors: errors.length }, 'ingest finished');
   return report;
-}
-
-function authorFilter(author: string | string[] | undefined): string | undefined {
-  if (author === undefined) return undefined;
-  return Array.isArray(author) ? author.join('|') : author;
 }
