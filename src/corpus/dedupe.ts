@@ -33,7 +33,7 @@ function similarity(a: Uint32Array, b: Uint32Array): number {
  * Texts of under five tokens collapse only when equal after normalisation.
  */
 export function nearDuplicateGroups(texts: string[], opts: { threshold?: number } = {}): number[] {
-  const threshold = opts.threshold ?? 0.85;
+  const threshold = opts.threshold ?? 0.75;
   const groups = new Array<number>(texts.length);
   const exact = new Map<string, number>();
   const buckets = new Map<string, number[]>();
@@ -50,7 +50,11 @@ export function nearDuplicateGroups(texts: string[], opts: { threshold?: number 
     groups[i] = i;
     if (tokens.length < SHORT) continue;
     const shingles = new Set<number>();
-    for (let j = 0; j + 1 < tokens.length; j++) shingles.add(fnv1a(`${tokens[j]} ${tokens[j + 1]}`));
+    // Words and word pairs: one changed word moves the estimate only a little.
+    for (let j = 0; j < tokens.length; j++) {
+      shingles.add(fnv1a(tokens[j]));
+      if (j + 1 < tokens.length) shingles.add(fnv1a(`${tokens[j]} ${tokens[j + 1]}`));
+    }
     const sig = signature(shingles);
     const keys: string[] = [];
     let match = -1;
@@ -58,7 +62,10 @@ export function nearDuplicateGroups(texts: string[], opts: { threshold?: number 
       const key = `${b}:${Array.prototype.join.call(sig.subarray(b * ROWS, (b + 1) * ROWS), ',')}`;
       keys.push(key);
       if (match >= 0) continue;
-      for (const c of buckets.get(key) ?? []) {
+      // Look at the newest few in a crowded bucket: enough for duplicates, bounded for templated text.
+      const list = buckets.get(key) ?? [];
+      for (let k = list.length - 1; k >= Math.max(0, list.length - 32); k--) {
+        const c = list[k];
         if (similarity(sig, sigs[c] as Uint32Array) >= threshold) {
           match = c;
           break;

@@ -23,8 +23,11 @@ async function loadEmails(raws: string[], source: string, author: LoaderOptions[
   const result = empty();
   const matches = authorMatcher(author);
   for (let i = 0; i < raws.length; i++) {
-    const { unit, authorIds, issue } = await parseEmail(raws[i], source, mbox ? `mbox#${i + 1}` : source);
+    const { unit, authorIds, issue, empty: nothingOwn } = await parseEmail(raws[i], source, mbox ? `mbox#${i + 1}` : source);
     if (issue) result.errors.push(issue);
+    if (nothingOwn && (!matches || matches(...authorIds))) {
+      result.skipped.push({ path: mbox ? `${source}#${i + 1}` : source, reason: 'forward or quote only: no text of the author\'s own' });
+    }
     if (!unit) continue;
     if (matches && !matches(...authorIds)) continue;
     result.units.push(unit);

@@ -60,6 +60,21 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** Whether the digits start with a real issuer prefix for their length (Visa, Mastercard, Amex, UnionPay, JCB, Discover, Diners). */
+function cardIssuer(d: string): boolean {
+  const n = d.length;
+  const p2 = Number(d.slice(0, 2));
+  const p4 = Number(d.slice(0, 4));
+  if (d[0] === '4') return n === 13 || n === 16 || n === 19;
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16;
+  if (p2 === 34 || p2 === 37) return n === 15;
+  if (p2 === 62) return n >= 16 && n <= 19;
+  if (p2 === 35) return n >= 16 && n <= 19;
+  if (p4 === 6011 || p2 === 64 || p2 === 65) return n >= 16 && n <= 19;
+  if (p2 === 30 || p2 === 36 || p2 === 38) return n === 14;
+  return false;
+}
+
 /** A value after `password=` that looks like a secret rather than prose ("see vault"). */
 function secretLike(value: string, quoted: boolean): boolean {
   if (/^(<|\[redacted|\$\{|\{\{|\*+$|x+$|null$|none$|true$|false$|changeme$)/i.test(value)) return false;
@@ -71,7 +86,7 @@ const RULES: Rule[] = [
   { kind: 'private_key', re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----/g },
   {
     kind: 'connection_string',
-    re: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|jdbc:[a-z]+):\/\/[^\s:@/'"<>]+:[^\s@'"<>]+@[^\s'"<>]+/gi,
+    re: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|jdbc:[a-z]+):\/\/[^\s:@/'"<>]*:[^\s@'"<>]+@[^\s'"<>]+/gi,
   },
   { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   { kind: 'api_key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
@@ -83,7 +98,7 @@ const RULES: Rule[] = [
   { kind: 'token', re: /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g, replace: () => `Bearer ${mask('token')}` },
   {
     kind: 'password',
-    re: /\b(password|passwd|pwd|pass|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|app[_-]?secret|aws_secret_access_key)(["']?\s*[=:]\s*)(["']?)([^\s"'`,;，；)]+)\3/gi,
+    re: /\b((?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|pass|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|app[_-]?secret|aws_secret_access_key))(["']?\s*[=:]\s*)(["']?)([^\s"'`,;，；)]+)\3/gi,
     replace: (m) => (secretLike(m[4], m[3] !== '') ? `${m[1]}${m[2]}${m[3]}${mask('password')}${m[3]}` : null),
   },
   {
@@ -94,7 +109,7 @@ const RULES: Rule[] = [
   { kind: 'email', re: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g },
   {
     kind: 'cn_id',
-    re: /(?<![\d.])\d{17}[\dXx](?![\d.])/g,
+    re: /(?<!\d|\d\.)\d{17}[\dXx](?!\d|\.\d)/g,
     replace: (m) => (validCnId(m[0]) ? mask('cn_id') : null),
   },
   {
@@ -102,11 +117,11 @@ const RULES: Rule[] = [
     re: /(?<![\d.\-:])[2-6]\d{3}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\d.\-:])/g,
     replace: (m) => {
       const digits = m[0].replace(/[ -]/g, '');
-      return digits.length >= 13 && digits.length <= 19 && luhn(digits) && !/^(\d)\1+$/.test(digits) ? mask('bank_card') : null;
+      return cardIssuer(digits) && luhn(digits) && !/^(\d)\1+$/.test(digits) ? mask('bank_card') : null;
     },
   },
-  { kind: 'phone', re: /(?<![\d.])(?:(?:\+|00)86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?![\d.])/g },
-  { kind: 'phone', re: /(?<![\d.])0\d{2,3}-\d{7,8}(?![\d.])/g },
+  { kind: 'phone', re: /(?<!\d|\d\.)(?:(?:\+|00)86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d|\.\d)/g },
+  { kind: 'phone', re: /(?<!\d|\d\.)0\d{2,3}-\d{7,8}(?!\d|\.\d)/g },
   { kind: 'phone', re: /(?<![\w+])\+\d{1,3}[\s-]?(?:\(\d{1,4}\)|\d{1,4})(?:[\s-]\d{2,4}){2,4}(?!\d)/g },
   { kind: 'phone', re: /(?<![\d.-])\(?\b\d{3}\)?[\s.-]\d{3}[.-]\d{4}\b(?![.-]\d)/g },
 ];

@@ -31,7 +31,8 @@ export function loadHtml(html: string, source: string): SourceUnit {
 
 export async function loadPdf(buf: Buffer, source: string): Promise<SourceUnit> {
   // pdf-parse pulls in pdf.js; load it only when a PDF shows up.
-  const { PDFParse } = await import('pdf-parse');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PDFParse } = require('pdf-parse') as typeof import('pdf-parse');
   const parser = new PDFParse({ data: new Uint8Array(buf) });
   try {
     const result = await parser.getText();

@@ -54,7 +54,11 @@ function headerText(mail: ParsedMail, name: string): string | undefined {
 }
 
 /** Parse one RFC 822 message into a unit; `locatorFallback` names it when there is no Message-ID. */
-export async function parseEmail(raw: Buffer | string, source: string, locatorFallback: string): Promise<{ unit?: SourceUnit; authorIds: string[]; issue?: LoadIssue }> {
+export async function parseEmail(
+  raw: Buffer | string,
+  source: string,
+  locatorFallback: string,
+): Promise<{ unit?: SourceUnit; authorIds: string[]; issue?: LoadIssue; empty?: boolean }> {
   let mail: ParsedMail;
   try {
     mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
@@ -66,7 +70,7 @@ export async function parseEmail(raw: Buffer | string, source: string, locatorFa
   const text = stripQuotedAndSignature(mail.text ?? '');
   const author = from.name && from.address ? `${from.name} <${from.address}>` : (from.address ?? from.name ?? xFrom);
   const authorIds = [from.address, from.name, xFrom, xFrom?.replace(/\s*<.*$/, '')].filter((x): x is string => Boolean(x));
-  if (!text) return { authorIds };
+  if (!text) return { authorIds, empty: true };
   return {
     authorIds,
     unit: {
