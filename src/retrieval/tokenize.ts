@@ -15,6 +15,14 @@ const EN_STOP = new Set(
 // Characters that carry little meaning alone; a bigram made only of them is dropped.
 const ZH_STOP_CHARS = new Set('的了是在和与及或也就都而且把被给让对从向到这那个们吗呢吧啊呀么着过很还又再才要会能可以我你他她它'.split(''));
 
+// Question and filler words: they say how something is asked, not what it is about.
+const ZH_STOP_BIGRAMS = new Set(
+  ('什么 怎么 怎样 如何 为什么 哪些 哪个 哪里 哪儿 多少 多久 几个 几天 是否 是不 不是 有没 没有 可以 能不 需要 应该 时候 一下 一个 这个 那个 这些 那些 ' +
+    '现在 目前 请问 一般 通常 具体 主要 之后 之前 以后 以前 的话 还是 或者 如果 因为 所以 但是 而且 就是 只是 大概 多长 要不 的时 么时 么样')
+    .split(/\s+/)
+    .flatMap((w) => (w.length === 2 ? [w] : [w.slice(0, 2), w.slice(1, 3)])),
+);
+
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 const SEGMENT = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9_]*(?:[-.][a-z0-9_]+)*/g;
 
@@ -69,8 +77,9 @@ function pushCjk(seg: string, out: string[]): void {
     return;
   }
   for (let i = 0; i + 1 < chars.length; i++) {
-    if (ZH_STOP_CHARS.has(chars[i]) && ZH_STOP_CHARS.has(chars[i + 1])) continue;
-    out.push(chars[i] + chars[i + 1]);
+    const bigram = chars[i] + chars[i + 1];
+    if ((ZH_STOP_CHARS.has(chars[i]) && ZH_STOP_CHARS.has(chars[i + 1])) || ZH_STOP_BIGRAMS.has(bigram)) continue;
+    out.push(bigram);
   }
 }
 
