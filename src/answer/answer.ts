@@ -87,7 +87,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       // Fall through to the offline composer: an answer from the sources beats an error.
     }
   }
-  const excerpts = selectExcerpts(result.hits, question, result.expansions);
+  const excerpts = selectExcerpts(closeToBest(result.hits), question, result.expansions);
   return {
     ...base,
     text: note + composeOffline(config, excerpts, lang),
@@ -95,6 +95,15 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     grounded: true,
     model: OFFLINE_MODEL,
   };
+}
+
+/** The best hit and those nearly as good: quoting a weak third match only adds noise. */
+export function closeToBest(hits: SearchHit[]): SearchHit[] {
+  const [best, ...rest] = hits;
+  if (!best) return [];
+  const cov = best.coverage;
+  const sim = best.similarity ?? 0;
+  return [best, ...rest.filter((h) => h.coverage >= Math.max(0.25, 0.6 * cov) || (h.similarity ?? 0) >= Math.max(0.2, 0.85 * sim))];
 }
 
 /** Source numbers the model cited, in order of first use, within range. */

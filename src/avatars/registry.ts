@@ -56,14 +56,23 @@ export class AvatarRegistry {
     if (found) return found;
     const bad = this.invalidList.find((i) => path.basename(i.dir) === nameOrHandle);
     if (bad) throw bad.error;
-    const names = this.list().flatMap((a) => [a.config.slug, a.config.handle]);
-    const close = [...new Set(suggest(nameOrHandle, names))];
+    const close = this.closestSlugs(nameOrHandle);
     const hint = close.length > 0 ? ` Did you mean: ${close.join(', ')}?` : this.avatars.size > 0 ? ` Known avatars: ${this.list().map((a) => a.config.slug).join(', ')}.` : ' No avatars exist yet.';
     throw new UnderstudyError('AVATAR_NOT_FOUND', `Unknown avatar "${nameOrHandle}".${hint}`, { details: { suggestions: close } });
   }
 
+  /** Slugs of the avatars whose slug or handle is closest to `name`, one per avatar. */
+  closestSlugs(name: string): string[] {
+    const bySlugOrHandle = new Map<string, string>();
+    for (const a of this.list()) {
+      bySlugOrHandle.set(a.config.slug, a.config.slug);
+      bySlugOrHandle.set(a.config.handle, a.config.slug);
+    }
+    return [...new Set(suggest(name, [...bySlugOrHandle.keys()], 6).map((n) => bySlugOrHandle.get(n) as string))].slice(0, 3);
+  }
+
   suggestions(nameOrHandle: string): string[] {
-    return [...new Set(suggest(nameOrHandle, this.list().flatMap((a) => [a.config.handle, a.config.slug])))];
+    return this.closestSlugs(nameOrHandle).map((slug) => (this.avatars.get(slug) as AvatarPackage).config.handle);
   }
 
   bySlackApp(appId: string): AvatarPackage | undefined {

@@ -7,17 +7,21 @@ export interface CliContext {
   io: CliIo;
   program: Command;
   runtime(): Runtime;
+  /** The command being run; set before its action. */
+  command?: string;
 }
 
 export function createCliContext(program: Command, io: CliIo): CliContext & { dispose(): void } {
   let rt: Runtime | undefined;
-  return {
+  const ctx: CliContext & { dispose(): void } = {
     io,
     program,
     runtime() {
       if (!rt) {
         const g = program.opts<{ avatarsDir?: string; dataDir?: string }>();
-        rt = createRuntime(io.env, { avatarsDir: g.avatarsDir, dataDir: g.dataDir }, { cwd: io.cwd, isTTY: io.isTTY });
+        // One-shot commands print their own output; their logs stay quiet unless asked for.
+        const env = ctx.command !== 'serve' && !io.env.LOG_LEVEL ? { ...io.env, LOG_LEVEL: 'warn' } : io.env;
+        rt = createRuntime(env, { avatarsDir: g.avatarsDir, dataDir: g.dataDir }, { cwd: io.cwd, isTTY: io.isTTY });
       }
       return rt;
     },
@@ -26,4 +30,8 @@ export function createCliContext(program: Command, io: CliIo): CliContext & { di
       rt = undefined;
     },
   };
+  program.hook('preAction', (_program, action) => {
+    ctx.command = action.name();
+  });
+  return ctx;
 }

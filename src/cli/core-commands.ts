@@ -34,15 +34,23 @@ function viewerFor(as: string | undefined): Viewer {
   }
 }
 
-async function runIngest(ctx: CliContext, slug: string, rebuild: boolean): Promise<void> {
+async function runIngest(ctx: CliContext, slug: string, rebuild: boolean, out = ctx.io.stdout): Promise<void> {
   const bar = ingestProgress(ctx.io.stderr, ctx.io.isTTY);
   try {
     const report = await ctx.runtime().service.ingest(slug, { rebuild, onProgress: bar.update });
     bar.stop();
-    println(ctx.io.stdout, renderIngestReport(report));
+    println(out, renderIngestReport(report));
   } finally {
     bar.stop();
   }
+}
+
+/** Commands that read an index build it first when it was never built (report on stderr). */
+async function ensureIngested(ctx: CliContext, slugOrHandle: string): Promise<string> {
+  const { service } = ctx.runtime();
+  const slug = service.get(slugOrHandle).config.slug;
+  if (!service.index(slug).exists()) await runIngest(ctx, slug, false, ctx.io.stderr);
+  return slug;
 }
 
 /** Commands of the core issue: serve, avatar, ingest, search, ask, chat, eval. */
@@ -129,7 +137,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .action(async (slug: string, query: string, o: { k: number; mode: string; as?: string; json?: boolean }) => {
       if (!['hybrid', 'lexical', 'vector'].includes(o.mode)) throw new UnderstudyError('INPUT_INVALID', `--mode must be hybrid, lexical or vector, got "${o.mode}"`);
       const { service } = ctx.runtime();
-      const res = await service.index(service.get(slug).config.slug).search(query, { k: o.k, mode: o.mode as SearchMode, viewer: viewerFor(o.as) });
+      const res = await service.index(await ensureIngested(ctx, slug)).search(query, { k: o.k, mode: o.mode as SearchMode, viewer: viewerFor(o.as) });
       const rows = res.hits.map((h, i) => ({ rank: i + 1, score: Number(h.score.toFixed(5)), source: h.chunk.source, locator: h.chunk.locator, text: h.chunk.text }));
       if (o.json) {
         println(io.stdout, JSON.stringify(rows, null, 2));
@@ -147,7 +155,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON: {text, grounded, disclosure, citations: [{source, locator, text}]}')
     .action(async (slug: string, question: string, o: { as?: string; json?: boolean }) => {
       const { service } = ctx.runtime();
-      const a = await service.ask(slug, { question, viewer: viewerFor(o.as), conversation: `cli:ask:${process.pid}:${Date.now()}`, actor: `cli:${io.env.USER ?? 'local'}` });
+      const a = await service.ask(await ensureIngested(ctx, slug), { question, viewer: viewerFor(o.as), conversation: `cli:ask:${process.pid}:${Date.now()}`, actor: `cli:${io.env.USER ?? 'local'}` });
       if (o.json) {
         println(
           io.stdout,
@@ -167,9 +175,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .description('chat with an avatar in the terminal, with history')
     .action(async (slug: string) => {
       const { service } = ctx.runtime();
-      const pkg = service.get(slug);
-      if (!service.index(pkg.config.slug).exists()) await runIngest(ctx, pkg.config.slug, false);
-      await runTerminalChat(service, io, { slug: pkg.config.slug });
+      await runTerminalChat(service, io, { slug: await ensureIngested(ctx, slug) });
     });
 
   program
@@ -180,8 +186,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .action(async (slug: string, qa: string, o: { mode: string; json?: boolean }) => {
       const items = readQaFile(path.resolve(io.cwd, qa));
       const { service } = ctx.runtime();
-      const index = service.index(service.get(slug).config.slug);
-      if (!index.exists()) await runIngest(ctx, slug, false);
+      const index = service.index(await ensureIngested(ctx, slug));
       const runs: [SearchMode, boolean][] = o.mode ? [[o.mode as SearchMode, true]] : [['hybrid', true], ['hybrid', false], ['lexical', false], ['vector', false]];
       const reports = [];
       for (const [mode, expansion] of runs) reports.push(await evaluate(index, items, mode, expansion));
