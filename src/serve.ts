@@ -52,6 +52,9 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   }));
   const playground = platforms.length === 0 || runtime.config.env.UNDERSTUDY_PLAYGROUND === '1';
   if (playground) mountWebPlayground(server, runtime.service);
+  const interactive = platforms.length === 0 && (options.interactive ?? io.isTTY);
+  // Log lines would interleave with the terminal chat: keep only warnings unless asked.
+  if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
   const port = await server.listen(runtime.config.port, runtime.config.host);
   runtime.log.info({ port }, 'listening');
 
@@ -68,7 +71,6 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   };
 
   if (platforms.length === 0) {
-    const interactive = options.interactive ?? io.isTTY;
     if (interactive) {
       println(io.stdout, `Understudy playground (also in your browser at http://localhost:${port}/). No keys needed.`);
       void runTerminalChat(runtime.service, io).then(close, close);
