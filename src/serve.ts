@@ -50,7 +50,7 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
     platforms: Object.fromEntries(platforms.map((p) => [p.name, p.health()])),
     model: runtime.config.llm ? runtime.config.llm.model : 'offline-extractive',
   }));
-  const playground = platforms.length === 0 || runtime.config.env.UNDERSTUDY_PLAYGROUND === '1';
+  const playground = platforms.length === 0 || runtime.config.playground;
   if (playground) mountWebPlayground(server, runtime.service);
   const interactive = platforms.length === 0 && (options.interactive ?? io.isTTY);
   // Log lines would interleave with the terminal chat: keep only warnings unless asked.

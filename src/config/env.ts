@@ -39,6 +39,7 @@ export const envSchema = z
     UNDERSTUDY_RATE_USER_PER_MIN: positiveInt(10),
     UNDERSTUDY_RATE_WORKSPACE_PER_MIN: positiveInt(300),
     UNDERSTUDY_CONSENT_TTL_DAYS: positiveInt(7),
+    UNDERSTUDY_PLAYGROUND: flag,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
@@ -98,6 +99,8 @@ export interface Config {
   admins: string[];
   rateLimits: { userPerMinute: number; workspacePerMinute: number };
   consentTtlDays: number;
+  /** Keep the web playground on even when a chat platform is configured. */
+  playground: boolean;
   /** Present when an OpenAI-compatible chat model is configured. */
   llm?: ModelConfig;
   /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     admins: (e.UNDERSTUDY_ADMINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     rateLimits: { userPerMinute: e.UNDERSTUDY_RATE_USER_PER_MIN, workspacePerMinute: e.UNDERSTUDY_RATE_WORKSPACE_PER_MIN },
     consentTtlDays: e.UNDERSTUDY_CONSENT_TTL_DAYS,
+    playground: e.UNDERSTUDY_PLAYGROUND,
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
     slack:
