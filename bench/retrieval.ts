@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,8 @@ import { createAvatarPackage } from '../src/cli/avatar-create';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { SqliteStateStore } from '../src/store/sqlite-store';
 import { splitSentences } from '../src/answer/sentences';
-import { CORPORA, median, ms, peakRss, percentile, requireCorpora, rng, rssMb, type Row } from './util';
+import { lengthUnits } from '../src/corpus/chunk';
+import { CORPORA, median, ms, peakRss, percentile, requireCorpora, rng, type Row } from './util';
 
 function service(root: string): AvatarService {
   return new AvatarService({
@@ -64,8 +66,10 @@ function writeSyntheticCorpus(dir: string, chunks: number, pool: string[]): stri
   for (let f = 0; f * perFile < chunks; f++) {
     const parts: string[] = [];
     for (let p = 0; p < perFile && f * perFile + p < chunks; p++) {
-      const n = 2 + Math.floor(rand() * 3);
-      const para = Array.from({ length: n }, () => pool[Math.floor(rand() * pool.length)]).join(' ').slice(0, 520);
+      // Between half and all of a chunk, so that each paragraph becomes exactly one chunk.
+      let para = pool[Math.floor(rand() * pool.length)];
+      while (lengthUnits(para) < 330) para += ` ${pool[Math.floor(rand() * pool.length)]}`;
+      while (lengthUnits(para) > 560) para = para.slice(0, Math.floor(para.length * 0.9));
       parts.push(`${para} (ref ${f}-${p})`);
       paragraphs.push(para);
     }
@@ -100,15 +104,13 @@ export async function benchScale(root: string, size: number): Promise<Row> {
   const buildPeak = peak.stop();
   svc.close();
 
-  // Load cold, in a fresh service, as a restarted process would.
-  global.gc?.();
-  const rssBefore = rssMb();
+  // Load cold in a fresh process, as a restart would, to measure load time and RSS honestly.
+  const probe = JSON.parse(
+    execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'load-probe.js'), path.join(root, 'avatars'), path.join(root, 'data'), slug], { encoding: 'utf8' }),
+  ) as { loadMs: number; peakRssMb: number; rssMb: number };
   const fresh = service(root);
   const index = fresh.index(slug);
-  const tLoad = process.hrtime.bigint();
   index.load();
-  const loadMs = ms(tLoad);
-  const rssLoaded = rssMb();
 
   const rand = rng(7);
   const queries = Array.from({ length: 200 }, () => {
@@ -136,16 +138,20 @@ export async function benchScale(root: string, size: number): Promise<Row> {
   const exact: number[] = [];
   const hnsw: number[] = [];
   let recall = 0;
+  let tieRecall = 0;
   for (let i = 0; i < queries.length; i++) {
     let t = process.hrtime.bigint();
     const scored = vecs.map((v, j) => ({ id: ids[j], s: dot(v, qv[i]) }));
     scored.sort((a, b) => b.s - a.s);
     const truth = new Set(scored.slice(0, 10).map((x) => x.id));
+    const tenth = scored[Math.min(9, scored.length - 1)].s - 1e-5;
     exact.push(ms(t));
     t = process.hrtime.bigint();
     const got = L.vectors ? L.vectors.search(qv[i], 10) : [];
     hnsw.push(ms(t));
     recall += got.filter((g) => truth.has(g.label)).length / Math.max(1, truth.size);
+    // Sampled text repeats sentences, so exact scores tie; count any neighbour as good as the 10th.
+    tieRecall += got.filter((g) => g.similarity >= tenth).length / Math.max(1, truth.size);
   }
   let memoryStoreP50 = NaN;
   if (size <= 20_000) {
@@ -160,24 +166,23 @@ export async function benchScale(root: string, size: number): Promise<Row> {
     }
     memoryStoreP50 = median(t);
   }
-  const rssAfter = rssMb();
   fresh.close();
   return {
     chunks: report.totalChunks,
     ingest_s: +ingestSec.toFixed(1),
     ingest_chunks_per_s: Math.round(report.chunksAdded / ingestSec),
     build_peak_rss_mb: buildPeak,
-    load_ms: +loadMs.toFixed(0),
-    rss_loaded_mb: rssLoaded,
-    rss_load_delta_mb: rssLoaded - rssBefore,
+    load_ms: +probe.loadMs.toFixed(0),
+    load_peak_rss_mb: probe.peakRssMb,
+    loaded_rss_mb: probe.rssMb,
     hybrid_p50_ms: +median(hybrid).toFixed(2),
     hybrid_p99_ms: +percentile(hybrid, 99).toFixed(2),
     hnsw_p50_ms: +median(hnsw).toFixed(3),
     exact_p50_ms: +median(exact).toFixed(2),
     memory_vector_store_p50_ms: Number.isNaN(memoryStoreP50) ? 'skipped (>20k)' : +memoryStoreP50.toFixed(2),
     exact_over_hnsw: +(median(exact) / median(hnsw)).toFixed(1),
-    hnsw_recall_at_10: +(recall / queries.length).toFixed(3),
-    rss_end_mb: rssAfter,
+    hnsw_recall_at_10: +(tieRecall / queries.length).toFixed(3),
+    hnsw_recall_at_10_by_id: +(recall / queries.length).toFixed(3),
   };
 }
 

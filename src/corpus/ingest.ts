@@ -7,7 +7,7 @@ import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 import type { AvatarIndex } from '../retrieval/avatar-index';
 import type { EntryRecord, NewChunk } from '../retrieval/chunk-store';
-import { LexicalIndex } from '../retrieval/lexical-index';
+import { LexicalIndex, Vocabulary } from '../retrieval/lexical-index';
 import { searchableText, tokenize } from '../retrieval/tokenize';
 import { chunkUnit } from './chunk';
 import { nearDuplicateGroups } from './dedupe';
@@ -141,12 +141,13 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
 
   // Collapse near-duplicates (e-mails quoting each other) against what stays and among the new.
   const replaced = new Set([...removed, ...changed.map((c) => c.entry.path)]);
+  const vocab = new Vocabulary();
   const keptTexts: string[] = [];
-  const keptTokens = new Map<number, string[]>();
+  const keptTokens = new Map<number, Uint32Array>();
   if (drafts.some((d) => d.chunks.length > 0)) {
     for (const c of store.keptChunks(replaced)) {
       keptTexts.push(c.text);
-      keptTokens.set(c.id, tokenize(searchableText(c)));
+      keptTokens.set(c.id, vocab.encode(tokenize(searchableText(c))));
     }
   }
   const flat = drafts.flatMap((d) => d.chunks.map((c) => ({ d, c })));
@@ -162,8 +163,8 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   for (const s of survivors) s.d.chunks.push(s.c);
 
   // Embed with IDF taken from the corpus as it will be after this ingest.
-  const newTokens = survivors.map((s) => tokenize(searchableText(s.c)));
-  const idfIndex = LexicalIndex.build([...[...keptTokens.values()].map((tokens) => ({ id: 0, tokens })), ...newTokens.map((tokens) => ({ id: 0, tokens }))]);
+  const newTokens = survivors.map((s) => vocab.encode(tokenize(searchableText(s.c))));
+  const idfIndex = LexicalIndex.build([...[...keptTokens.values()].map((tokens) => ({ id: 0, tokens })), ...newTokens.map((tokens) => ({ id: 0, tokens }))], vocab);
   const embedder = index.embedders.create((t) => idfIndex.idf(t));
   const batch = options.batchSize ?? 256;
   const vectors: Float32Array[] = [];
@@ -186,7 +187,11 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
     removedIds = res.removedIds;
     const tokensById = new Map(keptTokens);
     res.addedIds.forEach((id, i) => tokensById.set(id, newTokens[i]));
-    index.rebuildDerived({ vectors: previousVectors, removedIds: res.removedIds, addedIds: res.addedIds }, keptTokens.size + newTokens.length > 0 ? tokensById : undefined);
+    // Drop the vectors we hold: the chunk store has them, and the graph is built next.
+    vectors.length = 0;
+    withVectors.clear();
+    added.length = 0;
+    index.rebuildDerived({ vectors: previousVectors, removedIds: res.removedIds, addedIds: res.addedIds }, keptTokens.size + newTokens.length > 0 ? { byId: tokensById, vocab } : undefined);
   }
   index.invalidate();
   progress({ phase: 'done', done: 1, total: 1 });

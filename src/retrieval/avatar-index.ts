@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/fs-atomic';
 import { ChunkStore } from './chunk-store';
 import type { EmbedderFactory, IndexEmbedder } from './embedders';
 import { indexFiles, readManifest, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
-import { LexicalIndex, topK } from './lexical-index';
+import { LexicalIndex, topK, Vocabulary } from './lexical-index';
 import { planQuery, type ExpansionOptions } from './query';
 import { searchableText, tokenize } from './tokenize';
 import { VectorIndex } from './vector-index';
@@ -156,7 +156,7 @@ export class AvatarIndex {
       return f;
     };
     if (mode !== 'vector') {
-      const lex = L.lexical.search(plan.terms, n, (doc) => visible(L.lexical.docIds[doc]));
+      const lex = L.lexical.search(plan.terms, n, viewer.surface === 'local' ? undefined : (doc) => visible(L.lexical.docIds[doc]));
       lex.forEach((h, rank) => {
         const f = bump(L.lexical.docIds[h.doc]);
         f.score += 1 / (RRF_K + rank + 1);
@@ -165,7 +165,7 @@ export class AvatarIndex {
     }
     if (mode !== 'lexical' && L.vectors) {
       const q = await L.embedder.embedQuery(query);
-      const vec = L.vectors.search(q, n, visible);
+      const vec = L.vectors.search(q, n, viewer.surface === 'local' ? undefined : visible);
       vec.forEach((h, rank) => {
         const f = bump(h.label);
         f.score += 1 / (RRF_K + rank + 1);
@@ -260,29 +260,27 @@ export class AvatarIndex {
    */
   rebuildDerived(
     previous?: { vectors: VectorIndex | null; removedIds: number[]; addedIds: number[] },
-    tokensById?: Map<number, string[]>,
+    tokens?: { byId: Map<number, Uint32Array>; vocab: Vocabulary },
   ): { lexical: LexicalIndex } {
     const store = this.chunkStore();
-    const docs: { id: number; tokens: string[] }[] = [];
-    const vectorsById = new Map<number, Float32Array>();
+    const vocab = tokens?.vocab ?? new Vocabulary();
+    const docs: { id: number; tokens: Uint32Array }[] = [];
     const added = new Set(previous?.addedIds ?? []);
-    let dimensions = Number(store.getMeta('dimensions') ?? '0');
+    const incremental = Boolean(previous?.vectors);
+    let vectors: VectorIndex | null = incremental ? (previous?.vectors ?? null) : null;
+    if (vectors) for (const id of previous?.removedIds ?? []) vectors.remove(id);
+    const total = store.count();
+    // Vectors go into the graph while rows stream past, so they are never all held at once.
     for (const row of store.iterateForIndex()) {
-      docs.push({ id: row.id, tokens: tokensById?.get(row.id) ?? tokenize(searchableText(row)) });
-      if (!previous?.vectors || added.has(row.id)) vectorsById.set(row.id, row.vector);
-      dimensions ||= row.vector.length;
-    }
-    const lexical = LexicalIndex.build(docs);
-    let vectors: VectorIndex | null = null;
-    if (docs.length > 0) {
-      if (previous?.vectors) {
-        vectors = previous.vectors;
-        for (const id of previous.removedIds) vectors.remove(id);
-      } else {
-        vectors = VectorIndex.create(dimensions, docs.length);
+      docs.push({ id: row.id, tokens: tokens?.byId.get(row.id) ?? vocab.encode(tokenize(searchableText(row))) });
+      if (!incremental || added.has(row.id)) {
+        vectors ??= VectorIndex.create(row.vector.length, total);
+        vectors.add(row.id, row.vector);
       }
-      for (const [id, v] of vectorsById) vectors.add(id, v);
     }
+    const dimensions = vectors?.dimensions ?? Number(store.getMeta('dimensions') ?? '0');
+    const lexical = LexicalIndex.build(docs, vocab);
+    if (docs.length === 0) vectors = null;
     fs.mkdirSync(this.files.dir, { recursive: true });
     const lexBuf = lexical.serialize();
     writeFileAtomic(this.files.lexical, lexBuf);

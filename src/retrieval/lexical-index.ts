@@ -44,47 +44,57 @@ export class LexicalIndex {
     return this.terms.length;
   }
 
-  static build(documents: { id: number; tokens: readonly string[] }[]): LexicalIndex {
-    const termIds = new Map<string, number>();
-    const terms: string[] = [];
-    const perDoc: { ids: number[]; tf: number[] }[] = [];
-    const df: number[] = [];
-    let totalLen = 0;
+  /**
+   * Build from documents whose tokens are strings, or term ids of `vocab` (what ingest passes,
+   * so that 100k token lists do not hold millions of small strings).
+   */
+  static build(documents: { id: number; tokens: readonly string[] | Uint32Array }[], vocab: Vocabulary = new Vocabulary()): LexicalIndex {
+    const perDoc: { ids: Uint32Array; tf: Uint16Array; len: number }[] = [];
     for (const d of documents) {
+      const encoded = d.tokens instanceof Uint32Array ? d.tokens : vocab.encode(d.tokens);
       const counts = new Map<number, number>();
-      for (const t of d.tokens) {
-        let id = termIds.get(t);
-        if (id === undefined) {
-          id = terms.length;
-          termIds.set(t, id);
-          terms.push(t);
-          df.push(0);
-        }
-        counts.set(id, (counts.get(id) ?? 0) + 1);
+      for (const id of encoded) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const ids = Uint32Array.from(counts.keys()).sort();
+      perDoc.push({ ids, tf: Uint16Array.from(ids, (id) => Math.min(counts.get(id) ?? 0, 65535)), len: encoded.length });
+    }
+    // Keep only terms that occur, renumbered densely.
+    const df = new Uint32Array(vocab.size);
+    for (const p of perDoc) for (const id of p.ids) df[id]++;
+    const remap = new Int32Array(vocab.size).fill(-1);
+    const terms: string[] = [];
+    for (let t = 0; t < vocab.size; t++) {
+      if (df[t] > 0) {
+        remap[t] = terms.length;
+        terms.push(vocab.terms[t]);
       }
-      const ids = [...counts.keys()].sort((a, b) => a - b);
-      for (const id of ids) df[id]++;
-      perDoc.push({ ids, tf: ids.map((id) => counts.get(id) ?? 0) });
-      totalLen += d.tokens.length;
     }
     const offsets = new Uint32Array(terms.length + 1);
-    for (let t = 0; t < terms.length; t++) offsets[t + 1] = offsets[t] + df[t];
+    for (let t = 0; t < vocab.size; t++) if (remap[t] >= 0) offsets[remap[t] + 1] = df[t];
+    for (let t = 0; t < terms.length; t++) offsets[t + 1] += offsets[t];
     const cursor = offsets.slice(0, terms.length);
     const docs = new Uint32Array(offsets[terms.length]);
     const tfs = new Uint16Array(offsets[terms.length]);
     const fwdOffsets = new Uint32Array(documents.length + 1);
     const docLens = new Uint32Array(documents.length);
+    let totalLen = 0;
     perDoc.forEach((p, d) => {
       fwdOffsets[d + 1] = fwdOffsets[d] + p.ids.length;
-      docLens[d] = documents[d].tokens.length;
-      p.ids.forEach((id, j) => {
+      docLens[d] = p.len;
+      totalLen += p.len;
+      p.ids.forEach((old, j) => {
+        const id = remap[old];
         docs[cursor[id]] = d;
-        tfs[cursor[id]] = Math.min(p.tf[j], 65535);
+        tfs[cursor[id]] = p.tf[j];
         cursor[id]++;
       });
     });
     const fwd = new Uint32Array(fwdOffsets[documents.length]);
-    perDoc.forEach((p, d) => fwd.set(p.ids, fwdOffsets[d]));
+    perDoc.forEach((p, d) => {
+      // Sorted new ids: the forward index is binary-searched by coverage().
+      fwd.set(Uint32Array.from(p.ids, (old) => remap[old]).sort(), fwdOffsets[d]);
+    });
+    const termIds = new Map<string, number>();
+    terms.forEach((t, i) => termIds.set(t, i));
     const docIds = Uint32Array.from(documents.map((d) => d.id));
     return new LexicalIndex(terms, termIds, offsets, docs, tfs, docLens, fwdOffsets, fwd, docIds, documents.length ? totalLen / documents.length : 0);
   }
@@ -121,9 +131,10 @@ export class LexicalIndex {
         scores[d] += (idf * tf * (K1 + 1)) / norm;
       }
     }
-    const hits: LexicalHit[] = [];
-    for (const d of touched) if (!allow || allow(d)) hits.push({ doc: d, score: scores[d] });
-    return topK(hits, k);
+    // Select the k best without an object per touched document.
+    const best = new TopK(k);
+    for (const d of touched) if (best.wouldTake(scores[d]) && (!allow || allow(d))) best.push(d, scores[d]);
+    return best.sorted().map(([doc, score]) => ({ doc, score }));
   }
 
   /** Share of the query's IDF mass that document `doc` contains: a calibrated relevance signal. */
@@ -145,7 +156,19 @@ export class LexicalIndex {
    * Terms that co-occur with `term` in this corpus more than chance predicts, strongest first.
    * Looks at up to `sampleDocs` documents holding the term.
    */
-  associations(term: string, max = 5, sampleDocs = 200): WeightedTerm[] {
+  associations(term: string, max = 5, sampleDocs = 64): WeightedTerm[] {
+    const key = `${term}\u0000${max}\u0000${sampleDocs}`;
+    const cached = this.associationCache.get(key);
+    if (cached) return cached;
+    const found = this.computeAssociations(term, max, sampleDocs);
+    if (this.associationCache.size >= 20_000) this.associationCache.clear();
+    this.associationCache.set(key, found);
+    return found;
+  }
+
+  private readonly associationCache = new Map<string, WeightedTerm[]>();
+
+  private computeAssociations(term: string, max: number, sampleDocs: number): WeightedTerm[] {
     const id = this.termIds.get(term);
     if (id === undefined) return [];
     const start = this.offsets[id];
@@ -173,9 +196,9 @@ export class LexicalIndex {
 
   serialize(): Buffer {
     const vocab = Buffer.from(this.terms.join('\n'), 'utf8');
-    const header = Buffer.from(
-      JSON.stringify({ n: this.size, v: this.terms.length, p: this.docs.length, f: this.fwd.length, avg: this.avgLen, vocabBytes: vocab.length }),
-    );
+    const json = JSON.stringify({ n: this.size, v: this.terms.length, p: this.docs.length, f: this.fwd.length, avg: this.avgLen, vocabBytes: vocab.length });
+    // Pad the header with spaces so that the typed arrays start 4-byte aligned and load as views.
+    const header = Buffer.from(json.padEnd(align4(MAGIC.length + 4 + json.length) - MAGIC.length - 4, ' '));
     const parts: Buffer[] = [Buffer.from(MAGIC), u32(header.length), header, pad4(vocab)];
     for (const arr of [this.offsets, this.docs, this.docLens, this.fwdOffsets, this.fwd, this.docIds]) parts.push(Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
     parts.push(pad4(Buffer.from(this.tfs.buffer, this.tfs.byteOffset, this.tfs.byteLength)));
@@ -201,10 +224,17 @@ export class LexicalIndex {
     const terms = h.v === 0 ? [] : buf.subarray(pos, pos + h.vocabBytes).toString('utf8').split('\n');
     if (terms.length !== h.v) fail('vocabulary size');
     pos += align4(h.vocabBytes);
-    // Copy into an aligned ArrayBuffer: Buffer slices may not start on a 4-byte boundary.
-    const body = new Uint8Array(buf.length - pos);
-    body.set(buf.subarray(pos));
-    let off = 0;
+    // View the file's bytes in place when aligned (large reads own their ArrayBuffer); else copy.
+    let body: Uint8Array;
+    let off: number;
+    if ((buf.byteOffset + pos) % 4 === 0) {
+      body = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      off = buf.byteOffset + pos;
+    } else {
+      body = new Uint8Array(buf.length - pos);
+      body.set(buf.subarray(pos));
+      off = 0;
+    }
     const take32 = (len: number): Uint32Array => {
       const a = new Uint32Array(body.buffer, off, len);
       off += 4 * len;
@@ -220,6 +250,30 @@ export class LexicalIndex {
     const termIds = new Map<string, number>();
     terms.forEach((t, i) => termIds.set(t, i));
     return new LexicalIndex(terms, termIds, offsets, docs, tfs, docLens, fwdOffsets, fwd, docIds, h.avg);
+  }
+}
+
+/** Term strings to dense ids, shared while an ingest tokenises many chunks. */
+export class Vocabulary {
+  readonly ids = new Map<string, number>();
+  readonly terms: string[] = [];
+
+  get size(): number {
+    return this.terms.length;
+  }
+
+  encode(tokens: readonly string[]): Uint32Array {
+    const out = new Uint32Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) {
+      let id = this.ids.get(tokens[i]);
+      if (id === undefined) {
+        id = this.terms.length;
+        this.ids.set(tokens[i], id);
+        this.terms.push(tokens[i]);
+      }
+      out[i] = id;
+    }
+    return out;
   }
 }
 
@@ -240,6 +294,52 @@ function binarySearch(arr: Uint32Array, lo: number, hi: number, value: number): 
     else b = mid - 1;
   }
   return false;
+}
+
+/** A bounded min-heap of (id, score) pairs. */
+class TopK {
+  private readonly ids: number[] = [];
+  private readonly scores: number[] = [];
+  constructor(private readonly k: number) {}
+
+  wouldTake(score: number): boolean {
+    return this.ids.length < this.k || score > this.scores[0];
+  }
+
+  push(id: number, score: number): void {
+    const { ids, scores } = this;
+    if (ids.length < this.k) {
+      ids.push(id);
+      scores.push(score);
+      let i = ids.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (scores[p] <= scores[i]) break;
+        [ids[p], ids[i]] = [ids[i], ids[p]];
+        [scores[p], scores[i]] = [scores[i], scores[p]];
+        i = p;
+      }
+      return;
+    }
+    ids[0] = id;
+    scores[0] = score;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < ids.length && scores[l] < scores[m]) m = l;
+      if (r < ids.length && scores[r] < scores[m]) m = r;
+      if (m === i) return;
+      [ids[m], ids[i]] = [ids[i], ids[m]];
+      [scores[m], scores[i]] = [scores[i], scores[m]];
+      i = m;
+    }
+  }
+
+  sorted(): [number, number][] {
+    return this.ids.map((id, i) => [id, this.scores[i]] as [number, number]).sort((a, b) => b[1] - a[1]);
+  }
 }
 
 /** The k best items by score, best first, with a bounded min-heap (no full sort). */
