@@ -1,3 +1,17 @@
+/**
+ * Masking of secrets and third parties' personal data at ingest (trust rule "Redaction").
+ *
+ * Every hit becomes `[redacted:<kind>]`, so the sentence around it stays readable and searchable.
+ * Rules run in a fixed order, most specific first (a PEM block before the passwords inside it, a
+ * connection string before the e-mail-like `pass@host` inside it), and no rule matches a mask,
+ * which makes `redact` idempotent.
+ *
+ * Numbers are the hard part: technical text is full of long digit runs (Slack ts, millisecond
+ * timestamps, order ids, SHAs). So digit rules never start or end inside a longer alphanumeric
+ * run or a decimal, ID numbers must pass their checksum and a plausible birth date, card numbers
+ * a known issuer prefix and Luhn, and phone numbers a plausible shape for their country.
+ */
+
 export type RedactionKind =
   | 'api_key'
   | 'token'
@@ -12,9 +26,9 @@ export type RedactionKind =
   | 'person_name';
 
 export interface RedactOptions {
-  /** The subject's own addresses stay readable. */
+  /** The subject's own addresses stay readable (compared case-insensitively). */
   keepEmails?: string[];
-  /** Third-party names to mask when policy asks for it. */
+  /** Third parties' names to mask: Latin names match whole words, case-insensitively; CJK names match anywhere. */
   names?: string[];
 }
 
@@ -28,39 +42,54 @@ export interface RedactResult {
 interface Rule {
   kind: RedactionKind;
   re: RegExp;
-  /** Return the replacement, or null to leave the match alone. */
-  replace?: (m: RegExpExecArray) => string | null;
+  /** Cheap test that must hold for the rule to be worth running on a text. */
+  hint?: RegExp;
+  /**
+   * The replacement for a match (groups are the capture groups), or null to leave it alone.
+   * A rule may report a more precise kind than its own with `{ text, kind }`.
+   */
+  replace?: (match: string, groups: (string | undefined)[], offset: number, text: string) => string | { text: string; kind: RedactionKind } | null;
 }
 
 const mask = (kind: RedactionKind): string => `[redacted:${kind}]`;
 
-/** Chinese resident ID: 17 digits and a checksum character. */
-function validCnId(id: string): boolean {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const check = '10X98765432';
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(id[i]) * w[i];
+// Boundaries for digit rules: not inside a word, an identifier, a hex string or a decimal.
+const NUM_START = String.raw`(?<![\w.+\-/@]|\d[,:])`;
+const NUM_END = String.raw`(?!\w|[.:\-/@]\w)`;
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/** Chinese resident ID: region, birth date YYYYMMDD, sequence, and the ISO 7064 check character. */
+export function validCnId(id: string): boolean {
+  if (!/^[1-8]\d{16}[\dXx]$/.test(id)) return false;
+  const year = Number(id.slice(6, 10));
   const month = Number(id.slice(10, 12));
   const day = Number(id.slice(12, 14));
-  return check[sum % 11] === id[17].toUpperCase() && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  if (year < 1900 || year > 2099 || month < 1 || month > 12 || day < 1 || day > 31) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * ID_WEIGHTS[i];
+  return '10X98765432'[sum % 11] === id[17].toUpperCase();
 }
 
-function luhn(digits: string): boolean {
+export function luhn(digits: string): boolean {
   let sum = 0;
-  let dbl = false;
+  let double = false;
   for (let i = digits.length - 1; i >= 0; i--) {
     let d = digits.charCodeAt(i) - 48;
-    if (dbl) {
+    if (double) {
       d *= 2;
       if (d > 9) d -= 9;
     }
     sum += d;
-    dbl = !dbl;
+    double = !double;
   }
   return sum % 10 === 0;
 }
 
-/** Whether the digits start with a real issuer prefix for their length (Visa, Mastercard, Amex, UnionPay, JCB, Discover, Diners). */
+/**
+ * Whether the number starts with a real issuer prefix for its length (Visa, Mastercard, Amex,
+ * UnionPay, JCB, Discover, Diners, Maestro, Mir). Luhn alone passes one random number in ten.
+ */
 function cardIssuer(d: string): boolean {
   const n = d.length;
   const p2 = Number(d.slice(0, 2));
@@ -68,93 +97,237 @@ function cardIssuer(d: string): boolean {
   if (d[0] === '4') return n === 13 || n === 16 || n === 19;
   if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16;
   if (p2 === 34 || p2 === 37) return n === 15;
-  if (p2 === 62) return n >= 16 && n <= 19;
-  if (p2 === 35) return n >= 16 && n <= 19;
-  if (p4 === 6011 || p2 === 64 || p2 === 65) return n >= 16 && n <= 19;
+  if (p2 === 62 || p2 === 35 || p2 === 64 || p2 === 65 || p4 === 6011) return n >= 16 && n <= 19;
   if (p2 === 30 || p2 === 36 || p2 === 38) return n === 14;
+  if (p2 === 50 || (p2 >= 56 && p2 <= 69)) return n >= 16 && n <= 19;
+  if (p4 >= 2200 && p4 <= 2204) return n === 16;
   return false;
 }
 
-/** A value after `password=` that looks like a secret rather than prose ("see vault"). */
-function secretLike(value: string, quoted: boolean): boolean {
-  if (/^(<|\[redacted|\$\{|\{\{|\*+$|x+$|null$|none$|true$|false$|changeme$)/i.test(value)) return false;
-  if (quoted) return value.length >= 4;
+/** Values that name or reference a secret rather than being one. */
+const PLACEHOLDER = new RegExp(
+  [
+    String.raw`^$`, String.raw`^\[redacted`, String.raw`^<`, String.raw`^\{\{`, String.raw`^%[s(]`,
+    String.raw`^[*x.•]+$`, String.raw`^(?:null|none|nil|true|false|undefined|required|optional|string|empty|redacted|hidden|changeme|example)$`,
+    String.raw`^(?:process\.env|os\.environ|env\.|getenv|secrets\.|vault:)`, String.raw`^[A-Za-z_][\w.]*\(`, String.raw`^[a-z_]+(?:\.[a-z_]+)+$`,
+    String.raw`^~?/`,
+  ].join('|'),
+  'i',
+);
+
+/**
+ * `password=self.password`, `token=args.token`, `PASSWORD=$DB_PASSWORD`, `$(cat pw.txt)`: code
+ * passing a secret along, not the secret. (`$ecret9` is a password: variables are upper case.)
+ */
+const REFERENCE = /^(?:(?:self|this|args|opts|options|config|cfg|settings|params|props|ctx|req)\.|\$(?:\{|\(|[A-Z_][A-Z0-9_]*$))/;
+
+/** `password=db_password`, `token=GITHUB_TOKEN`: an identifier named after the key, not a secret. */
+function namesItself(value: string, key: string): boolean {
+  const word = /(password|passwd|passphrase|pwd|pass|secret|token|key|credentials?)$/i.exec(key)?.[1] ?? key;
+  return /^[A-Za-z_$][A-Za-z_$.\-]*$/.test(value) && value.toLowerCase().includes(word.toLowerCase());
+}
+
+/** Whether a value found in prose (not a config line) looks like a secret rather than a word. */
+function secretLike(value: string): boolean {
   return value.length >= 6 && (/\d/.test(value) || /[^A-Za-z0-9]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value)));
 }
 
+/** Whether the key at `offset` starts a config line: `KEY=`, `  key: `, `- key:`, `export KEY=`, `"key":`. */
+function startsConfigLine(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[\s>*#\-/]*(?:export\s+|set\s+|setx\s+)?["']?$/.test(text.slice(lineStart, offset));
+}
+
+/** Split trailing sentence punctuation off an unquoted value so the prose keeps it. */
+function splitTail(value: string): [string, string] {
+  const m = /[.,:;!?)\]]+$/.exec(value);
+  if (!m || value.length - m[0].length < 4) return [value, ''];
+  return [value.slice(0, m.index), m[0]];
+}
+
+const SECRET_KEY =
+  String.raw`(?:[A-Za-z0-9]+[_.\-])*(?:password|passwd|passwort|passphrase|pwd|pass|secret|token|api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?)`;
+
+/** `password=...`, `PASSWORD="..."`, `password: ...`, `"token": "..."`, `api_key => '...'`: mask the value only. */
+function maskAssignment(_match: string, g: (string | undefined)[], offset: number, text: string): { text: string; kind: RedactionKind } | null {
+  const [key = '', op = '', dq, sq, bare] = g;
+  const quoted = dq ?? sq;
+  let value = quoted ?? bare ?? '';
+  let tail = '';
+  if (quoted === undefined) [value, tail] = splitTail(value);
+  if (PLACEHOLDER.test(value) || REFERENCE.test(value) || namesItself(value, key)) return null;
+  // `max_token=2048` is a setting; an all-digit value counts only after a password-like key.
+  if (quoted === undefined && /^\d+$/.test(value) && !/(?:pass|pwd)/i.test(key)) return null;
+  const colon = op.includes(':') && !op.includes('=');
+  if (quoted === undefined && colon && !startsConfigLine(text, offset) && !secretLike(value)) return null;
+  if (value.length < (quoted === undefined ? 4 : 3)) return null;
+  const kind: RedactionKind = /secret[_\-]?access[_\-]?key/i.test(key) ? 'api_key' : 'password';
+  const q = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
+  return { text: `${key}${op}${q}${mask(kind)}${q}${tail}`, kind };
+}
+
+/** `Basic <base64>` only when it decodes to `user:password`, so "Basic information" stays. */
+function maskBasic(_match: string, g: (string | undefined)[]): string | null {
+  const decoded = Buffer.from(g[0] ?? '', 'base64').toString('utf8');
+  return /^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded) ? `Basic ${mask('token')}` : null;
+}
+
 const RULES: Rule[] = [
-  { kind: 'private_key', re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----/g },
+  // Whole PEM block; a block cut off before its END line is masked through its last base64 line.
+  {
+    kind: 'private_key',
+    hint: /PRIVATE KEY-----/,
+    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]{0,8000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|(?:\r?\n(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]*={1,2}|(?:Proc-Type|DEK-Info):[^\n]*))*)/g,
+  },
+  // URL credentials: only `user:password` is masked; scheme, host, port and database stay searchable.
   {
     kind: 'connection_string',
-    re: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|jdbc:[a-z]+):\/\/[^\s:@/'"<>]*:[^\s@'"<>]+@[^\s'"<>]+/gi,
+    hint: /:\/\//,
+    re: /\b([a-z][a-z0-9+.\-]*(?::[a-z]+)?:\/\/)[^\s:@/?#'"<>[\]]*:[^\s@/'"<>]+@(?=[^\s@])/gi,
+    replace: (_m, g) => `${g[0]}${mask('connection_string')}@`,
   },
-  { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
-  { kind: 'api_key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
-  { kind: 'token', re: /\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}/g },
-  { kind: 'token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}/g },
-  { kind: 'api_key', re: /\bsk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_-]{20,}/g },
-  { kind: 'api_key', re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { kind: 'api_key', re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
-  { kind: 'token', re: /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g, replace: () => `Bearer ${mask('token')}` },
+  { kind: 'jwt', hint: /eyJ/, re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+  { kind: 'api_key', hint: /A[KS]IA/, re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])/g },
+  { kind: 'api_key', hint: /sk-/, re: /\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g },
+  { kind: 'api_key', hint: /k_(?:live|test)_|whsec_/, re: /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})/g },
+  { kind: 'api_key', hint: /AIza/, re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  {
+    kind: 'token',
+    hint: /gh[pousr]_|github_pat_|glpat-|npm_|hf_/,
+    re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,})/g,
+  },
+  { kind: 'token', hint: /xox|xapp-/, re: /\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})/g },
+  // Incoming-webhook URLs are bearer secrets in themselves: keep the host, mask the path's secret.
+  {
+    kind: 'token',
+    hint: /hooks\.slack\.com|\/hook\//,
+    re: /\b(hooks\.slack\.com\/(?:services|workflows|triggers)\/|open\.(?:feishu\.cn|larksuite\.com)\/open-apis\/bot\/v2\/hook\/)[A-Za-z0-9/_-]{8,}/g,
+    replace: (_m, g) => `${g[0]}${mask('token')}`,
+  },
+  // A bearer credential has digits; "Bearer authentication-middleware" is prose.
+  { kind: 'token', hint: /Bearer/i, re: /\bBearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)/gi, replace: (_m, g) => (/\d/.test(g[0] ?? '') ? `Bearer ${mask('token')}` : null) },
+  { kind: 'token', hint: /Basic/i, re: /\bBasic[ \t]+([A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])/gi, replace: maskBasic },
   {
     kind: 'password',
-    re: /\b((?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|pass|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|app[_-]?secret|aws_secret_access_key))(["']?\s*[=:]\s*)(["']?)([^\s"'`,;，；)]+)\3/gi,
-    replace: (m) => (secretLike(m[4], m[3] !== '') ? `${m[1]}${m[2]}${m[3]}${mask('password')}${m[3]}` : null),
+    hint: /pass|pwd|secret|token|key|credential/i,
+    re: new RegExp(
+      String.raw`(?<![A-Za-z0-9_.\-])(${SECRET_KEY})(["']?[ \t]*(?::=|=>|=|:)[ \t]*)(?:"([^"\n]{0,200})"|'([^'\n]{0,200})'|([^\s"'\x60,;&<>)，；。]+))`,
+      'gi',
+    ),
+    replace: maskAssignment,
   },
+  // "the password is Tr0ub4dor&3": prose, so only values that look like secrets.
   {
     kind: 'password',
-    re: /(密码|口令|密钥|秘钥)(\s*(?:是|为|[:：=])\s*)([^\s，。；,;]{4,})/g,
-    replace: (m) => (secretLike(m[3], true) ? `${m[1]}${m[2]}${mask('password')}` : null),
+    hint: /password/i,
+    re: /\b(password (?:is|was|remains) )([^\s"'`,;，。]+)/gi,
+    replace: (_m, g) => {
+      const [value, tail] = splitTail(g[1] ?? '');
+      return secretLike(value) && !PLACEHOLDER.test(value) ? `${g[0]}${mask('password')}${tail}` : null;
+    },
   },
-  { kind: 'email', re: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g },
+  // 密码：xxx / 密码是 xxx / 口令=xxx; Chinese words after 密码是 ("密码是多少") are not passwords.
+  {
+    kind: 'password',
+    hint: /密码|口令|密钥|秘钥|令牌/,
+    re: /(密码|口令|密钥|秘钥|令牌)((?:\s*(?:是|为|[:：=])\s*)+)([\x21-\x7e]{4,})/g,
+    replace: (_m, g) => {
+      const [value, tail] = splitTail(g[2] ?? '');
+      return PLACEHOLDER.test(value) ? null : `${g[0]}${g[1]}${mask('password')}${tail}`;
+    },
+  },
+  // Addresses, but not `git@github.com:org/repo` (an SSH remote, not a mailbox).
+  {
+    kind: 'email',
+    hint: /@/,
+    re: /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-]|:[\w~/])/g,
+  },
   {
     kind: 'cn_id',
-    re: /(?<!\d|\d\.)\d{17}[\dXx](?!\d|\.\d)/g,
-    replace: (m) => (validCnId(m[0]) ? mask('cn_id') : null),
+    hint: /\d{17}/,
+    re: new RegExp(`${NUM_START}\\d{17}[\\dXx]${NUM_END}`, 'g'),
+    replace: (m) => (validCnId(m) ? mask('cn_id') : null),
   },
   {
     kind: 'bank_card',
-    re: /(?<![\d.\-:])[2-6]\d{3}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\d.\-:])/g,
+    hint: /\d{4}/,
+    re: new RegExp(`${NUM_START}(?:\\d{4}(?:[ -]\\d{4}){2,3}(?:[ -]\\d{1,4})?|\\d{4}[ -]\\d{6}[ -]\\d{4,5}|\\d{13,19})${NUM_END}`, 'g'),
     replace: (m) => {
-      const digits = m[0].replace(/[ -]/g, '');
-      return cardIssuer(digits) && luhn(digits) && !/^(\d)\1+$/.test(digits) ? mask('bank_card') : null;
+      const d = m.replace(/[ -]/g, '');
+      return d.length >= 13 && d.length <= 19 && cardIssuer(d) && luhn(d) && !/^(\d)\1+$/.test(d) ? mask('bank_card') : null;
     },
   },
-  { kind: 'phone', re: /(?<!\d|\d\.)(?:(?:\+|00)86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d|\.\d)/g },
-  { kind: 'phone', re: /(?<!\d|\d\.)0\d{2,3}-\d{7,8}(?!\d|\.\d)/g },
-  { kind: 'phone', re: /(?<![\w+])\+\d{1,3}[\s-]?(?:\(\d{1,4}\)|\d{1,4})(?:[\s-]\d{2,4}){2,4}(?!\d)/g },
-  { kind: 'phone', re: /(?<![\d.-])\(?\b\d{3}\)?[\s.-]\d{3}[.-]\d{4}\b(?![.-]\d)/g },
+  // Chinese mobiles: 1[3-9]x xxxx xxxx, optionally +86 / 0086 / (+86).
+  {
+    kind: 'phone',
+    hint: /1[3-9]\d/,
+    re: new RegExp(`(?:(?<![\\w+])(?:\\+|00)86[ -]?|\\(\\+86\\)[ -]?|${NUM_START})1[3-9]\\d(?:[ -]?\\d{4}){2}${NUM_END}`, 'g'),
+  },
+  // Chinese landlines: 010-62345678, (0755)12345678, with an optional extension.
+  {
+    kind: 'phone',
+    hint: /0\d{2,3}[-)]/,
+    re: new RegExp(`${NUM_START}(?:\\(0\\d{2,3}\\)[ ]?|0\\d{2,3}-)[2-9]\\d{6,7}(?:-\\d{1,5})?${NUM_END}`, 'g'),
+  },
+  // International: +44 20 7946 0958, +1 (415) 555-0100, +4915112345678.
+  {
+    kind: 'phone',
+    hint: /\+\d/,
+    re: new RegExp(`(?<![\\w+])\\+\\d{1,3}(?:(?:[ -]?\\(\\d{1,4}\\))?(?:[ -]\\d{1,6}){2,5}|\\d{7,13})${NUM_END}`, 'g'),
+    replace: (m) => {
+      const n = m.replace(/\D/g, '').length;
+      return n >= 8 && n <= 15 ? mask('phone') : null;
+    },
+  },
+  // North American numbers without a country code: (415) 555-0100, 713-853-7041, 415.555.0100.
+  {
+    kind: 'phone',
+    hint: /\d{3}[-.]\d{4}/,
+    re: new RegExp(`${NUM_START}(?:\\([2-9]\\d{2}\\) ?|[2-9]\\d{2}([-. ]))[2-9]\\d{2}[-.]\\d{4}${NUM_END}`, 'g'),
+  },
 ];
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function nameRegExp(names: string[]): RegExp | null {
+  const parts = [...new Set(names.map((n) => n.trim().replace(/\s+/g, ' ')).filter((n) => [...n].length >= 2))]
+    .sort((a, b) => b.length - a.length)
+    .map((n) => {
+      const body = escapeRegExp(n).replace(/ /g, '\\s+');
+      return /^[\x00-\x7f]+$/.test(n) ? `(?<![A-Za-z0-9])${body}(?![A-Za-z0-9])` : body;
+    });
+  return parts.length > 0 ? new RegExp(parts.join('|'), 'gi') : null;
+}
+
 /**
- * Mask secrets and third parties' personal data before anything is embedded, stored or shown.
- * Masks read `[redacted:<kind>]`, so the sentence around them stays searchable. Idempotent.
+ * Mask secrets and third parties' personal data. Masks read `[redacted:<kind>]`; `counts` says
+ * how many of each kind were masked. Pure and idempotent.
  */
 export function redact(text: string, opts: RedactOptions = {}): RedactResult {
   const counts: RedactionCounts = {};
-  const keep = new Set((opts.keepEmails ?? []).map((e) => e.toLowerCase()));
+  const keep = new Set((opts.keepEmails ?? []).map((e) => e.trim().toLowerCase()));
   let out = text;
-  for (const rule of RULES) {
-    rule.re.lastIndex = 0;
-    out = out.replace(rule.re, (...args: unknown[]) => {
-      const match = args.slice(0, -2).filter((a) => typeof a === 'string' || a === undefined) as string[];
-      const m = Object.assign([...match], { index: 0, input: out }) as unknown as RegExpExecArray;
-      if (rule.kind === 'email' && keep.has(m[0].toLowerCase())) return m[0];
-      const replacement = rule.replace ? rule.replace(m) : mask(rule.kind);
-      if (replacement === null) return m[0];
-      counts[rule.kind] = (counts[rule.kind] ?? 0) + 1;
-      return replacement;
+  const apply = (rule: Rule): void => {
+    if (rule.hint && !rule.hint.test(out)) return;
+    const current = out;
+    out = current.replace(rule.re, (...args: unknown[]) => {
+      const match = args[0] as string;
+      // replace() passes groups, then offset and the whole string (no named groups here).
+      const offset = args[args.length - 2] as number;
+      const groups = args.slice(1, -2) as (string | undefined)[];
+      if (rule.kind === 'email' && keep.has(match.toLowerCase())) return match;
+      const replacement = rule.replace ? rule.replace(match, groups, offset, current) : mask(rule.kind);
+      if (replacement === null) return match;
+      const kind = typeof replacement === 'string' ? rule.kind : replacement.kind;
+      counts[kind] = (counts[kind] ?? 0) + 1;
+      return typeof replacement === 'string' ? replacement : replacement.text;
     });
-  }
-  for (const name of opts.names ?? []) {
-    if (name.trim().length < 2) continue;
-    const escaped = name.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const re = /^[\x00-\x7f]+$/.test(name) ? new RegExp(`\\b${escaped}\\b`, 'gi') : new RegExp(escaped, 'g');
-    out = out.replace(re, () => {
-      counts.person_name = (counts.person_name ?? 0) + 1;
-      return mask('person_name');
-    });
-  }
+  };
+  for (const rule of RULES) apply(rule);
+  const names = opts.names && nameRegExp(opts.names);
+  if (names) apply({ kind: 'person_name', re: names });
   return { text: out, counts };
 }
 
