@@ -1,86 +1,181 @@
-import { fnv1a } from '../retrieval/hash';
-import { tokenize } from '../retrieval/tokenize';
+import { UnderstudyError } from '../errors';
 
-const HASHES = 64;
-const BANDS = 16;
-const ROWS = HASHES / BANDS;
+/**
+ * Near-duplicate collapse for chunks: e-mails quoting each other, a message pasted into two
+ * channels, the same page exported twice.
+ *
+ * Similarity is the Jaccard index of shingle sets. Shingles are words for Latin text and
+ * character bigrams for CJK text (a Chinese bigram plays the part of a word), so one changed word
+ * or character moves the index only a little. Candidates come from MinHash signatures cut into LSH
+ * bands, and every candidate is checked with the exact Jaccard index, so the threshold is exact
+ * and the work grows roughly linearly with the number of texts.
+ */
+
+export interface DedupeOptions {
+  /** Jaccard index at or above which a text collapses into an earlier one (default 0.85). */
+  threshold?: number;
+}
+
+/** Texts with fewer tokens than this collapse only when equal after normalisation. */
 const SHORT = 5;
+/** MinHash functions per signature. */
+const HASHES = 64;
+/** The chance that a pair exactly at the threshold shares a band, which sets rows per band. */
+const RECALL_AT_THRESHOLD = 0.999;
+/** A crowded bucket (shared boilerplate) is searched from its newest entries up to this many. */
+const BUCKET_SCAN = 64;
 
-// Fixed odd multipliers and offsets: every run collapses the same texts.
-const A = Uint32Array.from({ length: HASHES }, (_, i) => (fnv1a(`a${i}`) | 1) >>> 0);
-const B = Uint32Array.from({ length: HASHES }, (_, i) => fnv1a(`b${i}`));
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+// A CJK run, or a run of other letters, digits and marks (punctuation, symbols and spaces split).
+const TOKEN = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+|[^\p{P}\p{S}\p{Z}\p{C}\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/gu;
 
-function signature(shingles: Set<number>): Uint32Array {
+// A module-level alias: under Jest's vm sandbox every global lookup in a hot loop is slow.
+const imul = Math.imul;
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function mix(x: number): number {
+  let h = imul(x ^ (x >>> 16), 0x85ebca6b);
+  h = imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix(h);
+}
+
+// Fixed seeds: every run collapses the same texts.
+const SEEDS = Uint32Array.from({ length: HASHES }, (_, i) => mix(0x9e3779b9 + i * 0x632be5ab));
+const MULTS = Uint32Array.from({ length: HASHES }, (_, i) => mix(0x7f4a7c15 ^ (i * 0x27d4eb2f)) | 1);
+
+interface Shingled {
+  /** Normalised token sequence, the key for exact equality. */
+  key: string;
+  tokens: number;
+  /** Sorted, distinct shingle hashes. */
+  shingles: Uint32Array;
+}
+
+function shingle(text: string): Shingled {
+  const words: string[] = [];
+  const set = new Set<number>();
+  let tokens = 0;
+  const norm = (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
+  for (const m of norm.matchAll(TOKEN)) {
+    const run = m[0];
+    words.push(run);
+    if (!CJK.test(run[0])) {
+      tokens++;
+      set.add(hashString(run));
+      continue;
+    }
+    tokens += run.length;
+    if (run.length === 1) set.add(hashString(run));
+    for (let i = 0; i + 1 < run.length; i++) set.add(hashString(run.slice(i, i + 2)));
+  }
+  // Emoji-only messages have no tokens: "👍" and "🎉" still differ.
+  const key = words.length > 0 ? words.join(' ') : `\u0000${norm.replace(/\s+/g, '')}`;
+  return { key, tokens, shingles: Uint32Array.from(set).sort() };
+}
+
+function signature(shingles: Uint32Array): Uint32Array {
   const sig = new Uint32Array(HASHES).fill(0xffffffff);
-  for (const h of shingles) {
+  for (let s = 0; s < shingles.length; s++) {
+    const x = shingles[s];
     for (let i = 0; i < HASHES; i++) {
-      const v = (Math.imul(A[i], h) + B[i]) >>> 0;
+      let v = imul(x ^ SEEDS[i], MULTS[i]);
+      v = (v ^ (v >>> 15)) >>> 0;
       if (v < sig[i]) sig[i] = v;
     }
   }
   return sig;
 }
 
-function similarity(a: Uint32Array, b: Uint32Array): number {
-  let same = 0;
-  for (let i = 0; i < HASHES; i++) if (a[i] === b[i]) same++;
-  return same / HASHES;
+/** Exact Jaccard index of two sorted, distinct arrays. */
+function jaccard(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
+  let both = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      both++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return both / (a.length + b.length - both);
+}
+
+/** Rows per band: as many as keep recall at the threshold, so fewer dissimilar pairs meet. */
+function banding(threshold: number): { rows: number; bands: number } {
+  for (let rows = 8; rows > 1; rows--) {
+    const bands = Math.floor(HASHES / rows);
+    if (1 - (1 - threshold ** rows) ** bands >= RECALL_AT_THRESHOLD) return { rows, bands };
+  }
+  return { rows: 1, bands: HASHES };
+}
+
+function bandKey(sig: Uint32Array, band: number, rows: number): number {
+  let h = 0x811c9dc5 ^ band;
+  for (let k = band * rows; k < (band + 1) * rows; k++) h = imul(h ^ sig[k], 0x01000193);
+  return mix(h);
 }
 
 /**
- * Near-duplicate groups by MinHash over token-pair shingles with LSH banding (roughly linear).
- * Returns, for each text, the index of the first text it duplicates (itself if it is kept).
- * Texts of under five tokens collapse only when equal after normalisation.
+ * For each text, the index of the text it collapses into: itself when it is kept, otherwise the
+ * lowest-indexed kept text whose Jaccard index with it reaches the threshold. Deterministic.
+ * Texts of fewer than five tokens collapse only on equality after normalisation (case, width,
+ * punctuation and spacing ignored).
  */
-export function nearDuplicateGroups(texts: string[], opts: { threshold?: number } = {}): number[] {
-  const threshold = opts.threshold ?? 0.75;
+export function nearDuplicateGroups(texts: string[], opts: DedupeOptions = {}): number[] {
+  const threshold = opts.threshold ?? 0.85;
+  if (!(threshold > 0 && threshold <= 1)) {
+    throw new UnderstudyError('INPUT_INVALID', `nearDuplicateGroups: threshold must be in (0, 1], got ${threshold}`);
+  }
+  const { rows, bands } = banding(threshold);
   const groups = new Array<number>(texts.length);
   const exact = new Map<string, number>();
-  const buckets = new Map<string, number[]>();
-  const sigs: (Uint32Array | undefined)[] = new Array(texts.length);
+  const buckets = Array.from({ length: bands }, () => new Map<number, number[]>());
+  const kept: (Uint32Array | undefined)[] = new Array(texts.length);
+  const seen = new Int32Array(texts.length).fill(-1);
+  const keys = new Array<number>(bands);
+
   for (let i = 0; i < texts.length; i++) {
-    const tokens = tokenize(texts[i]);
-    const norm = tokens.join(' ');
-    const same = exact.get(norm);
+    const s = shingle(texts[i]);
+    const same = exact.get(s.key);
     if (same !== undefined) {
-      groups[i] = same;
+      groups[i] = groups[same];
       continue;
     }
-    exact.set(norm, i);
+    exact.set(s.key, i);
     groups[i] = i;
-    if (tokens.length < SHORT) continue;
-    const shingles = new Set<number>();
-    // Words and word pairs: one changed word moves the estimate only a little.
-    for (let j = 0; j < tokens.length; j++) {
-      shingles.add(fnv1a(tokens[j]));
-      if (j + 1 < tokens.length) shingles.add(fnv1a(`${tokens[j]} ${tokens[j + 1]}`));
-    }
-    const sig = signature(shingles);
-    const keys: string[] = [];
-    let match = -1;
-    for (let b = 0; b < BANDS; b++) {
-      const key = `${b}:${Array.prototype.join.call(sig.subarray(b * ROWS, (b + 1) * ROWS), ',')}`;
-      keys.push(key);
-      if (match >= 0) continue;
-      // Look at the newest few in a crowded bucket: enough for duplicates, bounded for templated text.
-      const list = buckets.get(key) ?? [];
-      for (let k = list.length - 1; k >= Math.max(0, list.length - 32); k--) {
+    if (s.tokens < SHORT || s.shingles.length === 0) continue;
+
+    const sig = signature(s.shingles);
+    let best = -1;
+    for (let b = 0; b < bands; b++) {
+      keys[b] = bandKey(sig, b, rows);
+      const list = buckets[b].get(keys[b]);
+      if (!list) continue;
+      for (let k = list.length - 1; k >= Math.max(0, list.length - BUCKET_SCAN); k--) {
         const c = list[k];
-        if (similarity(sig, sigs[c] as Uint32Array) >= threshold) {
-          match = c;
-          break;
-        }
+        if (seen[c] === i || (best >= 0 && c >= best)) continue;
+        seen[c] = i;
+        if (jaccard(s.shingles, kept[c] as Uint32Array) >= threshold) best = c;
       }
     }
-    if (match >= 0) {
-      groups[i] = match;
+    if (best >= 0) {
+      groups[i] = best;
       continue;
     }
-    sigs[i] = sig;
-    for (const key of keys) {
-      const list = buckets.get(key);
+    kept[i] = s.shingles;
+    for (let b = 0; b < bands; b++) {
+      const list = buckets[b].get(keys[b]);
       if (list) list.push(i);
-      else buckets.set(key, [i]);
+      else buckets[b].set(keys[b], [i]);
     }
   }
   return groups;
