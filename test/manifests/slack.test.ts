@@ -91,8 +91,16 @@ describe('Slack app manifest', () => {
     expect(() => manifestGenerator('teams')).toThrow(/--platform must be one of slack.*"teams"/);
   });
 
-  it('never writes a secret: only names and URLs appear', () => {
-    const text = slackManifestGenerator.generate(input());
-    expect(text).not.toMatch(/xox[abp]-|signing_secret|SLACK_/);
+  it('tells which variables to set after install, by name: the avatar\'s own or the hub\'s', () => {
+    const root = tmpDir('manifest-apps-');
+    const yaml = 'apps:\n  slack:\n    app_id: A_LZ\n    bot_token_env: LZ_SLACK_BOT_TOKEN\n    signing_secret_env: LZ_SLACK_SIGNING_SECRET\n    app_token_env: LZ_SLACK_APP_TOKEN\n';
+    const avatar = loadAvatarPackage(makeAvatar(root, 'lao-zhang', {}, yaml));
+    const own = slackManifestGenerator.generate(input({ avatar }));
+    expect(own).toMatch(/^# Own app for @lao-zhang-avatar \(avatar.yaml apps.slack.app_id A_LZ\)\. After installing it, set LZ_SLACK_BOT_TOKEN and LZ_SLACK_SIGNING_SECRET/m);
+    expect(slackManifestGenerator.generate(input({ avatar, socket: true }))).toMatch(/set LZ_SLACK_BOT_TOKEN and LZ_SLACK_APP_TOKEN; SLACK_MODE=socket/);
+    expect(slackManifestGenerator.generate(input())).toMatch(/add to avatars\/lao-zhang\/avatar.yaml/);
+    expect(slackManifestGenerator.generate(input({ avatar: undefined }))).toMatch(/set SLACK_BOT_TOKEN .* and SLACK_SIGNING_SECRET/);
+    // Comments aside, the manifest is plain data Slack accepts: no secret-looking values.
+    expect(own).not.toMatch(/xox[abp]-[A-Za-z0-9]|xapp-[A-Za-z0-9]/);
   });
 });
