@@ -1,88 +1,104 @@
 import fs from 'node:fs';
-import { authorMatcher } from './author';
-import { detectFormat } from './detect';
-import { loadDocx, loadHtml, loadMarkdownOrText, loadPdf } from './loaders/documents';
-import { parseEmail, splitMbox } from './loaders/email';
+import { decodeText } from './loaders/decode';
+import { detectFormat } from './loaders/detect';
+import { loadDocx } from './loaders/docx';
+import { loadEmails, splitMbox } from './loaders/email';
+import { folderFiles, zipFiles, zipNames } from './loaders/export-files';
 import { asFeishuExport, loadFeishuExport } from './loaders/feishu-export';
+import { loadHtml } from './loaders/html';
 import { parseJsonWithPosition } from './loaders/json';
-import { folderFiles, loadSlackExport, zipFiles } from './loaders/slack-export';
-import { DEFAULT_MAX_FILE_BYTES, formatBytes, scanCorpus, type CorpusEntry } from './scan';
-import type { LoadResult } from './types';
+import { loadMarkdownOrText } from './loaders/markdown';
+import { loadPdf } from './loaders/pdf';
+import { DEFAULT_MAX_FILE_BYTES, oversizedReason } from './loaders/size';
+import { loadSlackExport } from './loaders/slack-export';
+import { scanCorpus, type CorpusEntry } from './scan';
+import type { LoadResult, SourceUnit } from './types';
 
 export interface LoaderOptions {
-  /** Keep only this person's e-mails and chat messages (one alias or several). */
+  /**
+   * Keep only this person's e-mails and chat messages: an address, a name or a platform user id
+   * (or several aliases), case-insensitive. Documents are never filtered.
+   */
   author?: string | string[];
+  /** Files larger than this are skipped (default 20 MB). */
   maxFileBytes?: number;
   /** e.g. https://acme.slack.com, to give Slack messages permalinks. */
   slackWorkspaceUrl?: string;
 }
 
 const empty = (): LoadResult => ({ units: [], skipped: [], errors: [] });
+const one = (unit: SourceUnit): LoadResult => ({ ...empty(), units: [unit] });
+const skip = (path: string, reason: string): LoadResult => ({ ...empty(), skipped: [{ path, reason }] });
 
-async function loadEmails(raws: string[], source: string, author: LoaderOptions['author'], mbox: boolean): Promise<LoadResult> {
-  const result = empty();
-  const matches = authorMatcher(author);
-  for (let i = 0; i < raws.length; i++) {
-    const { unit, authorIds, issue, empty: nothingOwn } = await parseEmail(raws[i], source, mbox ? `mbox#${i + 1}` : source);
-    if (issue) result.errors.push(issue);
-    if (nothingOwn && (!matches || matches(...authorIds))) {
-      result.skipped.push({ path: mbox ? `${source}#${i + 1}` : source, reason: 'forward or quote only: no text of the author\'s own' });
-    }
-    if (!unit) continue;
-    if (matches && !matches(...authorIds)) continue;
-    result.units.push(unit);
+/** A JSON array of Slack messages on its own: a channel day file taken out of its export. */
+function looksLikeSlackDay(value: unknown): boolean {
+  return Array.isArray(value) && value.slice(0, 20).some((m) => m && typeof m === 'object' && (m as { type?: unknown }).type === 'message' && 'ts' in m);
+}
+
+function loadJson(text: string, source: string, opts: LoaderOptions): LoadResult {
+  const parsed = parseJsonWithPosition(text, source);
+  if (parsed.error) return { ...empty(), errors: [{ path: source, message: parsed.error.message, position: parsed.error.position }] };
+  const feishu = asFeishuExport(parsed.value);
+  if (feishu) return loadFeishuExport(feishu, source, { author: opts.author });
+  if (looksLikeSlackDay(parsed.value)) {
+    return skip(source, 'JSON of unknown shape: a Slack day file outside its export (keep users.json and channels.json beside the channel folders)');
   }
-  return result;
+  return skip(source, 'JSON of unknown shape (not a Feishu or Slack export)');
+}
+
+async function loadZip(buf: Buffer, source: string, opts: LoaderOptions, max: number): Promise<LoadResult> {
+  const names = zipNames(buf);
+  if (names.includes('word/document.xml')) return one(await loadDocx(buf, source));
+  if (names.some((n) => n === 'users.json' || /^[^/]+\/users\.json$/.test(n))) {
+    return loadSlackExport(zipFiles(buf, max, source), source, { author: opts.author, workspaceUrl: opts.slackWorkspaceUrl });
+  }
+  return skip(source, 'zip archive with no loader (not a DOCX or a Slack export)');
+}
+
+async function loadFile(entry: CorpusEntry, opts: LoaderOptions, max: number): Promise<LoadResult> {
+  const source = entry.path;
+  const size = fs.statSync(entry.abs).size;
+  if (size > max) return skip(source, oversizedReason(size, max));
+  const buf = fs.readFileSync(entry.abs);
+  switch (detectFormat(entry.abs, buf.subarray(0, 8192))) {
+    case 'markdown':
+      return one(loadMarkdownOrText(decodeText(buf), source, 'markdown'));
+    case 'text':
+      return one(loadMarkdownOrText(decodeText(buf), source, 'text'));
+    case 'html':
+      return one(loadHtml(decodeText(buf), source));
+    case 'email':
+      return loadEmails([buf], source, { author: opts.author, mbox: false });
+    case 'mbox':
+      // Split on bytes read as latin1, so each message keeps its own charset for the mail parser.
+      return loadEmails(splitMbox(buf.toString('latin1')).map((m) => Buffer.from(m, 'latin1')), source, { author: opts.author, mbox: true });
+    case 'json':
+      return loadJson(decodeText(buf), source, opts);
+    case 'pdf':
+      return one(await loadPdf(buf, source));
+    case 'zip':
+      return loadZip(buf, source, opts, max);
+    case 'binary':
+      return skip(source, 'binary file with no loader');
+  }
 }
 
 /** Load one entry of a corpus. Problems become `errors` or `skipped` rows; nothing throws. */
 export async function loadEntry(entry: CorpusEntry, _root: string, opts: LoaderOptions = {}): Promise<LoadResult> {
-  const source = entry.path;
+  const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   try {
     if (entry.type === 'slack-export') {
-      return loadSlackExport(folderFiles(entry.abs), source, { author: opts.author, workspaceUrl: opts.slackWorkspaceUrl });
+      return loadSlackExport(folderFiles(entry.abs, max, entry.path), entry.path, { author: opts.author, workspaceUrl: opts.slackWorkspaceUrl });
     }
-    const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    if (entry.size > max) return { ...empty(), skipped: [{ path: source, reason: `oversized: ${formatBytes(entry.size)} > ${formatBytes(max)}` }] };
-    const buf = fs.readFileSync(entry.abs);
-    const format = detectFormat(entry.abs, buf.subarray(0, 8192));
-    const text = (): string => buf.toString('utf8');
-    switch (format) {
-      case 'markdown':
-        return { ...empty(), units: [loadMarkdownOrText(text(), source, 'markdown')] };
-      case 'text':
-        return { ...empty(), units: [loadMarkdownOrText(text(), source, 'text')] };
-      case 'html':
-        return { ...empty(), units: [loadHtml(text(), source)] };
-      case 'email':
-        return loadEmails([text()], source, opts.author, false);
-      case 'mbox':
-        return loadEmails(splitMbox(text()), source, opts.author, true);
-      case 'pdf':
-        return { ...empty(), units: [await loadPdf(buf, source)] };
-      case 'docx':
-        return { ...empty(), units: [await loadDocx(buf, source)] };
-      case 'zip': {
-        const files = zipFiles(buf);
-        if (!files.list().includes('users.json')) return { ...empty(), skipped: [{ path: source, reason: 'zip archive without a Slack export (users.json) inside' }] };
-        return loadSlackExport(files, source, { author: opts.author, workspaceUrl: opts.slackWorkspaceUrl });
-      }
-      case 'json': {
-        const parsed = parseJsonWithPosition(text(), source);
-        if (parsed.error) return { ...empty(), errors: [{ path: source, message: parsed.error.message, position: parsed.error.position }] };
-        const feishu = asFeishuExport(parsed.value);
-        if (feishu) return loadFeishuExport(feishu, source, { author: opts.author });
-        return { ...empty(), skipped: [{ path: source, reason: 'JSON of unknown shape (not a Feishu or Slack export)' }] };
-      }
-      case 'binary':
-        return { ...empty(), skipped: [{ path: source, reason: 'binary file with no loader' }] };
-    }
+    return await loadFile(entry, opts, max);
   } catch (err) {
-    return { ...empty(), errors: [{ path: source, message: `${source}: ${(err as Error).message}` }] };
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES' || e.code === 'ENOENT' || e.code === 'EISDIR') return skip(entry.path, `unreadable: ${e.code}`);
+    return { ...empty(), errors: [{ path: entry.path, message: `${entry.path}: ${e.message}` }] };
   }
 }
 
-/** Scan and load a whole corpus folder. */
+/** Scan a corpus folder and load every entry in it. */
 export async function loadCorpus(
   root: string,
   opts: LoaderOptions & { onEntry?: (e: CorpusEntry, i: number, n: number) => void } = {},

@@ -1,88 +1,121 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { UnderstudyError } from '../errors';
+import { SNIFF_BYTES } from './loaders/decode';
+import { detectFormat } from './loaders/detect';
+import { DEFAULT_MAX_FILE_BYTES, formatBytes, oversizedReason } from './loaders/size';
 import type { SkippedFile } from './types';
 
+export { DEFAULT_MAX_FILE_BYTES, formatBytes };
+
 export interface CorpusEntry {
-  /** Relative to the corpus root, `/`-separated. */
+  /** Relative to the corpus root, `/`-separated; `.` when the root itself is a Slack export. */
   path: string;
   abs: string;
-  /** A Slack export folder is one entry; everything else is a file. */
+  /** A Slack export folder is one entry; everything else (a zipped export too) is a file. */
   type: 'file' | 'slack-export';
-  /** Every file that makes up the entry, for content hashing. */
+  /** Absolute paths of every file that makes up the entry, for content hashing. */
   files: string[];
+  /** Total bytes. */
   size: number;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024;
+const CHANNEL_LISTS = ['channels.json', 'groups.json', 'dms.json', 'mpims.json'];
 
-export function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
-}
-
-/** A folder holding users.json and channels.json (or groups/dms) is a Slack export. */
+/** A folder holding users.json and a channel list (channels, groups, dms or mpims) is a Slack export. */
 export function isSlackExportDir(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'users.json')) && ['channels.json', 'groups.json', 'dms.json', 'mpims.json'].some((f) => fs.existsSync(path.join(dir, f)));
+  return fs.existsSync(path.join(dir, 'users.json')) && CHANNEL_LISTS.some((f) => fs.existsSync(path.join(dir, f)));
 }
 
-function walkFiles(dir: string, out: string[]): void {
+function exportJsonFiles(dir: string, out: string[]): void {
   for (const name of fs.readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const abs = path.join(dir, name);
     const st = fs.lstatSync(abs);
-    if (st.isDirectory()) walkFiles(abs, out);
-    else if (st.isFile()) out.push(abs);
+    if (st.isDirectory()) exportJsonFiles(abs, out);
+    else if (st.isFile() && name.endsWith('.json')) out.push(abs);
   }
 }
 
+function slackEntry(abs: string, rel: string): CorpusEntry {
+  const files: string[] = [];
+  exportJsonFiles(abs, files);
+  return { path: rel, abs, type: 'slack-export', files, size: files.reduce((s, f) => s + fs.statSync(f).size, 0) };
+}
+
+function readHead(abs: string): Buffer {
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, SNIFF_BYTES, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
 /**
- * List what a corpus folder holds, deterministically. Dotfiles, symlinks and oversized or
- * unreadable files are skipped with the reason; a Slack export folder becomes one entry.
+ * List what a corpus folder holds, sorted and deterministic. Dotfiles and dot-folders are
+ * ignored; symbolic links, empty, oversized, unreadable and binary files are skipped with the
+ * reason. A Slack export folder is one entry (its day files are not entries of their own).
+ * `root` may also be a single file, or a Slack export folder itself.
  */
 export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): { entries: CorpusEntry[]; skipped: SkippedFile[] } {
   const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const entries: CorpusEntry[] = [];
   const skipped: SkippedFile[] = [];
   const rel = (abs: string): string => path.relative(root, abs).split(path.sep).join('/');
-  const visit = (dir: string): void => {
+
+  const visitFile = (abs: string, relPath: string, size: number): void => {
+    if (size > max) return void skipped.push({ path: relPath, reason: oversizedReason(size, max) });
+    if (size === 0) return void skipped.push({ path: relPath, reason: 'empty file' });
+    let head: Buffer;
+    try {
+      head = readHead(abs);
+    } catch (err) {
+      return void skipped.push({ path: relPath, reason: `unreadable: ${errCode(err)}` });
+    }
+    if (detectFormat(abs, head) === 'binary') return void skipped.push({ path: relPath, reason: 'binary file with no loader' });
+    entries.push({ path: relPath, abs, type: 'file', files: [abs], size });
+  };
+
+  const visitDir = (dir: string): void => {
     let names: string[];
     try {
       names = fs.readdirSync(dir).sort();
     } catch (err) {
-      skipped.push({ path: rel(dir) || '.', reason: `unreadable folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      return;
+      return void skipped.push({ path: rel(dir) || '.', reason: `unreadable folder: ${errCode(err)}` });
     }
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const abs = path.join(dir, name);
-      const st = fs.lstatSync(abs);
-      if (st.isSymbolicLink()) {
-        skipped.push({ path: rel(abs), reason: 'symbolic link (not followed)' });
-      } else if (st.isDirectory()) {
-        if (isSlackExportDir(abs)) {
-          const files: string[] = [];
-          walkFiles(abs, files);
-          const json = files.filter((f) => f.endsWith('.json'));
-          entries.push({ path: rel(abs), abs, type: 'slack-export', files: json, size: json.reduce((s, f) => s + fs.statSync(f).size, 0) });
-        } else visit(abs);
-      } else if (st.isFile()) {
-        if (st.size > max) {
-          skipped.push({ path: rel(abs), reason: `oversized: ${formatBytes(st.size)} > ${formatBytes(max)}` });
-          continue;
-        }
-        try {
-          fs.accessSync(abs, fs.constants.R_OK);
-        } catch (err) {
-          skipped.push({ path: rel(abs), reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? 'no access'}` });
-          continue;
-        }
-        if (st.size === 0) {
-          skipped.push({ path: rel(abs), reason: 'empty file' });
-          continue;
-        }
-        entries.push({ path: rel(abs), abs, type: 'file', files: [abs], size: st.size });
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(abs);
+      } catch (err) {
+        skipped.push({ path: rel(abs), reason: `unreadable: ${errCode(err)}` });
+        continue;
       }
+      if (st.isSymbolicLink()) skipped.push({ path: rel(abs), reason: 'symbolic link (not followed)' });
+      else if (st.isDirectory()) {
+        if (isSlackExportDir(abs)) entries.push(slackEntry(abs, rel(abs)));
+        else visitDir(abs);
+      } else if (st.isFile()) visitFile(abs, rel(abs), st.size);
+      else skipped.push({ path: rel(abs), reason: 'not a regular file' });
     }
   };
-  if (fs.existsSync(root)) visit(root);
+
+  let rootStat: fs.Stats;
+  try {
+    rootStat = fs.statSync(root);
+  } catch (err) {
+    throw new UnderstudyError('FILE_UNREADABLE', `Corpus not found or unreadable: ${root} (${errCode(err)})`, { cause: err, details: { file: root } });
+  }
+  if (rootStat.isFile()) visitFile(root, path.basename(root), rootStat.size);
+  else if (isSlackExportDir(root)) entries.push(slackEntry(root, '.'));
+  else visitDir(root);
   return { entries, skipped };
 }

@@ -1,45 +1,72 @@
 import path from 'node:path';
+import { headText, looksBinary } from './decode';
 
-export type FileFormat = 'markdown' | 'text' | 'html' | 'email' | 'mbox' | 'json' | 'pdf' | 'docx' | 'zip' | 'binary';
+export type FileFormat = 'markdown' | 'text' | 'html' | 'email' | 'mbox' | 'json' | 'pdf' | 'zip' | 'binary';
 
-const HEADER_NAMES = /^(message-id|from|to|cc|date|subject|received|return-path|mime-version|content-type|x-from|x-to|reply-to|in-reply-to|references|delivered-to)\s*:/i;
+/** Header names that mail carries and other "Key: value" text rarely does. */
+const MAIL_HEADERS = new Set([
+  'message-id', 'from', 'to', 'cc', 'bcc', 'date', 'subject', 'received', 'return-path', 'mime-version', 'content-type',
+  'content-transfer-encoding', 'x-from', 'x-to', 'reply-to', 'in-reply-to', 'references', 'delivered-to', 'sender',
+  'x-mailer', 'user-agent', 'thread-topic', 'thread-index', 'x-originating-ip',
+]);
+/** Headers that say where a message came from; a mail has at least one. */
+const ORIGIN_HEADERS = new Set(['message-id', 'from', 'received', 'return-path', 'x-from', 'delivered-to', 'sender']);
 
-/** Whether the start of a text file is a block of RFC 822 headers. */
-export function looksLikeEmail(head: string): boolean {
-  const lines = head.split(/\r?\n/).slice(0, 30);
+const MARKDOWN_EXT = new Set(['.md', '.markdown', '.mdx', '.mkd', '.mdown']);
+const HTML_EXT = new Set(['.html', '.htm', '.xhtml']);
+
+/**
+ * Whether text starts with a block of RFC 822 headers. `relaxed` (for files that sit where mail
+ * lives, such as a maildir) accepts one known header instead of two.
+ */
+export function looksLikeEmail(text: string, relaxed = false): boolean {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let known = 0;
-  for (const line of lines) {
+  let origin = 0;
+  let fields = 0;
+  for (const line of lines.slice(0, 300)) {
     if (line.trim() === '') break;
-    if (/^[ \t]/.test(line)) continue; // folded header
-    if (!/^[A-Za-z0-9-]+\s*:/.test(line)) return false;
-    if (HEADER_NAMES.test(line)) known++;
+    if (/^[ \t]/.test(line)) {
+      if (fields === 0) return false; // a folded line needs a header above it
+      continue;
+    }
+    const m = /^([!-9;-~]+):/.exec(line);
+    if (!m) return false;
+    fields++;
+    const name = m[1].toLowerCase();
+    if (MAIL_HEADERS.has(name)) known++;
+    if (ORIGIN_HEADERS.has(name)) origin++;
   }
-  return known >= 2;
+  return relaxed ? known >= 1 : known >= 2 && origin >= 1;
 }
 
-export function looksLikeMbox(head: string): boolean {
-  return /^From \S+/.test(head) && looksLikeEmail(head.slice(head.indexOf('\n') + 1));
+/** An mbox starts with a `From ` separator line followed by a message's headers. */
+export function looksLikeMbox(text: string): boolean {
+  const body = text.replace(/^\uFEFF/, '');
+  const nl = body.indexOf('\n');
+  return /^From \S+/.test(body) && nl > 0 && looksLikeEmail(body.slice(nl + 1), true);
 }
 
-function isBinary(buf: Buffer): boolean {
-  const n = Math.min(buf.length, 8000);
-  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
-  return false;
+/** Files that sit where mail lives: maildir `cur/new/tmp`, `123.` (Enron) or `1700000000.M1P2.host`. */
+export function inMailPlace(file: string): boolean {
+  const base = path.basename(file);
+  const parent = path.basename(path.dirname(file));
+  return ['cur', 'new', 'tmp'].includes(parent) || /^\d+\.$/.test(base) || /^\d{9,}\.[\w.-]+/.test(base);
 }
 
 /** Decide a file's format from its content first and its name second. */
 export function detectFormat(file: string, head: Buffer): FileFormat {
   const ext = path.extname(file).toLowerCase();
   if (head.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
-  if (head[0] === 0x50 && head[1] === 0x4b) return ext === '.docx' ? 'docx' : 'zip';
-  if (isBinary(head)) return 'binary';
-  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip';
+  if (looksBinary(head)) return 'binary';
+  const text = headText(head);
   if (looksLikeMbox(text)) return 'mbox';
-  if (looksLikeEmail(text)) return 'email';
+  if (looksLikeEmail(text, inMailPlace(file))) return 'email';
   if (ext === '.mbox') return 'mbox';
   if (ext === '.eml') return 'email';
   if (ext === '.json') return 'json';
-  if (ext === '.md' || ext === '.markdown' || ext === '.mdx') return 'markdown';
-  if (ext === '.html' || ext === '.htm' || /^\s*<(!doctype html|html)/i.test(text)) return 'html';
+  if (MARKDOWN_EXT.has(ext)) return 'markdown';
+  if (HTML_EXT.has(ext) || /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html)\b/i.test(text)) return 'html';
   return 'text';
 }

@@ -1,102 +1,110 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import type { LoadIssue, SourceUnit } from '../types';
+import type { LoadResult, SourceUnit } from '../types';
+import { authorMatcher } from './author-filter';
+import { splitOwnText } from './email-strip';
 
-/** Lines that start someone else's text: quoted replies, forwards, Outlook and Notes headers. */
-const CUT_PATTERNS: RegExp[] = [
-  /^\s*-{2,}\s*Original Message\s*-{2,}/i,
-  /^\s*-{3,}\s*Forwarded by\b/i,
-  /^\s*-{3,}\s*Forwarded message\s*-{3,}/i,
-  /^\s*Begin forwarded message:/i,
-  /^\s*_{10,}\s*$/,
-  /^\s*On\b.{0,200}\bwrote:\s*$/i,
-  /^\s*在.{0,120}写道[:：]\s*$/,
-  /^\s*From:\s.+$/i, // an Outlook header block inside the body
-  /^\s*-{5,}\s*原始邮件\s*-{5,}/,
-];
+/** How much of a quoted or forwarded message is kept as context. */
+const CONTEXT_CHARS = 600;
 
-/** A Lotus Notes reply header: `"Name" <addr> on 10/12/2000 09:14:33 AM`. */
-const NOTES_HEADER = /\bon\s+\d{1,2}\/\d{1,2}\/\d{2,4}\s+\d{1,2}:\d{2}(:\d{2})?\s*(AM|PM)?\s*$/i;
-
-/** Keep only the author's own words: drop quoted replies, forwarded mail and the signature. */
-export function stripQuotedAndSignature(body: string): string {
-  const lines = body.replace(/\r\n?/g, '\n').split('\n');
-  const kept: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (/^-- ?$/.test(line)) break;
-    if (CUT_PATTERNS.some((re) => re.test(line))) {
-      // "From:" only starts a quoted block when followed by Sent/To/Date lines.
-      if (/^\s*From:/i.test(line) && !/^\s*(Sent|To|Date|Subject|发送时间|收件人)\s*:/i.test(lines[i + 1] ?? '')) {
-        kept.push(line);
-        continue;
-      }
-      break;
-    }
-    if (NOTES_HEADER.test(line) && /^\s*To:/i.test(lines[i + 1] ?? '')) break;
-    if (/^\s*>/.test(line)) continue;
-    kept.push(line);
-  }
-  return kept
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
+/**
+ * A person's name as mail headers give it, made readable: `Allen, Phillip K. </O=ENRON/...>`
+ * becomes `Phillip K. Allen`.
+ */
+export function personName(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let n = raw
+    .replace(/<[^>]*>|\[mailto:[^\]]*\]/gi, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
     .trim();
+  const lastFirst = /^([^,@]+),\s*([^,@]+)$/.exec(n);
+  if (lastFirst) n = `${lastFirst[2].trim()} ${lastFirst[1].trim()}`;
+  return n || undefined;
 }
 
 function firstAddress(a: AddressObject | AddressObject[] | undefined): { name?: string; address?: string } {
-  const obj = Array.isArray(a) ? a[0] : a;
-  const v = obj?.value?.[0];
+  const v = (Array.isArray(a) ? a[0] : a)?.value?.[0];
   return { name: v?.name || undefined, address: v?.address || undefined };
 }
 
-function headerText(mail: ParsedMail, name: string): string | undefined {
+function header(mail: ParsedMail, name: string): string | undefined {
   const v = mail.headers.get(name);
-  return typeof v === 'string' ? v : undefined;
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/** Parse one RFC 822 message into a unit; `locatorFallback` names it when there is no Message-ID. */
-export async function parseEmail(
-  raw: Buffer | string,
-  source: string,
-  locatorFallback: string,
-): Promise<{ unit?: SourceUnit; authorIds: string[]; issue?: LoadIssue; empty?: boolean }> {
+export interface ParsedEmail {
+  unit?: SourceUnit;
+  /** Every identity of the sender, for the author filter. */
+  authorIds: string[];
+  /** Set when the message holds no words of the sender's own (a bare forward). */
+  noOwnText?: boolean;
+  error?: string;
+}
+
+/** Parse one RFC 822 message; `locatorFallback` names it when it has no Message-ID. */
+export async function parseEmail(raw: Buffer | string, source: string, locatorFallback: string): Promise<ParsedEmail> {
   let mail: ParsedMail;
   try {
     mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
   } catch (err) {
-    return { authorIds: [], issue: { path: source, message: `broken e-mail: ${(err as Error).message}`, position: locatorFallback } };
+    return { authorIds: [], error: `broken e-mail: ${(err as Error).message}` };
   }
   const from = firstAddress(mail.from);
-  const xFrom = headerText(mail, 'x-from');
-  const text = stripQuotedAndSignature(mail.text ?? '');
-  const author = from.name && from.address ? `${from.name} <${from.address}>` : (from.address ?? from.name ?? xFrom);
-  const authorIds = [from.address, from.name, xFrom, xFrom?.replace(/\s*<.*$/, '')].filter((x): x is string => Boolean(x));
-  if (!text) return { authorIds, empty: true };
-  return {
-    authorIds,
-    unit: {
-      source,
-      kind: 'email',
-      text,
-      locator: mail.messageId ?? locatorFallback,
-      title: mail.subject || undefined,
-      author,
-      date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : undefined,
-    },
+  const xFrom = header(mail, 'x-from');
+  const name = personName(from.name) ?? personName(xFrom);
+  const author = name && from.address ? `${name} <${from.address}>` : (from.address ?? name);
+  const authorIds = [from.address, from.name, name, xFrom, personName(xFrom)].filter((x): x is string => Boolean(x));
+  const { own, quoted } = splitOwnText(mail.text ?? '', [name, from.name, personName(xFrom)].filter((x): x is string => Boolean(x)));
+  if (!own) return { authorIds, noOwnText: true };
+  const unit: SourceUnit = {
+    source,
+    kind: 'email',
+    text: own,
+    locator: mail.messageId ?? locatorFallback,
+    title: mail.subject?.trim() || undefined,
+    author,
+    date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : undefined,
   };
+  if (quoted) unit.context = quoted.length > CONTEXT_CHARS ? `${quoted.slice(0, CONTEXT_CHARS)}…` : quoted;
+  return { unit, authorIds };
 }
 
-/** Split an mbox into its messages, undoing `>From ` escaping. */
+/**
+ * Split an mbox into its messages, undoing `>From ` escaping. A `From ` line separates messages
+ * when it follows a blank line or a header follows it, so a body line starting "From " stays put.
+ */
 export function splitMbox(text: string): string[] {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   let cur: string[] | undefined;
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    if (/^From \S/.test(line)) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^From \S/.test(line) && (i === 0 || lines[i - 1] === '' || /^[!-9;-~]+:/.test(lines[i + 1] ?? ''))) {
       if (cur) out.push(cur.join('\n'));
       cur = [];
       continue;
     }
-    cur?.push(line.replace(/^>(>*From )/, '$1'));
+    (cur ??= []).push(line.replace(/^>(>*From )/, '$1'));
   }
   if (cur) out.push(cur.join('\n'));
   return out.filter((m) => m.trim() !== '');
+}
+
+/** One unit per message with words of the sender's own; `author` keeps only that person's. */
+export async function loadEmails(raws: (string | Buffer)[], source: string, opts: { author?: string | string[]; mbox: boolean }): Promise<LoadResult> {
+  const result: LoadResult = { units: [], skipped: [], errors: [] };
+  const matches = authorMatcher(opts.author);
+  for (let i = 0; i < raws.length; i++) {
+    const where = opts.mbox ? `${source}#${i + 1}` : source;
+    const parsed = await parseEmail(raws[i], source, opts.mbox ? `mbox#${i + 1}` : source);
+    if (parsed.error) {
+      result.errors.push({ path: source, message: `${where}: ${parsed.error}`, position: opts.mbox ? `message ${i + 1}` : undefined });
+      continue;
+    }
+    if (matches && !matches(...parsed.authorIds)) continue;
+    if (parsed.noOwnText) result.skipped.push({ path: where, reason: "forward or quote only: no text of the sender's own" });
+    if (parsed.unit) result.units.push(parsed.unit);
+  }
+  return result;
 }

@@ -11,7 +11,8 @@ export function parseJsonWithPosition(text: string, file: string): { value?: unk
     const line = before.split('\n').length;
     const column = offset - before.lastIndexOf('\n');
     const position = `line ${line} column ${column}`;
-    const reason = (err as Error).message.replace(/, "[\s\S]*" is not valid JSON$/, '').replace(/ in JSON at position \d+.*$/, '');
+    // V8 appends a snippet of the input (`..."text": oops}]" is not valid JSON`); the position says more.
+    const reason = (err as Error).message.replace(/, (?:\.\.\.)?"[\s\S]*is not valid JSON$/, '').replace(/ in JSON at position \d+[\s\S]*$/, '');
     return { error: { message: `${file}: invalid JSON at ${position}: ${reason}`, position } };
   }
 }

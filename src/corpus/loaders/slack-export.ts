@@ -1,45 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { unzipSync } from 'fflate';
-import { authorMatcher } from '../author';
 import type { LoadResult, SourceUnit, Visibility } from '../types';
+import { authorMatcher } from './author-filter';
+import { joinLabel, type ExportFiles } from './export-files';
 import { parseJsonWithPosition } from './json';
-
-/** Read access to an export, whether a folder or a .zip. Paths are relative to the export root. */
-export interface ExportFiles {
-  list(): string[];
-  read(rel: string): Buffer | undefined;
-}
-
-export function folderFiles(dir: string): ExportFiles {
-  const all: string[] = [];
-  const walk = (d: string, prefix: string): void => {
-    for (const name of fs.readdirSync(d).sort()) {
-      if (name.startsWith('.')) continue;
-      const abs = path.join(d, name);
-      if (fs.statSync(abs).isDirectory()) walk(abs, `${prefix}${name}/`);
-      else all.push(`${prefix}${name}`);
-    }
-  };
-  walk(dir, '');
-  return { list: () => all, read: (rel) => (all.includes(rel) ? fs.readFileSync(path.join(dir, rel)) : undefined) };
-}
-
-export function zipFiles(buf: Buffer): ExportFiles {
-  const raw = unzipSync(new Uint8Array(buf));
-  const names = Object.keys(raw).filter((n) => !n.endsWith('/') && !n.startsWith('__MACOSX/'));
-  // Exports are sometimes zipped with a top-level folder around them.
-  const usersAt = names.find((n) => n === 'users.json' || n.endsWith('/users.json')) ?? 'users.json';
-  const prefix = usersAt.slice(0, usersAt.length - 'users.json'.length);
-  const files = new Map(names.filter((n) => n.startsWith(prefix)).map((n) => [n.slice(prefix.length), raw[n]]));
-  return { list: () => [...files.keys()].sort(), read: (rel) => (files.has(rel) ? Buffer.from(files.get(rel) as Uint8Array) : undefined) };
-}
+import { blocksText, renderSlackText, type SlackNames } from './slack-text';
 
 interface SlackUser {
   id: string;
   name?: string;
   real_name?: string;
-  is_bot?: boolean;
   profile?: { display_name?: string; real_name?: string };
 }
 interface SlackChannel {
@@ -50,120 +18,125 @@ interface SlackChannel {
 interface SlackMessage {
   type?: string;
   subtype?: string;
+  hidden?: boolean;
   user?: string;
-  bot_id?: string;
+  bot_id?: string | null;
   text?: string;
   ts?: string;
   thread_ts?: string;
   user_profile?: { real_name?: string; display_name?: string; name?: string };
   blocks?: unknown[];
-  files?: { name?: string; title?: string }[];
 }
 
-const SKIP_SUBTYPES = new Set(['channel_join', 'channel_leave', 'channel_topic', 'channel_purpose', 'channel_name', 'bot_message', 'message_deleted', 'group_join', 'group_leave', 'pinned_item', 'channel_archive', 'tombstone']);
+/** Subtypes that are not anybody's words: joins, topic changes, bots, deletions. */
+const SKIP_SUBTYPES = new Set([
+  'channel_join', 'channel_leave', 'channel_topic', 'channel_purpose', 'channel_name', 'channel_archive', 'channel_unarchive',
+  'group_join', 'group_leave', 'group_topic', 'group_purpose', 'group_name', 'group_archive', 'group_unarchive',
+  'bot_message', 'bot_add', 'bot_remove', 'message_deleted', 'message_changed', 'tombstone', 'pinned_item', 'unpinned_item',
+  'reminder_add', 'slackbot_response', 'joiner_notification', 'joiner_notification_for_inviter', 'sh_room_created', 'huddle_thread',
+]);
 
-/** Slack's mrkdwn to plain text: mentions to @name, links to their label, entities decoded. */
-export function renderSlackText(text: string, names: Map<string, string>): string {
-  return text
-    .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]+))?>/g, (_m, id: string, label?: string) => `@${label ?? names.get(id) ?? id}`)
-    .replace(/<#[CG][A-Z0-9]+\|([^>]+)>/g, '#$1')
-    .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
-    .replace(/<!subteam\^[A-Z0-9]+\|([^>]+)>/g, '$1')
-    .replace(/<(https?:\/\/[^|>]+)\|([^>]+)>/g, '$2 ($1)')
-    .replace(/<(https?:\/\/[^>]+)>/g, '$1')
-    .replace(/<mailto:([^|>]+)(?:\|[^>]+)?>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
+/** Channel lists in an export and who may see them. DMs and group DMs have members instead of names. */
+const CHANNEL_FILES: [string, Visibility][] = [
+  ['channels.json', 'public'],
+  ['groups.json', 'private'],
+  ['dms.json', 'private'],
+  ['mpims.json', 'private'],
+];
 
-/** Text of rich_text blocks, for messages whose `text` is empty. */
-function blocksText(blocks: unknown[] | undefined): string {
-  const out: string[] = [];
-  const visit = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    const n = node as { type?: string; text?: unknown; elements?: unknown[]; url?: string };
-    if (n.type === 'text' && typeof n.text === 'string') out.push(n.text);
-    else if (n.type === 'link' && typeof n.url === 'string') out.push(typeof n.text === 'string' ? n.text : n.url);
-    if (Array.isArray(n.elements)) n.elements.forEach(visit);
-    if (n.text && typeof n.text === 'object') visit(n.text);
-  };
-  (blocks ?? []).forEach(visit);
-  return out.join('');
-}
+const CONTEXT_CHARS = 600;
 
 function isoFromTs(ts: string): string | undefined {
-  const ms = Number(ts) * 1000;
+  // The part after the dot is a sequence number, not a fraction of a second.
+  const ms = Math.floor(Number(ts)) * 1000;
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
 }
 
+export interface SlackLoadOptions {
+  author?: string | string[];
+  /** e.g. https://acme.slack.com, to give messages permalinks. */
+  workspaceUrl?: string;
+}
+
 /**
- * One unit per human message. Public channels are `public`; private channels and DMs are
- * `private`, visible to their members only. Replies carry their thread's parent as context.
+ * One unit per human message, `source` = `<export>/<channel>`, `locator` = ts. Public channels
+ * are `public`; private channels and DMs are `private`, visible to their members. Replies carry
+ * their thread's parent as context. A broken day file is reported and the rest still loads.
  */
-export function loadSlackExport(files: ExportFiles, source: string, opts: { author?: string | string[]; workspaceUrl?: string } = {}): LoadResult {
-  const result: LoadResult = { units: [], skipped: [], errors: [] };
-  const readJson = <T>(rel: string): T | undefined => {
+export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLoadOptions = {}): LoadResult {
+  const result: LoadResult = { units: [], skipped: [...files.skipped], errors: [] };
+  const readJson = <T>(rel: string, expectArray: boolean): T | undefined => {
     const buf = files.read(rel);
     if (!buf) return undefined;
-    const parsed = parseJsonWithPosition(buf.toString('utf8'), `${source}/${rel}`);
+    const where = joinLabel(label, rel);
+    const parsed = parseJsonWithPosition(buf.toString('utf8'), where);
     if (parsed.error) {
-      result.errors.push({ path: `${source}/${rel}`, message: parsed.error.message, position: parsed.error.position });
+      result.errors.push({ path: where, message: parsed.error.message, position: parsed.error.position });
+      return undefined;
+    }
+    if (expectArray && !Array.isArray(parsed.value)) {
+      result.errors.push({ path: where, message: `${where}: expected a JSON array` });
       return undefined;
     }
     return parsed.value as T;
   };
-  const users = readJson<SlackUser[]>('users.json') ?? [];
-  const names = new Map<string, string>();
-  const userIds = new Map<string, string[]>();
-  for (const u of users) {
-    const display = u.profile?.display_name || u.profile?.real_name || u.real_name || u.name || u.id;
-    names.set(u.id, display);
-    userIds.set(u.id, [u.id, u.name, u.real_name, u.profile?.display_name, u.profile?.real_name].filter((x): x is string => Boolean(x)));
+
+  const names: SlackNames = { users: new Map(), channels: new Map() };
+  const identities = new Map<string, string[]>();
+  for (const u of readJson<SlackUser[]>('users.json', true) ?? []) {
+    if (!u?.id) continue;
+    names.users.set(u.id, u.profile?.display_name || u.profile?.real_name || u.real_name || u.name || u.id);
+    identities.set(u.id, [u.id, u.name, u.real_name, u.profile?.display_name, u.profile?.real_name].filter((x): x is string => Boolean(x)));
   }
   const channels: { dir: string; channel: SlackChannel; visibility: Visibility }[] = [];
-  for (const [file, visibility] of [['channels.json', 'public'], ['groups.json', 'private'], ['dms.json', 'private'], ['mpims.json', 'private']] as const) {
-    for (const c of readJson<SlackChannel[]>(file) ?? []) channels.push({ dir: c.name ?? c.id, channel: c, visibility });
+  for (const [file, visibility] of CHANNEL_FILES) {
+    for (const c of readJson<SlackChannel[]>(file, true) ?? []) {
+      if (!c?.id) continue;
+      channels.push({ dir: c.name ?? c.id, channel: c, visibility });
+      names.channels.set(c.id, c.name ?? c.id);
+    }
   }
+
   const matches = authorMatcher(opts.author);
   const all = files.list();
+  const render = (m: SlackMessage): string => renderSlackText(m.text?.trim() ? m.text : blocksText(m.blocks, names), names).trim();
   for (const { dir, channel, visibility } of channels) {
-    const dayFiles = all.filter((f) => f.startsWith(`${dir}/`) && /\d{4}-\d{2}-\d{2}\.json$/.test(f));
     const messages: SlackMessage[] = [];
-    for (const f of dayFiles) {
-      const day = readJson<SlackMessage[]>(f);
-      if (day === undefined) continue;
-      if (!Array.isArray(day)) {
-        result.errors.push({ path: `${source}/${f}`, message: `${source}/${f}: expected an array of messages` });
-        continue;
-      }
-      messages.push(...day);
+    for (const f of all.filter((x) => x.startsWith(`${dir}/`) && /^\d{4}-\d{2}-\d{2}\.json$/.test(x.slice(dir.length + 1)))) {
+      messages.push(...(readJson<SlackMessage[]>(f, true) ?? []).filter((m) => m && typeof m === 'object'));
     }
     const byTs = new Map(messages.filter((m) => m.ts).map((m) => [m.ts as string, m]));
-    const audience = visibility === 'private' ? (channel.members ?? []).map((m) => `slack:${m}`).concat(`slack:${channel.id}`) : undefined;
+    const audience = visibility === 'private' ? [...(channel.members ?? []).map((m) => `slack:${m}`), `slack:${channel.id}`] : undefined;
     for (const m of messages) {
-      if (m.type !== 'message' || !m.ts || (m.subtype && SKIP_SUBTYPES.has(m.subtype)) || m.bot_id) continue;
-      const raw = m.text?.trim() ? m.text : blocksText(m.blocks);
-      const text = renderSlackText(raw ?? '', names).trim();
+      if (m.type !== 'message' || !m.ts || m.hidden || m.bot_id || (m.subtype && SKIP_SUBTYPES.has(m.subtype))) continue;
+      const text = render(m);
       if (!text) continue;
       const uid = m.user ?? '';
-      const ids = [...(userIds.get(uid) ?? [uid]), m.user_profile?.real_name, m.user_profile?.display_name, m.user_profile?.name];
-      if (matches && !matches(...ids)) continue;
-      const parent = m.thread_ts && m.thread_ts !== m.ts ? byTs.get(m.thread_ts) : undefined;
-      const parentText = parent ? renderSlackText(parent.text?.trim() ? parent.text : blocksText(parent.blocks), names).trim() : '';
+      if (matches && !matches(...(identities.get(uid) ?? [uid]), m.user_profile?.real_name, m.user_profile?.display_name, m.user_profile?.name)) continue;
+      const name = names.users.get(uid) ?? m.user_profile?.display_name ?? m.user_profile?.real_name ?? uid;
       const unit: SourceUnit = {
-        source: `${source}/${dir}`,
+        source: joinLabel(label, dir),
         kind: 'slack',
         text,
         locator: m.ts,
-        author: `${names.get(uid) ?? m.user_profile?.real_name ?? uid}${uid ? ` (${uid})` : ''}`,
+        author: uid && name !== uid ? `${name} (${uid})` : name || undefined,
         date: isoFromTs(m.ts),
         title: `#${dir}`,
         visibility,
         audience,
       };
-      if (parentText) unit.context = `${names.get(parent?.user ?? '') ?? parent?.user ?? 'someone'}: ${parentText.slice(0, 600)}`;
-      if (opts.workspaceUrl) unit.url = `${opts.workspaceUrl.replace(/\/$/, '')}/archives/${channel.id}/p${m.ts.replace('.', '')}${parent ? `?thread_ts=${m.thread_ts}` : ''}`;
+      const isReply = Boolean(m.thread_ts && m.thread_ts !== m.ts);
+      const parent = isReply ? byTs.get(m.thread_ts as string) : undefined;
+      const parentText = parent && !(parent.subtype && SKIP_SUBTYPES.has(parent.subtype)) ? render(parent) : '';
+      if (parent && parentText) {
+        const who = names.users.get(parent.user ?? '') ?? parent.user_profile?.display_name ?? parent.user ?? 'someone';
+        unit.context = `${who}: ${parentText.length > CONTEXT_CHARS ? `${parentText.slice(0, CONTEXT_CHARS)}…` : parentText}`;
+      }
+      if (opts.workspaceUrl) {
+        const base = `${opts.workspaceUrl.replace(/\/+$/, '')}/archives/${channel.id}/p${m.ts.replace('.', '')}`;
+        // Slack's own permalinks to replies carry the thread, so the link opens inside it.
+        unit.url = isReply ? `${base}?thread_ts=${m.thread_ts}&cid=${channel.id}` : base;
+      }
       result.units.push(unit);
     }
   }
