@@ -7,36 +7,74 @@ export interface ChunkDraft {
 }
 
 export interface ChunkOptions {
-  /** Target size in length units (a CJK character counts 2, anything else 1). */
+  /** Target size in length units (see `lengthUnits`); default 600. */
   chunkSize?: number;
+  /** Overlap between neighbouring chunks in length units; default 80, at most half the size. */
   chunkOverlap?: number;
 }
 
-/** Structure first (headings, paragraphs, lines), then sentences in both languages, then words. */
+/**
+ * Structure first (Markdown headings, paragraphs, lines), then sentence ends in Chinese and
+ * English, then clauses, then words, then characters.
+ */
 const SEPARATORS = ['\n# ', '\n## ', '\n### ', '\n#### ', '\n\n', '\n', '。', '！', '？', '；', '. ', '! ', '? ', '; ', '，', ', ', ' ', ''];
-/** Punctuation that ends a sentence or clause stays with the text before it. */
-const TRAILING = new Set(['。', '！', '？', '；', '. ', '! ', '? ', '; ', '，', ', ']);
-
-const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/g;
 
 /**
- * A Chinese character carries about as much as a short English word, so it counts double:
- * a Chinese chunk then holds a similar amount of meaning to an English one.
+ * Punctuation that ends a sentence or clause belongs to the text before it. (LangChain's
+ * keepSeparator puts the separator at the start of the next piece, which suits headings and
+ * line breaks but would start a chunk with "。".)
+ */
+const TRAILING = new Set(['。', '！', '？', '；', '. ', '! ', '? ', '; ', '，', ', ']);
+/** Closing quotes and brackets that follow a Chinese sentence end stay with it: 他说：“好。” */
+const CLOSERS = '”’」』）》】"';
+
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x3000 && code <= 0x30ff) || // CJK punctuation, kana
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0xac00 && code <= 0xd7af) || // Hangul
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xff00 && code <= 0xffef) // full-width forms
+  );
+}
+
+/**
+ * Length in units where a CJK character counts 2 and anything else 1. A Chinese character carries
+ * roughly what a short English word does in about half the characters, so a 600-unit chunk holds
+ * ~300 Chinese characters or ~600 Latin ones: similar amounts of meaning for the embedder and the
+ * prompt budget.
  */
 export function lengthUnits(text: string): number {
-  return text.length + (text.match(CJK)?.length ?? 0);
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) if (isWide(text.charCodeAt(i))) n++;
+  return n;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[/\-\\^$*+?.()|[\]{}]/g, '\\$&');
 }
 
 class SentenceAwareSplitter extends RecursiveCharacterTextSplitter {
+  private readonly patterns = new Map<string, RegExp>();
+
   override splitOnSeparator(text: string, separator: string): string[] {
-    if (!separator) return [...text].filter((s) => s !== '');
-    const escaped = separator.replace(/[/\-\\^$*+?.()|[\]{}]/g, '\\$&');
-    const re = TRAILING.has(separator) ? new RegExp(`(?<=${escaped})`) : new RegExp(`(?=${escaped})`);
+    // Split by code point, so a character outside the BMP is never cut in half.
+    if (!separator) return [...text];
+    let re = this.patterns.get(separator);
+    if (!re) {
+      const s = escapeRegExp(separator);
+      // After a CJK sentence end, closing quotes stay too; after ". " a quote opens the next one.
+      const closers = separator.endsWith(' ') ? '' : `[${escapeRegExp(CLOSERS)}]`;
+      re = !TRAILING.has(separator) ? new RegExp(`(?=${s})`) : closers ? new RegExp(`(?<=${s}${closers}*)(?!${closers})`) : new RegExp(`(?<=${s})`);
+      this.patterns.set(separator, re);
+    }
     return text.split(re).filter((s) => s !== '');
   }
 }
 
 const splitters = new Map<string, SentenceAwareSplitter>();
+
 function splitterFor(size: number, overlap: number): SentenceAwareSplitter {
   const key = `${size}:${overlap}`;
   let s = splitters.get(key);
@@ -47,7 +85,7 @@ function splitterFor(size: number, overlap: number): SentenceAwareSplitter {
   return s;
 }
 
-/** 1-based line numbers of character offsets, by binary search over line starts. */
+/** 1-based line number of a character offset, by binary search over line starts. */
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
@@ -64,28 +102,50 @@ function lineIndex(text: string): (offset: number) => number {
 }
 
 /**
- * Split a unit into chunks. Messages keep their own locator (Message-ID, ts); documents get
- * the line range each chunk covers in the source file, e.g. `L12-L30`.
+ * Split a unit into chunks. Messages keep their fixed locator (Message-ID, Slack ts) on every
+ * chunk; documents get the 1-based line range each chunk covers in the source file, `L12-L30`,
+ * counted from `unit.firstLine`. A unit that fits is one chunk, its text trimmed; a blank unit
+ * gives none.
  */
 export async function chunkUnit(unit: SourceUnit, opts: ChunkOptions = {}): Promise<ChunkDraft[]> {
+  // CRLF and CR become LF one for one, so line numbers stay those of the file.
   const text = unit.text.replace(/\r\n?/g, '\n');
-  if (text.trim() === '') return [];
-  const size = opts.chunkSize ?? 600;
-  const overlap = Math.min(opts.chunkOverlap ?? 80, Math.floor(size / 2));
-  const pieces = lengthUnits(text.trim()) <= size ? [text.trim()] : (await splitterFor(size, overlap).splitText(text)).map((p) => p.trim()).filter(Boolean);
-  if (unit.locator) {
-    const seen = new Set<string>();
-    return pieces.filter((p) => !seen.has(p) && seen.add(p)).map((p) => ({ text: p, locator: unit.locator as string }));
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  const size = Math.max(1, Math.floor(opts.chunkSize ?? 600));
+  const overlap = Math.max(0, Math.min(Math.floor(opts.chunkOverlap ?? 80), Math.floor(size / 2)));
+  const pieces = lengthUnits(trimmed) <= size ? [trimmed] : (await splitterFor(size, overlap).splitText(text)).map((p) => p.trim()).filter((p) => p !== '');
+
+  if (unit.locator !== undefined && unit.locator !== '') {
+    const locator = unit.locator;
+    return pieces.map((p) => ({ text: p, locator }));
   }
+
+  // The splitter trims, so find each piece in the original. Chunks come in order, and a chunk
+  // shares at most `overlap` units (so at most that many characters) with its predecessor: it
+  // starts after the previous start and no earlier than `overlap` before the previous end. That
+  // window picks the right copy of repeated lines.
   const lineOf = lineIndex(text);
-  const first = unit.firstLine ?? 1;
-  let from = 0;
+  const offset = (unit.firstLine ?? 1) - 1;
+  let prevStart = -1;
+  let prevEnd = 0;
+  let lastLine = 1;
   return pieces.map((p) => {
-    let at = text.indexOf(p, from);
+    let at = text.indexOf(p, Math.max(prevStart + 1, prevEnd - overlap));
+    if (at < 0) at = text.indexOf(p, prevStart + 1);
     if (at < 0) at = text.indexOf(p);
-    if (at >= 0) from = at + 1;
-    const start = at < 0 ? 1 : lineOf(at);
-    const end = at < 0 ? start : lineOf(at + p.length - 1);
-    return { text: p, locator: `L${start + first - 1}-L${end + first - 1}` };
+    let start: number;
+    let end: number;
+    if (at < 0) {
+      // Not expected (the splitter only cuts and trims); fall back to where the last chunk ended.
+      start = end = lastLine;
+    } else {
+      prevStart = at;
+      prevEnd = at + p.length;
+      start = lineOf(at);
+      end = lineOf(at + p.length - 1);
+    }
+    lastLine = end;
+    return { text: p, locator: `L${start + offset}-L${end + offset}` };
   });
 }
