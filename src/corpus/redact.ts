@@ -138,6 +138,17 @@ function startsConfigLine(text: string, offset: number): boolean {
   return /^[\s>*#\-/]*(?:export\s+|set\s+|setx\s+)?["']?$/.test(text.slice(lineStart, offset));
 }
 
+/**
+ * Whether a number is the value of an id or time field (`"service_id": "18686468098"`,
+ * `userId=13800000000`): an 11-digit id looks just like a Chinese mobile.
+ */
+function afterIdKey(text: string, offset: number): boolean {
+  const before = text.slice(Math.max(0, offset - 48), offset);
+  return ID_KEY.test(before) || ID_KEY_CAMEL.test(before);
+}
+const ID_KEY = /(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[_.\-])?(?:id|ids|ts|seq|time|timestamp)["']?\s*[:=]\s*["']?$/i;
+const ID_KEY_CAMEL = /[a-z](?:Id|Ids|ID|Ts|Seq|Time)["']?\s*[:=]\s*["']?$/;
+
 /** Split trailing sentence punctuation off an unquoted value so the prose keeps it. */
 function splitTail(value: string): [string, string] {
   const m = /[.,:;!?)\]]+$/.exec(value);
@@ -262,6 +273,8 @@ const RULES: Rule[] = [
     kind: 'phone',
     hint: /1[3-9]\d/,
     re: new RegExp(`(?:(?<![\\w+])(?:\\+|00)86[ -]?|\\(\\+86\\)[ -]?|${NUM_START})1[3-9]\\d(?:[ -]?\\d{4}){2}${NUM_END}`, 'g'),
+
+    replace: (m, _g, offset, text) => (/^\d{11}$/.test(m) && afterIdKey(text, offset) ? null : mask('phone')),
   },
   // Chinese landlines: 010-62345678, (0755)12345678, with an optional extension.
   {
@@ -284,6 +297,8 @@ const RULES: Rule[] = [
     kind: 'phone',
     hint: /\d{3}[-.]\d{4}/,
     re: new RegExp(`${NUM_START}(?:\\([2-9]\\d{2}\\) ?|[2-9]\\d{2}([-. ]))[2-9]\\d{2}[-.]\\d{4}${NUM_END}`, 'g'),
+
+    replace: (_m, _g, offset, text) => (afterIdKey(text, offset) ? null : mask('phone')),
   },
 ];
 

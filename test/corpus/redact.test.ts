@@ -244,6 +244,7 @@ describe('redact: technical text stays as it is', () => {
       'ext. 4411, ticket 21345678901, +1 on the proposal, score +3 -2, 3 x 4 = 12',
       'The Feishu message id om_5ce6d572455d361153b7cb51da133945, Enron Message-ID <13812345678.JavaMail.evans@thyme>',
       '邮件服务 git@github.com:yunpeng/billing.git, npm @langchain/core@1.4.0',
+      '"service_id": "18686468098", userId=13800000000, event_ts: 13912345678',
     ].join('\n');
     expect(redact(text)).toEqual({ text, counts: {} });
   });
