@@ -42,8 +42,16 @@ export function decodeText(buf: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
-    return new TextDecoder('windows-1252').decode(body);
+    return decodeWindows1252(body);
   }
+}
+
+/** Windows-1252 characters at 0x80-0x9F; the rest of the range is Latin-1. */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
+
+/** Node 20's TextDecoder reads "windows-1252" as Latin-1, losing curly quotes and dashes; map them ourselves. */
+export function decodeWindows1252(buf: Uint8Array): string {
+  return Buffer.from(buf).toString('latin1').replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
 }
 
 /** Start of a file as text, for format sniffing (a character cut in half at the end is harmless). */
