@@ -1,6 +1,8 @@
 import { mountWebPlayground } from './adapters/playground/web';
 import { runTerminalChat } from './adapters/playground/terminal';
-import { PLATFORM_FACTORIES, type PlatformAdapter } from './adapters/platform';
+import { PLATFORM_FACTORIES } from './adapters';
+import type { PlatformAdapter } from './adapters/platform';
+import { createChatRouter } from './chat/setup';
 import { println, type CliIo } from './cli/io';
 import { renderIngestReport } from './cli/render';
 import { classifyError } from './errors';
@@ -9,6 +11,7 @@ import { HttpServer } from './server/http-server';
 
 export interface ServeHandle {
   port: number;
+  router: import('./chat/router').ChatRouter;
   platforms: PlatformAdapter[];
   server: HttpServer;
   /** Resolves when the process should exit (terminal chat ended, or a signal). */
@@ -44,7 +47,8 @@ async function prepareAvatars(runtime: Runtime, io: CliIo): Promise<void> {
 /** `understudy serve`: health endpoint, platforms when configured, otherwise the playground. */
 export async function serve(runtime: Runtime, io: CliIo, options: { interactive?: boolean } = {}): Promise<ServeHandle> {
   const server = new HttpServer(runtime.log);
-  const platforms = PLATFORM_FACTORIES.map((f) => f(runtime)).filter((p): p is PlatformAdapter => p !== undefined);
+  const router = createChatRouter(runtime);
+  const platforms = PLATFORM_FACTORIES.map((f) => f(runtime, router)).filter((p): p is PlatformAdapter => p !== undefined);
   server.setHealth(() => ({
     avatars: runtime.service.registry.list().map((a) => ({ slug: a.config.slug, status: a.config.status })),
     platforms: Object.fromEntries(platforms.map((p) => [p.name, p.health()])),
@@ -59,13 +63,21 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   runtime.log.info({ port }, 'listening');
 
   await prepareAvatars(runtime, io);
-  for (const p of platforms) await p.start(server);
+  try {
+    for (const p of platforms) await p.start(server);
+  } catch (err) {
+    // Fail fast (bad token, missing secret) without leaving the port open.
+    for (const p of platforms) await p.stop().catch(() => undefined);
+    await server.close();
+    throw err;
+  }
   server.markReady();
 
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
   const close = async (): Promise<void> => {
     for (const p of platforms) await p.stop().catch(() => undefined);
+    await router.idle();
     await server.close();
     finish();
   };
@@ -80,5 +92,5 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   } else {
     runtime.log.info({ platforms: platforms.map((p) => p.name) }, 'serving chat platforms');
   }
-  return { port, platforms, server, done, close };
+  return { port, router, platforms, server, done, close };
 }

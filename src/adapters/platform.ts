@@ -1,3 +1,4 @@
+import type { ChatRouter } from '../chat/router';
 import type { Runtime } from '../runtime';
 import type { HttpServer } from '../server/http-server';
 
@@ -11,7 +12,5 @@ export interface PlatformAdapter {
   health(): Record<string, unknown>;
 }
 
-export type PlatformFactory = (runtime: Runtime) => PlatformAdapter | undefined;
-
-/** Factories for every platform; each returns undefined when its variables are not set. */
-export const PLATFORM_FACTORIES: PlatformFactory[] = [];
+/** Builds a platform's adapter, or undefined when its variables are not set. */
+export type PlatformFactory = (runtime: Runtime, router: ChatRouter) => PlatformAdapter | undefined;

@@ -21,6 +21,8 @@ export interface RouterOptions {
   rateLimits?: { userPerMinute: number; workspacePerMinute: number };
   /** Events older than this are dropped (after an outage). Default 30 minutes. */
   staleAfterMs?: number;
+  /** Handlers running at once; the rest wait their turn. Default 4. */
+  concurrency?: number;
   now?: () => number;
 }
 
@@ -74,10 +76,34 @@ export class ChatRouter {
     return this.options.service;
   }
 
-  /** Start handling an event in the background (the adapter has already acked). */
-  dispatch(event: ChatEvent, transport: ChatTransport): void {
-    const p = this.handle(event, transport).finally(() => this.inflight.delete(p));
+  /**
+   * Handle an event in the background (the adapter has already acked). The event may still be
+   * resolving (a channel lookup); idle() waits for that too. At most `concurrency` handlers run
+   * at once, each started on a later turn, so a burst of answers never starves the acks.
+   */
+  dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport): void {
+    const p = Promise.resolve(event)
+      .then((e) => (e ? this.queued(() => this.handle(e, transport)) : undefined))
+      .catch((err: unknown) => this.log.error({ err: classifyError(err).message }, 'dispatch failed'))
+      .finally(() => this.inflight.delete(p));
     this.inflight.add(p);
+  }
+
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private async queued<T>(work: () => Promise<T>): Promise<T> {
+    const limit = this.options.concurrency ?? 4;
+    if (this.running >= limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      const next = this.waiting.shift();
+      if (next) setImmediate(next);
+    }
   }
 
   /** Wait until every dispatched event is finished (tests, graceful shutdown). */

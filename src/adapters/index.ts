@@ -1,0 +1,5 @@
+import type { PlatformFactory } from './platform';
+import { slackFactory } from './slack';
+
+/** Every chat platform; serve starts those whose configuration is present. */
+export const PLATFORM_FACTORIES: PlatformFactory[] = [slackFactory];

@@ -1,0 +1,257 @@
+import type { IncomingMessage } from 'node:http';
+import { App, HTTPReceiver, SocketModeReceiver, type AllMiddlewareArgs, type Authorize } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { ChatRouter } from '../../chat/router';
+import { conversationKey, type ChannelType, type ChatEvent } from '../../chat/types';
+import { UnderstudyError } from '../../errors';
+import type { Runtime } from '../../runtime';
+import { readBody, send, type HttpServer } from '../../server/http-server';
+import type { PlatformAdapter } from '../platform';
+import { slackApps, type SlackAppConfig } from './apps';
+import { boltLogger } from './bolt-logger';
+import { registerFeedback } from './feedback';
+import { channelTypeOf, normalizeCommand, normalizeMessage, type SlackEnvelope, type SlackMessageEvent, type SlashCommandBody } from './normalize';
+import { ASSISTANT_THREADS, SlackTransport } from './transport';
+import { matchingSecret } from './verify';
+import { classifySlackError } from './web-errors';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Bounded retries: a failing Web API never retries for half an hour. */
+export function webClientOptions(apiUrl: string | undefined, logger?: WebClientOptions['logger']): WebClientOptions {
+  return {
+    slackApiUrl: apiUrl,
+    // 429s come back to us (transport.ts) so that the wait can be bounded.
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000, maxRetryTime: 60_000 },
+    logger,
+  };
+}
+
+interface LiveApp {
+  config: SlackAppConfig;
+  botUserId?: string;
+  teamId?: string;
+}
+
+interface Group {
+  secret?: string;
+  app: App;
+  receiver?: HTTPReceiver;
+  apps: LiveApp[];
+}
+
+/**
+ * Slack edge: one Bolt App per signing secret (HTTP) or per app token (Socket Mode), all
+ * feeding the same router. Events are acked at once and answered in the background.
+ */
+export class SlackAdapter implements PlatformAdapter {
+  readonly name = 'slack';
+  private groups: Group[] = [];
+  private live: LiveApp[] = [];
+  private readonly log: Logger;
+  private readonly channelTypes = new Map<string, ChannelType>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly router: ChatRouter,
+  ) {
+    this.log = runtime.log.child({ platform: 'slack' });
+  }
+
+  health(): Record<string, unknown> {
+    return { mode: this.runtime.config.slack?.mode ?? 'http', apps: this.live.map((a) => ({ name: a.config.name, appId: a.config.appId ?? null, team: a.teamId ?? null })) };
+  }
+
+  async start(server: HttpServer): Promise<void> {
+    const { config, service } = this.runtime;
+    const apps = slackApps(config, service.registry);
+    if (apps.length === 0) throw new UnderstudyError('CONFIG_INVALID', 'Slack is configured but no Slack app has its bot token set');
+    this.live = await Promise.all(apps.map((a) => this.authTest(a)));
+    const socket = config.slack?.mode === 'socket';
+    if (socket) {
+      for (const live of this.live) {
+        // Bolt hands installerOptions.clientOptions to its SocketModeClient (apps.connections.open).
+        const receiver = new SocketModeReceiver({
+          appToken: live.config.appToken as string,
+          logger: boltLogger(this.log),
+          installerOptions: { clientOptions: webClientOptions(config.slack?.apiUrl) },
+        });
+        const app = this.makeApp({ receiver, apps: [live] });
+        this.groups.push({ app, apps: [live] });
+        await app.start();
+      }
+    } else {
+      const bySecret = new Map<string, LiveApp[]>();
+      for (const live of this.live) bySecret.set(live.config.signingSecret as string, [...(bySecret.get(live.config.signingSecret as string) ?? []), live]);
+      for (const [secret, group] of bySecret) {
+        const receiver = new HTTPReceiver({ signingSecret: secret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger(this.log), unhandledRequestTimeoutMillis: 2_500 });
+        this.groups.push({ secret, receiver, apps: group, app: this.makeApp({ receiver, apps: group }) });
+      }
+      server.route('POST', SLACK_EVENTS_PATH, (req, res) => this.handleHttp(req, res));
+    }
+    this.log.info({ apps: this.live.map((a) => a.config.name), mode: socket ? 'socket' : 'http' }, 'Slack ready');
+  }
+
+  async stop(): Promise<void> {
+    await this.router.idle();
+    for (const g of this.groups) if (!g.receiver) await g.app.stop().catch(() => undefined);
+    this.groups = [];
+  }
+
+  /** Verify against every configured secret ourselves, then hand the request to that app's real Bolt receiver. */
+  private async handleHttp(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, 2_000_000);
+    } catch {
+      send(res, 413, { ok: false, error: 'request body too large' });
+      return;
+    }
+    const header = (n: string): string | undefined => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const secret = matchingSecret(
+      this.groups.map((g) => g.secret as string),
+      { timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') },
+      raw,
+    );
+    const group = this.groups.find((g) => g.secret === secret);
+    if (!group?.receiver) {
+      this.log.warn({ path: req.url }, 'Slack request rejected: bad signature or stale timestamp');
+      send(res, 401, { ok: false, error: 'invalid signature' });
+      return;
+    }
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+    group.receiver.requestListener(req, res);
+  }
+
+  private async authTest(app: SlackAppConfig): Promise<LiveApp> {
+    const client = new WebClient(app.botToken, webClientOptions(this.runtime.config.slack?.apiUrl));
+    try {
+      const res = await client.auth.test();
+      return { config: { ...app, teamId: app.teamId ?? (res.team_id as string | undefined) }, botUserId: res.user_id as string | undefined, teamId: res.team_id as string | undefined };
+    } catch (err) {
+      const e = classifySlackError(err, 'auth.test');
+      throw new UnderstudyError('PLATFORM_AUTH', `Slack app "${app.name}"${app.appId ? ` (${app.appId})` : ''} failed auth.test: ${e.message}. Check its bot token.`, { cause: err });
+    }
+  }
+
+  /** Which configured app an envelope is for: an avatar's app by id, else the hub. */
+  private appFor(apps: LiveApp[], appId: string | undefined): LiveApp | undefined {
+    return apps.find((a) => a.config.appId && a.config.appId === appId) ?? (appId && this.live.some((a) => a.config.appId === appId) ? undefined : apps.find((a) => !a.config.avatar));
+  }
+
+  private makeApp(opts: { receiver: HTTPReceiver | SocketModeReceiver; apps: LiveApp[] }): App {
+    const authorize: Authorize<boolean> = async (source, body) => {
+      const appId = (body as { api_app_id?: string } | undefined)?.api_app_id;
+      const live = this.appFor(opts.apps, appId);
+      if (!live) throw new Error(`no Slack app configured for api_app_id ${appId ?? '(none)'}`);
+      return { botToken: live.config.botToken, botUserId: live.botUserId, teamId: source.teamId };
+    };
+    const app = new App({
+      receiver: opts.receiver,
+      authorize,
+      logger: boltLogger(this.log),
+      clientOptions: webClientOptions(this.runtime.config.slack?.apiUrl),
+      ignoreSelf: true,
+    });
+    app.error(async (err) => {
+      this.log.error({ err: (err as Error).message }, 'Slack listener failed');
+    });
+    const withApp = <T extends { body: unknown }>(handler: (args: T, live: LiveApp) => Promise<void>) => async (args: T): Promise<void> => {
+      const appId = (args.body as { api_app_id?: string }).api_app_id;
+      const live = this.appFor(opts.apps, appId);
+      if (!live) {
+        this.log.warn({ api_app_id: appId }, 'event for an unknown Slack app ignored');
+        return;
+      }
+      await handler(args, live);
+    };
+
+    // Channel messages that mention the bot also arrive as app_mention; either answers, once.
+    const onMessage = withApp(async (args: { event: unknown; body: unknown; client: WebClient }, live) => {
+      const ev = args.event as SlackMessageEvent;
+      const known = channelTypeOf(ev.channel_type, ev.channel);
+      // The channel lookup is part of the dispatched work, so idle() and shutdown wait for it.
+      const event = (known ? Promise.resolve(known) : this.channelType(args.client, ev.channel)).then((type) =>
+        normalizeMessage(args.body as SlackEnvelope, ev, live.config, live.botUserId, type),
+      );
+      this.dispatch(event, args.client, live);
+    });
+    app.event('message', onMessage);
+    app.event('app_mention', onMessage);
+    app.event('assistant_thread_started', withApp(async (args: { event: unknown; client: WebClient; body: unknown }, live) => {
+      const t = (args.event as { assistant_thread: { channel_id: string; thread_ts: string; user_id: string; context?: unknown } }).assistant_thread;
+      this.runtime.service.store.kvSet(ASSISTANT_THREADS, `${t.channel_id}:${t.thread_ts}`, { user: t.user_id, context: t.context ?? null });
+      await this.suggestPrompts(args.client, live, t.channel_id, t.thread_ts);
+    }));
+    app.event('assistant_thread_context_changed', withApp(async (args: { event: unknown; body: unknown }) => {
+      const t = (args.event as { assistant_thread: { channel_id: string; thread_ts: string; user_id: string; context?: unknown } }).assistant_thread;
+      this.runtime.service.store.kvSet(ASSISTANT_THREADS, `${t.channel_id}:${t.thread_ts}`, { user: t.user_id, context: t.context ?? null });
+    }));
+    app.command(/.*/, withApp(async (args: { command: unknown; ack: () => Promise<void>; body: unknown; client: WebClient }, live) => {
+      await args.ack();
+      this.dispatch(normalizeCommand(args.command as SlashCommandBody, live.config), args.client, live);
+    }));
+    registerFeedback(app, this.runtime.service.store, this.log);
+    // Buttons, menus and views of other apps' messages: acknowledge so Slack shows no error.
+    app.action(/^(?!understudy_)/, async ({ ack }) => ack());
+    app.view(/^(?!understudy_)/, async ({ ack }) => ack());
+    app.shortcut(/.*/, async ({ ack }) => ack());
+    app.options(/.*/, async ({ ack }) => ack({ options: [] }));
+    return app;
+  }
+
+  private dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, client: WebClient, live: LiveApp): void {
+    const transport = new SlackTransport(client, live.botUserId, this.runtime.service.store, (e) => conversationKey(e), this.log);
+    this.router.dispatch(
+      Promise.resolve(event).then((e) => {
+        if (e) transport.bind(e);
+        return e;
+      }),
+      transport,
+    );
+  }
+
+  /** Public or private, for events that do not say (app_mention): ask once, assume public if unsure. */
+  private async channelType(client: WebClient, channel: string): Promise<ChannelType> {
+    const known = this.channelTypes.get(channel);
+    if (known) return known;
+    let type: ChannelType = 'public_channel';
+    try {
+      const info = await client.conversations.info({ channel });
+      const c = info.channel as { is_im?: boolean; is_private?: boolean; is_mpim?: boolean } | undefined;
+      type = c?.is_im ? 'dm' : c?.is_private || c?.is_mpim ? 'private_channel' : 'public_channel';
+    } catch (err) {
+      // Answering as if public is the safe side: only public sources can be shown.
+      classifySlackError(err, 'conversations.info', this.log);
+    }
+    this.channelTypes.set(channel, type);
+    return type;
+  }
+
+  private async suggestPrompts(client: WebClient, live: LiveApp, channel: string, thread: string): Promise<void> {
+    const avatar = live.config.avatar ? this.runtime.service.registry.find(live.config.avatar) : undefined;
+    const prompts = avatar
+      ? [
+          { title: 'What did you own?', message: 'What systems and responsibilities did you own?' },
+          { title: 'A procedure', message: 'Walk me through your most common procedure, step by step.' },
+          { title: 'Summarize a thread', message: 'Summarize this thread' },
+        ]
+      : [
+          { title: 'Which avatars are here?', message: '/avatar list' },
+          { title: 'Summarize a thread', message: 'Summarize this thread' },
+        ];
+    try {
+      await client.assistant.threads.setSuggestedPrompts({ channel_id: channel, thread_ts: thread, prompts, title: avatar ? `Ask ${avatar.config.person.name_en ?? avatar.config.person.name}'s digital avatar` : 'Ask a digital avatar' });
+    } catch (err) {
+      classifySlackError(err, 'assistant.threads.setSuggestedPrompts', this.log);
+    }
+  }
+}
+
+export type { AllMiddlewareArgs };

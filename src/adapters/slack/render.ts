@@ -1,0 +1,110 @@
+import type { Answer, Citation } from '../../answer/types';
+import type { Reply } from '../../chat/types';
+
+export const SECTION_LIMIT = 3000;
+export const BLOCK_LIMIT = 50;
+const CONTEXT_ELEMENTS = 10;
+
+/** Block Kit blocks, loosely typed: the Web API validates them. */
+export type Block = Record<string, unknown>;
+
+export interface SlackMessage {
+  /** Plain-text fallback for notifications and clients without blocks. */
+  text: string;
+  blocks: Block[];
+}
+
+export const ACTION_UP = 'understudy_feedback_up';
+export const ACTION_DOWN = 'understudy_feedback_down';
+export const ACTION_VOICE = 'understudy_feedback_voice';
+export const CORRECTION_VIEW = 'understudy_correction';
+
+/** CommonMark-ish text to Slack mrkdwn: bold, headings, links. */
+export function toMrkdwn(text: string): string {
+  return text
+    .replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
+    .replace(/^#{1,6}\s+(.+)$/gm, '*$1*')
+    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^)\s]+)\)/g, '<$2|$1>')
+    .replace(/&/g, '&amp;')
+    .replace(/<(?!https?:\/\/|@|#|!)/g, '&lt;');
+}
+
+/** Split text into pieces under `limit`, at paragraph, then line, then word boundaries. */
+export function splitText(text: string, limit = SECTION_LIMIT): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit);
+    let cut = window.lastIndexOf('\n\n');
+    if (cut < limit / 2) cut = window.lastIndexOf('\n');
+    if (cut < limit / 2) cut = window.lastIndexOf(' ');
+    if (cut <= 0) cut = limit;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) out.push(rest);
+  return out;
+}
+
+function citationText(c: Citation): string {
+  const where = c.kind === 'slack' || c.kind === 'feishu' ? (c.title ?? c.source) : c.source.split('/').pop() ?? c.source;
+  if (c.url) return `[${c.n}] <${c.url}|${where}>`;
+  return `[${c.n}] \`${c.source}\` ${c.locator}`;
+}
+
+function feedbackValue(answer: Answer, conversation: string): string {
+  return JSON.stringify({ a: answer.avatar, c: conversation }).slice(0, 2000);
+}
+
+/** The answer as one or more Slack messages (50 blocks each), disclosure first and label last. */
+export function renderAnswer(answer: Answer, conversation: string): SlackMessage[] {
+  const blocks: Block[] = [];
+  if (answer.firstContact) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `_${toMrkdwn(answer.disclosure)}_` } });
+  for (const part of splitText(toMrkdwn(answer.text))) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: part } });
+  const cites = answer.citations.map(citationText);
+  for (let i = 0; i < cites.length; i += CONTEXT_ELEMENTS) {
+    blocks.push({ type: 'context', elements: cites.slice(i, i + CONTEXT_ELEMENTS).map((t) => ({ type: 'mrkdwn', text: t.slice(0, 3000) })) });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: answer.label }] });
+  const value = feedbackValue(answer, conversation);
+  blocks.push({
+    type: 'actions',
+    block_id: 'understudy_feedback',
+    elements: [
+      { type: 'button', action_id: ACTION_UP, text: { type: 'plain_text', text: '👍', emoji: true }, value },
+      { type: 'button', action_id: ACTION_DOWN, text: { type: 'plain_text', text: '👎', emoji: true }, value },
+      { type: 'button', action_id: ACTION_VOICE, text: { type: 'plain_text', text: answer.lang === 'zh' ? '不像他会说的话' : "That's not how they'd say it" }, value },
+    ],
+  });
+  const fallback = `${answer.firstContact ? answer.disclosure : answer.label}\n${answer.text}`.slice(0, 3900);
+  const messages: SlackMessage[] = [];
+  for (let i = 0; i < blocks.length; i += BLOCK_LIMIT) messages.push({ text: fallback, blocks: blocks.slice(i, i + BLOCK_LIMIT) });
+  return messages;
+}
+
+export function renderReply(reply: Reply, conversation: string): SlackMessage[] {
+  if (reply.kind === 'answer') return renderAnswer(reply.answer, conversation);
+  const text = reply.kind === 'status' ? `_${reply.text}_` : toMrkdwn(reply.text);
+  const parts = splitText(text);
+  return [{ text: reply.text.slice(0, 3900), blocks: parts.slice(0, BLOCK_LIMIT).map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })) }];
+}
+
+/** The modal opened by "That's not how they'd say it". */
+export function correctionModal(privateMetadata: string, lang: 'zh' | 'en'): Block {
+  return {
+    type: 'modal',
+    callback_id: CORRECTION_VIEW,
+    private_metadata: privateMetadata.slice(0, 3000),
+    title: { type: 'plain_text', text: lang === 'zh' ? '纠正这个回答' : 'Correct this answer' },
+    submit: { type: 'plain_text', text: lang === 'zh' ? '提交' : 'Submit' },
+    close: { type: 'plain_text', text: lang === 'zh' ? '取消' : 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'correction',
+        label: { type: 'plain_text', text: lang === 'zh' ? '他/她会怎么说？' : 'How would they have said it?' },
+        element: { type: 'plain_text_input', action_id: 'text', multiline: true, max_length: 2000 },
+      },
+    ],
+  };
+}

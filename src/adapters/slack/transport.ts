@@ -1,0 +1,127 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { HistoryTurn } from '../../answer/types';
+import type { ChatEvent, ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
+import type { StateStore } from '../../store/types';
+import { renderReply, type Block } from './render';
+
+/** Our blocks are built as plain objects; the Web API validates them. */
+const known = (blocks: Block[]): KnownBlock[] => blocks as unknown as KnownBlock[];
+import type { UnderstudyError } from '../../errors';
+import { classifySlackError } from './web-errors';
+
+export const ASSISTANT_THREADS = 'slack-assistant-threads';
+const MAX_WAIT_S = 30;
+const TOTAL_WAIT_S = 60;
+
+/** ChatTransport over one app's WebClient in one workspace. */
+export class SlackTransport implements ChatTransport {
+  readonly platform = 'slack' as const;
+
+  private conversation = '';
+  private log: Logger;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly botUserId: string | undefined,
+    private readonly store: StateStore,
+    private readonly keyOf: (e: ChatEvent) => string,
+    log: Logger,
+  ) {
+    this.log = log;
+  }
+
+  /** Attach the event this transport answers (conversation key for feedback, log context). */
+  bind(event: ChatEvent): void {
+    this.conversation = this.keyOf(event);
+    this.log = this.log.child({ event_id: event.eventId });
+  }
+
+  /** One Web API call; a 429 waits its Retry-After (at most 30 s, 60 s in all), then retries. */
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    let waited = 0;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        const retryAfter = (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error' ? ((err as { retryAfter?: number }).retryAfter ?? 1) : undefined;
+        if (retryAfter !== undefined && retryAfter <= MAX_WAIT_S && waited + retryAfter <= TOTAL_WAIT_S) {
+          this.log.warn({ method, retry_after_s: retryAfter }, 'Slack rate limit: waiting before retrying');
+          await new Promise((r) => setTimeout(r, retryAfter * 1000));
+          waited += retryAfter;
+          continue;
+        }
+        throw classifySlackError(err, method, this.log);
+      }
+    }
+  }
+
+  async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
+    const messages = renderReply(reply, this.conversation);
+    if (reply.kind === 'notice' && reply.ephemeral && target.userId) {
+      for (const m of messages) {
+        await this.call('chat.postEphemeral', () =>
+          this.client.chat.postEphemeral({ channel: target.channelId, user: target.userId as string, text: m.text, blocks: known(m.blocks), thread_ts: target.threadId }),
+        );
+      }
+      return { channelId: target.channelId, messageId: '', threadId: target.threadId };
+    }
+    let first: MessageRef | undefined;
+    try {
+      for (const m of messages) {
+        const res = await this.call('chat.postMessage', () =>
+          this.client.chat.postMessage({ channel: target.channelId, text: m.text, blocks: known(m.blocks), thread_ts: target.threadId, unfurl_links: false }),
+        );
+        first ??= { channelId: target.channelId, messageId: String(res.ts ?? ''), threadId: target.threadId };
+      }
+    } catch (err) {
+      if ((err as UnderstudyError).code === 'PLATFORM_NOT_IN_CHANNEL' && target.userId && !target.channelId.startsWith('D')) await this.tellInDm(target.userId, target.channelId);
+      throw err;
+    }
+    return first as MessageRef;
+  }
+
+  /** When the bot cannot post where it was asked, say so privately and how to fix it. */
+  private async tellInDm(userId: string, channelId: string): Promise<void> {
+    try {
+      const dm = await this.client.conversations.open({ users: userId });
+      const channel = (dm.channel as { id?: string } | undefined)?.id;
+      if (channel) {
+        await this.client.chat.postMessage({ channel, text: `I could not post my answer in <#${channelId}>: I am not a member there. Invite me with \`/invite ${this.botUserId ? `<@${this.botUserId}>` : '@the-bot'}\` and ask again.` });
+      }
+    } catch (err) {
+      classifySlackError(err, 'conversations.open', this.log);
+    }
+  }
+
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
+    const [head, ...rest] = renderReply(reply, this.conversation);
+    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channelId, ts: ref.messageId, text: head.text, blocks: known(head.blocks) }));
+    // Anything beyond one message's 50 blocks follows in the same thread.
+    for (const m of rest) {
+      await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: ref.channelId, thread_ts: ref.threadId ?? ref.messageId, text: m.text, blocks: known(m.blocks) }));
+    }
+  }
+
+  /** The assistant surface's native status, only in threads Slack opened as assistant threads. */
+  async setStatus(target: ReplyTarget, status: string): Promise<boolean> {
+    if (!target.threadId || !this.store.kvGet(ASSISTANT_THREADS, `${target.channelId}:${target.threadId}`)) return false;
+    await this.call('assistant.threads.setStatus', () => this.client.assistant.threads.setStatus({ channel_id: target.channelId, thread_ts: target.threadId as string, status }));
+    return true;
+  }
+
+  async fetchThread(target: ReplyTarget): Promise<HistoryTurn[]> {
+    if (!target.threadId) return [];
+    const res = await this.call('conversations.replies', () => this.client.conversations.replies({ channel: target.channelId, ts: target.threadId as string, limit: 30 }));
+    return (res.messages ?? [])
+      .filter((m) => m.text)
+      .map((m) => ({ role: m.bot_id || (this.botUserId && m.user === this.botUserId) ? 'avatar' : 'user', text: String(m.text) }) as HistoryTurn);
+  }
+
+  async resolveUser(userId: string): Promise<ChatUser | undefined> {
+    const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
+    if (!res.user) return undefined;
+    return { id: userId, name: res.user.profile?.display_name || res.user.real_name || res.user.name, isBot: Boolean(res.user.is_bot) };
+  }
+}

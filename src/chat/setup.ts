@@ -1,0 +1,17 @@
+import type { Runtime } from '../runtime';
+import { ChatRouter } from './router';
+
+/** Features that add commands or intents to the router (distill, summarize) register here. */
+export const ROUTER_FEATURES: ((router: ChatRouter, runtime: Runtime) => void)[] = [];
+
+/** The one router every platform shares, with the configured limits, admins and features. */
+export function createChatRouter(runtime: Runtime): ChatRouter {
+  const router = new ChatRouter({
+    service: runtime.service,
+    log: runtime.log,
+    admins: runtime.config.admins,
+    rateLimits: runtime.config.rateLimits,
+  });
+  for (const feature of ROUTER_FEATURES) feature(router, runtime);
+  return router;
+}

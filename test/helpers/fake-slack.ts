@@ -1,0 +1,130 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackCall {
+  method: string;
+  token?: string;
+  args: Record<string, unknown>;
+}
+
+type Failure = { status?: number; retryAfter?: number; error?: string; needed?: string; times: number };
+
+/** Arguments each Web API method must have; a call without them fails like Slack would. */
+const REQUIRED: Record<string, string[]> = {
+  'chat.postMessage': ['channel'],
+  'chat.update': ['channel', 'ts'],
+  'chat.postEphemeral': ['channel', 'user'],
+  'conversations.replies': ['channel', 'ts'],
+  'conversations.history': ['channel'],
+  'conversations.info': ['channel'],
+  'conversations.open': ['users'],
+  'users.info': ['user'],
+  'views.open': ['trigger_id', 'view'],
+  'assistant.threads.setStatus': ['channel_id', 'thread_ts', 'status'],
+  'assistant.threads.setSuggestedPrompts': ['channel_id', 'thread_ts', 'prompts'],
+};
+
+/**
+ * A local Slack Web API: records every call, checks required arguments, answers with
+ * realistic shapes, and can be told to fail (429 with Retry-After, or an error code).
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  /** token -> auth.test identity; unknown tokens get invalid_auth. */
+  readonly tokens = new Map<string, { user_id: string; team_id: string; bot_id: string }>();
+  readonly replies = new Map<string, { user?: string; bot_id?: string; text: string; ts: string }[]>();
+  readonly channels = new Map<string, { is_private?: boolean; is_im?: boolean; is_mpim?: boolean }>();
+  history: Record<string, { messages: Record<string, unknown>[] }[]> = {};
+  socketUrl = '';
+  private failures = new Map<string, Failure>();
+  private server?: http.Server;
+  private ts = 1_760_000_000;
+  url = '';
+
+  fail(method: string, failure: Failure): void {
+    this.failures.set(method, failure);
+  }
+
+  of(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => this.handle(req, res, body));
+    });
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
+    let args: Record<string, unknown> = {};
+    if ((req.headers['content-type'] ?? '').includes('json')) args = body ? JSON.parse(body) : {};
+    else for (const [k, v] of new URLSearchParams(body)) args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+    const reply = (status: number, json: unknown, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(json));
+    };
+    const f = this.failures.get(method);
+    if (f && f.times > 0) {
+      f.times--;
+      this.calls.push({ method, token, args: { ...args, failed: true } });
+      if (f.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(f.retryAfter ?? 1) });
+      return reply(200, { ok: false, error: f.error ?? 'internal_error', needed: f.needed, provided: f.needed ? 'chat:write' : undefined });
+    }
+    this.calls.push({ method, token, args });
+    const missing = (REQUIRED[method] ?? []).filter((a) => args[a] === undefined || args[a] === '');
+    if (missing.length) return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: missing.map((m) => `missing ${m}`) } });
+    const who = token ? this.tokens.get(token) : undefined;
+    if (method !== 'apps.connections.open' && !who) return reply(200, { ok: false, error: 'invalid_auth' });
+    switch (method) {
+      case 'auth.test':
+        return reply(200, { ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'bot', ...who });
+      case 'chat.postMessage':
+        return reply(200, { ok: true, channel: args.channel, ts: `${++this.ts}.000100`, message: { text: args.text } });
+      case 'chat.update':
+        return reply(200, { ok: true, channel: args.channel, ts: args.ts });
+      case 'chat.postEphemeral':
+        return reply(200, { ok: true, message_ts: `${++this.ts}.000200` });
+      case 'chat.getPermalink':
+        return reply(200, { ok: true, permalink: `https://test.slack.com/archives/${args.channel}/p${String(args.message_ts).replace('.', '')}` });
+      case 'conversations.replies':
+        return reply(200, { ok: true, messages: this.replies.get(`${args.channel}:${args.ts}`) ?? [], has_more: false });
+      case 'conversations.info':
+        return reply(200, { ok: true, channel: { id: args.channel, ...(this.channels.get(String(args.channel)) ?? { is_private: false }) } });
+      case 'conversations.open':
+        return reply(200, { ok: true, channel: { id: `D${String(args.users).slice(1)}` } });
+      case 'conversations.history': {
+        const pages = this.history[String(args.channel)] ?? [{ messages: [] }];
+        const i = args.cursor ? Number(args.cursor) : 0;
+        return reply(200, { ok: true, messages: pages[i]?.messages ?? [], has_more: i + 1 < pages.length, response_metadata: { next_cursor: i + 1 < pages.length ? String(i + 1) : '' } });
+      }
+      case 'users.info':
+        return reply(200, { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), real_name: `User ${args.user}`, is_bot: String(args.user).startsWith('B'), profile: { display_name: `user-${args.user}` } } });
+      case 'apps.connections.open':
+        return reply(200, { ok: true, url: this.socketUrl });
+      default:
+        return reply(200, { ok: true });
+    }
+  }
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
