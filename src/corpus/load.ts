@@ -27,8 +27,10 @@ export interface LoaderOptions {
 }
 
 const empty = (): LoadResult => ({ units: [], skipped: [], errors: [] });
-const one = (unit: SourceUnit): LoadResult => ({ ...empty(), units: [unit] });
 const skip = (path: string, reason: string): LoadResult => ({ ...empty(), skipped: [{ path, reason }] });
+/** A document as a result; one with no text at all (a scanned PDF, blank lines) is skipped, not indexed empty. */
+const one = (unit: SourceUnit): LoadResult =>
+  unit.text.trim() ? { ...empty(), units: [unit] } : skip(unit.source, unit.kind === 'pdf' ? 'no extractable text (a scanned PDF?)' : 'no text');
 
 /** A JSON array of Slack messages on its own: a channel day file taken out of its export. */
 function looksLikeSlackDay(value: unknown): boolean {

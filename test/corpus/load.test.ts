@@ -35,6 +35,16 @@ describe('loadCorpus', () => {
     expect(r.units.map((u) => u.source)).toEqual(['runbook.md']);
   });
 
+  it('skips a document with no text rather than indexing it empty', async () => {
+    const root = tmpDir();
+    write(root, 'blank.md', '\n\n   \n');
+    write(root, 'empty.html', '<html><body><img src="x.png"></body></html>');
+    expect((await loadCorpus(root)).skipped).toEqual([
+      { path: 'blank.md', reason: 'no text' },
+      { path: 'empty.html', reason: 'no text' },
+    ]);
+  });
+
   it('reports progress per entry in scan order', async () => {
     const root = tmpDir();
     write(root, 'b.md', '# b');
