@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchRetrieval } from './retrieval';
+import { benchSlack } from './slack';
 import { REPO, type Row } from './util';
 
 type Section = { name: string; run: () => Promise<unknown> };
 
 /** Every benchmark section, in order. Each returns rows or a record of figures. */
-const SECTIONS: Section[] = [{ name: 'retrieval', run: benchRetrieval }];
+const SECTIONS: Section[] = [
+  { name: 'retrieval', run: benchRetrieval },
+  { name: 'slack', run: benchSlack },
+];
 
 function printTable(title: string, rows: Row[]): void {
   if (rows.length === 0) return;
