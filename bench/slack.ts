@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +45,37 @@ async function fakeWebApi(): Promise<{ url: string; answers: () => number; close
 function questions(): string[] {
   const lines = fs.readFileSync(path.join(REPO, 'eval', 'qa', 'lao-zhang.jsonl'), 'utf8').split('\n').filter(Boolean);
   return lines.map((l) => (JSON.parse(l) as { question: string }).question).slice(0, 40);
+}
+
+/**
+ * Server-side ack time: from the request reaching our HTTP server to the end of its response,
+ * without the sender's own queueing. Node's HTTP diagnostics channels see every request.
+ */
+function serverAckTimer(path: string): { take(): number[]; stop(): void } {
+  const started = new WeakMap<object, number>();
+  let done: number[] = [];
+  const onStart = (m: unknown): void => {
+    const { request } = m as { request: http.IncomingMessage };
+    if (request.url === path) started.set(request, performance.now());
+  };
+  const onFinish = (m: unknown): void => {
+    const { request } = m as { request: http.IncomingMessage };
+    const t = started.get(request);
+    if (t !== undefined) done.push(performance.now() - t);
+  };
+  diagnostics.subscribe('http.server.request.start', onStart);
+  diagnostics.subscribe('http.server.response.finish', onFinish);
+  return {
+    take() {
+      const out = done;
+      done = [];
+      return out;
+    },
+    stop() {
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      diagnostics.unsubscribe('http.server.response.finish', onFinish);
+    },
+  };
 }
 
 let seq = 0;
@@ -107,8 +139,9 @@ function send(url: string, requests: { body: string; headers: Record<string, str
 
 /**
  * Slack over loopback: the real Bolt receiver and router, the demo avatar lao-zhang in hub
- * mode, the offline answer path, and a fake Web API. Ack latency is the time until Slack would
- * get its 200; answers/s counts finished chat.update answers.
+ * mode, the offline answer path, and a fake Web API. `ack_*` is what the sender sees until its
+ * 200 (queueing included); `server_ack_*` is the time inside our HTTP server; answers/s counts
+ * finished chat.update answers.
  */
 export async function benchSlack(): Promise<Record<string, number | string>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-slack-'));
@@ -130,6 +163,7 @@ export async function benchSlack(): Promise<Record<string, number | string>> {
   const handle = await serve(runtime, { stdout: sink, stderr: sink, stdin: new PassThrough(), env, cwd: root, isTTY: false }, { interactive: false });
   const url = `http://127.0.0.1:${handle.port}/slack/events`;
   const qs = questions();
+  const server = serverAckTimer('/slack/events');
   try {
     // Warm up: index loaded, JIT warm, first-contact paths taken.
     await send(url, Array.from({ length: 20 }, (_, i) => signed(dmEvent(1000 + i, qs[i % qs.length]))));
@@ -139,13 +173,14 @@ export async function benchSlack(): Promise<Record<string, number | string>> {
     const quiet = await send(url, Array.from({ length: 50 }, (_, i) => signed(dmEvent(2000 + i, qs[i % qs.length]))), 40);
     await handle.router.idle();
 
-    const burst = async (gapMs: number): Promise<{ acks: number[]; answered: number; wallMs: number }> => {
+    server.take();
+    const burst = async (gapMs: number): Promise<{ acks: number[]; serverAcks: number[]; answered: number; wallMs: number }> => {
       const before = api.answers();
       const requests = Array.from({ length: BURST }, (_, i) => signed(dmEvent(i % 100, qs[i % qs.length])));
       const start = process.hrtime.bigint();
       const acks = await send(url, requests, gapMs);
       await handle.router.idle();
-      return { acks, answered: api.answers() - before, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
+      return { acks, serverAcks: server.take(), answered: api.answers() - before, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
     };
     const all = await burst(0);
     const paced = await burst(2);
@@ -154,16 +189,20 @@ export async function benchSlack(): Promise<Record<string, number | string>> {
       ack_p50_ms: +percentile(all.acks, 50).toFixed(1),
       ack_p99_ms: +percentile(all.acks, 99).toFixed(1),
       ack_max_ms: +Math.max(...all.acks).toFixed(1),
+      server_ack_p50_ms: +percentile(all.serverAcks, 50).toFixed(1),
+      server_ack_p99_ms: +percentile(all.serverAcks, 99).toFixed(1),
       answers: all.answered,
       answers_per_s: Math.round((all.answered / all.wallMs) * 1000),
       paced_500_per_s_ack_p50_ms: +percentile(paced.acks, 50).toFixed(1),
       paced_500_per_s_ack_p99_ms: +percentile(paced.acks, 99).toFixed(1),
+      paced_server_ack_p99_ms: +percentile(paced.serverAcks, 99).toFixed(1),
       paced_answers: paced.answered,
       quiet_ack_p50_ms: +percentile(quiet, 50).toFixed(1),
       quiet_ack_p99_ms: +percentile(quiet, 99).toFixed(1),
       answer_path: 'offline',
     };
   } finally {
+    server.stop();
     await handle.close();
     runtime.close();
     await api.close();
