@@ -70,9 +70,14 @@ export async function parseEmail(raw: Buffer | string, source: string, locatorFa
   return { unit, authorIds };
 }
 
+/** `From alice@example.com Thu Jan  1 00:00:00 2015`: the sender and a time stamp. */
+const MBOX_FROM_LINE = /^From \S+.*\d{1,2}:\d{2}.*\d{4}/;
+
 /**
  * Split an mbox into its messages, undoing `>From ` escaping. A `From ` line separates messages
- * when it follows a blank line or a header follows it, so a body line starting "From " stays put.
+ * when it follows a blank line (or starts the file) and carries a time stamp or has a header
+ * right below it. Writers that do not escape body lines leave "From what I saw..." paragraphs
+ * unescaped, and those lines have neither.
  */
 export function splitMbox(text: string): string[] {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -80,7 +85,8 @@ export function splitMbox(text: string): string[] {
   let cur: string[] | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (/^From \S/.test(line) && (i === 0 || lines[i - 1] === '' || /^[!-9;-~]+:/.test(lines[i + 1] ?? ''))) {
+    const headerBelow = /^[!-9;-~]+:/.test(lines[i + 1] ?? '');
+    if (/^From \S/.test(line) && (MBOX_FROM_LINE.test(line) || headerBelow) && (i === 0 || lines[i - 1] === '' || headerBelow)) {
       if (cur) out.push(cur.join('\n'));
       cur = [];
       continue;

@@ -84,6 +84,15 @@ describe('e-mail loader', () => {
     expect(parts[0]).toContain('From what I saw, fine.');
   });
 
+  it('keeps an unescaped "From " paragraph after a blank line inside its message, and splits on dated separators', () => {
+    const one = mail('a@x', 'a@x', 'Status below.\n\nFrom what I saw, the canary is fine.\n\nFrom now on we deploy at 10.');
+    const two = mail('b@x', 'b@x', 'other');
+    const parts = splitMbox(`From a@x Tue Nov 11 09:30:00 2025\n${one}\nFrom b@x Tue Nov 11 10:00:00 2025\n${two}`);
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toContain('From what I saw, the canary is fine.\n\nFrom now on we deploy at 10.');
+    expect(parts[1]).toMatch(/^Message-ID: <b@x>/);
+  });
+
   it('reports a bare forward as skipped, naming the message', async () => {
     const root = tmpDir();
     write(root, 'fw.eml', mail('a@x', 'fw@x', '\n -----Original Message-----\nFrom: B\nSent: Monday\nSubject: report\n\nthe report'));
