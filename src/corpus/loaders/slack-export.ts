@@ -26,6 +26,9 @@ interface SlackMessage {
   thread_ts?: string;
   user_profile?: { real_name?: string; display_name?: string; name?: string };
   blocks?: unknown[];
+  /** Old exports (before 2019): a comment on a file, written by `comment.user`. */
+  comment?: { user?: string; comment?: string };
+  file?: { title?: string; name?: string };
 }
 
 /** Subtypes that are not anybody's words: joins, topic changes, bots, deletions. */
@@ -99,7 +102,12 @@ export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLo
 
   const matches = authorMatcher(opts.author);
   const all = files.list();
-  const render = (m: SlackMessage): string => renderSlackText(m.text?.trim() ? m.text : blocksText(m.blocks, names), names).trim();
+  const render = (m: SlackMessage): string => {
+    // A file comment's `text` is "<@U1> commented on <@U2>'s file <url|title>: words"; its own words are in `comment`.
+    if (m.subtype === 'file_comment' && m.comment?.comment) return renderSlackText(m.comment.comment, names).trim();
+    return renderSlackText(m.text?.trim() ? m.text : blocksText(m.blocks, names), names).trim();
+  };
+  const userOf = (m: SlackMessage): string => m.user ?? (m.subtype === 'file_comment' ? m.comment?.user : undefined) ?? '';
   for (const { dir, channel, visibility } of channels) {
     const messages: SlackMessage[] = [];
     for (const f of all.filter((x) => x.startsWith(`${dir}/`) && /^\d{4}-\d{2}-\d{2}\.json$/.test(x.slice(dir.length + 1)))) {
@@ -111,7 +119,7 @@ export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLo
       if (m.type !== 'message' || !m.ts || m.hidden || m.bot_id || (m.subtype && SKIP_SUBTYPES.has(m.subtype))) continue;
       const text = render(m);
       if (!text) continue;
-      const uid = m.user ?? '';
+      const uid = userOf(m);
       if (matches && !matches(...(identities.get(uid) ?? [uid]), m.user_profile?.real_name, m.user_profile?.display_name, m.user_profile?.name)) continue;
       const name = names.users.get(uid) ?? m.user_profile?.display_name ?? m.user_profile?.real_name ?? uid;
       const unit: SourceUnit = {
@@ -129,9 +137,11 @@ export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLo
       const parent = isReply ? byTs.get(m.thread_ts as string) : undefined;
       const parentText = parent && !(parent.subtype && SKIP_SUBTYPES.has(parent.subtype)) ? render(parent) : '';
       if (parent && parentText) {
-        const who = names.users.get(parent.user ?? '') ?? parent.user_profile?.display_name ?? parent.user ?? 'someone';
+        const who = names.users.get(userOf(parent)) ?? parent.user_profile?.display_name ?? (userOf(parent) || 'someone');
         unit.context = `${who}: ${parentText.length > CONTEXT_CHARS ? `${parentText.slice(0, CONTEXT_CHARS)}…` : parentText}`;
       }
+      const file = m.file?.title || m.file?.name;
+      if (m.subtype === 'file_comment' && file && !unit.context) unit.context = `A comment on the file "${file}"`;
       if (opts.workspaceUrl) {
         const base = `${opts.workspaceUrl.replace(/\/+$/, '')}/archives/${channel.id}/p${m.ts.replace('.', '')}`;
         // Slack's own permalinks to replies carry the thread, so the link opens inside it.

@@ -157,6 +157,10 @@ describe('real Slack exports', () => {
     const houston = await loadCorpus(corpus('slack_export_houstondatavis'));
     expect(houston.errors).toEqual([]);
     expect(houston.units.length).toBeGreaterThan(1000);
+    expect(houston.units.every((u) => /\([UW][A-Z0-9]+\)$/.test(u.author ?? ''))).toBe(true);
+    // Old-style file comments are their writer's words, not "@x commented on y's file".
+    const comment = houston.units.find((u) => u.text === 'Tim, this looks fantastic');
+    expect(comment).toMatchObject({ author: expect.stringMatching(/\(U061A5N1G\)$/), context: 'A comment on the file "avg_price_by_county_NY-region.png"' });
     const viewer = await loadCorpus(corpus('slack_export_viewer_testarchive'));
     expect(viewer.errors).toEqual([]);
     expect(viewer.units.length).toBeGreaterThan(40);
