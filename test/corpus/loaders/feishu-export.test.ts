@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadCorpus } from '../../../src/corpus/load';
 import { asFeishuExport, feishuText } from '../../../src/corpus/loaders/feishu-export';
+import { corpus } from '../../helpers/corpora';
 import { tmpDir, write } from '../../helpers/fixtures';
 
 const item = (id: string, sender: string, content: unknown, extra: object = {}): object => ({
@@ -84,5 +87,30 @@ describe('Feishu export loader', () => {
   it('returns no text for non-text types and throws for broken content', () => {
     expect(feishuText({ msg_type: 'sticker', body: { content: '{}' } }, () => undefined)).toBeUndefined();
     expect(() => feishuText({ msg_type: 'text', body: { content: '{"text": ' } }, () => undefined)).toThrow();
+  });
+});
+
+describe("Feishu's official sample payloads", () => {
+  it('takes the GET /im/v1/messages responses for history pages, keeps no app-sent messages, and skips event bodies as JSON of unknown shape', async () => {
+    const r = await loadCorpus(corpus('feishu_official_samples'));
+    expect(r.errors).toEqual([]);
+    expect(r.units.filter((u) => u.kind === 'feishu')).toEqual([]);
+    const skippedJson = r.skipped.filter((s) => s.path.endsWith('.json')).map((s) => s.path);
+    expect(skippedJson).not.toContain('api_responses/GetImV1MessagesResponseDto.json');
+    expect(skippedJson).not.toContain('api_responses/GetImV1MessagesByMessageIdResponseDto.json');
+    expect(skippedJson).toContain('events/im.message.receive_v1.json');
+    expect(r.skipped.every((s) => s.reason.startsWith('JSON of unknown shape'))).toBe(true);
+  });
+
+  it('loads the sample history item once its sender is a person: @_user_1 resolved, the open_id matchable', async () => {
+    const page = JSON.parse(fs.readFileSync(path.join(corpus('feishu_official_samples'), 'api_responses/GetImV1MessagesByMessageIdResponseDto.json'), 'utf8'));
+    page.data.items[0].sender = { id: 'ou_sender', id_type: 'open_id', sender_type: 'user' };
+    page.data.items[0].body.content = JSON.stringify({ text: '@_user_1 test content' });
+    const root = tmpDir();
+    write(root, 'history.json', JSON.stringify(page));
+    const r = await loadCorpus(root, { author: 'ou_sender' });
+    expect(r.units).toEqual([
+      { source: 'history.json', kind: 'feishu', text: '@Tom test content', locator: 'om_dc13264520392913993dd051dba21dcf', author: 'ou_sender', date: '2021-03-10T12:49:33.411Z', title: undefined },
+    ]);
   });
 });
