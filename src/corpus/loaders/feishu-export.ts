@@ -142,8 +142,8 @@ export function loadFeishuExport(exp: FeishuExport, source: string, opts: { auth
       date: Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined,
       title: exp.chat?.name,
     };
-    const rootId = m.root_id || m.parent_id;
-    const root = rootId && rootId !== m.message_id ? texts.get(rootId) : undefined;
+    // The thread's root, or the message replied to when the root is not in this file (a later page of history).
+    const root = [m.root_id, m.parent_id].map((id) => (id && id !== m.message_id ? texts.get(id) : undefined)).find(Boolean);
     if (root) unit.context = `${root.who}: ${root.text.length > CONTEXT_CHARS ? `${root.text.slice(0, CONTEXT_CHARS)}…` : root.text}`;
     if (p2p) {
       unit.visibility = 'private';

@@ -54,6 +54,17 @@ describe('Feishu export loader', () => {
     expect(ly.units.map((u) => [u.locator, u.context])).toEqual([['om_2', '张建国: @刘洋 先回滚再查原因']]);
   });
 
+  it('falls back to the message replied to when the thread root is not in the file', async () => {
+    const root = tmpDir();
+    const items = [
+      item('om_p', 'ou_lz', { text: '今晚发布吗？' }, { root_id: 'om_gone', parent_id: 'om_gone' }),
+      item('om_r', 'ou_ly', { text: '发，十点开始' }, { root_id: 'om_gone', parent_id: 'om_p' }),
+    ];
+    write(root, 'page2.json', JSON.stringify({ users: GROUP.users, items }));
+    const r = await loadCorpus(root, { author: 'ou_ly' });
+    expect(r.units.map((u) => [u.locator, u.context])).toEqual([['om_r', '张建国: 今晚发布吗？']]);
+  });
+
   it('marks a p2p chat private to its participants', async () => {
     const root = tmpDir();
     write(root, 'dm.json', JSON.stringify({ chat: { chat_id: 'oc_dm', chat_type: 'p2p' }, items: [item('om_9', 'ou_a', { text: 'hi' }), item('om_10', 'ou_b', { text: 'hello' })] }));
