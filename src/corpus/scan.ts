@@ -27,19 +27,24 @@ export function isSlackExportDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'users.json')) && CHANNEL_LISTS.some((f) => fs.existsSync(path.join(dir, f)));
 }
 
-function exportJsonFiles(dir: string, out: string[]): void {
+/** The export's JSON files go to `json`; anything else in the folder (notes, attachments) to `other`. */
+function exportFiles(dir: string, json: string[], other: string[]): void {
   for (const name of fs.readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const abs = path.join(dir, name);
     const st = fs.lstatSync(abs);
-    if (st.isDirectory()) exportJsonFiles(abs, out);
-    else if (st.isFile() && name.endsWith('.json')) out.push(abs);
+    if (st.isDirectory()) exportFiles(abs, json, other);
+    else if (st.isFile() && name.endsWith('.json')) json.push(abs);
+    else other.push(abs);
   }
 }
 
-function slackEntry(abs: string, rel: string): CorpusEntry {
+/** Only the JSON files of an export are read; the rest is reported, so nothing goes missing unseen. */
+function slackEntry(abs: string, rel: string, skipped: SkippedFile[], relOf: (abs: string) => string): CorpusEntry {
   const files: string[] = [];
-  exportJsonFiles(abs, files);
+  const other: string[] = [];
+  exportFiles(abs, files, other);
+  for (const f of other) skipped.push({ path: relOf(f), reason: 'inside a Slack export folder: only its JSON files are read' });
   return { path: rel, abs, type: 'slack-export', files, size: files.reduce((s, f) => s + fs.statSync(f).size, 0) };
 }
 
@@ -101,7 +106,7 @@ export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): 
       }
       if (st.isSymbolicLink()) skipped.push({ path: rel(abs), reason: 'symbolic link (not followed)' });
       else if (st.isDirectory()) {
-        if (isSlackExportDir(abs)) entries.push(slackEntry(abs, rel(abs)));
+        if (isSlackExportDir(abs)) entries.push(slackEntry(abs, rel(abs), skipped, rel));
         else visitDir(abs);
       } else if (st.isFile()) visitFile(abs, rel(abs), st.size);
       else skipped.push({ path: rel(abs), reason: 'not a regular file' });
@@ -115,7 +120,7 @@ export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): 
     throw new UnderstudyError('FILE_UNREADABLE', `Corpus not found or unreadable: ${root} (${errCode(err)})`, { cause: err, details: { file: root } });
   }
   if (rootStat.isFile()) visitFile(root, path.basename(root), rootStat.size);
-  else if (isSlackExportDir(root)) entries.push(slackEntry(root, '.'));
+  else if (isSlackExportDir(root)) entries.push(slackEntry(root, '.', skipped, rel));
   else visitDir(root);
   return { entries, skipped };
 }

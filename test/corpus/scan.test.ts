@@ -71,18 +71,19 @@ describe('scanCorpus', () => {
     }
   });
 
-  it('makes a Slack export folder one entry holding all its JSON files, and does not list its day files', () => {
+  it('makes a Slack export folder one entry holding all its JSON files, does not list its day files, and reports its other files', () => {
     const root = tmpDir();
     write(root, 'notes.md', '# n');
     write(root, 'exports/acme/users.json', SLACK_USERS);
     write(root, 'exports/acme/channels.json', SLACK_CHANNELS);
     write(root, 'exports/acme/general/2025-11-11.json', '[]');
     write(root, 'exports/acme/README.txt', 'not part of the export');
-    const { entries } = scanCorpus(root);
+    const { entries, skipped } = scanCorpus(root);
     expect(entries.map((e) => [e.path, e.type])).toEqual([
       ['exports/acme', 'slack-export'],
       ['notes.md', 'file'],
     ]);
+    expect(skipped).toEqual([{ path: 'exports/acme/README.txt', reason: 'inside a Slack export folder: only its JSON files are read' }]);
     const exp = entries[0];
     expect(exp.files.map((f) => path.relative(exp.abs, f))).toEqual(['channels.json', path.join('general', '2025-11-11.json'), 'users.json']);
     expect(exp.size).toBe(SLACK_USERS.length + SLACK_CHANNELS.length + 2);
