@@ -1,0 +1,364 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { Logger } from 'pino';
+import type { ChatRouter } from '../../chat/router';
+import type { ChannelType, ChatEvent } from '../../chat/types';
+import { classifyError, UnderstudyError } from '../../errors';
+import type { Runtime } from '../../runtime';
+import { readBody, send, type HttpServer } from '../../server/http-server';
+import type { PlatformAdapter } from '../platform';
+import { larkApps, type LarkAppConfig } from './apps';
+import { actionValue, larkCardAction, type LarkCardActionEvent, type LarkCardActionResult } from './card-actions';
+import { registerLarkFeedback } from './feedback';
+import { normalizeMenu, normalizeMessage, type LarkMenuEvent, type LarkMessageEvent, type Normalized } from './normalize';
+import { LarkApi, larkDomain } from './open-api';
+import { sdkLogger } from './sdk-logger';
+import { LarkTransport, P2P_CHATS } from './transport';
+import { decryptLark, isFresh, matchingKey, sameToken } from './verify';
+
+export const LARK_EVENTS_PATH = '/lark/events';
+const STALE_MS = 30 * 60_000;
+
+/** Events we receive but have nothing to do with: answered, so the SDK does not warn about them. */
+const QUIET_EVENTS = [
+  'im.message.message_read_v1',
+  'im.message.reaction.created_v1',
+  'im.message.reaction.deleted_v1',
+  'im.message.recalled_v1',
+  'im.chat.member.bot.added_v1',
+  'im.chat.member.user.added_v1',
+  'im.chat.member.user.deleted_v1',
+  'im.chat.member.user.withdrawn_v1',
+];
+
+interface LiveApp {
+  config: LarkAppConfig;
+  api: LarkApi;
+  botOpenId?: string;
+  dispatcher: lark.EventDispatcher;
+  ws?: lark.WSClient;
+}
+
+type Json = Record<string, unknown>;
+
+function notText(lang: 'zh' | 'en'): string {
+  return lang === 'zh' ? '我目前只能读懂文字消息（包括富文本），请把问题用文字发给我。' : 'I can only read text (plain or rich text) for now. Please send your question as text.';
+}
+
+/**
+ * Feishu/Lark edge: one SDK client and EventDispatcher per app, fed by our own verified HTTP
+ * route (webhook) or by the SDK's long connection (ws). Handlers hand work to the router and
+ * return at once: the long connection acks only after they return, and Feishu re-pushes after 3 s.
+ */
+export class LarkAdapter implements PlatformAdapter {
+  readonly name = 'lark';
+  private live: LiveApp[] = [];
+  private readonly log: Logger;
+  private readonly chatTypes = new Map<string, ChannelType>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly router: ChatRouter,
+  ) {
+    this.log = runtime.log.child({ platform: 'lark' });
+  }
+
+  private get mode(): 'webhook' | 'ws' {
+    return this.runtime.config.lark?.mode ?? 'webhook';
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      mode: this.mode,
+      apps: this.live.map((a) => ({ name: a.config.name, appId: a.config.appId, bot: a.botOpenId ?? null, ...(a.ws ? { connection: a.ws.getConnectionStatus().state } : {}) })),
+    };
+  }
+
+  async start(server: HttpServer): Promise<void> {
+    const { config, service } = this.runtime;
+    const apps = larkApps(config, service.registry);
+    if (apps.length === 0) throw new UnderstudyError('CONFIG_INVALID', 'Feishu is configured but no Feishu app has its secret set');
+    registerLarkFeedback();
+    this.live = await Promise.all(apps.map((a) => this.connect(a)));
+    if (this.mode === 'ws') {
+      for (const live of this.live) await this.openLongConnection(live);
+    } else {
+      server.route('POST', LARK_EVENTS_PATH, (req, res) => this.handleHttp(req, res));
+    }
+    this.log.info({ apps: this.live.map((a) => a.config.name), mode: this.mode }, 'Feishu ready');
+  }
+
+  async stop(): Promise<void> {
+    await this.router.idle();
+    for (const live of this.live) live.ws?.close({ force: true });
+  }
+
+  /** The bot's identity (its open id tells a mention of us from others); a wrong secret fails here. */
+  private async connect(app: LarkAppConfig): Promise<LiveApp> {
+    const log = this.log.child({ app: app.name });
+    const api = new LarkApi(app, this.runtime.config.lark?.domain, log);
+    let bot: { open_id?: string };
+    try {
+      bot = await api.botInfo();
+    } catch (err) {
+      const e = classifyError(err);
+      throw new UnderstudyError('PLATFORM_AUTH', `Feishu app "${app.name}" (${app.appId}) could not start: ${e.message}. Check its app id and secret, and that the bot capability is on.`, { cause: err });
+    }
+    const live: LiveApp = { config: app, api, botOpenId: bot.open_id, dispatcher: undefined as unknown as lark.EventDispatcher };
+    live.dispatcher = this.makeDispatcher(live, log);
+    return live;
+  }
+
+  private async openLongConnection(live: LiveApp): Promise<void> {
+    let failed: Error | undefined;
+    const ws = new lark.WSClient({
+      appId: live.config.appId,
+      appSecret: live.config.appSecret,
+      domain: larkDomain(this.runtime.config.lark?.domain),
+      logger: sdkLogger(this.log.child({ app: live.config.name })),
+      loggerLevel: lark.LoggerLevel.info,
+      autoReconnect: true,
+      onError: (err) => {
+        failed = err;
+        this.log.error({ app: live.config.name, err: err.message }, 'Feishu long connection failed');
+      },
+    });
+    live.ws = ws;
+    await ws.start({ eventDispatcher: live.dispatcher });
+    if (failed) {
+      ws.close({ force: true });
+      throw new UnderstudyError('PLATFORM_AUTH', `Feishu app "${live.config.name}" (${live.config.appId}): long connection refused: ${failed.message}. Check that the app uses long connection for events.`);
+    }
+  }
+
+  private makeDispatcher(live: LiveApp, log: Logger): lark.EventDispatcher {
+    const dispatcher = new lark.EventDispatcher({
+      encryptKey: live.config.encryptKey,
+      verificationToken: live.config.verificationToken,
+      logger: sdkLogger(log),
+      loggerLevel: lark.LoggerLevel.info,
+    });
+    // An event for another app (a shared key, a misrouted push) is not ours to answer.
+    const mine = (data: { app_id?: string; event_id?: string }): boolean => {
+      if (!data.app_id || data.app_id === live.config.appId) return true;
+      log.warn({ app_id: data.app_id, event_id: data.event_id }, 'Feishu event for an unknown app_id ignored');
+      return false;
+    };
+    const quiet = Object.fromEntries(QUIET_EVENTS.map((t) => [t, async () => undefined]));
+    dispatcher.register({
+      ...quiet,
+      'im.message.receive_v1': async (data: LarkMessageEvent) => {
+        if (mine(data)) this.onMessage(live, data);
+        return undefined;
+      },
+      'application.bot.menu_v6': async (data: LarkMenuEvent) => {
+        if (mine(data)) this.onMenu(live, data);
+        return undefined;
+      },
+      'card.action.trigger': async (data: LarkCardActionEvent) => (mine(data) ? this.onCardAction(live, data) : {}),
+      'im.chat.access_event.bot_p2p_chat_entered_v1': async (data: { app_id?: string; chat_id?: string; operator_id?: { open_id?: string } }) => {
+        if (mine(data) && data.chat_id && data.operator_id?.open_id) this.rememberP2p(live, data.operator_id.open_id, data.chat_id);
+        return undefined;
+      },
+      // A chat's type may change or the chat may go: look it up again next time.
+      ...Object.fromEntries(
+        ['im.chat.updated_v1', 'im.chat.disbanded_v1', 'im.chat.member.bot.deleted_v1'].map((t) => [
+          t,
+          async (data: { chat_id?: string }) => {
+            if (data.chat_id) this.chatTypes.delete(data.chat_id);
+            return undefined;
+          },
+        ]),
+      ),
+    } as Record<string, (data: never) => Promise<unknown>>);
+    return dispatcher;
+  }
+
+  /** Verify the request ourselves, then hand the decrypted event to that app's real EventDispatcher. */
+  private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, 1_000_000);
+    } catch {
+      send(res, 413, { ok: false, error: 'request body too large' });
+      return;
+    }
+    let body: Json;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Json;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
+    } catch {
+      send(res, 400, { ok: false, error: 'body is not a JSON object' });
+      return;
+    }
+    const header = (n: string): string | undefined => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const reject = (reason: string): void => {
+      this.log.warn({ path: req.url, reason }, 'Feishu request rejected');
+      send(res, 401, { ok: false, error: 'verification failed' });
+    };
+    const sig = { timestamp: header('x-lark-request-timestamp'), nonce: header('x-lark-request-nonce'), signature: header('x-lark-signature') };
+    if (sig.timestamp !== undefined && !isFresh(sig.timestamp)) return reject('timestamp older than 5 minutes');
+
+    let app: LiveApp | undefined;
+    let data: Json | undefined;
+    if (typeof body.encrypt === 'string') {
+      const keyed = this.live.filter((a) => a.config.encryptKey);
+      if (sig.signature) {
+        const key = matchingKey(keyed.map((a) => a.config.encryptKey as string), sig, raw);
+        app = keyed.find((a) => a.config.encryptKey === key);
+        if (!app || !key) return reject('bad signature');
+        data = this.decrypt(key, body.encrypt);
+        if (!data) return reject('body does not decrypt');
+      } else {
+        // Only the URL challenge arrives unsigned; it must still decrypt with one of our keys.
+        for (const a of keyed) {
+          const d = this.decrypt(a.config.encryptKey as string, body.encrypt);
+          if (d?.type === 'url_verification') {
+            app = a;
+            data = d;
+            break;
+          }
+        }
+        if (!app || !data) return reject('unsigned encrypted request');
+      }
+    } else {
+      // Apps with an encrypt key always get encrypted pushes: plaintext must carry a token-only app's token.
+      const token = tokenOf(body);
+      app = this.live.find((a) => !a.config.encryptKey && a.config.verificationToken && sameToken(a.config.verificationToken, token));
+      if (!app) return reject('no encryption and no matching verification token');
+      data = body;
+    }
+    if (app.config.verificationToken && !sameToken(app.config.verificationToken, tokenOf(data))) return reject('wrong verification token');
+    if (data.type === 'url_verification') {
+      send(res, 200, { challenge: data.challenge });
+      return;
+    }
+    // The SDK expects the request headers on the prototype of the body it dispatches.
+    const event = Object.assign(Object.create({ headers: req.headers }) as Json, data);
+    const result = await app.dispatcher.invoke(event, { needCheck: false });
+    send(res, 200, result && typeof result === 'object' ? result : {});
+  }
+
+  private decrypt(key: string, encrypted: string): Json | undefined {
+    try {
+      const d = JSON.parse(decryptLark(key, encrypted)) as Json;
+      return d && typeof d === 'object' ? d : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private rememberP2p(live: LiveApp, openId: string, chatId: string): void {
+    const key = `${live.config.appId}:${openId}`;
+    const store = this.runtime.service.store;
+    if (store.kvGet<string>(P2P_CHATS, key) !== chatId) store.kvSet(P2P_CHATS, key, chatId);
+  }
+
+  private onMessage(live: LiveApp, data: LarkMessageEvent): void {
+    let n: Normalized;
+    try {
+      // The chat type of a group is settled below; it only matters once the message is ours.
+      n = normalizeMessage(data, live.config, live.botOpenId, 'public_channel');
+    } catch (err) {
+      this.log.warn({ event_id: data.event_id, message_id: data.message?.message_id, err: (err as Error).message }, 'Feishu message with malformed content skipped');
+      return;
+    }
+    if (n.kind === 'ignore') {
+      this.log.debug({ event_id: data.event_id, reason: n.reason }, 'Feishu message ignored');
+      return;
+    }
+    const m = data.message as NonNullable<LarkMessageEvent['message']>;
+    if (n.event.channelType === 'dm') this.rememberP2p(live, n.event.userId, n.event.channelId);
+    const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
+    const resolved: Promise<ChatEvent> =
+      n.event.channelType === 'dm' ? Promise.resolve(n.event) : this.chatType(live, m.chat_id).then((channelType) => ({ ...n.event, channelType }));
+    if (n.kind === 'not_text') {
+      this.router.dispatch(resolved.then((e) => this.tellTextOnly(e, transport, m.thread_id)), transport);
+      return;
+    }
+    this.router.dispatch(
+      resolved.then((e) => {
+        transport.bind(e, m.thread_id);
+        return e;
+      }),
+      transport,
+    );
+  }
+
+  /** A picture or file: a short note, once per message, through the same dedupe as answers. */
+  private async tellTextOnly(event: ChatEvent, transport: LarkTransport, thread: string | undefined): Promise<undefined> {
+    const store = this.runtime.service.store;
+    if (Date.now() - event.sentAt > STALE_MS) return undefined;
+    if (!store.claimEvent(`lark:event:${event.eventId}`) || !store.claimEvent(`lark:message:${event.channelId}:${event.messageId}`)) return undefined;
+    transport.bind(event, thread);
+    const lang = event.locale?.startsWith('zh') ? 'zh' : 'en';
+    await transport.post({ channelId: event.channelId, threadId: event.channelType === 'dm' ? event.threadId : (event.threadId ?? event.messageId), userId: event.userId }, { kind: 'notice', text: notText(lang) });
+    return undefined;
+  }
+
+  private onMenu(live: LiveApp, data: LarkMenuEvent): void {
+    const user = data.operator?.operator_id?.open_id;
+    const chat = user ? this.runtime.service.store.kvGet<string>(P2P_CHATS, `${live.config.appId}:${user}`) : undefined;
+    const event = normalizeMenu(data, live.config, chat);
+    if (!event) {
+      this.log.warn({ event_id: data.event_id }, 'Feishu menu event without operator or key ignored');
+      return;
+    }
+    const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
+    transport.bind(event);
+    this.router.dispatch(event, transport);
+  }
+
+  private async onCardAction(live: LiveApp, data: LarkCardActionEvent): Promise<LarkCardActionResult | Json> {
+    const value = actionValue(data.action);
+    const handler = typeof value.k === 'string' ? larkCardAction(value.k) : undefined;
+    const userId = data.operator?.open_id;
+    // Buttons of other features or apps' cards: acknowledge, change nothing.
+    if (!handler || !userId) return {};
+    try {
+      const result = await handler({
+        value,
+        formValue: data.action?.form_value ?? {},
+        userId,
+        messageId: data.context?.open_message_id,
+        chatId: data.context?.open_chat_id,
+        app: live.config,
+        api: live.api,
+        runtime: this.runtime,
+        router: this.router,
+        log: this.log.child({ event_id: data.event_id, action: value.k }),
+        background: (work) => this.router.dispatch(work.then(() => undefined), new LarkTransport(live.api, this.runtime.service.store, this.log)),
+      });
+      return result ?? {};
+    } catch (err) {
+      const e = classifyError(err);
+      this.log.error({ action: value.k, code: e.code, err: e.message }, 'Feishu card action failed');
+      return { toast: { type: 'error', content: `Sorry, that did not work (${e.code}).` } };
+    }
+  }
+
+  /** Public or private group: asked once per chat. When unsure, public, where only public sources show. */
+  private async chatType(live: LiveApp, chatId: string): Promise<ChannelType> {
+    const known = this.chatTypes.get(chatId);
+    if (known) return known;
+    let type: ChannelType = 'public_channel';
+    try {
+      const chat = await live.api.call<{ chat_type?: string }>('im.v1.chat.get', () => live.api.client.im.v1.chat.get({ path: { chat_id: chatId } }));
+      type = chat.chat_type === 'private' ? 'private_channel' : 'public_channel';
+    } catch {
+      // Logged by the call; public is the safe side.
+    }
+    this.chatTypes.set(chatId, type);
+    return type;
+  }
+}
+
+/** The verification token of a v2 event (in its header) or a v1 event or challenge (at the top). */
+function tokenOf(data: Json): string | undefined {
+  const h = data.header as { token?: unknown } | undefined;
+  const t = data.schema ? h?.token : data.token;
+  return typeof t === 'string' ? t : undefined;
+}

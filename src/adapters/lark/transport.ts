@@ -1,0 +1,174 @@
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { HistoryTurn } from '../../answer/types';
+import { conversationKey, type ChatEvent, type ChatTransport, type ChatUser, type MessageRef, type Reply, type ReplyTarget } from '../../chat/types';
+import { feishuText } from '../../corpus/loaders/feishu-export';
+import type { UnderstudyError } from '../../errors';
+import type { StateStore } from '../../store/types';
+import type { LarkApi } from './open-api';
+import { renderReply, type Card } from './render';
+
+/** p2p chat id per app and user, learned from messages: menu clicks carry only the user. */
+export const P2P_CHATS = 'lark-p2p-chats';
+
+interface SentMessage {
+  message_id?: string;
+  chat_id?: string;
+  root_id?: string;
+  thread_id?: string;
+}
+
+interface HistoryItem {
+  msg_type?: string;
+  sender?: { sender_type?: string };
+  body?: { content?: string };
+  deleted?: boolean;
+}
+
+/** ChatTransport over one app's Open API client, for one event. */
+export class LarkTransport implements ChatTransport {
+  readonly platform = 'lark' as const;
+  private event?: ChatEvent;
+  private conversation = '';
+  private threadContainer?: string;
+  private seq = 0;
+  private toldScope = false;
+  private log: Logger;
+
+  constructor(
+    private readonly api: LarkApi,
+    private readonly store: StateStore,
+    log: Logger,
+  ) {
+    this.log = log;
+  }
+
+  /** Attach the event this transport answers: where replies go, conversation key, log context. */
+  bind(event: ChatEvent, threadContainer?: string): void {
+    this.event = event;
+    this.conversation = conversationKey(event);
+    this.threadContainer = threadContainer;
+    this.log = this.log.child({ event_id: event.eventId });
+  }
+
+  /** Idempotency key per message we send, so that a retried call never posts twice. */
+  private uuid(): string {
+    return crypto.createHash('sha1').update(`${this.event?.eventId ?? 'x'}:${++this.seq}`).digest('hex').slice(0, 40);
+  }
+
+  private async send(target: ReplyTarget, msgType: 'interactive' | 'text', content: string): Promise<MessageRef> {
+    const e = this.event;
+    const replyTo = target.threadId ?? (e && e.channelId === target.channelId && !e.messageId.startsWith('menu:') ? e.messageId : undefined);
+    let sent: SentMessage;
+    if (replyTo) {
+      sent = await this.api.call<SentMessage>('im.v1.message.reply', () =>
+        this.api.client.im.v1.message.reply({ path: { message_id: replyTo }, data: { msg_type: msgType, content, reply_in_thread: target.threadId !== undefined, uuid: this.uuid() } }),
+      );
+    } else {
+      const byUser = !target.channelId.startsWith('oc_');
+      sent = await this.api.call<SentMessage>('im.v1.message.create', () =>
+        this.api.client.im.v1.message.create({ params: { receive_id_type: byUser ? 'open_id' : 'chat_id' }, data: { receive_id: target.channelId, msg_type: msgType, content, uuid: this.uuid() } }),
+      );
+      if (byUser && sent.chat_id) this.store.kvSet(P2P_CHATS, `${this.api.app.appId}:${target.channelId}`, sent.chat_id);
+    }
+    return { channelId: target.channelId, messageId: sent.message_id ?? '', threadId: target.threadId };
+  }
+
+  /** Tell the asker, once, that the app lacks a permission; the log has the scope too. */
+  private async tellScope(err: unknown, target: ReplyTarget): Promise<void> {
+    const e = err as UnderstudyError;
+    if (e?.code !== 'PLATFORM_SCOPE' || this.toldScope) return;
+    this.toldScope = true;
+    const needed = ((e.details?.needed as string[] | undefined) ?? []).join(' / ') || 'a permission';
+    const zh = this.event?.locale?.startsWith('zh') || /[\u4e00-\u9fff]/.test(this.event?.text ?? '');
+    const text = zh
+      ? `这个应用缺少飞书权限 ${needed}，所以没能完成回答。请让管理员在开发者后台的“权限管理”中开通并发布新版本。`
+      : `This app is missing the Feishu permission ${needed}, so I could not finish the answer. An admin can add it under Permissions & Scopes and publish a new version.`;
+    await this.send(target, 'text', JSON.stringify({ text })).catch(() => undefined);
+  }
+
+  /** After the specific sentence above, the router's generic failure notice adds nothing. */
+  private redundant(reply: Reply): boolean {
+    return this.toldScope && reply.kind === 'notice' && reply.text.includes('(PLATFORM_SCOPE)');
+  }
+
+  async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
+    if (this.redundant(reply)) return { channelId: target.channelId, messageId: '', threadId: target.threadId };
+    const cards = renderReply(reply, this.conversation);
+    if (reply.kind === 'notice' && reply.ephemeral && target.userId && this.event?.channelType !== 'dm' && target.channelId.startsWith('oc_')) {
+      try {
+        for (const card of cards) await this.ephemeral(target.channelId, target.userId, card);
+        return { channelId: target.channelId, messageId: '', threadId: target.threadId };
+      } catch (err) {
+        // Only visible to them, or else visible to all: the notice still matters more.
+        if ((err as UnderstudyError).code !== 'PLATFORM_TRANSIENT' && (err as UnderstudyError).code !== 'PLATFORM_SCOPE') throw err;
+      }
+    }
+    try {
+      let first: MessageRef | undefined;
+      for (const card of cards) {
+        const ref = await this.send(target, 'interactive', JSON.stringify(card));
+        first ??= ref;
+      }
+      return first as MessageRef;
+    } catch (err) {
+      await this.tellScope(err, target);
+      throw err;
+    }
+  }
+
+  private async ephemeral(chatId: string, openId: string, card: Card): Promise<void> {
+    await this.api.call('ephemeral.v1.send', () =>
+      this.api.client.request<{ code?: number; msg?: string; data?: unknown }>({ method: 'POST', url: '/open-apis/ephemeral/v1/send', data: { chat_id: chatId, open_id: openId, msg_type: 'interactive', card }, timeout: 15_000 }),
+    );
+  }
+
+  /** Patch the placeholder card with the first card; further cards follow as replies. */
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
+    if (this.redundant(reply)) return;
+    const [head, ...rest] = renderReply(reply, this.conversation);
+    const target: ReplyTarget = { channelId: ref.channelId, threadId: ref.threadId };
+    try {
+      await this.api.call('im.v1.message.patch', () => this.api.client.im.v1.message.patch({ path: { message_id: ref.messageId }, data: { content: JSON.stringify(head) } }));
+      for (const card of rest) await this.send(target, 'interactive', JSON.stringify(card));
+    } catch (err) {
+      await this.tellScope(err, target);
+      throw err;
+    }
+  }
+
+  /** Earlier messages of this thread (Feishu thread container), oldest first. */
+  async fetchThread(target: ReplyTarget): Promise<HistoryTurn[]> {
+    if (!target.threadId || !this.threadContainer) return [];
+    const container = this.threadContainer;
+    const page = await this.api
+      .call<{ items?: HistoryItem[] }>('im.v1.message.list', () =>
+        this.api.client.im.v1.message.list({ params: { container_id_type: 'thread', container_id: container, sort_type: 'ByCreateTimeAsc', page_size: 30 } }),
+      )
+      .catch(async (err: unknown) => {
+        await this.tellScope(err, target);
+        throw err;
+      });
+    const turns: HistoryTurn[] = [];
+    for (const m of page.items ?? []) {
+      if (m.deleted) continue;
+      let text: string | undefined;
+      try {
+        text = feishuText({ msg_type: m.msg_type, body: m.body }, () => undefined);
+      } catch {
+        continue;
+      }
+      if (text) turns.push({ role: m.sender?.sender_type === 'app' ? 'avatar' : 'user', text });
+    }
+    return turns;
+  }
+
+  /** Name and departments (for access lists); needs contact:user.base:readonly. */
+  async resolveUser(userId: string): Promise<ChatUser | undefined> {
+    const data = await this.api.call<{ user?: { name?: string; en_name?: string; department_ids?: string[] } }>('contact.v3.user.get', () =>
+      this.api.client.contact.v3.user.get({ path: { user_id: userId }, params: { user_id_type: 'open_id' } }),
+    );
+    if (!data.user) return undefined;
+    return { id: userId, name: data.user.name ?? data.user.en_name, isBot: false, groups: data.user.department_ids ?? [] };
+  }
+}

@@ -1,0 +1,68 @@
+import { answerCards, cards, HUB_BOT, LZ_APP, messageEvent, shownText, startLark, type LarkHarness } from '../../helpers/lark-harness';
+
+describe('Feishu events through our verification into the real EventDispatcher', () => {
+  let h: LarkHarness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('answers a p2p message to a per-avatar app with a reply card: disclosure, text, sources, label and feedback buttons', async () => {
+    h = await startLark();
+    const ev = messageEvent(h.fake, { app: 'lz', text: 'How do I roll back billing-gateway?' });
+    const res = await h.send(ev, { app: 'lz' });
+    expect(res.status).toBe(200);
+    await h.idle();
+    const placeholder = h.fake.of('im.v1.message.reply')[0];
+    expect(placeholder.appId).toBe(LZ_APP);
+    expect(placeholder.path).toContain((ev.event as { message: { message_id: string } }).message.message_id);
+    expect(placeholder.body.reply_in_thread).toBe(false);
+    expect(JSON.stringify(placeholder.content)).toMatch(/looking through the material/);
+    const [answer] = answerCards(h.fake);
+    expect(answer.method).toBe('im.v1.message.patch');
+    expect(answer.text).toMatch(/Hello, I am the digital avatar of Test Person lao-zhang/);
+    expect(answer.text).toMatch(/runbooks\/rollback.md|rollback\.md/);
+    expect(answer.text).toMatch(/Digital avatar of Test Person lao-zhang \(not the person\)/);
+    expect(answer.text).toMatch(/👍[\s\S]*👎[\s\S]*Not how they'd say it/);
+  });
+
+  it('ignores a group message that does not mention the bot', async () => {
+    h = await startLark();
+    await h.send(messageEvent(h.fake, { chatType: 'group', text: '@lao-zhang-avatar how do I roll back?' }));
+    await h.idle();
+    expect(cards(h.fake)).toHaveLength(0);
+  });
+
+  it('answers a group @mention in the thread of the message', async () => {
+    h = await startLark();
+    const ev = messageEvent(h.fake, { chatType: 'group', mentionBot: true, text: '@lao-zhang-avatar how do I release billing-gateway?' });
+    await h.send(ev);
+    await h.idle();
+    const first = h.fake.of('im.v1.message.reply')[0];
+    expect(first.body.reply_in_thread).toBe(true);
+    expect(first.path).toContain((ev.event as { message: { message_id: string } }).message.message_id);
+    expect(answerCards(h.fake)).toHaveLength(1);
+    expect(answerCards(h.fake)[0].text).toMatch(/deploy\.md/);
+  });
+
+  it('answers a message re-pushed three times once', async () => {
+    h = await startLark();
+    const ev = messageEvent(h.fake, { app: 'lz', text: 'How do I roll back?' });
+    for (let i = 0; i < 3; i++) expect((await h.send(ev, { app: 'lz' })).status).toBe(200);
+    await h.idle();
+    expect(answerCards(h.fake)).toHaveLength(1);
+  });
+
+  it('routes by @handle in hub mode and keeps the choice for the p2p chat', async () => {
+    h = await startLark();
+    await h.send(messageEvent(h.fake, { user: 'ou_hub1', text: '@lin-xiaoyu-avatar what does the PLUS membership cost?' }));
+    await h.idle();
+    await h.send(messageEvent(h.fake, { user: 'ou_hub1', text: 'and in the first year?' }));
+    await h.idle();
+    const a = answerCards(h.fake);
+    expect(a).toHaveLength(2);
+    expect(a[0].text).toMatch(/pricing.md/);
+    expect(a.every((x) => /Test Person lin-xiaoyu/.test(x.text))).toBe(true);
+    expect(HUB_BOT).toMatch(/^ou_/);
+    void shownText;
+  });
+});
