@@ -1,0 +1,4 @@
+export type { EvidenceChunk, SkillPerson, SynthesisInput, SynthesisResult, SectionQuality, QualityReport } from './types';
+export { synthesizeSkill } from './synthesize';
+export { checkSkill } from './quality';
+export { anchorsIn } from './anchors';

@@ -1,0 +1,94 @@
+import { FILLER } from './patterns';
+import { parseSkill, type ParsedSection } from './parse';
+import { isSpecific } from './specificity';
+import { HEADINGS, PERSONA_KEYS, WORK_KEYS, type QualityReport, type SectionQuality } from './types';
+
+export const REQUIRED_SECTIONS = [
+  ...['responsibilities', 'systems', 'procedures', 'heuristics', 'gotchas', 'whoToAsk'].map((k) => `Work/${HEADINGS[k as keyof typeof HEADINGS]}`),
+  ...PERSONA_KEYS.map((k) => `Persona/${HEADINGS[k]}`),
+  'Honest limits',
+  'Corrections',
+];
+
+// Sections that state what is missing or what the subject said: they need no evidence anchors.
+const EXEMPT = new Set(['Honest limits', 'Corrections']);
+const CLAIM_SECTIONS = new Set([...WORK_KEYS.map((k) => `Work/${HEADINGS[k]}`), `Work/${HEADINGS.procedures}`, ...PERSONA_KEYS.map((k) => `Persona/${HEADINGS[k]}`)]);
+
+function fillerIn(text: string): string | undefined {
+  for (const re of FILLER) {
+    const m = text.match(re);
+    if (m) return m[0];
+  }
+  return undefined;
+}
+
+function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<number>): SectionQuality {
+  const claims = s.lines.filter((l) => l.kind !== 'note');
+  const anchors = claims.reduce((n, l) => n + l.anchors.length, 0);
+  const anchored = claims.filter((l) => l.anchors.length > 0).length;
+  const specific = claims.filter((l) => isSpecific(l.text)).length;
+  const bad = [...new Set(claims.flatMap((l) => l.anchors).filter((a) => !known.has(a)))];
+  for (const a of bad) unresolved.add(a);
+  const fillers = claims.map((l) => fillerIn(l.text)).filter((f): f is string => !!f);
+  const q: SectionQuality = {
+    section: s.path,
+    claims: claims.length,
+    anchors,
+    anchorsPerClaim: claims.length ? Math.round((anchors / claims.length) * 100) / 100 : 0,
+    specificity: claims.length ? Math.round((specific / claims.length) * 100) / 100 : 0,
+    hollow: false,
+  };
+  const reasons: string[] = [];
+  const exempt = EXEMPT.has(s.path);
+  if (!exempt && claims.length > 0 && anchors === 0) reasons.push('no evidence anchors');
+  else if (!exempt && claims.length > 0 && anchored / claims.length < 0.5) reasons.push(`${claims.length - anchored} of ${claims.length} claims have no anchor`);
+  if (bad.length) reasons.push(`anchors that resolve to no evidence: ${bad.slice(0, 5).map((a) => `e:${a}`).join(', ')}${bad.length > 5 ? '…' : ''}`);
+  if (!exempt && fillers.length && (fillers.length >= 2 || fillers.length / claims.length >= 1 / 3)) {
+    reasons.push(`generic filler (${[...new Set(fillers)].slice(0, 4).map((f) => `“${f}”`).join(', ')})`);
+  }
+  if (!exempt && s.path.startsWith('Work/') && claims.length >= 3 && q.specificity < 0.2) reasons.push(`few specifics: ${specific} of ${claims.length} claims name a number, command, system or date`);
+  if (reasons.length) {
+    q.hollow = true;
+    q.reason = reasons.join('; ');
+  } else if (!claims.length) {
+    q.reason = s.lines.some((l) => l.kind === 'note') ? 'declared empty: the material shows nothing here' : 'empty';
+  }
+  return q;
+}
+
+/**
+ * Quality of a skill.md: anchors and specifics per section, and whether any section is hollow
+ * (generic filler, nothing anchored, or anchors that point at nothing).
+ */
+export function checkSkill(markdown: string, knownEvidence: ReadonlySet<number>): QualityReport {
+  const { title, sections } = parseSkill(markdown);
+  const warnings: string[] = [];
+  const unresolved = new Set<number>();
+  if (!/^Skill:/.test(title)) warnings.push('the title is not "# Skill: <name>"');
+  const report: SectionQuality[] = [];
+  const present = new Set(sections.map((s) => s.path));
+  for (const s of sections) {
+    // A heading with subsections ("## Work") holds no claims itself.
+    if (sections.some((o) => o.path.startsWith(`${s.path}/`)) && s.lines.length === 0) continue;
+    if (s.path === '') {
+      const q = assess({ ...s, path: '(preamble)' }, knownEvidence, unresolved);
+      if (q.claims) report.push({ ...q, hollow: q.hollow && q.anchors > 0 ? q.hollow : false });
+      continue;
+    }
+    const q = assess(s, knownEvidence, unresolved);
+    if (!CLAIM_SECTIONS.has(s.path) && !EXEMPT.has(s.path) && q.hollow && q.claims === 0) q.hollow = false;
+    report.push(q);
+    if (q.hollow) warnings.push(`${s.path}: hollow: ${q.reason}`);
+    else if (q.reason && CLAIM_SECTIONS.has(s.path)) warnings.push(`${s.path}: ${q.reason}`);
+  }
+  for (const r of REQUIRED_SECTIONS) if (!present.has(r)) warnings.push(`${r}: missing section`);
+  const claimSections = report.filter((q) => CLAIM_SECTIONS.has(q.section));
+  const totalClaims = claimSections.reduce((n, q) => n + q.claims, 0);
+  if (!totalClaims) warnings.push('no anchored claims in Work or Persona: the skill says nothing checkable');
+  return {
+    sections: report,
+    warnings,
+    hollow: report.some((q) => q.hollow) || totalClaims === 0,
+    unresolvedAnchors: [...unresolved].sort((a, b) => a - b),
+  };
+}
