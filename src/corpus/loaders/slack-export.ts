@@ -15,7 +15,7 @@ interface SlackChannel {
   name?: string;
   members?: string[];
 }
-interface SlackMessage {
+export interface SlackMessage {
   type?: string;
   subtype?: string;
   hidden?: boolean;
@@ -32,7 +32,7 @@ interface SlackMessage {
 }
 
 /** Subtypes that are not anybody's words: joins, topic changes, bots, deletions. */
-const SKIP_SUBTYPES = new Set([
+export const SKIP_SUBTYPES = new Set([
   'channel_join', 'channel_leave', 'channel_topic', 'channel_purpose', 'channel_name', 'channel_archive', 'channel_unarchive',
   'group_join', 'group_leave', 'group_topic', 'group_purpose', 'group_name', 'group_archive', 'group_unarchive',
   'bot_message', 'bot_add', 'bot_remove', 'message_deleted', 'message_changed', 'tombstone', 'pinned_item', 'unpinned_item',

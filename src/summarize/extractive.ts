@@ -1,0 +1,261 @@
+import type { Lang } from '../avatars/disclosure';
+import { detectLang } from '../avatars/disclosure';
+import { stem, tokenize } from '../retrieval/tokenize';
+import { dotDense, kmeans, mmr, tfidf, topTerms } from './cluster';
+import { detectAction, detectDecision, detectQuestion } from './detect';
+import { citeOf, scrubUrls } from './links';
+import { displayName, threadKey, type HistoryMessage } from './message';
+import { describeOverview, snippet } from './overview';
+import type { Participant, Summary, SummaryAction, SummaryDecision, SummaryQuestion, SummaryTopic } from './types';
+
+export const OFFLINE_SUMMARY_MODEL = 'offline-extractive';
+
+const BURST_GAP_MS = 10 * 60_000;
+const BURST_MAX = 25;
+const UNTHREADED_ANSWER_MS = 60 * 60_000;
+const MAX_TOKENS_PER_UNIT = 3000;
+export const MAX_DECISIONS = 10;
+export const MAX_ACTIONS = 10;
+export const MAX_QUESTIONS = 8;
+
+/** Chat filler that says nothing about a topic, on top of the tokenizer's stop words. */
+const CHAT_STOP = new Set(
+  ('ll ve re don didn doesn isn wasn aren won can couldn wouldn shouldn hey hi hello thank thanks thx guy folk yeah yes yep nope ' +
+    'think know like just really want need see use make go going say said look thing stuff lot much many well sure good great nice cool ' +
+    'awesome one two also still even now today tomorrow yesterday time way something anything everyone anyone someone people com www http https ' +
+    'org net html php amp gt lt simple_smile smile slightly_smiling_face joy wink sorry maybe actually probably though already able ' +
+    '谢谢 大家 一下 哈哈 好的 可以 没有 我们 你们 他们').split(/\s+/),
+);
+
+/** Topic words: no filler, no people's names (they say who, not what). */
+function topicTokens(text: string, names: Set<string>): string[] {
+  return tokenize(scrubUrls(text).replace(/‹[^›]*›/g, ' ').replace(/@[^\s,:;!?]+(?: [A-Z][a-z]+)?/g, ' ')).filter((t) => !CHAT_STOP.has(t) && !names.has(t));
+}
+
+/** A conversation unit: one thread, or a burst of loose channel messages close in time. */
+export interface Unit {
+  messages: HistoryMessage[];
+  /** The thread's root when it is in range. */
+  root?: HistoryMessage;
+}
+
+/** The channel's main language: the one most of its messages are written in. */
+export function mainLang(messages: HistoryMessage[]): Lang {
+  let zh = 0;
+  let en = 0;
+  for (const m of messages) {
+    if (!/[A-Za-z\u3400-\u9fff]/.test(m.text)) continue;
+    if (detectLang(m.text.slice(0, 400)) === 'zh') zh++;
+    else en++;
+  }
+  return zh > en ? 'zh' : 'en';
+}
+
+/** Threads stay whole; loose messages close in time form a burst, since they usually answer each other. */
+export function groupUnits(messages: HistoryMessage[], perMessage = false): Unit[] {
+  if (perMessage) return messages.map((m) => ({ messages: [m], root: m }));
+  const groups = new Map<string, HistoryMessage[]>();
+  for (const m of messages) {
+    const k = threadKey(m);
+    const g = groups.get(k);
+    if (g) g.push(m);
+    else groups.set(k, [m]);
+  }
+  const units: Unit[] = [];
+  let burst: HistoryMessage[] = [];
+  const flush = (): void => {
+    if (burst.length) units.push({ messages: burst, root: burst[0] });
+    burst = [];
+  };
+  for (const [key, g] of groups) {
+    const loose = g.length === 1 && !g[0].threadId && !(g[0].replyCount ?? 0);
+    if (!loose) {
+      units.push({ messages: g, root: g.find((m) => m.id === key) });
+      continue;
+    }
+    const last = burst[burst.length - 1];
+    if (last && (g[0].ts - last.ts > BURST_GAP_MS || burst.length >= BURST_MAX)) flush();
+    burst.push(g[0]);
+  }
+  flush();
+  return units.sort((a, b) => a.messages[0].ts - b.messages[0].ts);
+}
+
+/** The word people actually wrote for a stemmed term ("packag" -> "packages"). */
+function surface(term: string, texts: string[]): string {
+  if (/[\u3400-\u9fff]/.test(term) || term.includes('-') || term.includes('.')) return term;
+  const counts = new Map<string, number>();
+  for (const t of texts) {
+    for (const w of t.toLowerCase().match(/[a-z][a-z0-9_]*/g) ?? []) if (w.startsWith(term.slice(0, 3)) && stem(w) === term) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? term;
+}
+
+/** Words a message says once links are gone: "hi" and a bare URL say nothing. */
+function substance(m: HistoryMessage): number {
+  return tokenize(scrubUrls(m.text).replace(/‹[^›]*›/g, ' ')).length;
+}
+
+/**
+ * The message that stands for a unit: a thread's root when it says something, else the message
+ * closest to the topic (so a burst is not represented by its "hi").
+ */
+function representative(u: Unit, score: (m: HistoryMessage) => number): HistoryMessage {
+  if (u.root && (u.root.threadId || u.messages.length === 1) && substance(u.root) >= 4) return u.root;
+  let best = u.messages[0];
+  let bestScore = -Infinity;
+  for (const m of u.messages) {
+    const s = score(m) - (substance(m) < 4 ? 1 : 0);
+    if (s > bestScore) {
+      bestScore = s;
+      best = m;
+    }
+  }
+  return best;
+}
+
+function topics(units: Unit[], lang: Lang, maxTopics: number, perMessage: boolean): SummaryTopic[] {
+  const names = new Set(units.flatMap((u) => u.messages.flatMap((m) => [...tokenize(displayName(m)), ...(m.mentions ?? []).flatMap((x) => tokenize(x))])));
+  const tokensOf = new Map<HistoryMessage, string[]>();
+  const docs = units.map((u) => {
+    const toks: string[] = [];
+    for (const m of u.messages) {
+      // The root says what a thread is about; count it twice.
+      const t = topicTokens(m.text, names);
+      tokensOf.set(m, t);
+      toks.push(...t);
+      if (m === u.root) toks.push(...t);
+      if (toks.length > MAX_TOKENS_PER_UNIT) break;
+    }
+    return toks;
+  });
+  const { vecs, terms } = tfidf(docs);
+  const termId = new Map(terms.map((t, i) => [t, i]));
+  const weights = units.map((u) => u.messages.length);
+  const k = units.length < 3 ? 1 : Math.min(maxTopics + 2, Math.max(1, Math.round(Math.sqrt(units.length / (perMessage ? 4 : 2)))));
+  const { assign, centroids } = kmeans(vecs, weights, k, terms.length);
+  const clusters = centroids.map((c, ci) => ({ centroid: c, members: units.map((_, i) => i).filter((i) => assign[i] === ci) }));
+  const size = (members: number[]): number => members.reduce((s, i) => s + weights[i], 0);
+  const ranked = clusters.filter((c) => c.members.length > 0).sort((a, b) => size(b.members) - size(a.members));
+  const total = size(units.map((_, i) => i));
+  // Clusters of one short message are noise once there is anything bigger to show.
+  const shown = ranked.filter((c, i) => i < 2 || size(c.members) >= Math.max(2, total * 0.02)).slice(0, maxTopics);
+  return shown.map((c) => {
+    // Size counts (big threads matter); a unit with nothing to quote does not.
+    const rel = (i: number): number => dotDense(vecs[i], c.centroid) * (1 + 0.35 * Math.log(1 + weights[i])) * (units[i].messages.some((m) => substance(m) >= 4) ? 1 : 0.2);
+    const picks = mmr(c.members, rel, vecs, Math.min(3, c.members.length));
+    const texts = c.members.flatMap((i) => units[i].messages.map((m) => m.text)).slice(0, 400);
+    const title = topTerms(c.centroid, terms, 3).map((t) => surface(t, texts)).join(lang === 'zh' ? '、' : ' · ');
+    const closeness = (m: HistoryMessage): number => {
+      const toks = new Set(tokensOf.get(m) ?? []);
+      let s = 0;
+      for (const t of toks) s += c.centroid[termId.get(t) ?? -1] ?? 0;
+      return toks.size ? s / Math.sqrt(toks.size) : -1;
+    };
+    const reps = picks.map((i) => representative(units[i], closeness));
+    const people = new Set(c.members.flatMap((i) => units[i].messages.map((m) => m.userId)));
+    const lead = reps[0];
+    return {
+      title: title || snippet(lead.text, 40),
+      summary: `${displayName(lead)}: “${snippet(lead.text)}”`,
+      messages: size(c.members),
+      people: people.size,
+      cites: reps.map(citeOf),
+    };
+  });
+}
+
+/** Decisions, action items and unanswered questions, found by rule, in time order. */
+export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecision[]; actions: SummaryAction[]; questions: SummaryQuestion[] } {
+  const decisions: SummaryDecision[] = [];
+  const actions: SummaryAction[] = [];
+  const questions: SummaryQuestion[] = [];
+  const byThread = new Map<string, HistoryMessage[]>();
+  for (const m of messages) {
+    const g = byThread.get(threadKey(m));
+    if (g) g.push(m);
+    else byThread.set(threadKey(m), [m]);
+  }
+  const threaded = messages.filter((m) => m.threadId && m.threadId !== m.id).length;
+  const usesThreads = threaded >= Math.max(2, messages.length * 0.05);
+  const seen = new Set<string>();
+  messages.forEach((m, i) => {
+    const who = displayName(m);
+    const d = detectDecision(m.text);
+    if (d && !seen.has(`d:${d.what}`)) {
+      seen.add(`d:${d.what}`);
+      decisions.push({ who, what: d.what, cite: citeOf(m) });
+    }
+    const a = detectAction(m.text, who, m.mentions);
+    if (a && !seen.has(`a:${a.task}`)) {
+      seen.add(`a:${a.task}`);
+      actions.push({ owner: a.owner, task: a.task, due: a.due, cite: citeOf(m) });
+    }
+    const q = detectQuestion(m.text);
+    if (q && !answered(m, i, messages, byThread.get(threadKey(m)) ?? [m], usesThreads)) questions.push({ who, question: q, cite: citeOf(m) });
+  });
+  return { decisions, actions, questions };
+}
+
+/**
+ * Whether anyone else replied: later in its thread; for a root, replies the platform counts
+ * outside the range too; in a channel that does not use threads, another person speaking soon after.
+ */
+function answered(m: HistoryMessage, index: number, all: HistoryMessage[], thread: HistoryMessage[], usesThreads: boolean): boolean {
+  if (thread.some((r) => r.ts >= m.ts && r.id !== m.id && r.userId !== m.userId)) return true;
+  if (m.threadId === undefined || m.threadId === m.id) {
+    if ((m.replyCount ?? 0) > 0 && thread.length === 1) return true;
+    if (!usesThreads && thread.length === 1) {
+      for (let j = index + 1; j < all.length && all[j].ts - m.ts <= UNTHREADED_ANSWER_MS; j++) {
+        if (all[j].userId !== m.userId && !all[j].threadId) return true;
+      }
+    }
+  }
+  return false;
+}
+
+export function participants(messages: HistoryMessage[]): Participant[] {
+  const by = new Map<string, Participant>();
+  for (const m of messages) {
+    const p = by.get(m.userId) ?? { id: m.userId, name: displayName(m), messages: 0 };
+    p.messages++;
+    by.set(m.userId, p);
+  }
+  return [...by.values()].sort((a, b) => b.messages - a.messages || a.name.localeCompare(b.name));
+}
+
+/** Cap each list, most recent last, and say how many were left out. */
+function capped<T>(items: T[], max: number, notes: string[], what: string, lang: Lang): T[] {
+  if (items.length <= max) return items;
+  notes.push(lang === 'zh' ? `${what}较多，只列出最近的 ${max} 项（共 ${items.length} 项）。` : `${items.length} ${what} found; the ${max} most recent are listed.`);
+  return items.slice(-max);
+}
+
+/** The offline summary: extractive topics, rule-found items, template overview. Messages sorted, non-empty. */
+export function extractiveSummary(messages: HistoryMessage[], opts: { lang: Lang; scope: 'channel' | 'thread'; channelName?: string; maxTopics?: number; notes?: string[] }): Summary {
+  const { lang, scope } = opts;
+  const notes = [...(opts.notes ?? [])];
+  const units = groupUnits(messages, scope === 'thread');
+  const threadCount = new Set(messages.filter((m) => m.threadId).map((m) => m.threadId)).size;
+  const items = findItems(messages);
+  const summary: Summary = {
+    lang,
+    scope,
+    channel: opts.channelName,
+    from: messages[0].ts,
+    to: messages[messages.length - 1].ts,
+    messageCount: messages.length,
+    threadCount,
+    overview: [],
+    topics: topics(units, lang, opts.maxTopics ?? 6, scope === 'thread'),
+    decisions: capped(items.decisions, MAX_DECISIONS, notes, lang === 'zh' ? '决定' : 'decisions', lang),
+    actions: capped(items.actions, MAX_ACTIONS, notes, lang === 'zh' ? '待办' : 'action items', lang),
+    questions: capped(items.questions, MAX_QUESTIONS, notes, lang === 'zh' ? '未回答的问题' : 'open questions', lang),
+    participants: participants(messages),
+    notes,
+    model: OFFLINE_SUMMARY_MODEL,
+  };
+  summary.overview = describeOverview(summary, messages, units);
+  return summary;
+}
+

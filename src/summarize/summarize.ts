@@ -1,0 +1,73 @@
+import { classifyError } from '../errors';
+import { extractiveSummary, mainLang, OFFLINE_SUMMARY_MODEL, participants } from './extractive';
+import { assertCitesValid } from './links';
+import { mapReduceSummary } from './map-reduce';
+import { DAY_MS, sortMessages, type HistoryMessage } from './message';
+import type { Summary, SummarizeOptions } from './types';
+
+export const MAX_DAYS = 90;
+
+/** Keep the last `maxDays` of a history, with a note saying what was left out. */
+export function capToDays(messages: HistoryMessage[], maxDays: number, lang: 'zh' | 'en'): { kept: HistoryMessage[]; note?: string } {
+  if (messages.length === 0) return { kept: messages };
+  const last = messages[messages.length - 1].ts;
+  const from = last - maxDays * DAY_MS;
+  if (messages[0].ts >= from) return { kept: messages };
+  const kept = messages.filter((m) => m.ts >= from);
+  const left = messages.length - kept.length;
+  const date = new Date(from).toISOString().slice(0, 10);
+  return {
+    kept,
+    note:
+      lang === 'zh'
+        ? `时间范围超过 ${maxDays} 天，只总结了最近 ${maxDays} 天（${date} 起）；更早的 ${left} 条消息未包含在内。`
+        : `The range spans more than ${maxDays} days, so only the last ${maxDays} (from ${date}) are summarised; ${left} earlier messages are left out.`,
+  };
+}
+
+function emptySummary(opts: SummarizeOptions): Summary {
+  const lang = opts.lang ?? 'en';
+  return {
+    lang,
+    scope: opts.scope ?? 'channel',
+    channel: opts.channelName,
+    messageCount: 0,
+    threadCount: 0,
+    overview: [lang === 'zh' ? '这段时间里没有人发言。' : 'Nothing was said in this range.'],
+    topics: [],
+    decisions: [],
+    actions: [],
+    questions: [],
+    participants: [],
+    notes: [...(opts.notes ?? [])],
+    model: OFFLINE_SUMMARY_MODEL,
+  };
+}
+
+/**
+ * Summarise a range of chat history: overview, topics, decisions, action items, open questions
+ * and participants, each point citing fetched messages. Offline by default (extractive); with
+ * a model, map-reduce over time-ordered windows. A failing model falls back to offline.
+ */
+export async function summarize(input: HistoryMessage[], opts: SummarizeOptions = {}): Promise<Summary> {
+  const messages = sortMessages(input.filter((m) => m.text.trim()));
+  if (messages.length === 0) return emptySummary(opts);
+  const lang = opts.lang ?? mainLang(messages);
+  const { kept, note } = capToDays(messages, opts.maxDays ?? MAX_DAYS, lang);
+  const notes = [...(opts.notes ?? []), ...(note ? [note] : [])];
+  const scope = opts.scope ?? 'channel';
+  let summary: Summary | undefined;
+  if (opts.model) {
+    try {
+      summary = await mapReduceSummary(kept, { model: opts.model, lang, scope, channelName: opts.channelName, notes, voice: opts.voice, onProgress: opts.onProgress });
+    } catch (err) {
+      const e = classifyError(err);
+      if (e.code !== 'MODEL_FAILED') throw err;
+      notes.push(lang === 'zh' ? '语言模型调用失败，以下为离线摘录。' : 'The language model failed; this is the offline extract.');
+    }
+  }
+  summary ??= extractiveSummary(kept, { lang, scope, channelName: opts.channelName, maxTopics: opts.maxTopics, notes });
+  summary.participants = participants(kept);
+  assertCitesValid(summary, kept);
+  return summary;
+}
