@@ -11,7 +11,7 @@ export const IMPERATIVE = new RegExp(`^(?:(?:so|and|then|now|also|just|ok|okay),
 export const IMPERATIVE_ZH = /^(?:请|麻烦|记得|务必|先|然后|再|最后|接着|不要|别|一定要)/;
 
 /** Steps in order. Chinese 先/再 alone are too common (先生, 再见), so they must pair up. */
-export const SEQUENCE = /\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|then|next|after that|afterwards|finally|lastly|once (?:that|this|it)'?s? (?:is )?done|step \d+)\b/i;
+export const SEQUENCE = /^(?:\(?\d+\)?\s*)?(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|then|next|after that|afterwards|finally|lastly|once (?:that|this|it)(?:'s| is) done)\b[\s,:]|\b(?:and then|, then|step \d+)\b/i;
 export const SEQUENCE_ZH = /(?:首先|然后|接着|之后再|最后|第[一二三四五六七八九十\d]+步|先.{1,30}(?:再|然后))/;
 
 export const LIST_ITEM = /^\s*(?:\d{1,2}[.)、]|\(\d{1,2}\)|[-*•]\s|[一二三四五六七八九十][、.])\s*/;

@@ -43,7 +43,7 @@ export function peopleIn(view: CorpusView): Map<string, PersonMention> {
   const self = new Set(view.nameParts);
   const add = (raw: string, chunk: number, way: PersonMention['ways'] extends Set<infer W> ? W : never) => {
     const name = cleanName(raw);
-    if (!name || self.has(name.toLowerCase().replace(/\s/g, '')) || self.has(name.toLowerCase())) return;
+    if (!name || isSelf(name, self)) return;
     let p = people.get(name);
     if (!p) people.set(name, (p = { name, chunks: [], ways: new Set() }));
     if (!p.chunks.includes(chunk)) p.chunks.push(chunk);
@@ -51,15 +51,59 @@ export function peopleIn(view: CorpusView): Map<string, PersonMention> {
   };
   for (const it of view.items) {
     const id = it.chunk.id;
-    const g = it.clean.greeting?.replace(/^(?:hi|hello|hey|dear|good morning|morning)\s+/i, '');
-    if (g && /^@?[A-Z]/.test(g)) add(g, id, 'addressed');
+    const g = it.clean.greeting?.replace(/^(?:hi|hello|hey|dear|good morning|morning)\s+/i, '').replace(/[,!:：，.]+$/, '');
+    if (g && /^@?[A-Z]/.test(g)) {
+      // "Jeff," answering a mail from Jeff Smith is Jeff Smith.
+      const full = contextAuthors(it.chunk.context ?? '').find((a) => a.split(' ')[0].toLowerCase() === g.replace(/^@/, '').toLowerCase());
+      add(full ?? g, id, 'addressed');
+    }
     for (const m of it.clean.body.matchAll(MENTION)) add(m[1], id, 'mentioned');
     for (const m of it.clean.body.matchAll(REFERRAL)) if (looksLikePerson(m[1], people)) add(m[1], id, 'referred');
     for (const m of it.clean.body.matchAll(REFERRAL_ZH)) add(m[1], id, 'referred');
-    // Thread context lines look like "Name: text".
-    for (const m of (it.chunk.context ?? '').matchAll(/^([A-Z\u4e00-\u9fff][^:\n]{1,40}?)(?: \([^)]*\))?: /gm)) add(m[1], id, 'thread');
+    for (const n of contextAuthors(it.chunk.context ?? '')) add(n, id, 'thread');
   }
   return people;
+}
+
+const HEADER = /^(?:subject|to|cc|bcc|sent|date|re|fw|fwd|from|importance|attachments?|note|ps)$/i;
+
+/** "Buckley, Karen" -> "Karen Buckley"; '"JEFF SMITH" <js@x>' -> "Jeff Smith". */
+export function normalizePersonName(raw: string): string | undefined {
+  let n = raw
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/@\w+/g, ' ')
+    .replace(/["']/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const comma = n.match(/^([A-Z][\w'’-]+),\s*([A-Z][\w'’-]+(?:\s[A-Z]\.?)?)$/i);
+  if (comma) n = `${comma[2]} ${comma[1]}`;
+  n = n.replace(/,\s*[A-Z]{2,5}$/, '');
+  if (n === n.toUpperCase() && /[A-Z]/.test(n)) n = n.toLowerCase().replace(/\b\w/g, (c) => c.toUpperCase());
+  if (!n || HEADER.test(n) || n.split(' ').length > 4 || /\d|@/.test(n)) return undefined;
+  return n;
+}
+
+/** Authors in thread context: e-mail "From:" lines and chat "Name: text" lines. */
+export function contextAuthors(context: string): string[] {
+  const out: string[] = [];
+  for (const m of context.matchAll(/^From:\s*(.+)$/gim)) {
+    const n = normalizePersonName(m[1]);
+    if (n) out.push(n);
+  }
+  for (const m of context.matchAll(/^([A-Z\u4e00-\u9fff][^:\n]{1,40}?)(?: \([^)]*\))?: /gm)) {
+    if (HEADER.test(m[1].trim())) continue;
+    const n = normalizePersonName(m[1]);
+    if (n) out.push(n);
+  }
+  return [...new Set(out)];
+}
+
+/** "Phillip K. Allen" is the subject when every full word of it is part of their name. */
+function isSelf(name: string, self: ReadonlySet<string>): boolean {
+  const low = name.toLowerCase();
+  if (self.has(low.replace(/[\s.]/g, '')) || self.has(low)) return true;
+  const words = low.split(/[\s,]+/).map((w) => w.replace(/\./g, '')).filter((w) => w.length > 1);
+  return words.length >= 2 && words.every((w) => self.has(w));
 }
 
 function looksLikePerson(name: string, known: Map<string, PersonMention>): boolean {

@@ -99,11 +99,16 @@ function phrases(view: CorpusView, msgs: readonly Message[]): Claim[] {
   for (const m of msgs) {
     for (const it of m.items) {
       for (const s of it.sentences) {
-        const words = s.toLowerCase().match(/[a-z][a-z'’]*/g) ?? [];
+        // Names, identifiers and links are topics, not habits of speech.
+        const words = s
+          .replace(/https?:\/\/\S+|\S+@\S+|`[^`]*`/g, ' | ')
+          .split(/\s+/)
+          .map((w) => w.replace(/^[("“']+|[)"”'.,;:!?]+$/g, ''))
+          .map((w, i) => (/^[a-z][a-z'’]*$/.test(w) || (i === 0 && /^[A-Z][a-z'’]*$/.test(w)) || w === 'I' ? w.toLowerCase() : '|'));
         for (let n = 2; n <= 4; n++) {
           for (let i = 0; i + n <= words.length; i++) {
             const g = words.slice(i, i + n);
-            if (EDGE_STOP.has(g[0]) || EDGE_STOP.has(g[n - 1])) continue;
+            if (g.includes('|') || EDGE_STOP.has(g[0]) || EDGE_STOP.has(g[n - 1])) continue;
             bump(g.join(' '), m);
           }
         }
@@ -175,8 +180,8 @@ function formality(msgs: readonly Message[]): Claim[] {
 function greetingForm(g: string): string {
   const t = g.trim().replace(/[,，!！:：.。]+$/, '');
   const m = t.match(/^(hi|hello|hey|dear|good morning|morning)\b\s*(.*)$/i);
-  if (m) return m[2] && /^@?[A-Z]/.test(m[2]) ? `${cap(m[1])} <name>,` : `${cap(m[1])}${m[2] ? ` ${m[2]}` : ''},`;
-  if (/^@?[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*)*$/.test(t)) return '<name>,';
+  if (m) return m[2] && !/^(?:all|everyone|team|folks|there)$/i.test(m[2]) ? `${cap(m[1])} <name>,` : `${cap(m[1])}${m[2] ? ` ${m[2].toLowerCase()}` : ''},`;
+  if (/^@?[A-Za-z][\w.'’-]*(?:\s[A-Z][\w.'’-]*)*$/.test(t) && !/^(?:all|everyone|team|folks)$/i.test(t)) return '<name>,';
   return `${t},`;
 }
 
@@ -208,7 +213,9 @@ function greetings(msgs: readonly Message[]): Claim[] {
   if (bare.length && greeted) out.push({ text: `Starts straight in, with no greeting, in ${pct(bare.length, N)}% of messages.`, anchors: ids(spread(bare, 2)) });
   const signed = [...sForms.values()].reduce((a, b) => a + b.length, 0);
   const sTop = [...sForms.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, 3);
-  if (sTop.length) {
+  if (sTop.length && signed / N < 0.05) {
+    out.push({ text: `Rarely signs off: only ${signed} of ${N} messages end with a closing such as “${sTop[0][0]}”; most end with the last point.`, anchors: [...new Set(sTop.flatMap(([, ms]) => ids(ms, 1)))] });
+  } else if (sTop.length) {
     out.push({
       text: `Signs off in ${pct(signed, N)}% of messages; most often ${sTop.map(([f, ms]) => `“${f}” (${ms.length})`).join(', ')}.`,
       anchors: [...new Set(sTop.flatMap(([, ms]) => ids(ms, 1)))],

@@ -3,6 +3,7 @@ import { mergeCorrections } from './corrections';
 import { buildView } from './corpus-view';
 import { mergeWithPrevious } from './merge';
 import { modelDraft } from './model-synthesis';
+import { DERIVED, honestLimits } from './limits';
 import { offlineDraft } from './offline';
 import { renderSkill } from './render';
 import { DEFAULT_MAX_CHUNKS, sampleChunks } from './sample';
@@ -28,7 +29,14 @@ export async function synthesizeSkill(input: SynthesisInput, opts: SynthesisOpti
   progress(1, 1, 'reading');
   let draft = offlineDraft(view, input.chunks.length);
   progress(1, 1, 'statistics');
-  if (opts.model) draft = await modelDraft(view, draft, opts.model, progress);
+  if (opts.model) {
+    const outcome = await modelDraft(view, draft, opts.model, progress);
+    draft = outcome.draft;
+    draft.limits = honestLimits(view, { totalChunks: input.chunks.length, draft });
+    if (outcome.failedBatches) {
+      draft.limits.push({ text: `The model gave no usable answer for ${outcome.failedBatches} of ${outcome.batches} batches; those chunks count only in the statistics ${DERIVED}.`, anchors: [] });
+    }
+  }
   let changes: string[] = [];
   if (input.previous) {
     const merged = mergeWithPrevious(draft, input.previous, input.chunks, view);

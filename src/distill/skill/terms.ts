@@ -101,7 +101,7 @@ export function namedEntities(text: string, code: readonly string[] = []): Entit
     const t = c.trim();
     if (t.length >= 2 && t.length <= 60 && !/\n/.test(t)) out.push({ term: t, kind: 'code' });
   }
-  const prose = text.replace(/`[^`]*`/g, ' ').replace(/https?:\/\/\S+/g, ' ');
+  const prose = text.replace(/`[^`]*`/g, ' ').replace(/https?:\/\/\S+|<mailto:[^>]*>|\S+@\S+/g, ' ');
   for (const m of prose.matchAll(/\b[A-Za-z][\w]*(?:[-_.][\w]+)+\(?\)?|\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b|\b\w+\(\)/g)) {
     const t = m[0].replace(/[.]$/, '');
     // e.g., i.e., U.S. and version numbers alone are not names of things.
@@ -109,7 +109,7 @@ export function namedEntities(text: string, code: readonly string[] = []): Entit
     if (/^[A-Z][a-z]+\.[A-Z][a-z]+$/.test(t)) continue; // sentence boundary without a space
     out.push({ term: t, kind: 'identifier' });
   }
-  for (const m of prose.matchAll(/\b[A-Z][A-Z0-9&]{1,9}s?\b/g)) {
+  for (const m of prose.matchAll(/\b[A-Z][A-Z0-9&]{1,9}s?\b(?!\s+\d{5})/g)) {
     const t = m[0].replace(/s$/, '');
     if (!ACRONYM_STOP.has(t) && /[A-Z].*[A-Z&]/.test(t)) out.push({ term: t, kind: 'acronym' });
   }

@@ -76,7 +76,7 @@ export function findTopics(view: CorpusView, maxTopics = 8): Topic[] {
     docs.push({ item, vec: { idx: Int32Array.from(idx), val: Float64Array.from(val.map((v) => v / norm)) } });
   }
   if (docs.length < 4) return [];
-  const k = Math.max(2, Math.min(maxTopics, Math.round(Math.sqrt(docs.length / 10))));
+  const k = Math.max(2, Math.min(maxTopics, Math.round(Math.sqrt(docs.length / 8))));
   const V = terms.length;
   const rand = mulberry32(docs.length * 7919 + V);
 

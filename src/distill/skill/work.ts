@@ -80,7 +80,7 @@ export function systems(view: CorpusView, people: Map<string, PersonMention> = p
       if (self.has(k.replace(/\s/g, '')) || k.split(' ').some((w) => self.has(w))) return false;
       if (s.kind === 'name') {
         if (s.initialOnly) return false;
-        if (isPersonName(s.shown, people)) return false;
+        if (isPersonName(s.shown, people) || usedAsPerson(s)) return false;
         if (!s.shown.includes(' ') && view.lowerWords.has(k)) return false;
       }
       return true;
@@ -104,6 +104,17 @@ export function systems(view: CorpusView, people: Map<string, PersonMention> = p
     });
   }
   return out;
+}
+
+const PERSON_CUE = (name: string) =>
+  new RegExp(`${esc(name)}[’']s\\b|\\b(?:let|tell|told|ask|asked|call|called|with|thank|thanks|from|to)\\s+${esc(name)}\\b|\\b${esc(name)}\\s+(?:said|says|will|would|wants|thinks|called|mentioned|agreed|is going|knows|needs|asked)\\b`);
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A single capitalised word used the way people are: "the Kuo's", "let Pauline know". */
+function usedAsPerson(s: EntityStat): boolean {
+  if (s.shown.includes(' ')) return false;
+  const re = PERSON_CUE(s.shown);
+  return s.items.filter((it) => re.test(it.clean.body)).length >= Math.max(1, s.items.length / 3);
 }
 
 function shortestMention(items: readonly ChunkView[], term: string): string | undefined {
@@ -139,7 +150,8 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
     for (const it of items) {
       const lines = it.clean.body.split('\n').map((l) => l.trim());
       const listed = lines.filter((l) => LIST_ITEM.test(l) && l.replace(LIST_ITEM, '').length >= 8);
-      if (listed.length >= 2) {
+      const steplike = listed.filter((l) => isStep(l.replace(LIST_ITEM, ''))).length;
+      if (listed.length >= 2 && (steplike * 2 >= listed.length || /(?:steps?|following|checklist|to do|todo|步骤|流程)\b/i.test(it.clean.body.slice(0, 300)))) {
         ordered += listed.length;
         for (const l of listed) steps.push({ text: l.replace(LIST_ITEM, ''), anchors: [it.chunk.id] });
         continue;
@@ -147,9 +159,12 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
       for (const s of it.sentences) {
         if (!isStep(s)) continue;
         if (SEQUENCE.test(s) || SEQUENCE_ZH.test(s)) ordered++;
-        steps.push({ text: s, anchors: [it.chunk.id] });
+        steps.push({ text: s.replace(LIST_ITEM, ''), anchors: [it.chunk.id] });
       }
     }
+    const unique = steps.filter((s, i) => steps.findIndex((o) => o.text === s.text) === i);
+    steps.length = 0;
+    steps.push(...unique);
     if (steps.length < 2 || (ordered < 2 && steps.length < 3)) continue;
     const first = items[0];
     const title = procedureTitle(first, steps[0].text);
@@ -184,14 +199,16 @@ function procedureTitle(item: ChunkView, firstStep: string): string {
   return `${clip(firstStep.replace(LIST_ITEM, ''), 60)}${where}`;
 }
 
+const isQuestion = (s: string) => /[?？]\s*["”')]?$/.test(s);
+
 function cueClaims(cands: Candidate[], n: number, prefix: (c: Candidate) => string, seen: Set<string>): Claim[] {
   return pickDiverse(cands, n, 1, seen).map((c) => ({ text: `${prefix(c)}${quote(c.text, 220)}`, anchors: c.ids.slice(0, 3) }));
 }
 
 /** Decisions taken and rules of thumb, decisions first. */
 export function heuristics(view: CorpusView, seen: Set<string>, limit = 10): Claim[] {
-  const decisions = collectSentences(view, (s) => DECISION.test(s) || DECISION_ZH.test(s));
-  const rules = collectSentences(view, (s) => HEURISTIC.test(s) || HEURISTIC_ZH.test(s));
+  const decisions = collectSentences(view, (s) => !isQuestion(s) && (DECISION.test(s) || DECISION_ZH.test(s)));
+  const rules = collectSentences(view, (s) => !isQuestion(s) && (HEURISTIC.test(s) || HEURISTIC_ZH.test(s)));
   const dated = (c: Candidate) => {
     const m = monthOf(c.items[0].chunk.date);
     return m ? `Decided (${m}): ` : 'Decided: ';
@@ -202,7 +219,7 @@ export function heuristics(view: CorpusView, seen: Set<string>, limit = 10): Cla
 
 export function gotchas(view: CorpusView, seen: Set<string>, limit = 8): Claim[] {
   return cueClaims(
-    collectSentences(view, (s) => GOTCHA.test(s) || GOTCHA_ZH.test(s)),
+    collectSentences(view, (s) => !isQuestion(s) && (GOTCHA.test(s) || GOTCHA_ZH.test(s))),
     limit,
     () => '',
     seen,
@@ -223,7 +240,7 @@ export function whoToAsk(view: CorpusView, people: Map<string, PersonMention> = 
     firstNames.add(first);
     const items = p.chunks.map((id) => view.byId.get(id)).filter((i): i is ChunkView => !!i);
     const about = topTerms(view, items, 4, p.name);
-    const how = [...p.ways].map((w) => ({ addressed: 'writes to', mentioned: '@mentions', referred: 'refers people to', thread: 'answers in threads with' })[w]).join(', ');
+    const how = [...p.ways].map((w) => ({ addressed: 'writes to', mentioned: '@mentions', referred: 'refers people to', thread: 'replies to' })[w]).join(', ');
     out.push({
       text: `**${p.name}** — ${how} (${plural(new Set(items.map((i) => i.messageKey)).size, 'message')})${about.length ? `; about ${about.join(', ')}` : ''}`,
       anchors: p.chunks.slice(0, 3),
