@@ -4,10 +4,10 @@
  */
 
 const VERBS =
-  'run|check|send|call|make sure|update|install|use|set|add|remove|open|create|review|forward|go|try|ask|tell|keep|avoid|put|move|change|fill|sign|submit|schedule|book|confirm|verify|look at|read|write|fix|restart|deploy|test|build|compile|file|report|delete|copy|download|upload|email|fax|print|pull|push|merge|rebase|start|stop|wait|remember|prepare|give|take|find|pay|buy|sell|cancel|resend|include|attach|replace|enable|disable|configure|clone|edit|rerun|revert|follow|contact|register|apply|open up|close|mark|post|let me know';
+  'run|check|send|call|make sure|update|install|use|set|add|remove|open|create|review|forward|go|try|ask|tell|keep|avoid|put|move|change|fill|sign|submit|schedule|book|confirm|verify|look at|read|write|fix|restart|deploy|test|build|compile|file|report|delete|copy|download|upload|email|fax|print|pull|push|merge|rebase|start|stop|wait|remember|prepare|give|take|find|pay|buy|sell|cancel|resend|include|attach|replace|enable|disable|configure|clone|edit|rerun|revert|follow|contact|register|apply|open up|close|mark|post|let me know|make|iterate|rebuild|check out|source|log in|sign up|join|learn|visit|go to|get|grab|ping|drop|scale|rotate|reload|roll back|rollback|announce|watch|record|dry-run|escalate';
 
 /** A sentence that tells someone to do something: "Run ...", "Please send ...", "Don't ...". */
-export const IMPERATIVE = new RegExp(`^(?:(?:so|and|then|now|also|just|ok|okay),?\\s+)?(?:please\\s+|pls\\s+|kindly\\s+)?(?:(?:don'?t|do not|never|always)\\s+)?(?:${VERBS})\\b`, 'i');
+export const IMPERATIVE = new RegExp(`^(?:\\((?:optional|recommended|required|important|if needed)\\)\\s*)?(?:(?:so|and|then|now|also|just|ok|okay),?\\s+)?(?:please\\s+|pls\\s+|kindly\\s+)?(?:(?:don'?t|do not|never|always)\\s+)?(?:${VERBS})\\b`, 'i');
 export const IMPERATIVE_ZH = /^(?:请|麻烦|记得|务必|先|然后|再|最后|接着|不要|别|一定要)/;
 
 /** Steps in order. Chinese 先/再 alone are too common (先生, 再见), so they must pair up. */

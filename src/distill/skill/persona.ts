@@ -89,6 +89,8 @@ export function persona(view: CorpusView): Record<PersonaKey, Claim[]> {
 // Phrases must not start or end on these: "of the", "and I" are glue, not habits.
 const EDGE_STOP = new Set('a an the of to in on at for and or but with from by as is are was be it this that i you we he she they my your our'.split(' '));
 
+const AUX = new Set('have has had been be was were is are will would can could do does did know what that there get got been going'.split(' '));
+
 function phrases(view: CorpusView, msgs: readonly Message[]): Claim[] {
   const seen = new Map<string, { msgs: Set<Message>; surface: string }>();
   const bump = (gram: string, m: Message) => {
@@ -108,7 +110,7 @@ function phrases(view: CorpusView, msgs: readonly Message[]): Claim[] {
         for (let n = 2; n <= 4; n++) {
           for (let i = 0; i + n <= words.length; i++) {
             const g = words.slice(i, i + n);
-            if (g.includes('|') || EDGE_STOP.has(g[0]) || EDGE_STOP.has(g[n - 1])) continue;
+            if (g.includes('|') || EDGE_STOP.has(g[0]) || EDGE_STOP.has(g[n - 1]) || g.every((w) => AUX.has(w))) continue;
             bump(g.join(' '), m);
           }
         }

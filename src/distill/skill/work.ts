@@ -166,9 +166,13 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
     steps.length = 0;
     steps.push(...unique);
     if (steps.length < 2 || (ordered < 2 && steps.length < 3)) continue;
+    // "First, there is a tract...; second, ..." lists facts; a procedure tells someone to act.
+    if (!listedAny(items) && ordered < 3 && !steps.some((s) => IMPERATIVE.test(s.text) || IMPERATIVE_ZH.test(s.text))) continue;
     const first = items[0];
     const title = procedureTitle(first, steps[0].text);
-    const score = ordered * 2 + Math.min(steps.length, 8) + steps.filter((s) => /\d|`/.test(s.text)).length - (first.forward ? 4 : 0);
+    const numbered = items.some((it) => it.clean.body.split('\n').filter((l) => /^\s*\d{1,2}[.)、]/.test(l)).length >= 2) ? 3 : 0;
+    const questions = steps.filter((s) => /[?？]$/.test(s.text)).length;
+    const score = ordered * 2 + numbered + Math.min(steps.length, 8) + steps.filter((s) => /\d|`/.test(s.text)).length - questions * 2 - (first.forward ? 4 : 0);
     found.push({ p: { title, anchors: [first.chunk.id], steps: steps.slice(0, 8).map((s) => ({ ...s, text: clip(s.text, 200) })) }, score });
   }
   found.sort((a, b) => b.score - a.score || a.p.anchors[0] - b.p.anchors[0]);
@@ -192,6 +196,10 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
   return out;
 }
 
+function listedAny(items: readonly ChunkView[]): boolean {
+  return items.some((it) => it.clean.body.split('\n').filter((l) => LIST_ITEM.test(l.trim())).length >= 2);
+}
+
 function procedureTitle(item: ChunkView, firstStep: string): string {
   const subject = (item.chunk.title ?? '').replace(/^\s*(?:(?:re|fw|fwd|答复|回复|转发)\s*[:：]\s*)+/i, '').trim();
   if (subject && !/^#/.test(subject) && subject !== item.chunk.source) return clip(subject, 80);
@@ -202,7 +210,7 @@ function procedureTitle(item: ChunkView, firstStep: string): string {
 const isQuestion = (s: string) => /[?？]\s*["”')]?$/.test(s);
 
 function cueClaims(cands: Candidate[], n: number, prefix: (c: Candidate) => string, seen: Set<string>): Claim[] {
-  return pickDiverse(cands, n, 1, seen).map((c) => ({ text: `${prefix(c)}${quote(c.text, 220)}`, anchors: c.ids.slice(0, 3) }));
+  return pickDiverse(cands, n, 1, seen).map((c) => ({ text: `${prefix(c)}${quote(c.text.replace(LIST_ITEM, ''), 220)}`, anchors: c.ids.slice(0, 3) }));
 }
 
 /** Decisions taken and rules of thumb, decisions first. */
