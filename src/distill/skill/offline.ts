@@ -34,8 +34,9 @@ export function offlineDraft(view: CorpusView, totalChunks: number): SkillDraft 
   d.work.systems = systems(view, people);
   d.work.procedures = procedures(view, topics);
   for (const p of d.work.procedures) for (const s of p.steps) seen.add(sentenceKey(s.text));
-  d.work.heuristics = heuristics(view, seen);
+  // Warnings first: "注意…一定要…" is a gotcha more than a rule.
   d.work.gotchas = gotchas(view, seen);
+  d.work.heuristics = heuristics(view, seen);
   d.work.whoToAsk = whoToAsk(view, people);
   d.persona = persona(view);
   d.limits = honestLimits(view, { totalChunks, draft: d });

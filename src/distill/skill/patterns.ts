@@ -31,7 +31,7 @@ export const GOTCHA_ZH = /(?:注意|坑|别忘了|不要忘|小心|千万别|切
 /** A referral to a person: "ask Jeff", "check with Karen Buckley", "找老王". */
 export const REFERRAL =
   /\b(?:ask|contact|talk to|talk with|check with|speak to|speak with|reach out to|call|email|loop in|cc|ping|coordinate with|work with|send (?:it|them|this) to|forward (?:it|this|them) to)\s+(@?[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)?)/g;
-export const REFERRAL_ZH = /(?:找|问一下|问问|联系|请教|咨询|抄送)\s*@?([\u4e00-\u9fff]{2,3}|[A-Z][a-z]+)/g;
+export const REFERRAL_ZH = /(?:找|问一下|问问|联系|请教|咨询|抄送)\s*@?([\u4e00-\u9fff]{2,3}?|[A-Z][a-z]+)(?=[\s，。,.!！?？:：；;、]|确认|问|聊|看|处理|负责|$)/g;
 export const MENTION = /(?:^|[\s(])@([A-Za-z][\w.'’-]*(?:\s[A-Z][\w'’-]+)?|[\u4e00-\u9fff]{2,4})/g;
 
 export const BOUNDARY =
@@ -42,7 +42,7 @@ export const BOUNDARY_ZH = /(?:不方便|不能透露|不归我|不是我负责|
 export const FORWARD_TITLE = /^\s*(?:fw|fwd|转发)\s*[:：]/i;
 export const FORWARD_TEXT = /(?:-{3,}\s*Forwarded by|-{3,}\s*Original Message|Begin forwarded message|转发的消息|以下为转发)/i;
 
-export const GREETING_WORDS = /^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|greetings|hi all|hi everyone|hi team|你好|您好|各位|大家好|hello all)\b/i;
+export const GREETING_WORDS = /^(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|greetings|hi all|hi everyone|hi team|hello all)\b|你好|您好|各位|大家好)/i;
 export const GREETING_ZH = /^(?:你好|您好|各位|大家好|早上好|下午好|hi|hello)/i;
 export const SIGNOFF_WORDS =
   /^(?:thanks|thank you|thx|many thanks|regards|best regards|kind regards|best|cheers|sincerely|talk soon|all the best|ttyl|谢谢|多谢|感谢|辛苦了|辛苦|拜托了|祝好|此致)[\s,.!！。~]*$/i;

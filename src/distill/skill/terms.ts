@@ -82,6 +82,11 @@ export function contentTerms(text: string, surfaces?: SurfaceForms): string[] {
   return out;
 }
 
+/** A CJK bigram built on a particle (的问, 了一) reads as noise in a term list. */
+export function isWeakTerm(term: string): boolean {
+  return /[的了是在和与及或也就都把被给让对从向到这那个们吗呢吧啊呀么着过很还又再才要会能我你他她它一]/.test(term);
+}
+
 export type EntityKind = 'code' | 'acronym' | 'name' | 'identifier';
 
 export interface Entity {

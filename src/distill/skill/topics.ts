@@ -1,4 +1,5 @@
 import { idf, type ChunkView, type CorpusView } from './corpus-view';
+import { isWeakTerm } from './terms';
 import { monthOf, wordCount } from './text';
 
 export interface Topic {
@@ -141,7 +142,7 @@ export function findTopics(view: CorpusView, maxTopics = 8): Topic[] {
     const memberDf = new Map<number, number>();
     for (const m of members) for (const id of m.d.vec.idx) memberDf.set(id, (memberDf.get(id) ?? 0) + 1);
     const keyIds = [...memberDf.entries()]
-      .filter(([, c]) => c >= 2)
+      .filter(([id, c]) => c >= 2 && !isWeakTerm(terms[id]))
       .sort((a, b) => centre[b[0]] - centre[a[0]])
       .slice(0, 6)
       .map(([id]) => id);

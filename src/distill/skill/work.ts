@@ -14,12 +14,12 @@ import {
   SEQUENCE_ZH,
 } from './patterns';
 import { isPersonName, peopleIn, type PersonMention } from './people';
-import { namedEntities } from './terms';
+import { isWeakTerm, namedEntities } from './terms';
 import { clip, monthOf, quote } from './text';
 import type { Topic } from './topics';
 import type { Claim, Procedure } from './types';
 
-const ROLE = /\b(?:i(?:'m| am) (?:responsible|in charge) for|my (?:job|role|team|group|desk) (?:is|was)|i (?:own|run|manage|lead|maintain|look after|handle)\b)|(?:我负责|我主要负责|我们组负责|我管|我在做)/i;
+const ROLE = /\b(?:i(?:'m| am) (?:responsible|in charge) for|my (?:job|role|team|group|desk) (?:is|was)|i (?:own|run|manage|lead|maintain|look after|handle)\b)|(?:(?<!不)我负责|我主要负责|我们组负责|我在做)/i;
 
 function span(items: readonly ChunkView[]): string {
   const months = items.map((i) => monthOf(i.chunk.date)).filter((m): m is string => !!m).sort();
@@ -169,7 +169,7 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
     // "First, there is a tract...; second, ..." lists facts; a procedure tells someone to act.
     if (!listedAny(items) && ordered < 3 && !steps.some((s) => IMPERATIVE.test(s.text) || IMPERATIVE_ZH.test(s.text))) continue;
     const first = items[0];
-    const title = procedureTitle(first, steps[0].text);
+    const title = introLine(items) ?? procedureTitle(first, steps[0].text);
     const numbered = items.some((it) => it.clean.body.split('\n').filter((l) => /^\s*\d{1,2}[.)、]/.test(l)).length >= 2) ? 3 : 0;
     const questions = steps.filter((s) => /[?？]$/.test(s.text)).length;
     const score = ordered * 2 + numbered + Math.min(steps.length, 8) + steps.filter((s) => /\d|`/.test(s.text)).length - questions * 2 - (first.forward ? 4 : 0);
@@ -194,6 +194,17 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
     });
   }
   return out;
+}
+
+/** "切换步骤：" or "To rotate the keys:" right before a list names the procedure. */
+function introLine(items: readonly ChunkView[]): string | undefined {
+  for (const it of items) {
+    const lines = it.clean.body.split('\n').map((l) => l.trim());
+    const at = lines.findIndex((l) => LIST_ITEM.test(l));
+    const prev = at > 0 ? lines[at - 1] : '';
+    if (/[:：]$/.test(prev) && prev.length <= 80 && prev.length >= 3) return prev.replace(/[:：]$/, '');
+  }
+  return undefined;
 }
 
 function listedAny(items: readonly ChunkView[]): boolean {
@@ -263,7 +274,7 @@ export function topTerms(view: CorpusView, items: readonly ChunkView[], n: numbe
   for (const it of items) for (const t of new Set(it.terms)) tf.set(t, (tf.get(t) ?? 0) + 1);
   const ex = exclude.toLowerCase().split(/\s+/);
   return [...tf.entries()]
-    .filter(([t, c]) => (items.length < 3 || c >= 2) && !ex.includes(view.surfaces.show(t).toLowerCase()) && (view.df.get(t) ?? 0) >= 2)
+    .filter(([t, c]) => (items.length < 3 || c >= 2) && !isWeakTerm(t) && !ex.includes(view.surfaces.show(t).toLowerCase()) && (view.df.get(t) ?? 0) >= 2)
     .map(([t, c]) => ({ t, s: c * idf(view, t) }))
     .sort((a, b) => b.s - a.s || a.t.localeCompare(b.t))
     .slice(0, n)
