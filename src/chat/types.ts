@@ -1,5 +1,6 @@
 import type { Answer, HistoryTurn } from '../answer/types';
 import type { Viewer } from '../avatars/visibility';
+import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../summarize/message';
 
 export type Platform = 'slack' | 'lark';
 
@@ -84,6 +85,18 @@ export interface ChatTransport {
   /** Earlier messages of a thread, oldest first, as conversation memory fallback. */
   fetchThread?(target: ReplyTarget): Promise<HistoryTurn[]>;
   resolveUser?(userId: string): Promise<ChatUser | undefined>;
+  // History for summaries (Slack: conversations.history/replies; Feishu: im.v1.message.list).
+  /** A channel's messages in a range, or one thread's, oldest first, each with its link; paginated, rate limits honoured. */
+  fetchHistory?(channelId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]>;
+  /** The platform's link to one message. */
+  permalink?(channelId: string, messageId: string, threadId?: string): Promise<string | undefined>;
+  /** Whether a person is in a channel: only members may have it summarised. */
+  isMember?(channelId: string, userId: string): Promise<boolean>;
+  channelInfo?(channelId: string): Promise<ChannelInfo | undefined>;
+  /** A channel by the name a person typed (`#general`), among those the bot can see. */
+  findChannel?(name: string): Promise<ChannelInfo | undefined>;
+  /** What a pasted message link points at; a link into another workspace or tenant is `foreign`. */
+  resolveLink?(url: string): Promise<LinkTarget>;
 }
 
 /** The conversation key for memory and first-contact: platform, workspace, channel, thread. */

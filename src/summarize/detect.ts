@@ -39,7 +39,7 @@ const ACTION_MARK = /(?:^|\s|\[)(?:TODO|To-?do|action items?|AI)\s*[:：\]-]|\bT
 const ACTION_SELF_ZH = /我来|我负责|交给我|我去(?:做|改|修|查|看|跟进|处理|写|提|发|问|联系|整理|确认|准备|更新)|我跟进|我处理|我会(?:去|在|把|尽快|提|修|改|写|发|跟进|处理|整理|更新|确认|准备)/;
 const ASK_WORDS_EN = /^[\s,:]{0,3}(?:can you|could you|would you|will you|please|pls|to)\b|^[\s,:]{0,3}(?:will|is going to|takes?|owns?)\b/i;
 const ASK_WORDS_ZH = /^[\s,:：，]{0,3}(?:负责|来|跟进|处理|帮忙|看一下|看下|去|请|麻烦)/;
-const NAMED_OWNER_ZH = /([\u4e00-\u9fff]{2,4})(?:负责|来跟进|跟进一下|来处理)/;
+const NAMED_OWNER_ZH = /(?:^|[，,。；;\s由请让交给])([\u4e00-\u9fff]{2,3}?)(?:来)?(?:负责|跟进一下|处理一下)/;
 const OWNER_LABEL = /(?:负责人|owner|assignee)\s*[:：]\s*@?([^\s,，;；]+)/i;
 
 const WEEKDAY = 'monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun';
@@ -75,7 +75,11 @@ function clean(sentence: string, max = 220): string {
 
 /** Sentences worth reading: prose, not code, quoted output or a bare link. */
 function proseSentences(text: string): string[] {
-  return splitSentences(scrubUrls(text)).filter((s) => !/^(?:#>|>|\$ |```|[{}[\]();]+$)/.test(s) && /[A-Za-z\u4e00-\u9fff]{2}/.test(s));
+  return splitSentences(scrubUrls(text))
+    // Chat lines are short and kept whole by splitSentences; a decision is one sentence of them.
+    .flatMap((line) => line.split(/(?<=[.!?])\s+(?=[A-Z@"'(])|(?<=[。！？；])/))
+    .map((x) => x.trim())
+    .filter((s) => !/^(?:#>|>|\$ |```|[{}[\]();]+$)/.test(s) && /[A-Za-z\u4e00-\u9fff]{2}/.test(s));
 }
 
 export function isQuestionSentence(s: string): boolean {

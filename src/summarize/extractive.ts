@@ -191,7 +191,9 @@ export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecis
       seen.add(`a:${a.task}`);
       actions.push({ owner: a.owner, task: a.task, due: a.due, cite: citeOf(m) });
     }
-    const q = detectQuestion(m.text);
+    // "@Bob can you ...?" is a request, listed as Bob's task rather than as an open question.
+    const request = a?.owner !== undefined && a.owner !== who;
+    const q = request ? undefined : detectQuestion(m.text);
     if (q && !answered(m, i, messages, byThread.get(threadKey(m)) ?? [m], usesThreads)) questions.push({ who, question: q, cite: citeOf(m) });
   });
   return { decisions, actions, questions };

@@ -53,6 +53,8 @@ export class FakeLark {
   /** chat_id -> chat info (default: a private group). */
   readonly chats = new Map<string, { chat_type: 'public' | 'private'; name?: string }>();
   readonly messages = new Map<string, StoredMessage>();
+  /** container_id -> a whole history response to answer with (e.g. Feishu's documented sample). */
+  readonly history = new Map<string, unknown>();
   /** Long-connection URL handed out by /callback/ws/endpoint. */
   wsUrl = '';
   url = '';
@@ -239,6 +241,8 @@ export class FakeLark {
         return ok({});
       }
       case 'im.v1.message.list': {
+        const canned = this.history.get(query.container_id ?? '');
+        if (canned) return reply(200, canned);
         const items = [...this.messages.values()]
           .filter((m) => (query.container_id_type === 'thread' ? m.thread_id === query.container_id : m.chat_id === query.container_id))
           .map((m) => ({

@@ -110,22 +110,24 @@ export async function startLark(options: { root?: string; fake?: FakeLark; env?:
     UNDERSTUDY_RATE_WORKSPACE_PER_MIN: String((options.rate ?? 1000) * 10),
     ...options.env,
   };
-  const runtime = createRuntime(env, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: options.logger ?? silentLogger });
   const out = new PassThrough();
   out.resume();
+  let runtime: Runtime | undefined;
   let handle: ServeHandle;
   try {
+    runtime = createRuntime(env, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: options.logger ?? silentLogger });
     handle = await serve(runtime, { stdout: out, stderr: out, stdin: new PassThrough(), env, cwd: root, isTTY: false }, { interactive: false });
   } catch (err) {
-    runtime.close();
+    runtime?.close();
     if (ownFake) await fake.stop();
     throw err;
   }
+  const rt = runtime;
   const url = `http://127.0.0.1:${handle.port}/lark/events`;
   return {
     root,
     fake,
-    runtime,
+    runtime: rt,
     handle,
     url,
     async send(body, opts = {}) {
@@ -135,7 +137,7 @@ export async function startLark(options: { root?: string; fake?: FakeLark; env?:
     idle: () => handle.router.idle(),
     async close() {
       await handle.close();
-      runtime.close();
+      rt.close();
       if (ownFake) await fake.stop();
     },
   };

@@ -154,7 +154,7 @@ export class LarkTransport implements ChatTransport {
       if (m.deleted) continue;
       let text: string | undefined;
       try {
-        text = feishuText({ msg_type: m.msg_type, body: m.body }, () => undefined);
+        text = m.msg_type === 'interactive' ? cardText(m.body?.content) : feishuText({ msg_type: m.msg_type, body: m.body }, () => undefined);
       } catch {
         continue;
       }
@@ -171,4 +171,21 @@ export class LarkTransport implements ChatTransport {
     if (!data.user) return undefined;
     return { id: userId, name: data.user.name ?? data.user.en_name, isBot: false, groups: data.user.department_ids ?? [] };
   }
+}
+
+/** The words of a card (our earlier answers): every `text` / `content` string in it, buttons aside. */
+function cardText(content: string | undefined): string {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string): void => {
+    if (typeof v === 'string') {
+      if ((key === 'text' || key === 'content') && v.trim()) out.push(v.trim());
+    } else if (Array.isArray(v)) for (const x of v) walk(x, key);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.tag === 'action' || o.tag === 'button') return;
+      for (const [k, x] of Object.entries(o)) walk(x, k);
+    }
+  };
+  walk(JSON.parse(content ?? '') as unknown, '');
+  return out.join('\n');
 }

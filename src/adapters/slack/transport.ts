@@ -3,8 +3,10 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
 import type { ChatEvent, ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
+import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../../summarize/message';
 import type { StateStore } from '../../store/types';
 import { renderReply, type Block } from './render';
+import { SlackHistory } from './history';
 
 /** Our blocks are built as plain objects; the Web API validates them. */
 const known = (blocks: Block[]): KnownBlock[] => blocks as unknown as KnownBlock[];
@@ -123,5 +125,37 @@ export class SlackTransport implements ChatTransport {
     const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
     if (!res.user) return undefined;
     return { id: userId, name: res.user.profile?.display_name || res.user.real_name || res.user.name, isBot: Boolean(res.user.is_bot) };
+  }
+
+  private historyReader?: SlackHistory;
+
+  /** History for summaries (history.ts): paginated, with this transport's rate-limit waits. */
+  private get history(): SlackHistory {
+    this.historyReader ??= new SlackHistory(this.client, (method, fn) => this.call(method, fn), this.log);
+    return this.historyReader;
+  }
+
+  fetchHistory(channelId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]> {
+    return this.history.fetch(channelId, range, onProgress);
+  }
+
+  permalink(channelId: string, messageId: string, threadId?: string): Promise<string | undefined> {
+    return this.history.permalink(channelId, messageId, threadId);
+  }
+
+  isMember(channelId: string, userId: string): Promise<boolean> {
+    return this.history.isMember(channelId, userId);
+  }
+
+  channelInfo(channelId: string): Promise<ChannelInfo | undefined> {
+    return this.history.channelInfo(channelId);
+  }
+
+  findChannel(name: string): Promise<ChannelInfo | undefined> {
+    return this.history.findChannel(name);
+  }
+
+  resolveLink(url: string): Promise<LinkTarget> {
+    return this.history.resolveLink(url);
   }
 }

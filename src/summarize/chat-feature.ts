@@ -1,0 +1,166 @@
+import type { Lang } from '../avatars/disclosure';
+import { label } from '../avatars/disclosure';
+import type { HandlerContext } from '../chat/commands';
+import { t } from '../chat/i18n';
+import type { ChatRouter } from '../chat/router';
+import { classifyError } from '../errors';
+import type { Runtime } from '../runtime';
+import { asksForSummary, asksToShare, parseSummarizeArgs, USAGE } from './chat-args';
+import { assertRenderedLinks } from './links';
+import { DAY_MS, type ChannelInfo, type HistoryMessage, type HistoryRange } from './message';
+import { renderSummary } from './render';
+import { MAX_DAYS, summarize } from './summarize';
+
+const DEFAULT_RANGE_MS = DAY_MS;
+const MAX_MESSAGES = 20_000;
+const PROGRESS_AT = [1_000, 5_000, 10_000];
+
+interface Request {
+  channelId: string;
+  threadId?: string;
+  since?: number;
+  rangeLabel: string;
+  share: boolean;
+  /** Summarising as an avatar: its name and label. */
+  voice?: { name: string; label: string };
+}
+
+const say = (ctx: HandlerContext, en: string, zh: string, ephemeral = true): Promise<unknown> => ctx.respond({ kind: 'notice', ephemeral, text: t(ctx.lang, en, zh) });
+
+/**
+ * Fetch, check and summarise, then answer privately (or for the channel when asked to share and
+ * allowed). Membership is checked before anything is read; links are checked before anything is shown.
+ */
+async function run(ctx: HandlerContext, req: Request): Promise<void> {
+  const { transport, event, lang } = ctx;
+  if (!transport.fetchHistory) {
+    await say(ctx, `I can't read channel history on ${transport.platform} yet, so I can't summarise here.`, `目前还不能在 ${transport.platform} 上读取频道历史，暂时无法总结。`);
+    return;
+  }
+  const here = req.channelId === event.channelId;
+  if (transport.isMember && !(await transport.isMember(req.channelId, event.userId))) {
+    ctx.log.info({ target: req.channelId }, 'summary refused: requester is not a member');
+    await say(ctx, "Only members of a channel can have it summarised, and you're not in that one.", '只有频道成员才能请求总结该频道，而你不在那个频道里。');
+    return;
+  }
+  const info: ChannelInfo | undefined = transport.channelInfo ? await transport.channelInfo(req.channelId).catch(() => undefined) : undefined;
+  const isPrivate = info?.isPrivate ?? (here ? event.channelType !== 'public_channel' : true);
+  let share = req.share;
+  const notes: string[] = [];
+  // A private channel's summary is for its members: never posted into another conversation.
+  if (share && isPrivate && !here) {
+    share = false;
+    notes.push(t(lang, 'That channel is private, so this summary is only for you.', '该频道是私有频道，所以这份总结只发给你。'));
+  }
+  const now = Date.now();
+  let oldest = req.threadId ? req.since : (req.since ?? now - DEFAULT_RANGE_MS);
+  if (oldest !== undefined && now - oldest > MAX_DAYS * DAY_MS) {
+    oldest = now - MAX_DAYS * DAY_MS;
+    notes.push(t(lang, `You asked for more than ${MAX_DAYS} days; I summarised the last ${MAX_DAYS}.`, `请求的范围超过 ${MAX_DAYS} 天，只总结了最近 ${MAX_DAYS} 天。`));
+  }
+  const name = info?.name ? `#${info.name}` : t(lang, 'this channel', '这个频道');
+  await say(ctx, req.threadId ? `Reading the thread in ${name}…` : `Reading ${name} (${req.rangeLabel})…`, req.threadId ? `正在读取 ${name} 的讨论串…` : `正在读取 ${name}（${req.rangeLabel}）…`);
+  const range: HistoryRange = { oldest, threadId: req.threadId, maxMessages: MAX_MESSAGES };
+  let next = 0;
+  let messages: HistoryMessage[];
+  try {
+    messages = await transport.fetchHistory(req.channelId, range, (p) => {
+      if (next < PROGRESS_AT.length && p.messages >= PROGRESS_AT[next]) {
+        next++;
+        void say(ctx, `Still reading: ${p.messages.toLocaleString('en')} messages so far…`, `仍在读取：已读 ${p.messages.toLocaleString('en')} 条消息…`).catch(() => undefined);
+      }
+    });
+  } catch (err) {
+    const e = classifyError(err);
+    if (e.code !== 'PLATFORM_NOT_IN_CHANNEL') throw err;
+    await say(
+      ctx,
+      `I'm not in ${name}, so I can't read it. Add me first: in that channel type \`/invite\` and pick me (or open the channel's details, Integrations, Add apps), then ask again.`,
+      `我不在 ${name} 里，无法读取。请先把我加进去：在该频道输入 \`/invite\` 并选择我（或在群设置里添加机器人），然后再试。`,
+    );
+    return;
+  }
+  if (messages.length >= MAX_MESSAGES) notes.push(t(lang, `Stopped reading at ${MAX_MESSAGES.toLocaleString('en')} messages.`, `读取到 ${MAX_MESSAGES.toLocaleString('en')} 条消息后停止。`));
+  const summary = await summarize(messages, {
+    channelName: info?.name,
+    scope: req.threadId ? 'thread' : 'channel',
+    model: ctx.service.model,
+    notes,
+    voice: req.voice ? { name: req.voice.name } : undefined,
+    lang: messages.length ? undefined : lang,
+  });
+  const preface = req.voice ? voicePreface(summary.lang, req.voice, messages.length, Boolean(req.threadId)) : undefined;
+  const text = renderSummary(summary, { format: 'markdown', preface });
+  assertRenderedLinks(text, messages);
+  ctx.service.store.audit({
+    actor: `${event.platform}:${event.userId}`,
+    action: 'summarize',
+    avatar: ctx.avatar,
+    detail: { channel: req.channelId, thread: req.threadId ?? null, messages: messages.length, shared: share, model: summary.model },
+  });
+  await ctx.respond({ kind: 'notice', ephemeral: !share, text });
+}
+
+function voicePreface(lang: Lang, voice: { name: string; label: string }, n: number, thread: boolean): string {
+  const what = thread ? t(lang, 'this thread', '这个讨论串') : t(lang, 'this channel', '这个频道');
+  return `${voice.label}\n${t(lang, `I read the ${n} messages of ${what}; here is my summary. Every point links to the message it comes from.`, `我读了${what}的 ${n} 条消息，总结如下，每一点都附有原消息链接。`)}`;
+}
+
+/** `/summarize [#channel] [24h|7d|since YYYY-MM-DD] [thread <link>] [share]`. */
+async function summarizeCommand(ctx: HandlerContext): Promise<void> {
+  const { event, transport } = ctx;
+  const args = parseSummarizeArgs(ctx.args, Date.now());
+  if (args.unknown.length) {
+    await say(ctx, `I didn't understand "${args.unknown.join(' ')}". Usage: \`${USAGE}\``, `没看懂“${args.unknown.join(' ')}”。用法：\`${USAGE}\``);
+    return;
+  }
+  let channelId = args.channel?.id;
+  let threadId: string | undefined;
+  if (args.threadLink) {
+    const target = transport.resolveLink ? await transport.resolveLink(args.threadLink) : ({ kind: 'invalid' } as const);
+    if (target.kind === 'foreign') {
+      ctx.log.info({ host: target.host }, 'summary refused: thread link from another workspace');
+      await say(ctx, `That link is from another workspace (${target.host}). I only summarise conversations in this one.`, `这个链接来自其他工作区（${target.host}），我只总结本工作区的会话。`);
+      return;
+    }
+    if (target.kind === 'invalid') {
+      await say(ctx, "That doesn't look like a link to a message here. Copy it with \"Copy link\" on the thread's first message.", '这不像是本工作区的消息链接。请在讨论串首条消息上用“复制链接”获取。');
+      return;
+    }
+    channelId = target.channelId;
+    threadId = target.threadId ?? target.messageId;
+  }
+  if (!channelId && args.channel?.name) {
+    const found = transport.findChannel ? await transport.findChannel(args.channel.name) : undefined;
+    if (!found) {
+      await say(ctx, `I can't find #${args.channel.name}. If it is private, add me to it first (\`/invite\`), then ask again.`, `找不到 #${args.channel.name}。如果是私有频道，请先把我加进去（\`/invite\`）再试。`);
+      return;
+    }
+    channelId = found.id;
+  }
+  if (!channelId && event.channelType === 'dm') {
+    await say(ctx, `Name a channel to summarise: \`${USAGE}\``, `请指定要总结的频道：\`${USAGE}\``);
+    return;
+  }
+  // In a thread (Feishu text commands can be), the thread is what is meant.
+  if (!channelId && !args.since && event.threadId) threadId = event.threadId;
+  await run(ctx, { channelId: channelId ?? event.channelId, threadId, since: args.since, rangeLabel: args.rangeLabel ?? '24h', share: args.share });
+}
+
+/** "@avatar summarize this thread" / "总结一下": the summary in the avatar's voice, with its label. */
+async function summarizeIntent(ctx: HandlerContext): Promise<void> {
+  const { event, service } = ctx;
+  if (event.channelType === 'dm') {
+    await say(ctx, `Ask me in a channel thread, or use \`${USAGE}\`.`, `请在频道的讨论串里问我，或使用 \`${USAGE}\`。`);
+    return;
+  }
+  const pkg = ctx.avatar ? service.registry.find(ctx.avatar) : undefined;
+  const voice = pkg ? { name: ctx.lang === 'zh' ? pkg.config.person.name : (pkg.config.person.name_en ?? pkg.config.person.name), label: label(pkg.config, ctx.lang) } : undefined;
+  await run(ctx, { channelId: event.channelId, threadId: event.threadId, rangeLabel: '24h', share: asksToShare(ctx.args), voice });
+}
+
+/** Registers `/summarize` and the summary intent on the shared router (see ROUTER_FEATURES). */
+export function registerSummarizeFeature(router: ChatRouter, _runtime?: Runtime): void {
+  router.commands.register({ name: 'summarize', usage: USAGE, handler: summarizeCommand });
+  router.intents.push({ name: 'summarize', matches: (text) => asksForSummary(text), handle: summarizeIntent });
+}
