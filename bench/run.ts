@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchRetrieval } from './retrieval';
 import { benchSlack } from './slack';
+import { benchSummarize } from './summarize';
 import { REPO, type Row } from './util';
 
 type Section = { name: string; run: () => Promise<unknown> };
@@ -11,6 +12,7 @@ type Section = { name: string; run: () => Promise<unknown> };
 const SECTIONS: Section[] = [
   { name: 'retrieval', run: benchRetrieval },
   { name: 'slack', run: benchSlack },
+  { name: 'summarize', run: benchSummarize },
 ];
 
 function printTable(title: string, rows: Row[]): void {
