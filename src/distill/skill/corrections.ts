@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import { contentTerms } from './terms';
+import { termOverlap } from './similarity';
 
 export const MAX_CORRECTIONS = 20;
 
@@ -11,13 +11,8 @@ function similar(a: string, b: string): boolean {
   const x = normal(a).toLowerCase();
   const y = normal(b).toLowerCase();
   if (x === y) return true;
-  if (distance(x, y) / Math.max(x.length, y.length) <= 0.25) return true;
-  const ta = new Set(contentTerms(a));
-  const tb = new Set(contentTerms(b));
-  if (ta.size < 2 || tb.size < 2) return false;
-  let shared = 0;
-  for (const t of ta) if (tb.has(t)) shared++;
-  return shared / (ta.size + tb.size - shared) >= 0.6;
+  if (distance(x, y) / Math.max(x.length, y.length) <= 0.15) return true;
+  return termOverlap(a, b) >= 0.6;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { SynthesisInput, SynthesisOptions, SynthesisResult } from './types'
  */
 export async function synthesizeSkill(input: SynthesisInput, opts: SynthesisOptions = {}): Promise<SynthesisResult> {
   const started = performance.now();
+  if (!input.chunks.length) throw new UnderstudyError('INPUT_INVALID', `no evidence to distil a skill for ${input.person.name} from: the chunk list is empty`);
   const ids = new Set<number>();
   for (const c of input.chunks) {
     if (!Number.isInteger(c.id)) throw new UnderstudyError('INPUT_INVALID', `evidence chunk from ${c.source} has no integer id (got ${String(c.id)})`);
