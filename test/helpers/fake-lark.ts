@@ -60,11 +60,17 @@ export class FakeLark {
   url = '';
   private readonly tokens = new Map<string, string>();
   private readonly failures = new Map<string, LarkFailure>();
+  private readonly delays = new Map<string, number>();
   private server?: http.Server;
   private n = 0;
 
   addApp(appId: string, secret: string, botOpenId: string, name = appId): void {
     this.apps.set(appId, { secret, botOpenId, name });
+  }
+
+  /** Answer `method` only after `ms` (a slow Open API). */
+  slow(method: string, ms: number): void {
+    this.delays.set(method, ms);
   }
 
   fail(method: string, failure: LarkFailure): void {
@@ -89,7 +95,13 @@ export class FakeLark {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (d: Buffer) => chunks.push(d));
-      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => {
+        const r = this.route((req.method ?? 'GET').toUpperCase(), new URL(req.url ?? '/', 'http://x').pathname);
+        const delay = r ? (this.delays.get(r.name) ?? 0) : 0;
+        const go = (): void => this.handle(req, res, Buffer.concat(chunks).toString('utf8'));
+        if (delay > 0) setTimeout(go, delay);
+        else go();
+      });
     });
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
