@@ -17,8 +17,8 @@ const STOP = new Set(
     'tomorrow yesterday time times day days week weeks month months year years since until while because though although however ' +
     'maybe perhaps probably already always never sometimes often around within without between after before during against among ' +
     'able sent send call let me know question questions help file attached attach find found keep kept seem seems right left ' +
-    'mr mrs ms dear regards best cheers sincerely im ive dont didnt doesnt cant wont isnt arent wasnt thats theres youre weve ' +
-    'http https www com org html'
+    'http https www com org html mr mrs ms dear regards best cheers sincerely im ive dont didnt doesnt cant wont isnt arent wasnt thats theres youre weve ' +
+    'set end bit done ask asked add added making include including already actually'
   ).split(/\s+/),
 );
 

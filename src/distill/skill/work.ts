@@ -162,7 +162,8 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
         steps.push({ text: s.replace(LIST_ITEM, ''), anchors: [it.chunk.id] });
       }
     }
-    const unique = steps.filter((s, i) => steps.findIndex((o) => o.text === s.text) === i);
+    // A question is not a step; the same sentence in two overlapping chunks is one step.
+    const unique = steps.filter((s, i) => !/[?？]\s*$/.test(s.text) && steps.findIndex((o) => o.text === s.text) === i);
     steps.length = 0;
     steps.push(...unique);
     if (steps.length < 2 || (ordered < 2 && steps.length < 3)) continue;
@@ -171,8 +172,7 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
     const first = items[0];
     const title = introLine(items) ?? procedureTitle(first, steps[0].text);
     const numbered = items.some((it) => it.clean.body.split('\n').filter((l) => /^\s*\d{1,2}[.)、]/.test(l)).length >= 2) ? 3 : 0;
-    const questions = steps.filter((s) => /[?？]$/.test(s.text)).length;
-    const score = ordered * 2 + numbered + Math.min(steps.length, 8) + steps.filter((s) => /\d|`/.test(s.text)).length - questions * 2 - (first.forward ? 4 : 0);
+    const score = ordered * 2 + numbered + Math.min(steps.length, 8) + steps.filter((s) => /\d|`/.test(s.text)).length - (first.forward ? 4 : 0);
     found.push({ p: { title, anchors: [first.chunk.id], steps: steps.slice(0, 8).map((s) => ({ ...s, text: clip(s.text, 200) })) }, score });
   }
   found.sort((a, b) => b.score - a.score || a.p.anchors[0] - b.p.anchors[0]);
