@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { classifyError } from './errors';
 import { registerCoreCommands } from './cli/core-commands';
+import { registerDistillCommands } from './cli/distill-commands';
 import { registerManifestCommands } from './cli/manifest-commands';
 import { registerSummarizeCommand } from './cli/summarize-command';
 import { createCliContext } from './cli/context';
 import { processIo, type CliIo } from './cli/io';
 
-export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerSummarizeCommand];
+export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerDistillCommands, registerSummarizeCommand];
 
 /**
  * The `understudy` command. Exit codes: 0 ok, 1 user error (one-line message), 2 internal error.

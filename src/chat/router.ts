@@ -9,7 +9,7 @@ import { helpText, registerAvatarCommands, findOrSuggest } from './avatar-comman
 import { CommandRouter, parseTextCommand, type HandlerContext } from './commands';
 import { t } from './i18n';
 import { RateLimiter } from './rate-limit';
-import { stickyKey, type ChatEvent, type ChatTransport, type MessageRef, type Reply, type ReplyTarget } from './types';
+import { stickyKey, type ChatAction, type ChatEvent, type ChatTransport, type MessageRef, type Reply, type ReplyTarget } from './types';
 
 export const MAX_MESSAGE_CHARS = 4000;
 
@@ -37,9 +37,13 @@ export interface Intent {
  * Gates before any handler, top to bottom: ignore bots, dedupe (persisted), drop stale events,
  * rate-limit, resolve the avatar, check access and status; then a command, an intent or a question.
  */
+export type ActionHandler = (action: ChatAction, transport: ChatTransport, router: ChatRouter) => Promise<void>;
+
 export class ChatRouter {
   readonly commands = new CommandRouter();
   readonly intents: Intent[] = [];
+  /** Button handlers by action id (consent Approve/Decline...); adapters call dispatchAction. */
+  readonly actions = new Map<string, ActionHandler>();
   private readonly log: Logger;
   private readonly perUser: RateLimiter;
   private readonly perWorkspace: RateLimiter;
@@ -104,6 +108,23 @@ export class ChatRouter {
       const next = this.waiting.shift();
       if (next) setImmediate(next);
     }
+  }
+
+  /** Handle a button press in the background; unknown actions are ignored. */
+  dispatchAction(action: ChatAction, transport: ChatTransport): void {
+    const handler = this.actions.get(action.actionId);
+    if (!handler) return;
+    this.track(
+      handler(action, transport, this).catch((err: unknown) => {
+        this.log.error({ action: action.actionId, err: classifyError(err).message }, 'action failed');
+      }),
+    );
+  }
+
+  /** Let idle() and shutdown wait for background work a handler starts (a long collection). */
+  track(work: Promise<unknown>): void {
+    const p = work.then(() => undefined, () => undefined).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
   }
 
   /** Wait until every dispatched event is finished (tests, graceful shutdown). */

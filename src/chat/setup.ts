@@ -1,9 +1,10 @@
 import type { Runtime } from '../runtime';
+import { registerDistillFeature } from '../distill/chat-feature';
 import { registerSummarizeFeature } from '../summarize/chat-feature';
 import { ChatRouter } from './router';
 
 /** Features that add commands or intents to the router (distill, summarize) register here. */
-export const ROUTER_FEATURES: ((router: ChatRouter, runtime: Runtime) => void)[] = [registerSummarizeFeature];
+export const ROUTER_FEATURES: ((router: ChatRouter, runtime: Runtime) => void)[] = [registerDistillFeature, registerSummarizeFeature];
 
 /** The one router every platform shares, with the configured limits, admins and features. */
 export function createChatRouter(runtime: Runtime): ChatRouter {

@@ -51,7 +51,23 @@ export interface ChatEvent {
 export type Reply =
   | { kind: 'answer'; answer: Answer; avatarName: string }
   | { kind: 'notice'; text: string; ephemeral?: boolean }
-  | { kind: 'status'; text: string };
+  | { kind: 'status'; text: string }
+  /** A question with Approve / Decline buttons (distillation consent); `id` comes back in the action. */
+  | { kind: 'consent'; id: string; text: string; lang: 'zh' | 'en' };
+
+/** A button press, normalized: which button, on which value, by whom. */
+export interface ChatAction {
+  platform: Platform;
+  appId: string;
+  workspaceId: string;
+  userId: string;
+  /** e.g. `understudy_consent_approve`. */
+  actionId: string;
+  value: string;
+  channelId?: string;
+  messageId?: string;
+  appAvatar?: string;
+}
 
 /** Where a reply goes: the channel, and the thread when there is one. */
 export interface ReplyTarget {
@@ -97,6 +113,12 @@ export interface ChatTransport {
   findChannel?(name: string): Promise<ChannelInfo | undefined>;
   /** What a pasted message link points at; a link into another workspace or tenant is `foreign`. */
   resolveLink?(url: string): Promise<LinkTarget>;
+  /** Post to a user privately (opening the DM if needed). */
+  dm?(userId: string, reply: Reply): Promise<MessageRef>;
+  /** Read access to history for distillation. */
+  collector?(): import('../distill/collector').HistoryCollector;
+  /** Send a file (an avatar export) into a conversation. */
+  uploadFile?(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void>;
 }
 
 /** The conversation key for memory and first-contact: platform, workspace, channel, thread. */

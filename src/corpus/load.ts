@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isCollectedChat, loadCollectedChat } from './loaders/collected-chat';
 import { decodeText } from './loaders/decode';
 import { detectFormat } from './loaders/detect';
 import { loadDocx } from './loaders/docx';
@@ -40,6 +41,7 @@ function looksLikeSlackDay(value: unknown): boolean {
 function loadJson(text: string, source: string, opts: LoaderOptions): LoadResult {
   const parsed = parseJsonWithPosition(text, source);
   if (parsed.error) return { ...empty(), errors: [{ path: source, message: parsed.error.message, position: parsed.error.position }] };
+  if (isCollectedChat(parsed.value)) return loadCollectedChat(parsed.value, source, { author: opts.author });
   const feishu = asFeishuExport(parsed.value);
   if (feishu) return loadFeishuExport(feishu, source, { author: opts.author });
   if (looksLikeSlackDay(parsed.value)) {

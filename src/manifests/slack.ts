@@ -18,7 +18,8 @@ export const SLACK_BOT_EVENTS: Record<string, string> = {
 /**
  * Bot scopes and why: posting and updating answers, reading what we answer and the thread
  * history (memory fallback), the channel type (visibility), user names, the DM we open when
- * we cannot post in a channel, slash commands, and the assistant surface.
+ * we cannot post in a channel, slash commands, and the assistant surface; files:read for the
+ * files a person shared (distillation) and files:write for `/avatar export`.
  */
 export const SLACK_BOT_SCOPES = [
   'app_mentions:read',
@@ -27,6 +28,8 @@ export const SLACK_BOT_SCOPES = [
   'channels:read',
   'chat:write',
   'commands',
+  'files:read',
+  'files:write',
   'groups:history',
   'groups:read',
   'im:history',

@@ -35,6 +35,12 @@ export class FakeSlack {
   readonly replies = new Map<string, { user?: string; bot_id?: string; text: string; ts: string }[]>();
   readonly channels = new Map<string, { is_private?: boolean; is_im?: boolean; is_mpim?: boolean }>();
   history: Record<string, { messages: Record<string, unknown>[] }[]> = {};
+  /** conversations.list answers, and members per private channel. */
+  channelList: { id: string; name: string; is_private?: boolean; is_member?: boolean }[] = [];
+  members = new Map<string, string[]>();
+  /** users.info answers for ids; others get a generated user; `unknownUsers` get user_not_found. */
+  users = new Map<string, { name: string; real_name?: string; is_bot?: boolean }>();
+  unknownUsers = new Set<string>();
   socketUrl = '';
   private failures = new Map<string, Failure>();
   private server?: http.Server;
@@ -111,8 +117,17 @@ export class FakeSlack {
         const i = args.cursor ? Number(args.cursor) : 0;
         return reply(200, { ok: true, messages: pages[i]?.messages ?? [], has_more: i + 1 < pages.length, response_metadata: { next_cursor: i + 1 < pages.length ? String(i + 1) : '' } });
       }
-      case 'users.info':
+      case 'conversations.list':
+        return reply(200, { ok: true, channels: this.channelList, response_metadata: { next_cursor: '' } });
+      case 'conversations.members':
+        return reply(200, { ok: true, members: this.members.get(String(args.channel)) ?? [], response_metadata: { next_cursor: '' } });
+      case 'users.info': {
+        const id = String(args.user);
+        if (this.unknownUsers.has(id)) return reply(200, { ok: false, error: 'user_not_found' });
+        const u = this.users.get(id);
+        if (u) return reply(200, { ok: true, user: { id, name: u.name, real_name: u.real_name ?? u.name, is_bot: Boolean(u.is_bot), profile: { display_name: u.real_name ?? u.name } } });
         return reply(200, { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), real_name: `User ${args.user}`, is_bot: String(args.user).startsWith('B'), profile: { display_name: `user-${args.user}` } } });
+      }
       case 'apps.connections.open':
         return reply(200, { ok: true, url: this.socketUrl });
       default:

@@ -34,6 +34,8 @@ interface LiveApp {
   config: SlackAppConfig;
   botUserId?: string;
   teamId?: string;
+  /** https://<workspace>.slack.com/, for permalinks. */
+  url?: string;
 }
 
 interface Group {
@@ -133,7 +135,12 @@ export class SlackAdapter implements PlatformAdapter {
     const client = new WebClient(app.botToken, webClientOptions(this.runtime.config.slack?.apiUrl));
     try {
       const res = await client.auth.test();
-      return { config: { ...app, teamId: app.teamId ?? (res.team_id as string | undefined) }, botUserId: res.user_id as string | undefined, teamId: res.team_id as string | undefined };
+      return {
+        config: { ...app, teamId: app.teamId ?? (res.team_id as string | undefined) },
+        botUserId: res.user_id as string | undefined,
+        teamId: res.team_id as string | undefined,
+        url: res.url as string | undefined,
+      };
     } catch (err) {
       const e = classifySlackError(err, 'auth.test');
       throw new UnderstudyError('PLATFORM_AUTH', `Slack app "${app.name}"${app.appId ? ` (${app.appId})` : ''} failed auth.test: ${e.message}. Check its bot token.`, { cause: err });
@@ -198,6 +205,17 @@ export class SlackAdapter implements PlatformAdapter {
       this.dispatch(normalizeCommand(args.command as SlashCommandBody, live.config), args.client, live);
     }));
     registerFeedback(app, this.runtime.service.store, this.log);
+    // Buttons the core handles (consent Approve/Decline): normalized and handed to the router.
+    app.action(/^understudy_consent_/, withApp(async (args: { ack: () => Promise<void>; body: unknown; action: unknown; client: WebClient }, live) => {
+      await args.ack();
+      const b = args.body as { user: { id: string }; team?: { id?: string }; channel?: { id: string }; message?: { ts: string } };
+      const a = args.action as { action_id: string; value?: string };
+      const transport = new SlackTransport(args.client, live.botUserId, this.runtime.service.store, (e) => conversationKey(e), this.log, live.url);
+      this.router.dispatchAction(
+        { platform: 'slack', appId: live.config.appId ?? live.config.name, workspaceId: b.team?.id ?? live.teamId ?? '-', userId: b.user.id, actionId: a.action_id, value: a.value ?? '', channelId: b.channel?.id, messageId: b.message?.ts, appAvatar: live.config.avatar },
+        transport,
+      );
+    }));
     // Buttons, menus and views of other apps' messages: acknowledge so Slack shows no error.
     app.action(/^(?!understudy_)/, async ({ ack }) => ack());
     app.view(/^(?!understudy_)/, async ({ ack }) => ack());
@@ -207,7 +225,7 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   private dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, client: WebClient, live: LiveApp): void {
-    const transport = new SlackTransport(client, live.botUserId, this.runtime.service.store, (e) => conversationKey(e), this.log);
+    const transport = new SlackTransport(client, live.botUserId, this.runtime.service.store, (e) => conversationKey(e), this.log, live.url);
     this.router.dispatch(
       Promise.resolve(event).then((e) => {
         if (e) transport.bind(e);

@@ -82,8 +82,30 @@ export function renderAnswer(answer: Answer, conversation: string): SlackMessage
   return messages;
 }
 
+export const ACTION_CONSENT_APPROVE = 'understudy_consent_approve';
+export const ACTION_CONSENT_DECLINE = 'understudy_consent_decline';
+
 export function renderReply(reply: Reply, conversation: string): SlackMessage[] {
   if (reply.kind === 'answer') return renderAnswer(reply.answer, conversation);
+  if (reply.kind === 'consent') {
+    const zh = reply.lang === 'zh';
+    return [
+      {
+        text: reply.text.slice(0, 3900),
+        blocks: [
+          ...splitText(toMrkdwn(reply.text)).map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })),
+          {
+            type: 'actions',
+            block_id: 'understudy_consent',
+            elements: [
+              { type: 'button', style: 'primary', action_id: ACTION_CONSENT_APPROVE, value: reply.id, text: { type: 'plain_text', text: zh ? '同意' : 'Approve' } },
+              { type: 'button', style: 'danger', action_id: ACTION_CONSENT_DECLINE, value: reply.id, text: { type: 'plain_text', text: zh ? '拒绝' : 'Decline' } },
+            ],
+          },
+        ],
+      },
+    ];
+  }
   const text = reply.kind === 'status' ? `_${reply.text}_` : toMrkdwn(reply.text);
   const parts = splitText(text);
   return [{ text: reply.text.slice(0, 3900), blocks: parts.slice(0, BLOCK_LIMIT).map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })) }];

@@ -11,11 +11,11 @@ import { SlackHistory } from './history';
 /** Our blocks are built as plain objects; the Web API validates them. */
 const known = (blocks: Block[]): KnownBlock[] => blocks as unknown as KnownBlock[];
 import type { UnderstudyError } from '../../errors';
-import { classifySlackError } from './web-errors';
+import { classifySlackError, slackCall } from './web-errors';
+import { SlackCollector } from './collector';
+import type { HistoryCollector } from '../../distill/collector';
 
 export const ASSISTANT_THREADS = 'slack-assistant-threads';
-const MAX_WAIT_S = 30;
-const TOTAL_WAIT_S = 60;
 
 /** ChatTransport over one app's WebClient in one workspace. */
 export class SlackTransport implements ChatTransport {
@@ -30,8 +30,27 @@ export class SlackTransport implements ChatTransport {
     private readonly store: StateStore,
     private readonly keyOf: (e: ChatEvent) => string,
     log: Logger,
+    private readonly workspaceUrl?: string,
   ) {
     this.log = log;
+  }
+
+  async dm(userId: string, reply: Reply): Promise<MessageRef> {
+    const res = await this.call('conversations.open', () => this.client.conversations.open({ users: userId }));
+    const channel = (res.channel as { id?: string } | undefined)?.id;
+    if (!channel) throw classifySlackError({ data: { error: 'channel_not_found' } }, 'conversations.open', this.log);
+    return this.post({ channelId: channel }, reply);
+  }
+
+  collector(): HistoryCollector {
+    return new SlackCollector(this.client, this.log, this.workspaceUrl);
+  }
+
+  async uploadFile(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void> {
+    const file = { channel_id: target.channelId, filename, file: Buffer.from(data), initial_comment: comment };
+    await this.call('files.uploadV2', () =>
+      target.threadId ? this.client.filesUploadV2({ ...file, thread_ts: target.threadId }) : this.client.filesUploadV2(file),
+    );
   }
 
   /** Attach the event this transport answers (conversation key for feedback, log context). */
@@ -40,23 +59,8 @@ export class SlackTransport implements ChatTransport {
     this.log = this.log.child({ event_id: event.eventId });
   }
 
-  /** One Web API call; a 429 waits its Retry-After (at most 30 s, 60 s in all), then retries. */
-  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    let waited = 0;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (err) {
-        const retryAfter = (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error' ? ((err as { retryAfter?: number }).retryAfter ?? 1) : undefined;
-        if (retryAfter !== undefined && retryAfter <= MAX_WAIT_S && waited + retryAfter <= TOTAL_WAIT_S) {
-          this.log.warn({ method, retry_after_s: retryAfter }, 'Slack rate limit: waiting before retrying');
-          await new Promise((r) => setTimeout(r, retryAfter * 1000));
-          waited += retryAfter;
-          continue;
-        }
-        throw classifySlackError(err, method, this.log);
-      }
-    }
+  private call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    return slackCall(method, fn, this.log);
   }
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {

@@ -33,3 +33,26 @@ export function classifySlackError(err: unknown, method: string, log?: Logger): 
   if (e.code === 'slack_webapi_rate_limited_error') return new UnderstudyError('RATE_LIMITED', `Slack ${method} rate limited`, { cause: err });
   return new UnderstudyError('PLATFORM_TRANSIENT', `Slack ${method} failed: ${code ?? e.message ?? String(err)}`, { cause: err });
 }
+
+const MAX_WAIT_S = 30;
+const TOTAL_WAIT_S = 60;
+
+/** One Web API call; a 429 waits its Retry-After (at most 30 s, 60 s in all), then retries. */
+export async function slackCall<T>(method: string, fn: () => Promise<T>, log?: Logger): Promise<T> {
+  let waited = 0;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as { code?: string; retryAfter?: number };
+      const retryAfter = e.code === 'slack_webapi_rate_limited_error' ? (e.retryAfter ?? 1) : undefined;
+      if (retryAfter !== undefined && retryAfter <= MAX_WAIT_S && waited + retryAfter <= TOTAL_WAIT_S) {
+        log?.warn({ method, retry_after_s: retryAfter }, 'Slack rate limit: waiting before retrying');
+        await new Promise((r) => setTimeout(r, retryAfter * 1000));
+        waited += retryAfter;
+        continue;
+      }
+      throw classifySlackError(err, method, log);
+    }
+  }
+}

@@ -1,0 +1,232 @@
+import path from 'node:path';
+import type { Lang } from '../avatars/disclosure';
+import type { HandlerContext } from '../chat/commands';
+import { t } from '../chat/i18n';
+import type { ChatRouter } from '../chat/router';
+import type { ChatAction, ChatTransport, MessageRef, Reply, ReplyTarget } from '../chat/types';
+import { classifyError, UnderstudyError } from '../errors';
+import type { Runtime } from '../runtime';
+import { parseDistillArgs } from './chat-args';
+import { clearJob, collectHistory, copySharedFiles, subjectMessages, writeCollected } from './collect';
+import { ConsentBook, consentRecord, describeScope, type ConsentRequest } from './consent';
+import { distill } from './distill';
+import { registerSubjectCommands } from './subject-commands';
+
+export const APPROVE = 'understudy_consent_approve';
+export const DECLINE = 'understudy_consent_decline';
+
+const PURPOSE = 'a digital avatar that answers colleagues from your own messages, with citations, always labelled as an avatar';
+
+function slugFor(name: string | undefined, id: string): string {
+  const ascii = (name ?? '')
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return (ascii.length >= 2 ? ascii : `u-${id.toLowerCase()}`).slice(0, 40);
+}
+
+/** Where progress and the outcome go: the requester's DM (opened on demand), or the command's target. */
+async function tell(transport: ChatTransport, userId: string, fallback: ReplyTarget | undefined, reply: Reply): Promise<MessageRef | undefined> {
+  try {
+    if (transport.dm) return await transport.dm(userId, reply);
+    if (fallback) return await transport.post(fallback, reply);
+  } catch {
+    if (fallback) return transport.post(fallback, reply).catch(() => undefined);
+  }
+  return undefined;
+}
+
+/**
+ * The chat side of distillation: `/distill`, consent requests with Approve/Decline, collection
+ * with progress, and the subject's `/avatar mine|pause|resume|revoke|export|correct`.
+ */
+export class DistillFeature {
+  readonly book: ConsentBook;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly router: ChatRouter,
+    private readonly runtime: Runtime,
+  ) {
+    this.book = new ConsentBook(runtime.service.store, runtime.config.consentTtlDays);
+  }
+
+  register(): void {
+    this.router.commands.register({
+      name: 'distill',
+      usage: '/distill @user [--since 90d] [--channels #a,#b] [--no-files] | /distill me | /distill @user --policy --reason "..."',
+      handler: (ctx) => this.start(ctx),
+    });
+    this.router.actions.set(APPROVE, (a, tr) => this.decide(a, tr, true));
+    this.router.actions.set(DECLINE, (a, tr) => this.decide(a, tr, false));
+    registerSubjectCommands(this.router, this.runtime);
+    // Expired requests are told to their requesters; the sweep must not keep the process alive.
+    this.timer = setInterval(() => this.book.expireDue(), 3_600_000);
+    this.timer.unref();
+  }
+
+  private async start(ctx: HandlerContext): Promise<void> {
+    const { event, lang } = ctx;
+    const reply = (text: string, ephemeral = true): Promise<MessageRef | undefined> => ctx.respond({ kind: 'notice', text, ephemeral });
+    const args = parseDistillArgs(ctx.args);
+    if (args.error) return void (await reply(t(lang, `Sorry: ${args.error}.`, `参数有误：${args.error}。`)));
+    const targetId = args.target === 'me' ? event.userId : event.mentions[0]?.id;
+    if (!targetId) {
+      return void (await reply(t(lang, 'Usage: `/distill @someone [--since 90d] [--channels #a,#b]` or `/distill me`.', '用法：`/distill @某人 [--since 90d] [--channels #a,#b]` 或 `/distill me`。')));
+    }
+    const user = ctx.transport.resolveUser ? await ctx.transport.resolveUser(targetId).catch(() => undefined) : { id: targetId, isBot: false };
+    if (!user) return void (await reply(t(lang, `I can't find the user ${targetId} in this workspace.`, `在这个工作区里找不到用户 ${targetId}。`)));
+    if (user.isBot) return void (await reply(t(lang, "I can't distill a bot: avatars are of people, with their consent.", '不能蒸馏机器人：数字分身只针对真人，并且需要本人同意。')));
+    const platform = event.platform;
+    const subject = { id: `${platform}:${targetId}`, name: user.name };
+    const requester = { id: `${platform}:${event.userId}`, name: event.userName };
+    const self = targetId === event.userId;
+    if (!self && !ctx.isAdmin) {
+      this.runtime.service.store.audit({ actor: requester.id, action: 'distill_refused', detail: { subject: subject.id, why: 'not the subject and not an admin' } });
+      return void (await reply(t(lang, 'Only the person themself or an admin can start a distillation. Ask them to run `/distill me`.', '只有本人或管理员可以发起蒸馏。可以请对方自己执行 `/distill me`。')));
+    }
+    if (args.policy && !ctx.isAdmin) return void (await reply(t(lang, 'Only admins can distill on a company-policy basis.', '只有管理员可以按公司政策发起蒸馏。')));
+    if (args.policy && !args.reason?.trim()) return void (await reply(t(lang, 'A policy-basis distillation needs a reason: `--reason "handover after departure"`.', '按政策蒸馏必须说明理由：`--reason "离职交接"`。')));
+    const open = this.book.openFor(subject.id);
+    if (open?.status === 'approved' && (open.requester.id === requester.id || ctx.isAdmin)) {
+      // An approved run that stopped (crash, restart, rate limits): resume from its saved cursors.
+      await reply(t(lang, `Resuming the distillation ${open.id} where it stopped.`, `从中断处继续蒸馏 ${open.id}。`));
+      this.router.track(this.collectAndBuild(open, ctx.transport, ctx.target, lang));
+      return;
+    }
+    if (open) {
+      return void (await reply(t(lang, `There is already a distillation for ${user.name ?? targetId} (${open.status}, ${open.id}).`, `${user.name ?? targetId} 已有一个进行中的蒸馏（${open.status}，${open.id}）。`)));
+    }
+    const existing = this.runtime.service.registry.list().find((p) => p.config.person.aliases.includes(subject.id) && p.config.status !== 'revoked');
+    if (existing && self) {
+      return void (await reply(t(lang, `You already have an avatar, @${existing.config.handle}. See \`/avatar mine\`; to refresh it, an admin can re-run the distillation.`, `你已经有数字分身 @${existing.config.handle}，可以用 \`/avatar mine\` 查看。`)));
+    }
+    const req = this.book.create({
+      slug: existing?.config.slug ?? slugFor(user.name, targetId),
+      subject,
+      requester,
+      basis: self ? 'self' : args.policy ? 'policy' : 'consent',
+      scope: { channels: args.channels, since: args.since, files: args.files },
+      purpose: PURPOSE,
+      reason: args.reason,
+      replyChannel: ctx.target.channelId,
+    });
+    if (req.basis === 'consent') {
+      const text = t(
+        lang,
+        `*${requester.name ?? event.userId}* asks to build a digital avatar of you.\n• What: your own messages in ${describeScope(req.scope)}\n• For: ${PURPOSE}\n• You can later see, correct, pause or delete it (\`/avatar mine\`).\nNothing is collected unless you approve. This request expires on ${req.expiresAt.slice(0, 10)}.`,
+        `*${requester.name ?? event.userId}* 请求为你建立数字分身。\n• 收集范围：你本人在 ${describeScope(req.scope)} 的消息\n• 用途：${PURPOSE}\n• 之后你可以随时查看、纠正、暂停或删除（\`/avatar mine\`）。\n未经你同意不会收集任何内容。本请求于 ${req.expiresAt.slice(0, 10)} 过期。`,
+      );
+      try {
+        if (!ctx.transport.dm) throw new UnderstudyError('PLATFORM_TRANSIENT', 'no DM support');
+        await ctx.transport.dm(targetId, { kind: 'consent', id: req.id, text, lang });
+      } catch (err) {
+        this.book.update(req, { status: 'failed', note: classifyError(err).message });
+        return void (await reply(t(lang, `I could not send ${user.name ?? targetId} the consent request (${classifyError(err).code}); nothing was collected.`, `无法把授权请求发给 ${user.name ?? targetId}（${classifyError(err).code}），没有收集任何内容。`)));
+      }
+      return void (await reply(t(lang, `I asked ${user.name ?? targetId} for consent (${req.id}). Nothing is collected unless they approve; the request expires on ${req.expiresAt.slice(0, 10)}.`, `已向 ${user.name ?? targetId} 发送授权请求（${req.id}）。对方同意前不会收集任何内容，请求于 ${req.expiresAt.slice(0, 10)} 过期。`), false));
+    }
+    if (req.basis === 'policy' && ctx.transport.dm) {
+      await ctx.transport
+        .dm(targetId, { kind: 'notice', text: t(lang, `An admin (${requester.name ?? event.userId}) is building a digital avatar of you on a company-policy basis: ${req.reason}. You can see it with \`/avatar mine\`.`, `管理员（${requester.name ?? event.userId}）依据公司政策为你建立数字分身：${req.reason}。你可以用 \`/avatar mine\` 查看。`) })
+        .catch(() => undefined);
+    }
+    this.router.track(this.collectAndBuild(req, ctx.transport, ctx.target, lang));
+  }
+
+  private async decide(action: ChatAction, transport: ChatTransport, approve: boolean): Promise<void> {
+    const actor = `${action.platform}:${action.userId}`;
+    let req: ConsentRequest;
+    const lang: Lang = 'en';
+    try {
+      req = this.book.decide(action.value, approve, actor);
+    } catch (err) {
+      const target = action.channelId ? { channelId: action.channelId, userId: action.userId } : undefined;
+      await tell(transport, action.userId, target, { kind: 'notice', text: classifyError(err).message });
+      return;
+    }
+    const requesterId = req.requester.id.replace(/^[a-z]+:/, '');
+    const subjectName = req.subject.name ?? req.subject.id;
+    if (action.channelId) {
+      await transport
+        .post({ channelId: action.channelId }, { kind: 'notice', text: approve ? `Thank you. Building your avatar now; you will hear when it is ready (\`/avatar mine\`).` : 'Declined. Nothing was collected, and the requester has been told.' })
+        .catch(() => undefined);
+    }
+    if (!approve) {
+      await tell(transport, requesterId, undefined, { kind: 'notice', text: `${subjectName} declined the distillation (${req.id}). Nothing was collected.` });
+      return;
+    }
+    await tell(transport, requesterId, undefined, { kind: 'notice', text: `${subjectName} approved the distillation (${req.id}). Collecting now.` });
+    await this.collectAndBuild(req, transport, undefined, lang);
+  }
+
+  /** Collect with progress, then distill. Runs only on an approved request; resumable from its cursor. */
+  async collectAndBuild(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, lang: Lang): Promise<void> {
+    this.book.requireApproved(req.id);
+    const { service, config, log } = this.runtime;
+    const requesterId = req.requester.id.replace(/^[a-z]+:/, '');
+    const staging = path.join(config.dataDir, 'distill', req.id);
+    let status: MessageRef | undefined;
+    let lastUpdate = 0;
+    const show = async (text: string, final = false): Promise<void> => {
+      const reply: Reply = final ? { kind: 'notice', text } : { kind: 'status', text };
+      if (status) await transport.update(status, reply).catch(() => undefined);
+      else status = await tell(transport, requesterId, target, reply);
+    };
+    try {
+      if (!transport.collector) throw new UnderstudyError('PLATFORM_TRANSIENT', 'this platform cannot read history yet');
+      await show(t(lang, `Collecting ${req.subject.name ?? req.subject.id}'s messages…`, `正在收集 ${req.subject.name ?? req.subject.id} 的消息…`));
+      const collector = transport.collector();
+      const collected = await collectHistory(req, collector, service.store, staging, (p) => {
+        if (Date.now() - lastUpdate < 2_000) return;
+        lastUpdate = Date.now();
+        void show(t(lang, `Collected ${p.messages.toLocaleString('en')} messages from ${p.channelsDone} of ${p.channels} channels…`, `已从 ${p.channels} 个频道中的 ${p.channelsDone} 个收集了 ${p.messages.toLocaleString('en')} 条消息…`));
+      });
+      const mine = subjectMessages(collected, req.subject.id);
+      if (mine === 0) {
+        this.book.update(req, { status: 'completed', note: 'no messages found' });
+        clearJob(service.store, req.id, staging);
+        await show(t(lang, `I found no messages of ${req.subject.name ?? req.subject.id} in the channels I can read, so no avatar was created. Invite me to their channels and try again.`, `在我能读取的频道里没有找到 ${req.subject.name ?? req.subject.id} 的消息，因此没有创建数字分身。`), true);
+        return;
+      }
+      await show(t(lang, `Collected ${mine.toLocaleString('en')} messages from ${collected.size} channels. Building the avatar…`, `已从 ${collected.size} 个频道收集 ${mine.toLocaleString('en')} 条消息，正在建立数字分身…`));
+      const outcome = await distill(service, {
+        slug: req.slug,
+        person: { name: req.subject.name ?? req.subject.id, aliases: [req.subject.id, ...(req.subject.name ? [req.subject.name] : [])] },
+        consent: consentRecord(req),
+        actor: req.requester.id,
+        prepare: (corpusDir) => {
+          writeCollected(corpusDir, collector.platform, collected);
+          copySharedFiles(staging, corpusDir, collector.platform);
+        },
+      });
+      this.book.update(req, { status: 'completed' });
+      clearJob(service.store, req.id, staging);
+      const pkg = service.get(req.slug);
+      const red = Object.entries(outcome.ingest.redactions).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing';
+      await show(
+        t(
+          lang,
+          `The avatar @${pkg.config.handle} is ready: ${outcome.ingest.totalChunks} passages from ${mine} messages, skill v${outcome.version.version} with ${outcome.synthesis.stats.anchors} evidence anchors. Masked at ingest: ${red}. ${req.subject.name ?? 'The subject'} can review it with \`/avatar mine\`.`,
+          `数字分身 @${pkg.config.handle} 已就绪：来自 ${mine} 条消息的 ${outcome.ingest.totalChunks} 段资料，技能 v${outcome.version.version}，${outcome.synthesis.stats.anchors} 处证据锚点。入库时脱敏：${red}。本人可以用 \`/avatar mine\` 查看。`,
+        ),
+        true,
+      );
+    } catch (err) {
+      const e = classifyError(err);
+      log.error({ consent: req.id, code: e.code, err: e.message }, 'distillation failed');
+      this.book.update(req, { status: e.code === 'INPUT_INVALID' ? 'completed' : 'approved', note: e.message });
+      const hint = e.code === 'PLATFORM_SCOPE' ? ` ${e.message}` : e.code === 'INPUT_INVALID' ? ` ${e.message}` : ' It can resume from where it stopped: run `/distill` again.';
+      await show(t(lang, `The distillation stopped (${e.code}).${hint}`, `蒸馏中断（${e.code}）。${hint}`), true);
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+export function registerDistillFeature(router: ChatRouter, runtime: Runtime): void {
+  new DistillFeature(router, runtime).register();
+}

@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { COLLECTED_CHAT_FORMAT, type CollectedChatFile } from '../corpus/loaders/collected-chat';
+import type { StateStore } from '../store/types';
+import { writeFileAtomic } from '../util/fs-atomic';
+import type { CollectedMessage, CollectorChannel, HistoryCollector } from './collector';
+import type { ConsentRequest } from './consent';
+
+export interface CollectionProgress {
+  channels: number;
+  channelsDone: number;
+  messages: number;
+  pages: number;
+}
+
+export interface CollectionResult extends CollectionProgress {
+  /** Files written under the avatar's corpus (relative paths). */
+  files: string[];
+  sharedFiles: number;
+  fileNotes: string[];
+}
+
+interface ChannelState extends CollectorChannel {
+  cursor?: string;
+  done: boolean;
+  kept: number;
+}
+
+interface JobState {
+  listed: boolean;
+  channels: ChannelState[];
+  pages: number;
+}
+
+const JOBS = 'distill-jobs';
+
+function matchesScope(ch: CollectorChannel, wanted: string[]): boolean {
+  if (wanted.length === 0) return true;
+  return wanted.some((w) => {
+    const name = w.replace(/^#/, '').toLowerCase();
+    return ch.id === w || ch.name.toLowerCase() === name;
+  });
+}
+
+/**
+ * Collect the subject's messages (and the thread openers they answered) from every channel in
+ * scope, page by page. The cursor of each channel is saved after every page, so a crashed run
+ * resumes where it stopped; messages are keyed by id, so a replayed page adds no duplicates.
+ */
+export async function collectHistory(
+  req: ConsentRequest,
+  collector: HistoryCollector,
+  store: StateStore,
+  stagingDir: string,
+  onProgress: (p: CollectionProgress) => void = () => undefined,
+): Promise<Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>> {
+  const subject = req.subject.id.replace(/^[a-z]+:/, '');
+  const oldest = req.scope.since ? Date.parse(req.scope.since) : undefined;
+  let state = store.kvGet<JobState>(JOBS, req.id) ?? { listed: false, channels: [], pages: 0 };
+  if (!state.listed) {
+    const all = await collector.listChannels();
+    state = { listed: true, pages: 0, channels: all.filter((c) => matchesScope(c, req.scope.channels)).map((c) => ({ ...c, done: false, kept: 0 })) };
+    store.kvSet(JOBS, req.id, state);
+  }
+  fs.mkdirSync(stagingDir, { recursive: true });
+  const progress = (): CollectionProgress => ({
+    channels: state.channels.length,
+    channelsDone: state.channels.filter((c) => c.done).length,
+    messages: state.channels.reduce((s, c) => s + c.kept, 0),
+    pages: state.pages,
+  });
+  for (const ch of state.channels) {
+    const staging = path.join(stagingDir, `${ch.id}.jsonl`);
+    while (!ch.done) {
+      const page = await collector.history(ch, ch.cursor, oldest);
+      const kept: CollectedMessage[] = [];
+      for (const m of page.messages) {
+        const mine = m.userId === subject;
+        if ((m.replyCount ?? 0) > 0) {
+          const replies = await collector.replies(ch, m.threadId ?? m.id);
+          const theirs = replies.filter((r) => r.userId === subject && r.id !== m.id);
+          if (mine || theirs.length > 0) kept.push(m, ...theirs);
+        } else if (mine) kept.push(m);
+      }
+      if (req.scope.files && collector.downloadFile) await saveSharedFiles(kept.filter((m) => m.userId === subject), collector, path.join(stagingDir, 'files'));
+      if (kept.length) fs.appendFileSync(staging, kept.map((m) => JSON.stringify({ ...m, files: m.files?.map((f) => ({ name: f.name, skipped: f.skipped })) })).join('\n') + '\n');
+      ch.kept += kept.filter((m) => m.userId === subject).length;
+      ch.cursor = page.next;
+      ch.done = !page.next;
+      state.pages++;
+      store.kvSet(JOBS, req.id, state);
+      onProgress(progress());
+    }
+  }
+  const out = new Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>();
+  for (const ch of state.channels) {
+    const staging = path.join(stagingDir, `${ch.id}.jsonl`);
+    const messages = new Map<string, CollectedMessage>();
+    if (fs.existsSync(staging)) {
+      for (const line of fs.readFileSync(staging, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const m = JSON.parse(line) as CollectedMessage;
+          messages.set(m.id, m);
+        } catch {
+          // A line cut short by a crash: the page it came from is collected again.
+        }
+      }
+    }
+    if (messages.size > 0) out.set(ch.id, { channel: ch, messages });
+  }
+  return out;
+}
+
+/** Download the files a message shares (text formats, where scopes allow) into the staging folder. */
+async function saveSharedFiles(messages: CollectedMessage[], collector: HistoryCollector, dir: string): Promise<void> {
+  for (const m of messages) {
+    for (let i = 0; i < (m.files?.length ?? 0); i++) {
+      const f = await (collector.downloadFile as NonNullable<HistoryCollector['downloadFile']>)(m, i);
+      (m.files as NonNullable<CollectedMessage['files']>)[i] = { name: f.name, skipped: f.skipped };
+      if (f.data) {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, `${m.id.replace(/[^\w.-]/g, '_')}-${f.name.replace(/[^\w.\u4e00-\u9fff-]+/g, '_')}`), f.data);
+      }
+    }
+  }
+}
+
+/** Shared files saved during collection: copied into the corpus next to the chat files. */
+export function copySharedFiles(stagingDir: string, corpusDir: string, platform: string): { copied: string[]; notes: string[] } {
+  const dir = path.join(stagingDir, 'files');
+  const copied: string[] = [];
+  if (fs.existsSync(dir)) {
+    for (const name of fs.readdirSync(dir)) {
+      const rel = path.posix.join('chat', platform, 'files', name);
+      fs.mkdirSync(path.join(corpusDir, path.dirname(rel)), { recursive: true });
+      fs.copyFileSync(path.join(dir, name), path.join(corpusDir, rel));
+      copied.push(rel);
+    }
+  }
+  return { copied, notes: [] };
+}
+
+/** Count of the subject's own messages in what was collected. */
+export function subjectMessages(collected: Map<string, { messages: Map<string, CollectedMessage> }>, subjectId: string): number {
+  const id = subjectId.replace(/^[a-z]+:/, '');
+  let n = 0;
+  for (const { messages } of collected.values()) for (const m of messages.values()) if (m.userId === id) n++;
+  return n;
+}
+
+/** Write one neutral chat file per channel into the avatar's corpus; returns their relative paths. */
+export function writeCollected(
+  corpusDir: string,
+  platform: 'slack' | 'lark',
+  collected: Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>,
+): string[] {
+  const files: string[] = [];
+  for (const { channel, messages } of collected.values()) {
+    const rel = path.posix.join('chat', platform, `${channel.name.replace(/[^\w.-]+/g, '_') || channel.id}-${channel.id}.json`);
+    const file: CollectedChatFile = {
+      format: COLLECTED_CHAT_FORMAT,
+      platform,
+      channel: { id: channel.id, name: channel.name, private: channel.private, members: channel.members },
+      messages: [...messages.values()]
+        .sort((a, b) => a.at - b.at)
+        .map((m) => ({ id: m.id, at: m.at, userId: m.userId, userName: m.userName, text: m.text, threadId: m.threadId, permalink: m.permalink })),
+    };
+    writeFileAtomic(path.join(corpusDir, rel), JSON.stringify(file, null, 1));
+    files.push(rel);
+  }
+  return files;
+}
+
+export function clearJob(store: StateStore, requestId: string, stagingDir: string): void {
+  store.kvDelete(JOBS, requestId);
+  fs.rmSync(stagingDir, { recursive: true, force: true });
+}

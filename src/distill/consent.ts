@@ -1,0 +1,159 @@
+import crypto from 'node:crypto';
+import type { ConsentRecord } from '../avatars/schema';
+import { UnderstudyError } from '../errors';
+import type { StateStore } from '../store/types';
+
+export type ConsentBasis = 'self' | 'consent' | 'policy';
+export type ConsentStatus = 'pending' | 'approved' | 'declined' | 'expired' | 'completed' | 'failed';
+
+/** Platform-qualified person: `slack:U123`, `lark:ou_abc`, or `cli:<name>`. */
+export interface Party {
+  id: string;
+  name?: string;
+}
+
+export interface CollectionScope {
+  /** Channel ids or names; empty means every channel the bot can read. */
+  channels: string[];
+  /** ISO date: collect messages from this point on. */
+  since?: string;
+  files: boolean;
+}
+
+export interface ConsentRequest {
+  id: string;
+  slug: string;
+  subject: Party;
+  requester: Party;
+  basis: ConsentBasis;
+  scope: CollectionScope;
+  purpose: string;
+  reason?: string;
+  status: ConsentStatus;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt?: string;
+  decidedBy?: string;
+  /** Where to report progress and the outcome (platform channel id). */
+  replyChannel?: string;
+  note?: string;
+}
+
+const NS = 'consent';
+
+/**
+ * Consent requests and records. Nothing is collected for a distillation unless a request is
+ * `approved` (self-distillation and admin policy are approved at creation, with their basis).
+ */
+export class ConsentBook {
+  constructor(
+    private readonly store: StateStore,
+    private readonly ttlDays: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  create(input: Omit<ConsentRequest, 'id' | 'status' | 'createdAt' | 'expiresAt'>): ConsentRequest {
+    if (input.basis === 'policy' && !input.reason?.trim()) {
+      throw new UnderstudyError('CONSENT_REQUIRED', 'A policy-basis distillation needs a stated reason (--reason "...").');
+    }
+    const now = this.now();
+    const selfOrPolicy = input.basis === 'self' || input.basis === 'policy';
+    const req: ConsentRequest = {
+      ...input,
+      id: `CONSENT-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${crypto.randomBytes(3).toString('hex')}`,
+      status: selfOrPolicy ? 'approved' : 'pending',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.ttlDays * 86_400_000).toISOString(),
+      decidedAt: selfOrPolicy ? now.toISOString() : undefined,
+      decidedBy: selfOrPolicy ? input.requester.id : undefined,
+    };
+    this.store.kvSet(NS, req.id, req);
+    this.store.audit({
+      actor: input.requester.id,
+      action: input.basis === 'consent' ? 'consent_requested' : 'consent_recorded',
+      avatar: input.slug,
+      detail: { consent: req.id, subject: input.subject.id, basis: input.basis, reason: input.reason ?? null, scope: input.scope, purpose: input.purpose },
+    });
+    return req;
+  }
+
+  get(id: string): ConsentRequest | undefined {
+    return this.store.kvGet<ConsentRequest>(NS, id);
+  }
+
+  list(): ConsentRequest[] {
+    return this.store.kvList<ConsentRequest>(NS).map((r) => r.value);
+  }
+
+  /** A pending or active request for this subject, if any (to refuse a second one). */
+  openFor(subjectId: string): ConsentRequest | undefined {
+    return this.list().find((r) => r.subject.id === subjectId && (r.status === 'pending' || r.status === 'approved') && !this.isExpired(r));
+  }
+
+  isExpired(r: ConsentRequest): boolean {
+    return r.status === 'pending' && new Date(r.expiresAt).getTime() <= this.now().getTime();
+  }
+
+  /** The subject approves or declines. Only the subject may decide; an expired request cannot be approved. */
+  decide(id: string, approve: boolean, actor: string): ConsentRequest {
+    const r = this.get(id);
+    if (!r) throw new UnderstudyError('INPUT_INVALID', `No consent request ${id}.`);
+    if (actor !== r.subject.id) {
+      this.store.audit({ actor, action: 'consent_decision_refused', avatar: r.slug, detail: { consent: id } });
+      throw new UnderstudyError('ACCESS_DENIED', 'Only the person whose avatar it would be can approve or decline this request.');
+    }
+    if (this.isExpired(r)) {
+      this.update(r, { status: 'expired' });
+      throw new UnderstudyError('CONSENT_REQUIRED', 'This consent request has expired; nothing was collected. Ask for a new one.');
+    }
+    if (r.status !== 'pending') throw new UnderstudyError('INPUT_INVALID', `This request was already ${r.status}.`);
+    const next = this.update(r, { status: approve ? 'approved' : 'declined', decidedAt: this.now().toISOString(), decidedBy: actor });
+    this.store.audit({ actor, action: approve ? 'consent_approved' : 'consent_declined', avatar: r.slug, detail: { consent: id } });
+    return next;
+  }
+
+  /** Mark pending requests past their expiry; returns them so requesters can be told. */
+  expireDue(): ConsentRequest[] {
+    const out: ConsentRequest[] = [];
+    for (const r of this.list()) {
+      if (this.isExpired(r)) {
+        out.push(this.update(r, { status: 'expired' }));
+        this.store.audit({ actor: 'system', action: 'consent_expired', avatar: r.slug, detail: { consent: r.id } });
+      }
+    }
+    return out;
+  }
+
+  update(r: ConsentRequest, patch: Partial<ConsentRequest>): ConsentRequest {
+    const next = { ...r, ...patch };
+    this.store.kvSet(NS, r.id, next);
+    return next;
+  }
+
+  /** Must be called before any collection: throws unless the request is approved and current. */
+  requireApproved(id: string): ConsentRequest {
+    const r = this.get(id);
+    if (!r || r.status !== 'approved') {
+      throw new UnderstudyError('CONSENT_REQUIRED', `Nothing is collected without an approved consent record (${id}: ${r?.status ?? 'missing'}).`);
+    }
+    return r;
+  }
+}
+
+/** The record copied into avatar.yaml. */
+export function consentRecord(r: ConsentRequest): ConsentRecord {
+  return {
+    basis: r.basis,
+    subject: r.subject.name ?? r.subject.id,
+    approved_by: r.basis === 'consent' ? (r.decidedBy ?? r.subject.id) : r.requester.name ?? r.requester.id,
+    reason: r.reason ?? r.purpose,
+    recorded_at: r.decidedAt ?? r.createdAt,
+    scope: describeScope(r.scope),
+    consent_id: r.id,
+  };
+}
+
+export function describeScope(s: CollectionScope): string {
+  const where = s.channels.length ? `channels ${s.channels.join(', ')}` : 'every channel the bot can read';
+  return `${where}${s.since ? ` since ${s.since.slice(0, 10)}` : ''}; files ${s.files ? 'included' : 'not included'}`;
+}

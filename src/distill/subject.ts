@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { strToU8, zipSync } from 'fflate';
+import { loadAvatarPackage, readSkill, saveAvatarConfig, SKILL_FILE, type AvatarPackage } from '../avatars/package';
+import type { AvatarService } from '../avatars/service';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { VERSIONS_DIR, listVersions } from './versions';
+
+/** Whether a platform user is the person an avatar is of (their id is in person.aliases). */
+export function isSubject(pkg: AvatarPackage, actor: string): boolean {
+  const a = actor.toLowerCase();
+  return pkg.config.person.aliases.some((x) => x.toLowerCase() === a);
+}
+
+/** The avatars whose subject this user is. */
+export function avatarsOf(service: AvatarService, actor: string): AvatarPackage[] {
+  return service.registry.list().filter((p) => isSubject(p, actor));
+}
+
+export function setStatus(service: AvatarService, slug: string, status: 'active' | 'paused', actor: string): void {
+  const pkg = service.get(slug);
+  pkg.config.status = status;
+  saveAvatarConfig(pkg.dir, pkg.config);
+  service.store.audit({ actor, action: status === 'paused' ? 'pause' : 'resume', avatar: slug });
+  service.reload();
+}
+
+/**
+ * Revoke: delete the corpus copies, the index, the skill and its versions, and conversation
+ * memory. avatar.yaml stays as a tombstone (status revoked, consent record) so nothing answers;
+ * the audit log keeps that it happened, not the content.
+ */
+export function revoke(service: AvatarService, slug: string, actor: string): { removedFiles: number } {
+  const pkg = service.get(slug);
+  let removed = 0;
+  const count = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).length : 0);
+  removed += count(pkg.corpusDir) + count(path.join(pkg.dir, VERSIONS_DIR));
+  fs.rmSync(pkg.corpusDir, { recursive: true, force: true });
+  fs.rmSync(path.join(pkg.dir, VERSIONS_DIR), { recursive: true, force: true });
+  writeFileAtomic(path.join(pkg.dir, SKILL_FILE), `# Skill: ${pkg.config.person.name}\n\n(revoked: the skill and its sources were deleted)\n`);
+  service.index(slug).destroy();
+  service.store.forgetAvatar(slug);
+  const fresh = loadAvatarPackage(pkg.dir);
+  fresh.config.status = 'revoked';
+  saveAvatarConfig(pkg.dir, fresh.config);
+  service.store.audit({ actor, action: 'revoke', avatar: slug, detail: { removed_files: removed } });
+  service.reload();
+  return { removedFiles: removed };
+}
+
+/** A zip of the skill, its versions, avatar.yaml and the sources. */
+export function exportAvatar(service: AvatarService, slug: string, actor: string): Uint8Array {
+  const pkg = service.get(slug);
+  const files: Record<string, Uint8Array> = {};
+  const add = (abs: string, rel: string): void => {
+    if (!fs.existsSync(abs)) return;
+    if (fs.statSync(abs).isDirectory()) for (const name of fs.readdirSync(abs)) add(path.join(abs, name), `${rel}/${name}`);
+    else files[rel] = fs.readFileSync(abs);
+  };
+  add(path.join(pkg.dir, 'avatar.yaml'), `${slug}/avatar.yaml`);
+  files[`${slug}/skill.md`] = strToU8(readSkill(pkg));
+  add(path.join(pkg.dir, VERSIONS_DIR), `${slug}/${VERSIONS_DIR}`);
+  add(pkg.corpusDir, `${slug}/corpus`);
+  service.store.audit({ actor, action: 'export', avatar: slug, detail: { files: Object.keys(files).length } });
+  return zipSync(files, { level: 6 });
+}
+
+/** What the avatar holds, for its subject: sources and counts, skill summary, consent, who asked. */
+export function describeHoldings(service: AvatarService, slug: string, lang: 'zh' | 'en' = 'en'): string {
+  const pkg = service.get(slug);
+  const index = service.index(slug);
+  const sources = index.exists() ? index.chunkStore().sourceCounts() : [];
+  const byKind = new Map<string, number>();
+  for (const s of sources) {
+    const top = s.source.split('/')[0];
+    byKind.set(top, (byKind.get(top) ?? 0) + s.chunks);
+  }
+  const skill = readSkill(pkg);
+  const sections = [...skill.matchAll(/^##+ (.+)$/gm)].map((m) => m[1]);
+  const anchors = (skill.match(/\[e:\d+\]/g) ?? []).length;
+  const asks = service.store.auditEntries({ avatar: slug, action: 'ask', limit: 5000 });
+  const since = Date.now() - 30 * 86_400_000;
+  const recent = asks.filter((a) => Date.parse(a.at) >= since);
+  const askers = new Set(recent.map((a) => a.actor));
+  const versions = listVersions(pkg.dir);
+  const c = pkg.config.consent;
+  const zh = lang === 'zh';
+  return [
+    `*@${pkg.config.handle}* (${pkg.config.status})`,
+    `${zh ? '资料' : 'Sources'}: ${sources.length} ${zh ? '个来源' : 'sources'}, ${index.count()} chunks — ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ') || (zh ? '无' : 'none')}`,
+    `${zh ? '技能' : 'Skill'}: ${versions.length ? `v${versions.at(-1)?.version}` : zh ? '未蒸馏' : 'not distilled'}, ${anchors} ${zh ? '处证据锚点' : 'evidence anchors'}; ${zh ? '章节' : 'sections'}: ${sections.join(', ')}`,
+    `${zh ? '授权' : 'Consent'}: ${c ? `${c.basis}, ${zh ? '批准人' : 'approved by'} ${c.approved_by}, ${c.recorded_at.slice(0, 10)}${c.reason ? ` (${c.reason})` : ''}` : zh ? '无记录' : 'none recorded'}`,
+    `${zh ? '近 30 天' : 'Last 30 days'}: ${recent.length} ${zh ? '个问题，来自' : 'questions from'} ${askers.size} ${zh ? '人' : 'people'}; ${recent.filter((a) => (a.detail as { grounded?: boolean }).grounded === false).length} ${zh ? '个没有答案' : 'had no answer'}`,
+    zh ? '管理：/avatar pause · /avatar resume · /avatar revoke · /avatar export · /avatar corrections' : 'Controls: /avatar pause · /avatar resume · /avatar revoke · /avatar export · /avatar corrections',
+  ].join('\n');
+}
