@@ -15,7 +15,8 @@ import {
 } from './patterns';
 import { isPersonName, peopleIn, type PersonMention } from './people';
 import { isWeakTerm, namedEntities } from './terms';
-import { clip, monthOf, quote } from './text';
+import { specificityScore } from './specificity';
+import { clip, monthOf, quote, wordCount } from './text';
 import type { Topic } from './topics';
 import type { Claim, Procedure } from './types';
 
@@ -184,7 +185,8 @@ export function procedures(view: CorpusView, topics: readonly Topic[], limit = 8
     if (out.length >= limit) break;
     const members = new Set(t.members);
     const cands = collectSentences(view, (s, it) => members.has(it) && (IMPERATIVE.test(s) || IMPERATIVE_ZH.test(s)) && !usedSteps.has(clip(s, 200).toLowerCase()));
-    const picked = pickDiverse(cands, 6);
+    // "Please drop me a note" is a habit (Persona), not a step worth keeping.
+    const picked = pickDiverse(cands.filter((c) => specificityScore(c.text) > 0 || wordCount(c.text) >= 12), 6);
     if (picked.length < 2) continue;
     picked.sort((a, b) => (a.items[0].chunk.date ?? '').localeCompare(b.items[0].chunk.date ?? ''));
     out.push({
