@@ -18,11 +18,11 @@ function similar(a: string, b: string): boolean {
 /**
  * Approved corrections for the Corrections section: newest first, near-duplicates merged into
  * the newest wording (with how many times it was asked), at most `cap`.
- * `corrections` come oldest first, in the order they were approved.
+ * `corrections` come newest first.
  */
 export function mergeCorrections(corrections: readonly string[], cap = MAX_CORRECTIONS): string[] {
   const kept: { text: string; times: number }[] = [];
-  for (const raw of [...corrections].reverse()) {
+  for (const raw of corrections) {
     const text = normal(raw.replace(/\s*\(merged from \d+ corrections\)$/, ''));
     if (!text) continue;
     const same = kept.find((k) => similar(k.text, text));

@@ -28,7 +28,7 @@ export interface SynthesisInput {
   chunks: EvidenceChunk[];
   /** An earlier skill.md, for re-distill merges. */
   previous?: string;
-  /** Approved corrections, verbatim, oldest first (the order they were approved in). */
+  /** Approved corrections, verbatim, newest first (as src/distill/corrections.ts approvedCorrections lists them). */
   corrections?: string[];
 }
 

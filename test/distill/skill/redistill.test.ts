@@ -76,7 +76,8 @@ describe('re-distilling with the previous skill', () => {
       'The order-db backup window is 03:00.',
       'Switchovers need 李娜 to confirm the replica lag first!',
     ];
-    const r = await synthesizeSkill({ person: WANG, chunks: v1, corrections });
+    // Approved oldest to newest above; the caller passes them newest first.
+    const r = await synthesizeSkill({ person: WANG, chunks: v1, corrections: [...corrections].reverse() });
     const lines = section(r.markdown, 'Corrections').split('\n').filter((l) => l.startsWith('- '));
     expect(lines).toHaveLength(20);
     expect(lines[0]).toBe('- Switchovers need 李娜 to confirm the replica lag first! (merged from 2 corrections)');
