@@ -1,9 +1,10 @@
 import { UnderstudyError } from '../errors';
+import { larkManifestGenerator } from './lark';
 import { slackManifestGenerator } from './slack';
 import type { ManifestGenerator } from './types';
 
 /** Every platform `understudy manifest --platform` knows. A new platform is one line here. */
-export const MANIFEST_GENERATORS: ManifestGenerator[] = [slackManifestGenerator];
+export const MANIFEST_GENERATORS: ManifestGenerator[] = [slackManifestGenerator, larkManifestGenerator];
 
 export function manifestGenerator(platform: string): ManifestGenerator {
   const g = MANIFEST_GENERATORS.find((m) => m.platform === platform.toLowerCase());
