@@ -78,7 +78,7 @@ function fields(buf: Uint8Array): { no: number; value: number | Uint8Array }[] {
 
 export function decodeFrame(buf: Uint8Array): Frame {
   const f: Frame = { SeqID: 0, LogID: 0, service: 0, method: 0, headers: [] };
-  const text = (v: number | Uint8Array): string => (typeof v === 'number' ? String(v) : Buffer.from(v).toString('utf8'));
+  const text = (v: number | Uint8Array | undefined): string => (v === undefined ? '' : typeof v === 'number' ? String(v) : Buffer.from(v).toString('utf8'));
   for (const { no, value } of fields(buf)) {
     if (no === 1) f.SeqID = Number(value);
     else if (no === 2) f.LogID = Number(value);
@@ -86,7 +86,7 @@ export function decodeFrame(buf: Uint8Array): Frame {
     else if (no === 4) f.method = Number(value);
     else if (no === 5 && typeof value !== 'number') {
       const kv = fields(value);
-      f.headers.push({ key: text(kv.find((x) => x.no === 1)?.value ?? ''), value: text(kv.find((x) => x.no === 2)?.value ?? '') });
+      f.headers.push({ key: text(kv.find((x) => x.no === 1)?.value), value: text(kv.find((x) => x.no === 2)?.value) });
     } else if (no === 8 && typeof value !== 'number') f.payload = Uint8Array.from(value);
   }
   return f;
