@@ -11,14 +11,19 @@ const NEGATED = /\b(not|n't|never|yet to|haven't|hasn't|undecided)\b[^.]{0,20}\b
 const DECISION_EN = [
   /\bwe(?:'ve| have)? (?:all )?(?:decided|agreed|settled on|concluded)\b/i,
   /\b(?:it's|it is|that's|that is) (?:decided|agreed|settled|final)\b/i,
-  /\blet'?s (?:go with|stick with|go ahead with|use|keep|adopt|switch to)\b/i,
-  /\bwe(?:'ll| will| are going to|'re going to) (?:go with|stick with|use|switch to|adopt|move to|drop|deprecate|keep)\b/i,
-  /\bwe(?:'re| are) going with\b/i,
+  /\blet'?s (?:go with|stick with|go ahead with|use|keep|adopt|switch to|try|bring|move|schedule|postpone|skip|drop|merge|ship|meet)\b(?! (?:this|it) again)/i,
+  /\b(?:we|I)(?:'ll| will| are going to|'re going to|'m going to| am going to) (?:go with|stick with|use|switch to|adopt|move to|drop|deprecate|keep|link|hold|schedule|postpone|cancel|skip|ship|release|present|be talking about|talk about|explore)\b/i,
+  /\b(?:we(?:'re| are)|I'?d|I would) (?:going with|go with)\b/i,
   /^(?:decision|decided|resolution|conclusion|outcome|verdict)\s*[:：-]/i,
   /\b(?:final|the) (?:decision|call) (?:is|was)\b/i,
+  /\bthe plan is\b/i,
   /\bgoing forward,? (?:we|all)\b/i,
-  /^(?:agreed|approved|settled)\b/i,
-  /\b(?:has|have|was|were) been (?:approved|accepted|merged|committed)\b/i,
+  /^(?:agreed|approved|settled|merged|done and merged)[.!]*$/i,
+  /\bagreed (?:on|to|that we)\b/i,
+  /\b(?:has|have|was|were|been|now been) (?:\w+ )?(?:and )?(?:approved|accepted|merged|committed|rejected)\b/i,
+  /\b(?:this|that|it) is not a bug\b|\bwon'?t fix\b|\bwontfix\b|\bclosing (?:this|it) as\b/i,
+  /\bwon'?t be in the (?:final|next) (?:version|release)\b/i,
+  /\b(?:have|has) (?:already )?(?:selected|chosen|picked)\b/i,
 ];
 
 const DECISION_ZH = [

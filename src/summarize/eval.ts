@@ -22,8 +22,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', __dirname.includes(
 export const DEFAULT_CORPORA = path.resolve(REPO_ROOT, '..', 'shared', 'corpora');
 export const DECISION_LABELS = path.join(REPO_ROOT, 'eval', 'summarize', 'decision-labels.json');
 
-/** A message labelled by hand: whether it states a decision. */
+/** A message labelled by hand: whether it states a decision. `dev` labels were read while writing the rules; `heldout` ones after. */
 export interface DecisionLabel {
+  set: 'dev' | 'heldout';
   export: string;
   channel: string;
   ts: string;
@@ -31,6 +32,19 @@ export interface DecisionLabel {
   /** Why, in our words. */
   note?: string;
 }
+
+export interface DecisionScore {
+  labelled: number;
+  positives: number;
+  found: number;
+  truePositives: number;
+  precision: number;
+  recall: number;
+  /** Labelled decisions that a channel summary lists. */
+  shownInSummaries: number;
+}
+
+const score = (): DecisionScore => ({ labelled: 0, positives: 0, found: 0, truePositives: 0, precision: 0, recall: 0, shownInSummaries: 0 });
 
 export interface SummaryEvalResult {
   summaries: number;
@@ -42,7 +56,7 @@ export interface SummaryEvalResult {
   bigThreads: number;
   bigThreadsRepresented: number;
   bigThreadShare: number;
-  decisions: { labelled: number; positives: number; found: number; truePositives: number; precision: number; recall: number; shownInSummaries: number };
+  decisions: Record<'dev' | 'heldout' | 'all', DecisionScore>;
   perExport: { export: string; channels: number; summaries: number; links: number; validLinks: number; bigThreads: number; represented: number }[];
   seconds: number;
 }
@@ -80,7 +94,7 @@ export async function runSummaryEval(opts: { corpora?: string; labels?: string }
   const corpora = opts.corpora ?? DEFAULT_CORPORA;
   const r: SummaryEvalResult = {
     summaries: 0, threadSummaries: 0, messages: 0, links: 0, validLinks: 0, linkValidity: 0, bigThreads: 0, bigThreadsRepresented: 0, bigThreadShare: 0,
-    decisions: { labelled: 0, positives: 0, found: 0, truePositives: 0, precision: 0, recall: 0, shownInSummaries: 0 },
+    decisions: { dev: score(), heldout: score(), all: score() },
     perExport: [], seconds: 0,
   };
   const shownDecisions = new Set<string>();
@@ -132,19 +146,22 @@ export async function runSummaryEval(opts: { corpora?: string; labels?: string }
 
   const labelsFile = opts.labels ?? DECISION_LABELS;
   const labels = JSON.parse(fs.readFileSync(labelsFile, 'utf8')) as DecisionLabel[];
-  const d = r.decisions;
   for (const l of labels) {
     const m = byKey.get(`${l.export}/${l.channel}/${l.ts}`);
     if (!m) throw new UnderstudyError('INPUT_INVALID', `${labelsFile}: labelled message ${l.export}/${l.channel}/${l.ts} is not in the export`);
-    d.labelled++;
     const found = Boolean(detectDecision(m.text));
-    if (l.decision) d.positives++;
-    if (found) d.found++;
-    if (found && l.decision) d.truePositives++;
-    if (l.decision && shownDecisions.has(`${l.export}/${l.channel}/${l.ts}`)) d.shownInSummaries++;
+    for (const d of [r.decisions[l.set], r.decisions.all]) {
+      d.labelled++;
+      if (l.decision) d.positives++;
+      if (found) d.found++;
+      if (found && l.decision) d.truePositives++;
+      if (l.decision && shownDecisions.has(`${l.export}/${l.channel}/${l.ts}`)) d.shownInSummaries++;
+    }
   }
-  d.precision = d.found ? d.truePositives / d.found : 1;
-  d.recall = d.positives ? d.truePositives / d.positives : 1;
+  for (const d of Object.values(r.decisions)) {
+    d.precision = d.found ? d.truePositives / d.found : 1;
+    d.recall = d.positives ? d.truePositives / d.positives : 1;
+  }
   r.seconds = (Date.now() - started) / 1000;
   return r;
 }
@@ -152,12 +169,16 @@ export async function runSummaryEval(opts: { corpora?: string; labels?: string }
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export function formatSummaryEval(r: SummaryEvalResult): string {
-  const d = r.decisions;
+  const line = (name: string, d: DecisionScore): string =>
+    `    ${name.padEnd(8)} ${d.labelled} messages, ${d.positives} decisions; rules found ${d.found}, ${d.truePositives} right: precision ${d.found ? pct(d.precision) : 'n/a'}, recall ${d.positives ? pct(d.recall) : 'n/a'}; ${d.shownInSummaries} listed in a channel summary`;
   return [
     `Summary eval: ${r.summaries} summaries (${r.threadSummaries} of single threads) over ${r.messages} messages in ${r.seconds.toFixed(1)} s`,
     `  link validity:            ${r.validLinks}/${r.links} = ${pct(r.linkValidity)}`,
     `  threads with ${BIG_THREAD}+ replies represented in their ${WINDOW_DAYS}-day channel summary: ${r.bigThreadsRepresented}/${r.bigThreads} = ${pct(r.bigThreadShare)}`,
     ...r.perExport.map((p) => `    ${p.export}: ${p.channels} channels, ${p.summaries} summaries, links ${p.validLinks}/${p.links}, big threads ${p.represented}/${p.bigThreads}`),
-    `  decisions (hand-labelled sample of ${d.labelled} messages, ${d.positives} decisions): rules found ${d.found}, correct ${d.truePositives}; precision ${pct(d.precision)}, recall ${pct(d.recall)}; ${d.shownInSummaries} of the ${d.positives} appear in a summary`,
+    '  decisions in the hand-labelled sample (eval/summarize/decision-labels.json):',
+    line('dev', r.decisions.dev),
+    line('held-out', r.decisions.heldout),
+    line('all', r.decisions.all),
   ].join('\n');
 }
