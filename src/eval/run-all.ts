@@ -22,7 +22,7 @@ export function defaultTargets(repoRoot: string): EvalTarget[] {
     {
       slug: 'allen-p',
       qa: path.join(repoRoot, 'eval/qa/allen-p.jsonl'),
-      create: { name: 'Phillip Allen', from: path.join(corpora, 'enron_maildir_sent/maildir/allen-p/sent_items'), lang: 'en' },
+      create: { name: 'Phillip Allen', from: path.join(corpora, 'enron_maildir_sent/maildir/allen-p/sent_items'), author: 'k..allen@enron.com,phillip.allen@enron.com', lang: 'en' },
     },
     { slug: 'ruanyf', qa: path.join(repoRoot, 'eval/qa/ruanyf.jsonl'), create: { name: '阮一峰', from: path.join(corpora, 'ruanyf_weekly_zh/docs'), lang: 'zh' } },
   ];

@@ -137,19 +137,26 @@ export class LexicalIndex {
     return best.sorted().map(([doc, score]) => ({ doc, score }));
   }
 
-  /** Share of the query's IDF mass that document `doc` contains: a calibrated relevance signal. */
-  coverage(query: readonly WeightedTerm[], doc: number): number {
+  /**
+   * Share of the query's IDF mass that document `doc` contains: a calibrated relevance signal.
+   * Synonyms found in the document count too (at their weight), up to a full match.
+   */
+  coverage(query: readonly WeightedTerm[], doc: number, synonyms: readonly WeightedTerm[] = []): number {
     let have = 0;
     let total = 0;
     const start = this.fwdOffsets[doc];
     const end = this.fwdOffsets[doc + 1];
+    const holds = (term: string): boolean => {
+      const id = this.termIds.get(term);
+      return id !== undefined && binarySearch(this.fwd, start, end, id);
+    };
     for (const { term, weight } of mergeTerms(query)) {
       const w = this.idf(term) * weight;
       total += w;
-      const id = this.termIds.get(term);
-      if (id !== undefined && binarySearch(this.fwd, start, end, id)) have += w;
+      if (holds(term)) have += w;
     }
-    return total > 0 ? have / total : 0;
+    for (const { term, weight } of synonyms) if (holds(term)) have += this.idf(term) * weight;
+    return total > 0 ? Math.min(1, have / total) : 0;
   }
 
   /**

@@ -9,6 +9,8 @@ export interface QueryPlan {
   terms: WeightedTerm[];
   /** Terms added from the lexicon and from corpus associations, for logs and evaluation. */
   expansions: WeightedTerm[];
+  /** The lexicon's synonyms and translations alone: they count toward coverage. */
+  synonyms: WeightedTerm[];
 }
 
 export interface ExpansionOptions {
@@ -30,9 +32,13 @@ export function planQuery(text: string, lexical: LexicalIndex | undefined, optio
   const own = [...new Set(tokens)];
   const terms: WeightedTerm[] = own.map((term) => ({ term, weight: 1 }));
   const expansions = new Map<string, number>();
+  const synonyms: WeightedTerm[] = [];
   if (options.lexicon !== false) {
     for (const e of lexiconExpansions(text, own, LEXICON_WEIGHT)) {
-      if (!lexical || lexical.df(e.term) > 0) expansions.set(e.term, e.weight);
+      if (!lexical || lexical.df(e.term) > 0) {
+        expansions.set(e.term, e.weight);
+        synonyms.push(e);
+      }
     }
   }
   if (options.associations !== false && lexical && lexical.size > 20) {
@@ -58,5 +64,5 @@ export function planQuery(text: string, lexical: LexicalIndex | undefined, optio
     .map(([term, weight]) => ({ term, weight }))
     .sort((a, b) => b.weight - a.weight)
     .slice(0, MAX_EXPANSIONS);
-  return { text, tokens, terms: [...terms, ...extra], expansions: extra };
+  return { text, tokens, terms: [...terms, ...extra], expansions: extra, synonyms };
 }
