@@ -352,37 +352,11 @@ class TopK {
 /** The k best items by score, best first, with a bounded min-heap (no full sort). */
 export function topK<T extends { score: number }>(items: readonly T[], k: number): T[] {
   if (k <= 0) return [];
-  const heap: T[] = [];
-  const up = (i: number): void => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (heap[p].score <= heap[i].score) break;
-      [heap[p], heap[i]] = [heap[i], heap[p]];
-      i = p;
-    }
-  };
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && heap[l].score < heap[m].score) m = l;
-      if (r < heap.length && heap[r].score < heap[m].score) m = r;
-      if (m === i) return;
-      [heap[m], heap[i]] = [heap[i], heap[m]];
-      i = m;
-    }
-  };
-  for (const it of items) {
-    if (heap.length < k) {
-      heap.push(it);
-      up(heap.length - 1);
-    } else if (it.score > heap[0].score) {
-      heap[0] = it;
-      down(0);
-    }
-  }
-  return heap.sort((a, b) => b.score - a.score);
+  const heap = new TopK(k);
+  items.forEach((it, i) => {
+    if (heap.wouldTake(it.score)) heap.push(i, it.score);
+  });
+  return heap.sorted().map(([i]) => items[i]);
 }
 
 function u32(n: number): Buffer {
