@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadIssue, SkippedFile } from '../corpus/types';
 import { folderFiles, zipFiles, type ExportFiles } from '../corpus/loaders/export-files';
-import { asFeishuExport, feishuText, type FeishuMessage } from '../corpus/loaders/feishu-export';
+import { asFeishuExport } from '../corpus/loaders/feishu-export';
 import { parseJsonWithPosition } from '../corpus/loaders/json';
 import { DEFAULT_MAX_FILE_BYTES } from '../corpus/loaders/size';
 import type { SlackNames } from '../corpus/loaders/slack-text';
 import { UnderstudyError } from '../errors';
 import { suggest } from '../util/suggest';
 import { DAY_MS, type HistoryMessage } from './message';
+import { countReplies, feishuSender, fromFeishuMessage } from './feishu-messages';
 import { fromSlackMessage, type RawSlackMessage } from './slack-messages';
 
 export interface ExportHistory {
@@ -140,41 +141,23 @@ export function readFeishuExportHistory(file: string, q: ExportQuery): ExportHis
   if (!exp) throw new UnderstudyError('PARSE_FAILED', `${file}: not a Feishu export (expected items of im.v1.message, or data.items)`);
   const errors: LoadIssue[] = [];
   const known = new Map<string, string>(Object.entries(exp.users ?? {}));
-  const sender = (m: FeishuMessage): { id: string; name?: string; type?: string } =>
-    typeof m.sender === 'string' ? { id: m.sender } : { id: m.sender?.id ?? '', name: m.sender?.name, type: m.sender?.sender_type };
   for (const m of exp.items) {
-    const s = sender(m);
-    if (s.id && s.name && !known.has(s.id)) known.set(s.id, s.name);
+    const s = m && typeof m === 'object' ? feishuSender(m) : undefined;
+    if (s?.id && s.name && !known.has(s.id)) known.set(s.id, s.name);
   }
-  const messages: HistoryMessage[] = [];
-  const replies = new Map<string, number>();
+  const all: HistoryMessage[] = [];
   exp.items.forEach((m, i) => {
-    if (!m || typeof m !== 'object' || m.deleted) return;
-    const s = sender(m);
-    if (s.type && s.type !== 'user') return;
-    let text: string | undefined;
     try {
-      text = feishuText(m, (id) => known.get(id));
+      const h = fromFeishuMessage(m, (id) => known.get(id));
+      if (h) all.push(h);
     } catch (err) {
       errors.push({ path: file, message: `${file}: message ${i} (${m.message_id ?? 'no id'}): malformed body.content: ${(err as Error).message}`, position: `items[${i}]` });
-      return;
     }
-    const ts = Number(m.create_time);
-    if (!text || !m.message_id || !Number.isFinite(ts)) return;
-    const root = m.root_id || undefined;
-    if (root) replies.set(root, (replies.get(root) ?? 0) + 1);
-    if (q.thread && m.message_id !== q.thread && root !== q.thread) return;
-    if ((q.since !== undefined && ts < q.since) || (q.until !== undefined && ts > q.until)) return;
-    const mentions = (m.mentions ?? []).map((x) => x.name).filter((x): x is string => Boolean(x));
-    messages.push({ id: m.message_id, threadId: root, channelId: m.chat_id ?? exp.chat?.chat_id, userId: s.id, userName: s.name ?? known.get(s.id) ?? s.id, text, mentions, ts });
   });
-  for (const m of messages) {
-    const n = replies.get(m.id);
-    if (n) {
-      m.replyCount = n;
-      m.threadId ??= m.id;
-    }
-  }
+  countReplies(all);
+  const messages = all.filter(
+    (m) => (!q.thread || m.id === q.thread || m.threadId === q.thread) && (q.since === undefined || m.ts >= q.since) && (q.until === undefined || m.ts <= q.until),
+  );
   const chatId = exp.chat?.chat_id ?? messages[0]?.channelId ?? path.basename(file);
   return { messages, channel: { id: chatId, name: exp.chat?.name ?? chatId, isPrivate: exp.chat?.chat_type === 'p2p' }, errors, skipped: [] };
 }

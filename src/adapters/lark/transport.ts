@@ -5,6 +5,8 @@ import { conversationKey, type ChatEvent, type ChatTransport, type ChatUser, typ
 import { feishuText } from '../../corpus/loaders/feishu-export';
 import type { UnderstudyError } from '../../errors';
 import type { StateStore } from '../../store/types';
+import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange } from '../../summarize/message';
+import { LarkHistory } from './history';
 import type { LarkApi } from './open-api';
 import { renderReply, type Card } from './render';
 
@@ -161,6 +163,28 @@ export class LarkTransport implements ChatTransport {
       if (text) turns.push({ role: m.sender?.sender_type === 'app' ? 'avatar' : 'user', text });
     }
     return turns;
+  }
+
+  private historyReader?: LarkHistory;
+
+  /** History for summaries (history.ts). */
+  private get history(): LarkHistory {
+    this.historyReader ??= new LarkHistory(this.api, this.log);
+    return this.historyReader;
+  }
+
+  /** A thread of the event being answered is read by its thread container; others by root id. */
+  fetchHistory(chatId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]> {
+    const container = range.threadId && range.threadId === this.event?.threadId ? this.threadContainer : undefined;
+    return this.history.fetch(chatId, range, onProgress, container);
+  }
+
+  isMember(chatId: string, userId: string): Promise<boolean> {
+    return this.history.isMember(chatId, userId);
+  }
+
+  channelInfo(chatId: string): Promise<ChannelInfo | undefined> {
+    return this.history.channelInfo(chatId);
   }
 
   /** Name and departments (for access lists); needs contact:user.base:readonly. */
