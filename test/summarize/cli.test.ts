@@ -51,6 +51,27 @@ describe('understudy summarize', () => {
     expect(r.stdout).toMatch(/Summary #traveling-sailor/);
   });
 
+  it('summarises a Feishu export in Chinese, citing messages by time since Feishu has no permalinks', async () => {
+    const file = path.join(tmpDir('summarize-feishu-cli-'), 'chat.json');
+    const item = (id: string, user: string, name: string, text: string, minute: number, root?: string): Record<string, unknown> => ({
+      message_id: id, root_id: root, msg_type: 'text', create_time: String(Date.UTC(2024, 10, 1, 2, minute)), sender: { id: user, sender_type: 'user', name }, body: { content: JSON.stringify({ text }) },
+    });
+    fs.writeFileSync(file, JSON.stringify({
+      chat: { chat_id: 'oc_ops', name: '运维', chat_type: 'group' },
+      items: [
+        item('om_1', 'ou_a', '张三', '下周的数据库迁移，用蓝绿切换还是停机窗口？', 0),
+        item('om_2', 'ou_b', '李四', '最后决定用蓝绿切换，周四晚上执行。', 5, 'om_1'),
+        item('om_3', 'ou_a', '张三', '我来准备回滚脚本，周三前给大家看。', 9, 'om_1'),
+      ],
+    }));
+    const r = await runCli(['summarize', '--feishu-export', file], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^频道总结 #运维/);
+    expect(r.stdout).toMatch(/李四：最后决定用蓝绿切换，周四晚上执行。 \(11月1日 02:05, om_2\)/);
+    expect(r.stdout).toMatch(/张三：我来准备回滚脚本，周三前给大家看。 \(截止 周三\) \(11月1日 02:09, om_3\)/);
+    expect(linksIn(r.stdout)).toEqual([]);
+  });
+
   it('fails with a one-line message on bad input', async () => {
     const none = await runCli(['summarize', '--channel', 'general'], { cwd });
     expect(none.code).toBe(1);
