@@ -102,9 +102,12 @@ export function registerSummarizeCommand(program: Command, ctx: CliContext): voi
     .command('summarize-eval')
     .description('measure summaries on the real Slack exports: link validity, big threads represented, decisions found in a hand-labelled sample')
     .option('--corpora <dir>', 'the shared corpora folder (default ../shared/corpora beside the checkout)')
+    .option('--window-days <n>', 'days per channel summary (default 30)')
     .option('--json', 'print JSON')
-    .action(async (o: { corpora?: string; json?: boolean }) => {
-      const result = await runSummaryEval({ corpora: o.corpora });
+    .action(async (o: { corpora?: string; windowDays?: string; json?: boolean }) => {
+      const windowDays = o.windowDays === undefined ? undefined : Number(o.windowDays);
+      if (windowDays !== undefined && (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > MAX_DAYS)) throw new UnderstudyError('INPUT_INVALID', `--window-days must be a whole number from 1 to ${MAX_DAYS}, got "${o.windowDays}"`);
+      const result = await runSummaryEval({ corpora: o.corpora, windowDays });
       println(io.stdout, o.json ? JSON.stringify(result, null, 2) : formatSummaryEval(result));
     });
 }

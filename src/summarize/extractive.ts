@@ -132,7 +132,10 @@ function topics(units: Unit[], lang: Lang, maxTopics: number, perMessage: boolea
   const { vecs, terms } = tfidf(docs);
   const termId = new Map(terms.map((t, i) => [t, i]));
   const weights = units.map((u) => u.messages.length);
-  const k = units.length < 3 ? 1 : Math.min(maxTopics + 2, Math.max(1, Math.round(Math.sqrt(units.length / (perMessage ? 4 : 2)))));
+  // A handful of threads are a handful of topics; more are grouped, about sqrt(n/2) of them.
+  const k = perMessage
+    ? units.length < 3 ? 1 : Math.min(maxTopics, Math.max(1, Math.round(Math.sqrt(units.length / 4))))
+    : units.length <= 4 ? units.length : Math.min(maxTopics + 2, Math.max(4, Math.round(Math.sqrt(units.length / 2))));
   const { assign, centroids } = kmeans(vecs, weights, k, terms.length);
   const clusters = centroids.map((c, ci) => ({ centroid: c, members: units.map((_, i) => i).filter((i) => assign[i] === ci) }));
   const size = (members: number[]): number => members.reduce((s, i) => s + weights[i], 0);
