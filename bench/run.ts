@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchLark } from './lark';
 import { benchRetrieval } from './retrieval';
 import { benchSlack } from './slack';
 import { benchSummarize } from './summarize';
@@ -12,6 +13,7 @@ type Section = { name: string; run: () => Promise<unknown> };
 const SECTIONS: Section[] = [
   { name: 'retrieval', run: benchRetrieval },
   { name: 'slack', run: benchSlack },
+  { name: 'lark', run: benchLark },
   { name: 'summarize', run: benchSummarize },
 ];
 

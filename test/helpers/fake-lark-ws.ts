@@ -100,6 +100,8 @@ export class FakeLarkSocket {
   readonly connections: WebSocket[] = [];
   /** The connection of each app (the SDK connects with the URL the endpoint handed out). */
   readonly byApp = new Map<string, WebSocket>();
+  /** Connections whose client has sent its first ping: by then it listens for frames. */
+  private readonly ready = new Set<WebSocket>();
   readonly acks = new Map<string, { code: number; data?: unknown; ms: number }>();
   private readonly sentAt = new Map<string, number>();
   private server?: WebSocketServer;
@@ -117,7 +119,10 @@ export class FakeLarkSocket {
       ws.on('message', (raw: Buffer) => {
         const f = decodeFrame(raw);
         const h = Object.fromEntries(f.headers.map((x) => [x.key, x.value]));
-        if (f.method !== 1 || !h.message_id) return; // pings
+        if (f.method !== 1 || !h.message_id) {
+          this.ready.add(ws);
+          return;
+        }
         const body = JSON.parse(Buffer.from(f.payload ?? new Uint8Array()).toString('utf8')) as { code: number; data?: string };
         const data = body.data ? (JSON.parse(Buffer.from(body.data, 'base64').toString('utf8')) as unknown) : undefined;
         this.acks.set(h.message_id, { code: body.code, data, ms: Date.now() - (this.sentAt.get(h.message_id) ?? Date.now()) });
@@ -127,7 +132,7 @@ export class FakeLarkSocket {
 
   async waitForConnection(n = 1, timeoutMs = 5000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.connections.filter((c) => c.readyState === c.OPEN).length < n) {
+    while (this.connections.filter((c) => c.readyState === c.OPEN && this.ready.has(c)).length < n) {
       if (Date.now() > until) throw new Error('the long-connection client never connected');
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -18,6 +18,8 @@ import { decryptLark, isFresh, matchingKey, sameToken } from './verify';
 
 export const LARK_EVENTS_PATH = '/lark/events';
 const STALE_MS = 30 * 60_000;
+/** Longest an answer waits for a burst of webhook requests to be acked before it starts anyway. */
+const ACK_FIRST_MAX_MS = 1_000;
 
 /** Events we receive but have nothing to do with: answered, so the SDK does not warn about them. */
 const QUIET_EVENTS = [
@@ -55,6 +57,9 @@ export class LarkAdapter implements PlatformAdapter {
   private live: LiveApp[] = [];
   private readonly log: Logger;
   private readonly chatTypes = new Map<string, ChannelType>();
+  /** Webhook requests being verified and acked; answers start once there are none. */
+  private acking = 0;
+  private readonly afterAcks: (() => void)[] = [];
 
   constructor(
     private readonly runtime: Runtime,
@@ -174,8 +179,39 @@ export class LarkAdapter implements PlatformAdapter {
     return dispatcher;
   }
 
-  /** Verify the request ourselves, then hand the decrypted event to that app's real EventDispatcher. */
+  /**
+   * Acks first: an answer's retrieval runs on the same thread as the acks, and Feishu re-pushes
+   * what is not acked within 3 s. So during a burst, answers wait until every request in flight
+   * has its 200 (at most a second).
+   */
+  private acksDone(): Promise<void> {
+    if (this.acking === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ACK_FIRST_MAX_MS);
+      this.afterAcks.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.acking++;
+    try {
+      await this.verifyAndDispatch(req, res);
+    } finally {
+      this.acking--;
+      // Release waiting answers only when no other request arrived meanwhile.
+      if (this.acking === 0 && this.afterAcks.length > 0) {
+        setImmediate(() => {
+          if (this.acking === 0) for (const release of this.afterAcks.splice(0)) release();
+        });
+      }
+    }
+  }
+
+  /** Verify the request ourselves, then hand the decrypted event to that app's real EventDispatcher. */
+  private async verifyAndDispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw: Buffer;
     try {
       raw = await readBody(req, 1_000_000);
@@ -273,8 +309,10 @@ export class LarkAdapter implements PlatformAdapter {
     const m = data.message as NonNullable<LarkMessageEvent['message']>;
     if (n.event.channelType === 'dm') this.rememberP2p(live, n.event.userId, n.event.channelId);
     const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
-    const resolved: Promise<ChatEvent> =
-      n.event.channelType === 'dm' ? Promise.resolve(n.event) : this.chatType(live, m.chat_id).then((channelType) => ({ ...n.event, channelType }));
+    const event = n.event;
+    const resolved: Promise<ChatEvent> = this.acksDone().then(() =>
+      event.channelType === 'dm' ? event : this.chatType(live, m.chat_id).then((channelType) => ({ ...event, channelType })),
+    );
     if (n.kind === 'not_text') {
       this.router.dispatch(resolved.then((e) => this.tellTextOnly(e, transport, m.thread_id)), transport);
       return;

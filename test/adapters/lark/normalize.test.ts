@@ -46,10 +46,10 @@ describe('Feishu message normalization', () => {
     expect(n.kind === 'event' && n.event).toMatchObject({ channelType: 'dm', threadId: 'om_root', locale: 'zh-CN', text: '怎么回滚？', sentAt: 1700000000000 });
   });
 
-  it('reads a locale-wrapped post', () => {
-    const content = JSON.stringify({ zh_cn: { title: '回滚', content: [[{ tag: 'text', text: '步骤是什么？' }]] } });
+  it('reads a locale-wrapped post, with links kept', () => {
+    const content = JSON.stringify({ zh_cn: { title: '回滚', content: [[{ tag: 'text', text: '步骤是什么？' }], [{ tag: 'text', text: '见 ' }, { tag: 'a', text: 'wiki', href: 'https://wiki.example.com/rollback' }]] } });
     const n = normalizeMessage(ev({ chat_type: 'p2p', message_type: 'post', content }), app, BOT, 'dm');
-    expect(n.kind === 'event' && n.event.text).toBe('回滚\n步骤是什么？');
+    expect(n.kind === 'event' && n.event.text).toBe('回滚\n步骤是什么？\n见 wiki (https://wiki.example.com/rollback)');
   });
 
   it('throws on malformed content, and says "not text" for media', () => {
