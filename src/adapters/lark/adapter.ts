@@ -352,8 +352,18 @@ export class LarkAdapter implements PlatformAdapter {
 
   private async onCardAction(live: LiveApp, data: LarkCardActionEvent): Promise<LarkCardActionResult | Json> {
     const value = actionValue(data.action);
-    const handler = typeof value.k === 'string' ? larkCardAction(value.k) : undefined;
+    const key = typeof value.k === 'string' ? value.k : undefined;
+    const handler = key ? larkCardAction(key) : undefined;
     const userId = data.operator?.open_id;
+    if (key && !handler && userId && this.router.actions.has(key)) {
+      // A button the core handles on every platform (consent Approve/Decline).
+      const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
+      this.router.dispatchAction(
+        { platform: 'lark', appId: live.config.appId, workspaceId: data.tenant_key ?? data.operator?.tenant_key ?? '-', userId, actionId: key, value: typeof value.v === 'string' ? value.v : '', channelId: data.context?.open_chat_id, messageId: data.context?.open_message_id, appAvatar: live.config.avatar },
+        transport,
+      );
+      return { toast: { type: 'info', content: value.l === 'zh' ? '已收到' : 'Received' } };
+    }
     // Buttons of other features or apps' cards: acknowledge, change nothing.
     if (!handler || !userId) return {};
     try {

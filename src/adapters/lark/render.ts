@@ -9,6 +9,9 @@ export const ELEMENT_BYTES = 6_000;
 /** The button values we own start with this; others belong to other features or apps. */
 export const FEEDBACK_ACTION = 'understudy_feedback';
 export const CORRECTION_ACTION = 'understudy_correction';
+/** Consent buttons: the core's actions (router.actions), with the request id as their value. */
+export const CONSENT_APPROVE = 'understudy_consent_approve';
+export const CONSENT_DECLINE = 'understudy_consent_decline';
 
 export type Card = Record<string, unknown>;
 type Element = Record<string, unknown>;
@@ -114,6 +117,15 @@ export function renderAnswer(answer: Answer, conversation: string): Card[] {
 /** A notice or status as cards (cards, so that a status placeholder can be patched into an answer). */
 export function renderReply(reply: Reply, conversation: string): Card[] {
   if (reply.kind === 'answer') return renderAnswer(reply.answer, conversation);
+  if (reply.kind === 'consent') {
+    const zh = reply.lang === 'zh';
+    const buttons = [
+      { tag: 'button', text: { tag: 'plain_text', content: zh ? '同意' : 'Approve' }, type: 'primary', value: { k: CONSENT_APPROVE, v: reply.id } },
+      { tag: 'button', text: { tag: 'plain_text', content: zh ? '拒绝' : 'Decline' }, type: 'danger', value: { k: CONSENT_DECLINE, v: reply.id } },
+    ];
+    const parts = splitBytes(toLarkMarkdown(reply.text)).slice(0, 3);
+    return [{ config: CONFIG, header: header(zh ? '数字分身授权请求' : 'Digital avatar: consent request', 'orange'), elements: [...parts.map(markdown), { tag: 'action', actions: buttons }] }];
+  }
   const text = reply.kind === 'status' ? `⏳ ${reply.text}` : toLarkMarkdown(reply.text);
   const parts = splitBytes(text);
   const cards: Card[] = [];

@@ -119,6 +119,11 @@ export class LarkTransport implements ChatTransport {
     }
   }
 
+  /** A private message to a user (consent requests): Feishu opens the p2p chat from the open id. */
+  async dm(userId: string, reply: Reply): Promise<MessageRef> {
+    return this.post({ channelId: userId }, reply);
+  }
+
   private async ephemeral(chatId: string, openId: string, card: Card): Promise<void> {
     await this.api.call('ephemeral.v1.send', () =>
       this.api.client.request<{ code?: number; msg?: string; data?: unknown }>({ method: 'POST', url: '/open-apis/ephemeral/v1/send', data: { chat_id: chatId, open_id: openId, msg_type: 'interactive', card }, timeout: 15_000 }),
