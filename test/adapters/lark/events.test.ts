@@ -1,4 +1,4 @@
-import { answerCards, cards, HUB_BOT, LZ_APP, messageEvent, shownText, startLark, type LarkHarness } from '../../helpers/lark-harness';
+import { answerCards, cards, LZ_APP, messageEvent, startLark, type LarkHarness } from '../../helpers/lark-harness';
 
 describe('Feishu events through our verification into the real EventDispatcher', () => {
   let h: LarkHarness;
@@ -62,7 +62,38 @@ describe('Feishu events through our verification into the real EventDispatcher',
     expect(a).toHaveLength(2);
     expect(a[0].text).toMatch(/pricing.md/);
     expect(a.every((x) => /Test Person lin-xiaoyu/.test(x.text))).toBe(true);
-    expect(HUB_BOT).toMatch(/^ou_/);
-    void shownText;
+  });
+
+  it('serves Feishu in hub mode with every avatar when only the LARK_* variables are set', async () => {
+    h = await startLark({ env: { LZ_LARK_APP_SECRET: '', LZ_LARK_ENCRYPT_KEY: '', LZ_LARK_VERIFICATION_TOKEN: '' } });
+    const health = (await (await fetch(h.url.replace('/lark/events', '/healthz'))).json()) as { ok: boolean; platforms: Record<string, { mode: string; apps: { name: string }[] }> };
+    expect(health.ok).toBe(true);
+    expect(Object.keys(health.platforms)).toEqual(['lark']);
+    expect(health.platforms.lark.mode).toBe('webhook');
+    expect(health.platforms.lark.apps.map((a) => a.name)).toEqual(['hub']);
+    await h.send(messageEvent(h.fake, { user: 'ou_h1', text: '@lao-zhang-avatar How do I roll back billing-gateway?' }));
+    await h.send(messageEvent(h.fake, { user: 'ou_h2', text: '@lin-xiaoyu-avatar What does the PLUS membership cost?' }));
+    await h.idle();
+    const a = answerCards(h.fake);
+    expect(a.map((x) => /lao-zhang/.test(x.text) ? 'lao-zhang' : 'lin-xiaoyu').sort()).toEqual(['lao-zhang', 'lin-xiaoyu']);
+  });
+
+  it('follows up in a group thread with the same avatar, replying in that thread', async () => {
+    h = await startLark();
+    const first = messageEvent(h.fake, { chatType: 'group', chatId: 'oc_thread', mentionBot: true, text: '@lao-zhang-avatar how do I release billing-gateway?' });
+    await h.send(first);
+    await h.idle();
+    const root = (first.event as { message: { message_id: string } }).message.message_id;
+    const thread = h.fake.messages.get(root)?.thread_id as string;
+    expect(thread).toMatch(/^omt_/);
+    await h.send(messageEvent(h.fake, { chatType: 'group', chatId: 'oc_thread', mentionBot: true, text: 'and how do I roll it back?', rootId: root, threadId: thread }));
+    await h.idle();
+    const a = answerCards(h.fake);
+    expect(a).toHaveLength(2);
+    expect(a[1].text).toMatch(/rollback\.md/);
+    expect(a[1].text).not.toMatch(/Hello, I am/);
+    const replies = h.fake.of('im.v1.message.reply');
+    expect(replies.at(-1)?.path).toContain(root);
+    expect(replies.at(-1)?.body.reply_in_thread).toBe(true);
   });
 });
