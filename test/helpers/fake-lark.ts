@@ -128,6 +128,7 @@ export class FakeLark {
     if (m && method === 'POST') return { name: 'im.v1.message.reply', id: m[1] };
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(p);
     if (m && method === 'PATCH') return { name: 'im.v1.message.patch', id: m[1] };
+    if (method === 'GET' && p === '/open-apis/im/v1/chats') return { name: 'im.v1.chat.list' };
     m = /^\/open-apis\/im\/v1\/chats\/([^/]+)\/members$/.exec(p);
     if (m && method === 'GET') return { name: 'im.v1.chatMembers.get', id: m[1] };
     m = /^\/open-apis\/im\/v1\/chats\/([^/]+)$/.exec(p);
@@ -274,6 +275,8 @@ export class FakeLark {
         const c = this.chats.get(r.id as string) ?? { chat_type: 'private' };
         return ok({ chat_id: r.id, name: c.name ?? r.id, chat_mode: 'group', chat_type: c.chat_type, external: false });
       }
+      case 'im.v1.chat.list':
+        return ok({ items: [...this.chats.entries()].map(([id, c]) => ({ chat_id: id, name: c.name ?? id, tenant_key: 'tk' })), has_more: false, page_token: '' });
       case 'im.v1.chatMembers.get':
         return ok({ items: [{ member_id_type: 'open_id', member_id: 'ou_member1', name: '张三', tenant_key: 'tk1' }], has_more: false, member_total: 1 });
       case 'contact.v3.user.get':

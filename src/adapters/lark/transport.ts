@@ -6,6 +6,7 @@ import { feishuText } from '../../corpus/loaders/feishu-export';
 import type { UnderstudyError } from '../../errors';
 import type { StateStore } from '../../store/types';
 import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange } from '../../summarize/message';
+import { LarkCollector } from './collector';
 import { LarkHistory } from './history';
 import type { LarkApi } from './open-api';
 import { renderReply, type Card } from './render';
@@ -117,6 +118,11 @@ export class LarkTransport implements ChatTransport {
       await this.tellScope(err, target);
       throw err;
     }
+  }
+
+  /** Read access to the chats the bot is in, for an approved distillation. */
+  collector(): LarkCollector {
+    return new LarkCollector(this.api, this.log);
   }
 
   /** A private message to a user (consent requests): Feishu opens the p2p chat from the open id. */

@@ -57,4 +57,23 @@ describe('Feishu consent cards', () => {
     expect(shown).toMatch(/Declined\. Nothing was collected/);
     expect(shown).toMatch(/ou_admin .*ou_tom declined the distillation \(CONSENT-/);
   });
+
+  it('collects the approving subject\'s own messages from the chats the bot is in', async () => {
+    const buttons = await request();
+    h.fake.chats.set('oc_team', { chat_type: 'private', name: '支付平台组' });
+    const texts = [
+      '回滚 billing-gateway 的规矩：只要涉及资金，先回滚再排查。命令是 deployctl rollback billing-gateway --to v2.14.2。',
+      'Canary 按 5%、25%、50%、100% 推进，每一步看十分钟的错误率和支付成功率。',
+      '对账差异超过 0.1% 就暂停发布，先找财务确认，再决定是否继续。',
+    ];
+    texts.forEach((text, i) => h.fake.seed({ message_id: `om_tom_${i}`, chat_id: 'oc_team', sender: 'ou_tom', content: JSON.stringify({ text }), create_time: String(Date.now() - (10 - i) * 60_000) }));
+    h.fake.seed({ message_id: 'om_other', chat_id: 'oc_team', sender: 'ou_someone', content: JSON.stringify({ text: '这条不是 Tom 的消息，不应被收集。' }) });
+    await click(buttons[0].value);
+    await h.idle();
+    const shown = cards(h.fake).map((c) => c.text).join('\n');
+    expect(shown).toMatch(/Collected 3 messages from 1 channels/);
+    expect(shown).toMatch(/The avatar @[a-z0-9-]+-avatar is ready: 3 passages from 3 messages/);
+    expect(h.fake.of('im.v1.message.list')[0].query).toMatchObject({ container_id_type: 'chat', container_id: 'oc_team' });
+    expect(h.fake.of('im.v1.chatMembers.get')).toHaveLength(1);
+  });
 });
