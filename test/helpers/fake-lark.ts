@@ -124,6 +124,7 @@ export class FakeLark {
     if (method === 'POST' && p === '/open-apis/im/v1/messages') return { name: 'im.v1.message.create' };
     if (method === 'GET' && p === '/open-apis/im/v1/messages') return { name: 'im.v1.message.list' };
     if (method === 'POST' && p === '/open-apis/ephemeral/v1/send') return { name: 'ephemeral.v1.send' };
+    if (method === 'POST' && p === '/open-apis/im/v1/files') return { name: 'im.v1.file.create' };
     let m = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(p);
     if (m && method === 'POST') return { name: 'im.v1.message.reply', id: m[1] };
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(p);
@@ -148,10 +149,16 @@ export class FakeLark {
     const r = this.route((req.method ?? 'GET').toUpperCase(), url.pathname);
     if (!r) return reply(404, { code: 404, msg: `no route ${req.method} ${url.pathname}` });
     let body: Record<string, unknown> = {};
-    try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    } catch {
-      return reply(400, { code: 9499, msg: 'Bad Request: invalid JSON' });
+    if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      // An upload: keep the form's text fields and the file's size.
+      const name = /name="file_name"\r\n\r\n([^\r]*)/.exec(raw)?.[1];
+      body = { file_name: name, file_type: /name="file_type"\r\n\r\n([^\r]*)/.exec(raw)?.[1], bytes: Buffer.byteLength(raw) };
+    } else {
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        return reply(400, { code: 9499, msg: 'Bad Request: invalid JSON' });
+      }
     }
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     const appId = this.tokens.get(token);
@@ -275,6 +282,9 @@ export class FakeLark {
         const c = this.chats.get(r.id as string) ?? { chat_type: 'private' };
         return ok({ chat_id: r.id, name: c.name ?? r.id, chat_mode: 'group', chat_type: c.chat_type, external: false });
       }
+      case 'im.v1.file.create':
+        if (!body.file_name || !body.file_type) return reply(400, { code: 234001, msg: 'Invalid request param: file_name and file_type are required' });
+        return ok({ file_key: `file_v3_${++this.n}` });
       case 'im.v1.chat.list':
         return ok({ items: [...this.chats.entries()].map(([id, c]) => ({ chat_id: id, name: c.name ?? id, tenant_key: 'tk' })), has_more: false, page_token: '' });
       case 'im.v1.chatMembers.get':

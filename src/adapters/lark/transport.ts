@@ -59,7 +59,7 @@ export class LarkTransport implements ChatTransport {
     return crypto.createHash('sha1').update(`${this.event?.eventId ?? 'x'}:${++this.seq}`).digest('hex').slice(0, 40);
   }
 
-  private async send(target: ReplyTarget, msgType: 'interactive' | 'text', content: string): Promise<MessageRef> {
+  private async send(target: ReplyTarget, msgType: 'interactive' | 'text' | 'file', content: string): Promise<MessageRef> {
     const e = this.event;
     const replyTo = target.threadId ?? (e && e.channelId === target.channelId && !e.messageId.startsWith('menu:') ? e.messageId : undefined);
     let sent: SentMessage;
@@ -123,6 +123,17 @@ export class LarkTransport implements ChatTransport {
   /** Read access to the chats the bot is in, for an approved distillation. */
   collector(): LarkCollector {
     return new LarkCollector(this.api, this.log);
+  }
+
+  /** A file into the conversation (a subject's avatar export): uploaded, then sent as a file message. */
+  async uploadFile(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void> {
+    const uploaded = await this.api.call<{ file_key?: string }>('im.v1.file.create', async () => {
+      // This SDK method returns only `data`; no key means Feishu refused it.
+      const res = await this.api.client.im.v1.file.create({ data: { file_type: 'stream', file_name: filename, file: Buffer.from(data) } });
+      return res?.file_key ? { code: 0, data: res } : { code: -1, msg: 'no file_key in the upload response' };
+    });
+    if (comment) await this.send(target, 'text', JSON.stringify({ text: comment }));
+    await this.send(target, 'file', JSON.stringify({ file_key: uploaded.file_key }));
   }
 
   /** A private message to a user (consent requests): Feishu opens the p2p chat from the open id. */

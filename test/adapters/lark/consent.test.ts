@@ -75,5 +75,13 @@ describe('Feishu consent cards', () => {
     expect(shown).toMatch(/The avatar @[a-z0-9-]+-avatar is ready: 3 passages from 3 messages/);
     expect(h.fake.of('im.v1.message.list')[0].query).toMatchObject({ container_id_type: 'chat', container_id: 'oc_team' });
     expect(h.fake.of('im.v1.chatMembers.get')).toHaveLength(1);
+
+    // The subject takes a copy of their avatar in their p2p chat.
+    await h.send(messageEvent(h.fake, { user: 'ou_tom', text: '/avatar export' }));
+    await h.idle();
+    const [upload] = h.fake.of('im.v1.file.create');
+    expect(upload.body).toMatchObject({ file_type: 'stream', file_name: expect.stringMatching(/-export\.zip$/) });
+    const file = h.fake.of('im.v1.message.reply').find((c) => c.body.msg_type === 'file');
+    expect(file?.content).toEqual({ file_key: expect.stringMatching(/^file_v3_/) });
   });
 });
