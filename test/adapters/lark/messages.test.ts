@@ -1,17 +1,5 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
+import { capturingLogger } from '../../helpers/capturing-logger';
 import { answerCards, cards, HUB_BOT, messageEvent, shownText, startLark, v2Event, type LarkHarness } from '../../helpers/lark-harness';
-
-function capturingLogger(): { log: pino.Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      out.push(String(chunk));
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, sink), lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 describe('Feishu message content and bad input', () => {
   let h: LarkHarness;

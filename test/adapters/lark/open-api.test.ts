@@ -1,21 +1,9 @@
-import { Writable } from 'node:stream';
 import * as lark from '@larksuiteoapi/node-sdk';
-import pino from 'pino';
 import { LarkApi } from '../../../src/adapters/lark/open-api';
 import { silentLogger } from '../../../src/log';
+import { capturingLogger } from '../../helpers/capturing-logger';
 import { answerCards, HUB_APP, HUB_SECRET, LZ_APP, messageEvent, newFakeLark, startLark, type LarkHarness } from '../../helpers/lark-harness';
 import type { FakeLark } from '../../helpers/fake-lark';
-
-function capturingLogger(): { log: pino.Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      out.push(String(chunk));
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, sink), lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 describe('Feishu Open API behaviour', () => {
   let h: LarkHarness | undefined;
