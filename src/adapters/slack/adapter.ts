@@ -79,7 +79,7 @@ export class SlackAdapter implements PlatformAdapter {
         const receiver = new SocketModeReceiver({
           appToken: live.config.appToken as string,
           logger: boltLogger(this.log),
-          installerOptions: { clientOptions: webClientOptions(config.slack?.apiUrl) },
+          installerOptions: { clientOptions: webClientOptions(config.slack?.apiUrl, boltLogger(this.log)) },
         });
         const app = this.makeApp({ receiver, apps: [live] });
         this.groups.push({ app, apps: [live] });
@@ -132,7 +132,7 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   private async authTest(app: SlackAppConfig): Promise<LiveApp> {
-    const client = new WebClient(app.botToken, webClientOptions(this.runtime.config.slack?.apiUrl));
+    const client = new WebClient(app.botToken, webClientOptions(this.runtime.config.slack?.apiUrl, boltLogger(this.log)));
     try {
       const res = await client.auth.test();
       return {
@@ -163,7 +163,7 @@ export class SlackAdapter implements PlatformAdapter {
       receiver: opts.receiver,
       authorize,
       logger: boltLogger(this.log),
-      clientOptions: webClientOptions(this.runtime.config.slack?.apiUrl),
+      clientOptions: webClientOptions(this.runtime.config.slack?.apiUrl, boltLogger(this.log)),
       ignoreSelf: true,
     });
     app.error(async (err) => {
