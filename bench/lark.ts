@@ -4,13 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { encryptLark, signLarkRequest } from '../src/adapters/lark/verify';
-import { silentLogger } from '../src/log';
-import { createRuntime } from '../src/runtime';
-import { serve } from '../src/serve';
-import { percentile, REPO } from './util';
+import { percentile, REPO, startBenchServer } from './util';
 
 const BURST = 500;
 const APP_ID = 'cli_be0c4bec00000001';
@@ -171,22 +167,13 @@ export async function benchLark(): Promise<Record<string, number | string>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lark-'));
   fs.cpSync(path.join(REPO, 'avatars', 'lao-zhang'), path.join(root, 'avatars', 'lao-zhang'), { recursive: true });
   const api = await fakeOpenApi();
-  const env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
+  const { runtime, handle } = await startBenchServer(root, {
     LARK_APP_ID: APP_ID,
     LARK_APP_SECRET: 'bench-secret',
     LARK_ENCRYPT_KEY: ENCRYPT_KEY,
     LARK_VERIFICATION_TOKEN: TOKEN,
     LARK_DOMAIN: api.url,
-    UNDERSTUDY_RATE_USER_PER_MIN: '100000',
-    UNDERSTUDY_RATE_WORKSPACE_PER_MIN: '1000000',
-  };
-  const runtime = createRuntime(env, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
-  const sink = new PassThrough();
-  sink.resume();
-  const handle = await serve(runtime, { stdout: sink, stderr: sink, stdin: new PassThrough(), env, cwd: root, isTTY: false }, { interactive: false });
+  });
   const url = `http://127.0.0.1:${handle.port}/lark/events`;
   const qs = questions();
   const batch = (users: number, from: number, count: number) => Array.from({ length: count }, (_, i) => pushed(from + (i % users), qs[i % qs.length]));

@@ -4,13 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { signSlackRequest } from '../src/adapters/slack/verify';
-import { silentLogger } from '../src/log';
-import { createRuntime } from '../src/runtime';
-import { serve } from '../src/serve';
-import { percentile, REPO } from './util';
+import { percentile, REPO, startBenchServer } from './util';
 
 const BURST = 500;
 const SECRET = 'bench-signing-secret';
@@ -147,20 +143,11 @@ export async function benchSlack(): Promise<Record<string, number | string>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-slack-'));
   fs.cpSync(path.join(REPO, 'avatars', 'lao-zhang'), path.join(root, 'avatars', 'lao-zhang'), { recursive: true });
   const api = await fakeWebApi();
-  const env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
+  const { runtime, handle } = await startBenchServer(root, {
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: api.url,
-    UNDERSTUDY_RATE_USER_PER_MIN: '100000',
-    UNDERSTUDY_RATE_WORKSPACE_PER_MIN: '1000000',
-  };
-  const runtime = createRuntime(env, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
-  const sink = new PassThrough();
-  sink.resume();
-  const handle = await serve(runtime, { stdout: sink, stderr: sink, stdin: new PassThrough(), env, cwd: root, isTTY: false }, { interactive: false });
+  });
   const url = `http://127.0.0.1:${handle.port}/slack/events`;
   const qs = questions();
   const server = serverAckTimer('/slack/events');

@@ -1,5 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { silentLogger } from '../src/log';
+import { createRuntime, type Runtime } from '../src/runtime';
+import { serve, type ServeHandle } from '../src/serve';
+import fs from 'node:fs';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CORPORA = path.resolve(REPO, '..', 'shared', 'corpora');
@@ -51,3 +55,13 @@ export function rng(seed: number): () => number {
 }
 
 export type Row = Record<string, string | number>;
+
+/** Serve the avatars under `root` on a loopback port, silently, with rate limits out of the way. */
+export async function startBenchServer(root: string, env: Record<string, string>): Promise<{ runtime: Runtime; handle: ServeHandle }> {
+  const full = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', UNDERSTUDY_RATE_USER_PER_MIN: '100000', UNDERSTUDY_RATE_WORKSPACE_PER_MIN: '1000000', ...env };
+  const runtime = createRuntime(full, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
+  const sink = new PassThrough();
+  sink.resume();
+  const handle = await serve(runtime, { stdout: sink, stderr: sink, stdin: new PassThrough(), env: full, cwd: root, isTTY: false }, { interactive: false });
+  return { runtime, handle };
+}
