@@ -14,6 +14,17 @@ function service(root: string, embedders = localEmbedderFactory()): AvatarServic
 const DEPLOY = '# Deploy billing-gateway\n\nRun `deployctl release billing-gateway --env prod`. Canary steps: 5% for 10 minutes, then 25%, 50%, 100%.\n';
 const ROLLBACK = '# Rollback\n\nIf it touches money, roll back first and debug later: `deployctl rollback billing-gateway --to v2.14.2`.\n';
 
+/** Two runbooks ingested and the service closed: what a restarted process finds on disk. */
+async function ingestedTwoDocs() {
+  const root = tmpDir();
+  makeAvatar(root, 'lz', { 'deploy.md': DEPLOY, 'rollback.md': ROLLBACK });
+  const svc = service(root);
+  await svc.ingest('lz');
+  const files = svc.index('lz').files;
+  svc.close();
+  return { root, files };
+}
+
 describe('ingestAvatar', () => {
   it('re-ingests only changed files and removes deleted ones', async () => {
     const root = tmpDir();
@@ -35,12 +46,7 @@ describe('ingestAvatar', () => {
   });
 
   it('survives a crash between the chunk store commit and the index files: the next load repairs them', async () => {
-    const root = tmpDir();
-    makeAvatar(root, 'lz', { 'deploy.md': DEPLOY, 'rollback.md': ROLLBACK });
-    const svc = service(root);
-    await svc.ingest('lz');
-    const files = svc.index('lz').files;
-    svc.close();
+    const { root, files } = await ingestedTwoDocs();
     // Simulate a kill after the transaction: index files from an older generation, or gone.
     fs.writeFileSync(files.manifest, JSON.stringify({ version: 1, generation: 0 }));
     fs.rmSync(files.vectors);
@@ -51,12 +57,7 @@ describe('ingestAvatar', () => {
   });
 
   it('detects a truncated vector file and rebuilds it from the chunk store', async () => {
-    const root = tmpDir();
-    makeAvatar(root, 'lz', { 'deploy.md': DEPLOY, 'rollback.md': ROLLBACK });
-    const svc = service(root);
-    await svc.ingest('lz');
-    const files = svc.index('lz').files;
-    svc.close();
+    const { root, files } = await ingestedTwoDocs();
     fs.truncateSync(files.vectors, 100);
     const after = service(root);
     expect((await after.index('lz').search('canary steps')).hits[0].chunk.source).toBe('deploy.md');

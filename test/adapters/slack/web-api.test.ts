@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import { WebClient } from '@slack/web-api';
-import pino from 'pino';
 import { classifySlackError } from '../../../src/adapters/slack/web-errors';
+import { capturingLogger } from '../../helpers/capturing-logger';
 import { FakeSlack } from '../../helpers/fake-slack';
 import { eventBody, LZ_SECRET, shownText, startSlack, type SlackHarness } from '../../helpers/slack-harness';
 
@@ -10,17 +9,6 @@ function fakeSlack(): FakeSlack {
   fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
   fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
   return fake;
-}
-
-function capturingLogger(): { log: pino.Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      out.push(String(chunk));
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, sink), lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 describe('Slack Web API failures', () => {
