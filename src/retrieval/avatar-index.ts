@@ -38,12 +38,20 @@ export interface SearchHit {
   coverage: number;
 }
 
+/**
+ * How strong the evidence is when a result is grounded: 'high' = answer plainly; 'low' = the
+ * evidence is middling, so the answer layer hedges ("the closest material I have, which may
+ * not answer this"). Meaningless when `grounded` is false (the avatar declines).
+ */
+export type Confidence = 'high' | 'low';
+
 export interface SearchResult {
   hits: SearchHit[];
-  /** 0..1: how sure retrieval is that the best hit is about the question. */
-  confidence: number;
-  /** Whether confidence clears the relevance threshold. */
+  /** 0..1: how sure retrieval is that the best hit is about the question (calibrated score). */
+  relevance: number;
+  /** false = abstain (nothing on this); true = answer, plainly or hedged per `confidence`. */
   grounded: boolean;
+  confidence: Confidence;
   expansions: string[];
 }
 
@@ -146,7 +154,7 @@ export class AvatarIndex {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
-    const empty: SearchResult = { hits: [], confidence: 0, grounded: false, expansions: [] };
+    const empty: SearchResult = { hits: [], relevance: 0, grounded: false, confidence: 'low', expansions: [] };
     if (!this.exists() || tokenize(query).length === 0) return empty;
     const L = this.load();
     if (L.lexical.size === 0) return empty;
@@ -200,8 +208,8 @@ export class AvatarIndex {
     const bestCoverage = Math.max(0, ...top.map((h) => h.coverage));
     const local = L.manifest.embedder.startsWith('local');
     const bestSim = local ? 0 : Math.max(0, ...top.map((h) => (h.similarity ?? 0) - MODEL_SIMILARITY_OFFSET));
-    const confidence = Math.min(1, ((bestCoverage + MODEL_SIMILARITY_WEIGHT * bestSim) / RELEVANCE_THRESHOLD) * 0.5);
-    return { hits, confidence, grounded: confidence >= 0.5, expansions: plan.expansions.map((e) => e.term) };
+    const relevance = Math.min(1, ((bestCoverage + MODEL_SIMILARITY_WEIGHT * bestSim) / RELEVANCE_THRESHOLD) * 0.5);
+    return { hits, relevance, grounded: relevance >= 0.5, confidence: relevance >= 0.7 ? 'high' : 'low', expansions: plan.expansions.map((e) => e.term) };
   }
 
   private docPositionCache: { index: LexicalIndex; map: Map<number, number> } | undefined;
