@@ -1,5 +1,5 @@
 import type { Visibility } from '../corpus/types';
-import { globToRegExp } from '../util/glob';
+import { globMatcher } from '../util/glob';
 import type { AvatarConfig } from './schema';
 
 /** Who is looking, and where: decides which sources an answer may use and cite. */
@@ -24,16 +24,16 @@ export interface SourcePolicy {
 
 /** Resolves a stored chunk's effective visibility from the loader's value and avatar.yaml rules. */
 export class VisibilityPolicy {
-  private readonly rules: { re: RegExp; visibility: Visibility; audience?: string[] }[];
+  private readonly rules: { matches: (path: string) => boolean; visibility: Visibility; audience?: string[] }[];
 
   constructor(private readonly config: AvatarConfig) {
-    this.rules = config.visibility.rules.map((r) => ({ re: globToRegExp(r.path), visibility: r.visibility, audience: r.audience }));
+    this.rules = config.visibility.rules.map((r) => ({ matches: globMatcher(r.path), visibility: r.visibility, audience: r.audience }));
   }
 
   resolve(source: string, explicit: Visibility | null | undefined, audience: string[] | undefined): SourcePolicy {
     // Source paths of exports carry `#channel`; rules match the file part.
     const file = source.split('#')[0];
-    const rule = this.rules.find((r) => r.re.test(file) || r.re.test(source));
+    const rule = this.rules.find((r) => r.matches(file) || r.matches(source));
     if (rule) {
       // A rule may only narrow what the loader found: a private channel stays private.
       const vis = explicit && rank(explicit) > rank(rule.visibility) ? explicit : rule.visibility;

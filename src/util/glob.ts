@@ -1,17 +1,12 @@
-/** Compile a path glob (`**` crosses folders, `*` and `?` do not) into a RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      i++;
-      if (glob[i + 1] === '/') {
-        i++;
-        re += '(?:.*/)?';
-      } else re += '.*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+import picomatch from 'picomatch';
+
+/**
+ * A path glob matcher for visibility rules: `**` crosses folders, `*` and `?` do not, and brace
+ * sets (`{hr,legal}/**`) and character classes (`[0-9]`) work. A maintained matcher, because a
+ * privacy rule that silently never matches fails open. Dot files match too (`hr/**` covers
+ * `hr/.env`). Paths are POSIX (`/`), as sources are stored.
+ */
+export function globMatcher(glob: string): (path: string) => boolean {
+  const isMatch = picomatch(glob, { dot: true, posix: true });
+  return (path: string) => isMatch(path);
 }

@@ -1,0 +1,53 @@
+import { parseAvatarYaml } from '../../src/avatars/package';
+import { VisibilityPolicy } from '../../src/avatars/visibility';
+
+const yaml = (rules: string): string => `
+slug: lao-zhang
+handle: lao-zhang-avatar
+display_name: 老张的数字分身
+person:
+  name: 张建国
+  name_en: Lao Zhang
+  title: Senior Backend Engineer
+  team: Payments Platform
+  status: departed
+  languages: [zh, en]
+  pronoun: he
+visibility:
+  default: public
+  rules:
+${rules}
+`;
+
+describe('visibility rules use a real glob matcher (privacy rules must not fail open)', () => {
+  it('matches brace sets, character classes, ** and * the way globs do', () => {
+    const policy = new VisibilityPolicy(
+      parseAvatarYaml(
+        yaml(`    - path: "{hr,legal}/**"
+      visibility: private
+      audience: ["slack:U07MGR0001"]
+    - path: "notes/[0-9][0-9]-*.md"
+      visibility: private
+    - path: "**/*.{key,pem}"
+      visibility: private
+    - path: "drafts/*"
+      visibility: team`),
+        'a.yaml',
+      ),
+    );
+    const vis = (source: string): string => policy.resolve(source, null, undefined).visibility;
+    expect(vis('hr/salaries/2025.md')).toBe('private');
+    expect(vis('legal/contract.pdf')).toBe('private');
+    expect(vis('notes/07-offsite.md')).toBe('private');
+    expect(vis('deploy/certs/prod.pem')).toBe('private');
+    expect(vis('drafts/idea.md')).toBe('team');
+    // Not widened by a too-eager matcher either.
+    expect(vis('hrx/notes.md')).toBe('public');
+    expect(vis('notes/7-offsite.md')).toBe('public');
+    expect(vis('drafts/deep/idea.md')).toBe('public');
+    // A Slack export source carries `#channel`; the file part is matched.
+    expect(vis('hr/export.zip#general')).toBe('private');
+    // Dot files are files too: a private rule covers them.
+    expect(vis('hr/.env')).toBe('private');
+  });
+});
