@@ -143,7 +143,11 @@ export class SlackAdapter implements PlatformAdapter {
       };
     } catch (err) {
       const e = classifySlackError(err, 'auth.test');
-      throw new UnderstudyError('PLATFORM_AUTH', `Slack app "${app.name}"${app.appId ? ` (${app.appId})` : ''} failed auth.test: ${e.message}. Check its bot token.`, { cause: err });
+      const name = `Slack app "${app.name}"${app.appId ? ` (${app.appId})` : ''}`;
+      if (e.code === 'PLATFORM_AUTH') throw new UnderstudyError('PLATFORM_AUTH', `${name} failed auth.test: ${e.message}. Check its bot token.`, { cause: err });
+      // A network failure is not a bad token: say where we tried to go.
+      const api = this.runtime.config.slack?.apiUrl ?? 'https://slack.com/api/';
+      throw new UnderstudyError('PLATFORM_TRANSIENT', `${name} could not reach the Slack API at ${api} (${e.message}). Check the network or proxy settings; the token was not checked.`, { cause: err });
     }
   }
 

@@ -28,6 +28,17 @@ describe('Slack Web API failures', () => {
     await expect(startSlack({ fake, env: { LZ_SLACK_BOT_TOKEN: 'xoxb-revoked' } })).rejects.toThrow(/lao-zhang.*A_LZ.*invalid_auth/);
   });
 
+  it('says the Slack API was unreachable, not that the token is bad, when nothing answers', async () => {
+    // A port with nothing listening: the request fails before Slack could judge the token.
+    const closed = new FakeSlack();
+    await closed.start();
+    const url = closed.url;
+    await closed.stop();
+    const err = (await startSlack({ fake, env: { SLACK_API_URL: url } }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/could not reach the Slack API at http:\/\/127\.0\.0\.1:\d+/);
+    expect(err.message).not.toMatch(/Check its bot token/);
+  });
+
   it('names the scope to add when Slack says missing_scope', async () => {
     fake.fail('chat.postMessage', { error: 'missing_scope', needed: 'chat:write.public', times: 1 });
     const client = new WebClient('xoxb-hub', { slackApiUrl: fake.url, retryConfig: { retries: 0 } });
