@@ -68,7 +68,8 @@ export class DistillFeature {
 
   private async start(ctx: HandlerContext): Promise<void> {
     const { event, lang } = ctx;
-    const reply = (text: string, ephemeral = true): Promise<MessageRef | undefined> => ctx.respond({ kind: 'notice', text, ephemeral });
+    // Every reply to /distill is ephemeral: in a channel, who is being distilled is nobody else's business.
+    const reply = (text: string): Promise<MessageRef | undefined> => ctx.respond({ kind: 'notice', text, ephemeral: true });
     const args = parseDistillArgs(ctx.args);
     if (args.error) return void (await reply(t(lang, `Sorry: ${args.error}.`, `参数有误：${args.error}。`)));
     const targetId = args.target === 'me' ? event.userId : event.mentions[0]?.id;
@@ -125,7 +126,7 @@ export class DistillFeature {
         this.book.update(req, { status: 'failed', note: classifyError(err).message });
         return void (await reply(t(lang, `I could not send ${user.name ?? targetId} the consent request (${classifyError(err).code}); nothing was collected.`, `无法把授权请求发给 ${user.name ?? targetId}（${classifyError(err).code}），没有收集任何内容。`)));
       }
-      return void (await reply(t(lang, `I asked ${user.name ?? targetId} for consent (${req.id}). Nothing is collected unless they approve; the request expires on ${req.expiresAt.slice(0, 10)}.`, `已向 ${user.name ?? targetId} 发送授权请求（${req.id}）。对方同意前不会收集任何内容，请求于 ${req.expiresAt.slice(0, 10)} 过期。`), false));
+      return void (await reply(t(lang, `I asked ${user.name ?? targetId} for consent (${req.id}). Nothing is collected unless they approve; the request expires on ${req.expiresAt.slice(0, 10)}.`, `已向 ${user.name ?? targetId} 发送授权请求（${req.id}）。对方同意前不会收集任何内容，请求于 ${req.expiresAt.slice(0, 10)} 过期。`)));
     }
     if (req.basis === 'policy' && ctx.transport.dm) {
       await ctx.transport
