@@ -58,13 +58,12 @@ export async function distill(service: AvatarService, input: DistillInput): Prom
       { slug: input.slug, name: input.person.name, from: input.from ?? [], author: input.person.aliases.join(','), lang: input.person.languages?.[0], title: input.person.title, status: input.person.status, consent: input.consent },
       input.cwd ?? process.cwd(),
     );
+    recordOrigins(dir, input.from ?? [], input.cwd);
   } else {
     for (const f of input.from ?? []) {
       const src = path.resolve(input.cwd ?? process.cwd(), f);
       if (!fs.existsSync(src)) throw new UnderstudyError('FILE_UNREADABLE', `--from ${src}: no such file or folder`);
-      let dest = path.join(dir, 'corpus', path.basename(src));
-      for (let i = 2; fs.existsSync(dest); i++) dest = path.join(dir, 'corpus', `${path.basename(src)}-${i}`);
-      fs.cpSync(src, dest, { recursive: true });
+      copyInPlace(dir, src);
     }
   }
   try {
@@ -127,4 +126,51 @@ export async function distill(service: AvatarService, input: DistillInput): Prom
     }
     throw err;
   }
+}
+
+/** Which source each corpus entry was copied from, so a re-run knows its own copy. */
+const ORIGINS_FILE = '.origins.json';
+
+function readOrigins(dir: string): Record<string, string> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'corpus', ORIGINS_FILE), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function writeOrigins(dir: string, origins: Record<string, string>): void {
+  fs.writeFileSync(path.join(dir, 'corpus', ORIGINS_FILE), JSON.stringify(origins, null, 2) + '\n');
+}
+
+function recordOrigins(dir: string, from: string[], cwd?: string): void {
+  const origins = readOrigins(dir);
+  for (const f of from) {
+    const src = path.resolve(cwd ?? process.cwd(), f);
+    const name = path.basename(src);
+    if (!origins[name] && fs.existsSync(path.join(dir, 'corpus', name))) origins[name] = src;
+  }
+  writeOrigins(dir, origins);
+}
+
+/**
+ * Copy a source into the corpus, replacing the earlier copy of the same source so that a
+ * re-run updates in place (new and removed messages included). A different source with the
+ * same folder name gets its own `-2` entry. Entries without a recorded origin (packages made
+ * before origins were kept) are taken to be the same source.
+ */
+function copyInPlace(dir: string, src: string): void {
+  const origins = readOrigins(dir);
+  const base = path.basename(src);
+  let name = base;
+  for (let i = 2; fs.existsSync(path.join(dir, 'corpus', name)) && origins[name] !== undefined && origins[name] !== src; i++) name = `${base}-${i}`;
+  const dest = path.join(dir, 'corpus', name);
+  // Copy beside, then swap, so that a failed copy never leaves the avatar without its corpus.
+  const staging = path.join(dir, 'corpus', `.staging-${name}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.cpSync(src, staging, { recursive: true, filter: (p) => !path.basename(p).startsWith('.') || p === src });
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.renameSync(staging, dest);
+  origins[name] = src;
+  writeOrigins(dir, origins);
 }

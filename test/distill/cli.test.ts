@@ -43,6 +43,9 @@ describe('understudy distill (offline, from exports)', () => {
     const again = await runCli([...base, '--json'], { cwd });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).version).toBe(2);
+    // A re-run on the same export updates its copy in place: no second copy, same chunks.
+    expect(fs.readdirSync(path.join(cwd, 'avatars/r-user/corpus')).filter((n) => !n.startsWith('.'))).toEqual(['slack_export_r_contributors']);
+    expect(JSON.parse(again.stdout).ingest.totalChunks).toBe(JSON.parse(first.stdout).ingest.totalChunks);
     const versions = await runCli(['skill', 'versions', 'r-user'], { cwd });
     expect(versions.stdout).toMatch(/001 .* distill[\s\S]*002 .* redistill/);
     const diff = await runCli(['skill', 'diff', 'r-user', '1', '2'], { cwd });
