@@ -10,6 +10,7 @@ import { parseDistillArgs } from './chat-args';
 import { clearJob, collectHistory, copySharedFiles, subjectMessages, writeCollected } from './collect';
 import { ConsentBook, consentRecord, describeScope, type ConsentRequest } from './consent';
 import { distill } from './distill';
+import { isSubject } from './subject';
 import { registerSubjectCommands } from './subject-commands';
 
 export const APPROVE = 'understudy_consent_approve';
@@ -99,7 +100,7 @@ export class DistillFeature {
     if (open) {
       return void (await reply(t(lang, `There is already a distillation for ${user.name ?? targetId} (${open.status}, ${open.id}).`, `${user.name ?? targetId} 已有一个进行中的蒸馏（${open.status}，${open.id}）。`)));
     }
-    const existing = this.runtime.service.registry.list().find((p) => p.config.person.aliases.includes(subject.id) && p.config.status !== 'revoked');
+    const existing = this.runtime.service.registry.list().find((p) => isSubject(p, subject.id) && p.config.status !== 'revoked');
     if (existing && self) {
       return void (await reply(t(lang, `You already have an avatar, @${existing.config.handle}. See \`/avatar mine\`; to refresh it, an admin can re-run the distillation.`, `你已经有数字分身 @${existing.config.handle}，可以用 \`/avatar mine\` 查看。`)));
     }

@@ -6,10 +6,18 @@ import type { AvatarService } from '../avatars/service';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { VERSIONS_DIR, listVersions } from './versions';
 
-/** Whether a platform user is the person an avatar is of (their id is in person.aliases). */
+/**
+ * Whether a platform user (`slack:U123`, `lark:ou_abc`) is the person an avatar is of. The README
+ * documents the bare id in person.aliases (`U123`, `ou_abc`: the form export loaders match authors
+ * by); `/distill` writes the qualified one. Both count.
+ */
 export function isSubject(pkg: AvatarPackage, actor: string): boolean {
   const a = actor.toLowerCase();
-  return pkg.config.person.aliases.some((x) => x.toLowerCase() === a);
+  const bare = a.includes(':') ? a.slice(a.indexOf(':') + 1) : undefined;
+  return pkg.config.person.aliases.some((x) => {
+    const alias = x.trim().toLowerCase();
+    return alias === a || (bare !== undefined && alias === bare);
+  });
 }
 
 /** The avatars whose subject this user is. */
