@@ -2,7 +2,7 @@ import { detectLang, introduction, label, type Lang } from '../avatars/disclosur
 import type { AvatarConfig } from '../avatars/schema';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
-import { tokenize } from '../retrieval/tokenize';
+import { searchPlan } from './follow-up';
 import { generate, modelName } from './llm';
 import { composeOffline, nothingFound, OFFLINE_MODEL, selectExcerpts } from './offline';
 import { buildPrompt } from './prompt';
@@ -26,13 +26,6 @@ function toCitation(n: number, hit: SearchHit, quote?: string): Citation {
   return {
     n, source: c.source, locator: c.locator, text: (quote ?? c.text).trim(), title: c.title, url: c.url, kind: c.kind, date: c.date, visibility: c.visibility,
   };
-}
-
-/** A follow-up such as "and how do I undo it?" is searched together with the previous question. */
-function retrievalQuery(question: string, history: AskInput['history']): string {
-  const lastUser = [...(history ?? [])].reverse().find((t) => t.role === 'user');
-  if (!lastUser) return question;
-  return tokenize(question).length <= 6 ? `${question}\n${lastUser.text.slice(0, 500)}` : question;
 }
 
 /**
@@ -69,7 +62,17 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     return { ...base, text: note + text, citations: [], grounded: false, model: OFFLINE_MODEL };
   }
 
-  const result = await deps.index.search(retrievalQuery(question, input.history), { k: RETRIEVE_K, viewer: input.viewer });
+  const plan = await searchPlan(question, input.history ?? [], deps.model);
+  let query = plan.query;
+  let result = await deps.index.search(query, { k: RETRIEVE_K, viewer: input.viewer });
+  if (!result.grounded && plan.previous) {
+    // "那回滚之后呢？" found nothing of its own: the previous question's material is the closest, hedged.
+    const earlier = await deps.index.search(plan.previous, { k: RETRIEVE_K, viewer: input.viewer });
+    if (earlier.grounded) {
+      query = `${question}\n${plan.previous}`;
+      result = { ...earlier, confidence: 'low' };
+    }
+  }
   if (!result.grounded || result.hits.length === 0) {
     return { ...base, text: note + nothingFound(config, lang, deps.topics ?? []), citations: [], grounded: false, model: deps.model ? modelName(deps.model) : OFFLINE_MODEL };
   }
@@ -87,7 +90,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       // Fall through to the offline composer: an answer from the sources beats an error.
     }
   }
-  const excerpts = selectExcerpts(closeToBest(result.hits), question, result.expansions);
+  const excerpts = selectExcerpts(closeToBest(result.hits), query, result.expansions);
   return {
     ...base,
     text: note + composeOffline(config, excerpts, lang),
