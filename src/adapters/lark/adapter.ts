@@ -81,7 +81,7 @@ export class LarkAdapter implements PlatformAdapter {
 
   async start(server: HttpServer): Promise<void> {
     const { config, service } = this.runtime;
-    const apps = larkApps(config, service.registry);
+    const apps = larkApps(config, service.registry, this.log);
     if (apps.length === 0) throw new UnderstudyError('CONFIG_INVALID', 'Feishu is configured but no Feishu app has its secret set');
     registerLarkFeedback();
     this.live = await Promise.all(apps.map((a) => this.connect(a)));

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../../config/env';
 import type { AvatarRegistry } from '../../avatars/registry';
 import { UnderstudyError } from '../../errors';
@@ -15,7 +16,11 @@ export interface LarkAppConfig {
   avatar?: string;
 }
 
-/** The long-connection client refuses anything else, silently: check it ourselves. */
+/**
+ * The usual shape of a Feishu app id. Ids outside it exist (older and private deployments), so a
+ * mismatch is a warning that names the app, not a refusal to start: a typo shows up in the log,
+ * and a real but unusual id still works.
+ */
 const APP_ID = /^cli_[0-9a-fA-F]{16}$/;
 
 /**
@@ -23,7 +28,7 @@ const APP_ID = /^cli_[0-9a-fA-F]{16}$/;
  * it names) and the hub app from LARK_*. Missing secrets fail fast, naming the app and variable.
  * Webhook mode refuses an app that has neither an encrypt key nor a verification token.
  */
-export function larkApps(config: Config, registry: AvatarRegistry): LarkAppConfig[] {
+export function larkApps(config: Config, registry: AvatarRegistry, log?: Pick<Logger, 'warn'>): LarkAppConfig[] {
   const apps: LarkAppConfig[] = [];
   const mode = config.lark?.mode ?? 'webhook';
   for (const pkg of registry.list()) {
@@ -60,8 +65,9 @@ export function larkApps(config: Config, registry: AvatarRegistry): LarkAppConfi
   }
   const seen = new Map<string, string>();
   for (const app of apps) {
+    if (!app.appId.trim()) throw new UnderstudyError('CONFIG_INVALID', `Feishu app "${app.name}": the app id is empty`);
     if (!APP_ID.test(app.appId)) {
-      throw new UnderstudyError('CONFIG_INVALID', `Feishu app "${app.name}": app id "${app.appId}" is not a Feishu app id (cli_ followed by 16 hex digits)`);
+      log?.warn({ app: app.name, appId: app.appId }, `Feishu app "${app.name}": app id "${app.appId}" does not look like a Feishu app id (cli_ followed by 16 hex digits); check it if events do not arrive`);
     }
     const other = seen.get(app.appId);
     if (other) throw new UnderstudyError('CONFIG_INVALID', `Feishu app id ${app.appId} is configured twice (${other} and ${app.name})`);
