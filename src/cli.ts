@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import pino from 'pino';
+import { loadDotEnv } from './config/dotenv';
 import { classifyError } from './errors';
 import { registerCoreCommands } from './cli/core-commands';
 import { registerDistillCommands } from './cli/distill-commands';
@@ -6,6 +10,7 @@ import { registerManifestCommands } from './cli/manifest-commands';
 import { registerSummarizeCommand } from './cli/summarize-command';
 import { createCliContext } from './cli/context';
 import { processIo, type CliIo } from './cli/io';
+import { createLogger } from './log';
 
 export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerDistillCommands, registerSummarizeCommand];
 
@@ -17,6 +22,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const program = new Command('understudy');
   program
     .description('Digital avatars of colleagues for Slack and Feishu: grounded, cited, consented.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('--avatars-dir <dir>', 'where avatar packages live (default ./avatars)')
     .option('--data-dir <dir>', 'where indexes and state live (default ./data)')
     .showHelpAfterError('(run with --help for usage)')
@@ -29,6 +35,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   }
   try {
+    loadDotEnv(io.cwd, io.env);
     await program.parseAsync(hoistGlobalOptions(argv), { from: 'user' });
     return 0;
   } catch (err) {
@@ -44,6 +51,29 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } finally {
     ctx.dispose();
   }
+}
+
+/** The version in our package.json, found from src/ (ts-jest) or dist/src/ (built). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'understudy' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
+/**
+ * The last line of defence for a long-running process: a promise rejected where nothing awaits
+ * it (a library's fire-and-forget handler) is logged as an error, and the process keeps serving
+ * instead of exiting with code 1. Bugs still show in the log; one bad request cannot stop the bot.
+ */
+export function installLastResortHandlers(): void {
+  const log = createLogger({ level: 'error', destination: pino.destination({ fd: 2, sync: true }) });
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason instanceof Error ? reason : new Error(String(reason)) }, 'unhandled promise rejection (logged, process kept running)');
+  });
 }
 
 function allCommands(c: Command): Command[] {

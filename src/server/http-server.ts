@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -43,7 +44,7 @@ export class HttpServer {
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
     this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
+      this.server?.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port, host)));
       this.server?.listen(port, host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;
@@ -95,4 +96,16 @@ export async function readBody(req: http.IncomingMessage, maxBytes = 1_000_000):
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** A port that is taken or not ours to bind is a setting to change, not an internal error. */
+function listenError(err: NodeJS.ErrnoException, port: number, host?: string): Error {
+  const where = `${host ?? '0.0.0.0'}:${port}`;
+  if (err.code === 'EADDRINUSE') {
+    return new UnderstudyError('CONFIG_INVALID', `port ${port} is already in use (${where}); set PORT to a free port, e.g. PORT=${port + 1} npm start`, { cause: err });
+  }
+  if (err.code === 'EACCES') {
+    return new UnderstudyError('CONFIG_INVALID', `not allowed to listen on ${where}; set PORT to a port above 1024`, { cause: err });
+  }
+  return err;
 }
