@@ -13,6 +13,7 @@ import { boltLogger } from './bolt-logger';
 import { registerFeedback } from './feedback';
 import { channelTypeOf, normalizeCommand, normalizeMessage, type SlackEnvelope, type SlackMessageEvent, type SlashCommandBody } from './normalize';
 import { ASSISTANT_THREADS, SlackTransport } from './transport';
+import { checkSlackBody } from './request-shape';
 import { matchingSecret } from './verify';
 import { classifySlackError } from './web-errors';
 
@@ -125,6 +126,18 @@ export class SlackAdapter implements PlatformAdapter {
     if (!group?.receiver) {
       this.log.warn({ path: req.url }, 'Slack request rejected: bad signature or stale timestamp');
       send(res, 401, { ok: false, error: 'invalid signature' });
+      return;
+    }
+    // Signed is not well-formed: Bolt crashes or stalls on shapes it does not expect (request-shape.ts).
+    const shape = checkSlackBody(header('content-type'), raw);
+    if (!shape.ok) {
+      this.log.warn({ path: req.url, reason: shape.reason }, 'Slack request rejected: malformed body');
+      send(res, 400, { ok: false, error: `malformed request: ${shape.reason}` });
+      return;
+    }
+    if (shape.body.type === 'app_rate_limited') {
+      this.log.warn({ api_app_id: shape.body.api_app_id, minute: shape.body.minute_rate_limited }, 'Slack is rate-limiting event deliveries to this app');
+      send(res, 200, { ok: true });
       return;
     }
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
