@@ -24,7 +24,7 @@ export function createRuntime(env: NodeJS.ProcessEnv, overrides: ConfigOverrides
     dataDir: config.dataDir,
     embedders: embedderFactoryFor(config),
     store,
-    model: config.llm ? createChatModel(config.llm) : undefined,
+    model: config.llm ? createChatModel(config.llm, { ...config.modelLimits, log }) : undefined,
     log,
   });
   return {

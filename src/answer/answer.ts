@@ -43,6 +43,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     disclosure: input.firstContact ? introduction(config, lang) : label(config, lang),
     firstContact: input.firstContact,
     lang,
+    pronoun: config.person.pronoun,
   };
   const trimmed = raw.trim();
   if (trimmed === '') {

@@ -1,42 +1,65 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ChatOpenAI } from '@langchain/openai';
-import type { ModelConfig } from '../config/env';
-import { UnderstudyError } from '../errors';
+import type { Logger } from 'pino';
+import type { ModelConfig, ModelLimits } from '../config/env';
+import { attachGuard, guardOf, ModelGuard } from './model-guard';
 import type { PromptMessage } from './prompt';
 
 /** ChatOpenAI against any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, Ollama, vLLM). */
-export function createChatModel(cfg: ModelConfig, options: { timeoutMs?: number; maxRetries?: number } = {}): ChatOpenAI {
-  return new ChatOpenAI({
+export function createChatModel(cfg: ModelConfig, options: Partial<ModelLimits> & { log?: Logger } = {}): ChatOpenAI {
+  const model = new ChatOpenAI({
     model: cfg.model,
     apiKey: cfg.apiKey ?? 'not-needed',
     temperature: 0.2,
     streaming: true,
-    maxRetries: options.maxRetries ?? 2,
-    timeout: options.timeoutMs ?? 60_000,
+    // Per attempt, until the endpoint starts answering; ANSWER_TIMEOUT_MS caps an answer's attempts together.
+    maxRetries: options.maxRetries ?? 1,
+    timeout: options.timeoutMs ?? 15_000,
     configuration: cfg.baseURL ? { baseURL: cfg.baseURL } : undefined,
   });
+  return attachGuard(
+    model,
+    new ModelGuard({ answerBudgetMs: options.answerBudgetMs, breakerFailures: options.breakerFailures, breakerCooldownMs: options.breakerCooldownMs, log: options.log?.child({ model: cfg.model }) }),
+  );
 }
 
 export function toLangChain(messages: PromptMessage[]): BaseMessage[] {
   return messages.map((m) => (m.role === 'system' ? new SystemMessage(m.content) : m.role === 'user' ? new HumanMessage(m.content) : new AIMessage(m.content)));
 }
 
-/** Stream a completion, handing each piece to `onToken`, and return the whole text. */
-export async function generate(model: BaseChatModel, messages: PromptMessage[], onToken?: (t: string) => void): Promise<string> {
-  let text = '';
-  try {
-    const stream = await model.stream(toLangChain(messages));
+export interface GenerateOptions {
+  /**
+   * A time limit for this call: `answer` is the model's answer budget (ANSWER_TIMEOUT_MS).
+   * Without it only an enclosing withModelBudget() limits the call.
+   */
+  budget?: 'answer' | number;
+}
+
+/** Models not made by createChatModel (test doubles) get the budget, but no breaker. */
+const unguarded = new ModelGuard({ breakerFailures: 0 });
+
+/**
+ * Stream a completion, handing each piece to `onToken`, and return the whole text. Goes through
+ * the model's guard: refused while its breaker is open, aborted when the budget runs out.
+ */
+export async function generate(model: BaseChatModel, messages: PromptMessage[], onToken?: (t: string) => void, options: GenerateOptions = {}): Promise<string> {
+  const guard = guardOf(model) ?? unguarded;
+  const budgetMs = options.budget === 'answer' ? guard.answerBudgetMs : options.budget;
+  const text = await guard.call(async (signal) => {
+    let out = '';
+    const stream = await model.stream(toLangChain(messages), { signal });
     for await (const chunk of stream) {
       const piece = typeof chunk.content === 'string' ? chunk.content : chunk.content.map((c) => ('text' in c ? String(c.text) : '')).join('');
       if (piece) {
-        text += piece;
+        out += piece;
         onToken?.(piece);
       }
     }
-  } catch (err) {
-    throw new UnderstudyError('MODEL_FAILED', `the language model call failed: ${(err as Error).message}`, { cause: err });
-  }
+    // An aborted stream ends quietly in LangChain; a cut-off answer must not pass for a whole one.
+    signal.throwIfAborted();
+    return out;
+  }, budgetMs);
   return text.trim();
 }
 

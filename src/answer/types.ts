@@ -29,6 +29,8 @@ export interface Answer {
   /** `offline-extractive`, or the chat model's name. */
   model: string;
   lang: 'zh' | 'en';
+  /** The person's pronoun (avatar.yaml), for labels such as "not how she'd say it". */
+  pronoun?: 'he' | 'she' | 'they';
 }
 
 export interface HistoryTurn {

@@ -44,6 +44,13 @@ export const envSchema = z
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
     OPENAI_EMBEDDING_MODEL: optionalString,
+    OPENAI_TIMEOUT_MS: positiveInt(15_000),
+    OPENAI_MAX_RETRIES: positiveInt(1),
+    OPENAI_BREAKER_FAILURES: positiveInt(3),
+    OPENAI_BREAKER_COOLDOWN_MS: positiveInt(60_000),
+    ANSWER_TIMEOUT_MS: positiveInt(25_000),
+    UNDERSTUDY_ANSWER_CONCURRENCY: positiveInt(4),
+    UNDERSTUDY_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,
@@ -89,6 +96,20 @@ export interface ModelConfig {
   model: string;
 }
 
+/** How long model calls may take and when to stop trying (README: "Slow or failing models"). */
+export interface ModelLimits {
+  /** One attempt's wait for the endpoint to start answering (OPENAI_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Retries after a failed attempt (OPENAI_MAX_RETRIES). */
+  maxRetries: number;
+  /** Everything one answer may spend on the model, all attempts included (ANSWER_TIMEOUT_MS). */
+  answerBudgetMs: number;
+  /** Consecutive failures that open the circuit breaker (OPENAI_BREAKER_FAILURES; 0 turns it off). */
+  breakerFailures: number;
+  /** How long the open breaker answers offline before trying the model again (OPENAI_BREAKER_COOLDOWN_MS). */
+  breakerCooldownMs: number;
+}
+
 export interface Config {
   port: number;
   host?: string;
@@ -99,6 +120,11 @@ export interface Config {
   admins: string[];
   rateLimits: { userPerMinute: number; workspacePerMinute: number };
   consentTtlDays: number;
+  modelLimits: ModelLimits;
+  /** Questions answered at once across conversations (UNDERSTUDY_ANSWER_CONCURRENCY). */
+  answerConcurrency: number;
+  /** How long SIGTERM waits for in-flight answers before abandoning them (UNDERSTUDY_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
   /** Keep the web playground on even when a chat platform is configured. */
   playground: boolean;
   /** Present when an OpenAI-compatible chat model is configured. */
@@ -145,6 +171,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     admins: (e.UNDERSTUDY_ADMINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     rateLimits: { userPerMinute: e.UNDERSTUDY_RATE_USER_PER_MIN, workspacePerMinute: e.UNDERSTUDY_RATE_WORKSPACE_PER_MIN },
     consentTtlDays: e.UNDERSTUDY_CONSENT_TTL_DAYS,
+    modelLimits: {
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
+      maxRetries: e.OPENAI_MAX_RETRIES,
+      answerBudgetMs: e.ANSWER_TIMEOUT_MS,
+      breakerFailures: e.OPENAI_BREAKER_FAILURES,
+      breakerCooldownMs: e.OPENAI_BREAKER_COOLDOWN_MS,
+    },
+    answerConcurrency: Math.max(1, e.UNDERSTUDY_ANSWER_CONCURRENCY),
+    shutdownTimeoutMs: e.UNDERSTUDY_SHUTDOWN_TIMEOUT_MS,
     playground: e.UNDERSTUDY_PLAYGROUND,
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,

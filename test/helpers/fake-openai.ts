@@ -5,8 +5,18 @@ export interface FakeOpenAi {
   baseURL: string;
   /** Request bodies received on /v1/chat/completions. */
   requests: { messages: { role: string; content: string }[]; stream?: boolean; model: string }[];
+  /**
+   * How the next chat completions are answered; settable at any time. `ok` (default) replies;
+   * `hang` never answers; `slow` sends headers, then one piece every `slowMs`; `500` fails;
+   * `401` rejects the key as OpenAI does.
+   */
+  mode: FakeOpenAiMode;
+  /** Delay between streamed pieces in `slow` mode (default 1000 ms). */
+  slowMs: number;
   close(): Promise<void>;
 }
+
+export type FakeOpenAiMode = 'ok' | 'hang' | 'slow' | '500' | '401';
 
 /**
  * A local OpenAI-compatible server: /v1/chat/completions (plain and SSE streaming) answering
@@ -15,6 +25,8 @@ export interface FakeOpenAi {
 export async function startFakeOpenAi(reply: (messages: { role: string; content: string }[]) => string, options: { failFirst?: number } = {}): Promise<FakeOpenAi> {
   const requests: FakeOpenAi['requests'] = [];
   let failures = options.failFirst ?? 0;
+  // Requests left open by `hang` and `slow`, ended on close so that close() does not wait for them.
+  const open = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -22,8 +34,36 @@ export async function startFakeOpenAi(reply: (messages: { role: string; content:
       const json = body ? JSON.parse(body) : {};
       if (req.url?.endsWith('/chat/completions')) {
         requests.push(json);
-        if (failures > 0) {
-          failures--;
+        if (fake.mode === 'hang') {
+          open.add(res);
+          res.on('close', () => open.delete(res));
+          return;
+        }
+        if (fake.mode === '401') {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+          return;
+        }
+        if (fake.mode === 'slow') {
+          open.add(res);
+          res.on('close', () => open.delete(res));
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const pieces = reply(json.messages).match(/.{1,12}/gs) ?? [''];
+          let i = 0;
+          const timer = setInterval(() => {
+            if (res.destroyed) return clearInterval(timer);
+            if (i < pieces.length) {
+              res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: json.model, choices: [{ index: 0, delta: { content: pieces[i++] }, finish_reason: null }] })}\n\n`);
+              return;
+            }
+            clearInterval(timer);
+            res.end('data: [DONE]\n\n');
+          }, fake.slowMs);
+          res.on('close', () => clearInterval(timer));
+          return;
+        }
+        if (fake.mode === '500' || failures > 0) {
+          if (fake.mode !== '500') failures--;
           res.writeHead(500, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ error: { message: 'upstream exploded', type: 'server_error' } }));
           return;
@@ -49,9 +89,16 @@ export async function startFakeOpenAi(reply: (messages: { role: string; content:
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const fake: FakeOpenAi = {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise((r) => server.close(() => r())),
+    mode: 'ok',
+    slowMs: 1000,
+    close: () =>
+      new Promise((r) => {
+        for (const res of open) res.destroy();
+        server.close(() => r());
+      }),
   };
+  return fake;
 }

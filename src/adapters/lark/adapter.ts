@@ -274,7 +274,16 @@ export class LarkAdapter implements PlatformAdapter {
     }
     // The SDK expects the request headers on the prototype of the body it dispatches.
     const event = Object.assign(Object.create({ headers: req.headers }) as Json, data);
-    const result = await app.dispatcher.invoke(event, { needCheck: false });
+    let result: unknown;
+    try {
+      result = await app.dispatcher.invoke(event, { needCheck: false });
+    } catch (err) {
+      // Handlers hand real work to the background, so what throws here is an event of a shape
+      // we do not understand: a 4xx, which Feishu does not re-push, rather than a 500 it would.
+      this.log.warn({ err, event_type: eventTypeOf(data) }, 'Feishu event rejected: malformed content');
+      send(res, 400, { ok: false, error: 'malformed event' });
+      return;
+    }
     send(res, 200, result && typeof result === 'object' ? result : {});
   }
 
@@ -339,8 +348,11 @@ export class LarkAdapter implements PlatformAdapter {
 
   private onMenu(live: LiveApp, data: LarkMenuEvent): void {
     const user = data.operator?.operator_id?.open_id;
-    const chat = user ? this.runtime.service.store.kvGet<string>(P2P_CHATS, `${live.config.appId}:${user}`) : undefined;
-    const event = normalizeMenu(data, live.config, chat);
+    // A menu key is text the app owner configured; anything else (a number, "_" alone) names no command.
+    const key = typeof data.event_key === 'string' ? data.event_key : '';
+    const named = /[^_\s/]/.test(key);
+    const chat = typeof user === 'string' && named ? this.runtime.service.store.kvGet<string>(P2P_CHATS, `${live.config.appId}:${user}`) : undefined;
+    const event = typeof user === 'string' && named ? normalizeMenu(data, live.config, chat) : undefined;
     if (!event) {
       this.log.warn({ event_id: data.event_id }, 'Feishu menu event without operator or key ignored');
       return;
@@ -402,6 +414,12 @@ export class LarkAdapter implements PlatformAdapter {
     this.chatTypes.set(chatId, type);
     return type;
   }
+}
+
+function eventTypeOf(data: Json): string | undefined {
+  const h = data.header as { event_type?: unknown } | undefined;
+  const t = h && typeof h === 'object' ? h.event_type : (data.event as { type?: unknown } | undefined)?.type;
+  return typeof t === 'string' ? t.slice(0, 80) : undefined;
 }
 
 /** The verification token of a v2 event (in its header) or a v1 event or challenge (at the top). */
