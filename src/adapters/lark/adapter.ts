@@ -424,7 +424,9 @@ function eventTypeOf(data: Json): string | undefined {
 
 /** The verification token of a v2 event (in its header) or a v1 event or challenge (at the top). */
 function tokenOf(data: Json): string | undefined {
-  const h = data.header as { token?: unknown } | undefined;
-  const t = data.schema ? h?.token : data.token;
+  // The SDK treats any body with a `schema` key as v2 (even `schema: ""`) and takes the event from
+  // its header, so the token must come from there too.
+  const h = data.header;
+  const t = 'schema' in data ? (h && typeof h === 'object' ? (h as { token?: unknown }).token : undefined) : data.token;
   return typeof t === 'string' ? t : undefined;
 }
