@@ -4,7 +4,8 @@ import { runTerminalChat } from '../adapters/playground/terminal';
 import { LOCAL_VIEWER, type Viewer } from '../avatars/visibility';
 import { UnderstudyError } from '../errors';
 import { evaluate, formatMetrics, readQaFile } from '../eval/qa';
-import { defaultTargets, EVAL_RUNS, runAllEvals } from '../eval/run-all';
+import { formatEvalAll } from '../eval/report';
+import { defaultTargets, runAllEvals } from '../eval/run-all';
 import { AvatarService } from '../avatars/service';
 import { writeFileAtomic } from '../util/fs-atomic';
 import type { SearchMode } from '../retrieval/avatar-index';
@@ -152,7 +153,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .command('ask <slug> <question>')
     .description('ask an avatar one question')
     .option('--as <viewer>', 'answer as for this viewer: local, dm or public', 'local')
-    .option('--json', 'print JSON: {text, grounded, disclosure, citations: [{source, locator, text}]}')
+    .option('--json', 'print JSON: {text, grounded, confidence, disclosure, citations: [{source, locator, text}]}')
     .action(async (slug: string, question: string, o: { as?: string; json?: boolean }) => {
       const { service } = ctx.runtime();
       const a = await service.ask(await ensureIngested(ctx, slug), { question, viewer: viewerFor(o.as), conversation: `cli:ask:${process.pid}:${Date.now()}`, actor: `cli:${io.env.USER ?? 'local'}` });
@@ -160,7 +161,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
         println(
           io.stdout,
           JSON.stringify(
-            { text: a.text, grounded: a.grounded, disclosure: a.disclosure, label: a.label, model: a.model, citations: a.citations.map((c) => ({ source: c.source, locator: c.locator, text: c.text })) },
+            { text: a.text, grounded: a.grounded, confidence: a.confidence, disclosure: a.disclosure, label: a.label, model: a.model, citations: a.citations.map((c) => ({ source: c.source, locator: c.locator, text: c.text })) },
             null,
             2,
           ),
@@ -204,28 +205,23 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('eval-all')
-    .description('what `npm run eval` runs: every QA set (demo avatars and real corpora) in every retrieval mode')
+    .description('what `npm run eval` runs: every QA set (dev and held-out), ours beside file- and chunk-level BM25')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--split <split>', 'only the dev or the held-out sets', '')
+    .action(async (o: { json?: boolean; split: string }) => {
+      if (o.split && o.split !== 'dev' && o.split !== 'held-out') throw new UnderstudyError('INPUT_INVALID', `--split must be dev or held-out, got "${o.split}"`);
       const rt = ctx.runtime();
       const evalData = path.join(rt.config.dataDir, 'eval');
       const realAvatars = path.join(evalData, 'avatars');
       const real = new AvatarService({ avatarsDir: realAvatars, dataDir: evalData, embedders: rt.service.embedders, store: rt.service.store, log: rt.log });
       try {
-        const results = await runAllEvals(rt.service, realAvatars, real, defaultTargets(io.cwd), (l) => println(io.stderr, l));
+        const results = await runAllEvals(rt.service, realAvatars, real, defaultTargets(io.cwd).filter((t) => !o.split || t.split === o.split), (l) => println(io.stderr, l));
         writeFileAtomic(path.join(evalData, 'results.json'), JSON.stringify(results, null, 2));
         if (o.json) {
           println(io.stdout, JSON.stringify(results, null, 2));
           return;
         }
-        for (const r of results) {
-          println(io.stdout, `\n== ${r.slug} ==`);
-          r.reports.forEach((rep, i) => {
-            println(io.stdout, formatMetrics(EVAL_RUNS[i].label, rep.all));
-            if (rep.paraphrase.questions) println(io.stdout, formatMetrics('    paraphrased subset', rep.paraphrase));
-            if (rep.crosslingual.questions) println(io.stdout, formatMetrics('    cross-lingual subset', rep.crosslingual));
-          });
-        }
+        println(io.stdout, formatEvalAll(results));
         println(io.stdout, `\nWritten to ${path.relative(io.cwd, path.join(evalData, 'results.json'))}`);
       } finally {
         real.close();

@@ -44,13 +44,16 @@ export interface EvalMetrics {
   questions: number;
   answerable: number;
   unanswerable: number;
+  /** File-level: the rank of the first expected source among distinct retrieved files. */
   recallAt1: number;
   recallAt5: number;
   mrr: number;
-  /** Share of unanswerable questions where the avatar abstained. */
+  /** Share of unanswerable questions where the avatar declined (grounded false). */
   abstentionAccuracy: number;
-  /** Share of answerable questions where the avatar wrongly abstained. */
+  /** Share of answerable questions where the avatar wrongly declined. */
   falseAbstention: number;
+  /** Share of answered (grounded) questions that came with confidence 'low' (a hedged answer). */
+  hedged: number;
 }
 
 export interface EvalReport {
@@ -60,25 +63,37 @@ export interface EvalReport {
   paraphrase: EvalMetrics;
   crosslingual: EvalMetrics;
   misses: { question: string; expected: string[]; got: string[] }[];
+  /** Per question, for fitting and auditing abstention (not printed). */
+  rows?: EvalRow[];
 }
 
 /** A source matches when the retrieved path equals it or is inside it (export folders). */
-function matches(got: string, expected: string): boolean {
+export function matches(got: string, expected: string): boolean {
   const g = got.split('#')[0];
   return g === expected || g.startsWith(`${expected}/`) || got === expected;
 }
 
-interface Row {
+/** 1-based rank of the first expected source among distinct files in `got` order; 0 = not in the top `k`. */
+export function fileRank(got: readonly string[], expected: readonly string[], k = 5): number {
+  const files: string[] = [];
+  for (const g of got) if (!files.includes(g)) files.push(g);
+  const idx = files.slice(0, k).findIndex((f) => expected.some((s) => matches(f, s)));
+  return idx + 1;
+}
+
+export interface EvalRow {
   item: QaItem;
   rank: number; // 0 = not in top 5
   grounded: boolean;
+  hedged: boolean;
   got: string[];
 }
 
-function metrics(rows: Row[]): EvalMetrics {
+export function metrics(rows: EvalRow[]): EvalMetrics {
   const ans = rows.filter((r) => r.item.answerable);
   const un = rows.filter((r) => !r.item.answerable);
   const share = (n: number, d: number): number => (d === 0 ? 0 : n / d);
+  const answered = rows.filter((r) => r.grounded);
   return {
     questions: rows.length,
     answerable: ans.length,
@@ -88,18 +103,11 @@ function metrics(rows: Row[]): EvalMetrics {
     mrr: share(ans.reduce((s, r) => s + (r.rank > 0 ? 1 / r.rank : 0), 0), ans.length),
     abstentionAccuracy: share(un.filter((r) => !r.grounded).length, un.length),
     falseAbstention: share(ans.filter((r) => !r.grounded).length, ans.length),
+    hedged: share(answered.filter((r) => r.hedged).length, answered.length),
   };
 }
 
-/** Retrieval quality on a QA set: recall@1/@5 and MRR over sources, and abstention. */
-export async function evaluate(index: AvatarIndex, items: QaItem[], mode: SearchMode = 'hybrid', expansion = true): Promise<EvalReport> {
-  const rows: Row[] = [];
-  for (const item of items) {
-    const res = await index.search(item.question, { k: 5, mode, lexicon: expansion, associations: expansion });
-    const got = res.hits.map((h) => h.chunk.source);
-    const idx = got.findIndex((g) => item.sources.some((s) => matches(g, s)));
-    rows.push({ item, rank: idx + 1, grounded: res.grounded, got });
-  }
+export function reportOf(mode: SearchMode, expansion: boolean, rows: EvalRow[]): EvalReport {
   return {
     mode,
     expansion,
@@ -107,7 +115,25 @@ export async function evaluate(index: AvatarIndex, items: QaItem[], mode: Search
     paraphrase: metrics(rows.filter((r) => r.item.paraphrase)),
     crosslingual: metrics(rows.filter((r) => r.item.crosslingual)),
     misses: rows.filter((r) => r.item.answerable && r.rank === 0).map((r) => ({ question: r.item.question, expected: r.item.sources, got: [...new Set(r.got)] })),
+    rows,
   };
+}
+
+/** Retrieval quality on a QA set: file-level recall@1/@5 and MRR over sources, and abstention. */
+export async function evaluate(index: AvatarIndex, items: QaItem[], mode: SearchMode = 'hybrid', expansion = true): Promise<EvalReport> {
+  const { rows, ...report } = await evaluateRows(index, items, mode, expansion);
+  return report;
+}
+
+/** `evaluate` with the per-question rows kept (abstention fitting, eval-all). */
+export async function evaluateRows(index: AvatarIndex, items: QaItem[], mode: SearchMode = 'hybrid', expansion = true): Promise<EvalReport> {
+  const rows: EvalRow[] = [];
+  for (const item of items) {
+    const res = await index.search(item.question, { k: 5, mode, lexicon: expansion, associations: expansion });
+    const got = res.hits.map((h) => h.chunk.source);
+    rows.push({ item, rank: fileRank(got, item.sources), grounded: res.grounded, hedged: res.grounded && res.confidence === 'low', got });
+  }
+  return reportOf(mode, expansion, rows);
 }
 
 export function formatMetrics(label: string, m: EvalMetrics): string {

@@ -1,43 +1,96 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { answerQuestion } from '../answer/answer';
 import { createAvatarPackage } from '../cli/avatar-create';
 import { UnderstudyError } from '../errors';
 import type { AvatarService } from '../avatars/service';
+import { LOCAL_VIEWER } from '../avatars/visibility';
 import type { SearchMode } from '../retrieval/avatar-index';
-import { evaluate, readQaFile, type EvalReport } from './qa';
+import { bm25Baselines } from './baselines';
+import { evaluateRows, fileRank, readQaFile, reportOf, type EvalReport, type EvalRow, type QaItem } from './qa';
+
+export type Split = 'dev' | 'held-out';
 
 export interface EvalTarget {
   slug: string;
   qa: string;
+  /** dev: tuned on; held-out: only ever reported. */
+  split: Split;
   /** For avatars built from the shared corpora: how to create them under the eval data dir. */
   create?: { name: string; from: string; author?: string; lang?: 'zh' | 'en' };
 }
 
-/** The QA sets `npm run eval` runs: the demo avatars and two avatars built from real corpora. */
+/** Where held-out sets live: `<slug>.jsonl` beside `<slug>.target.json` ({name, from, author?, lang}). */
+export const HELDOUT_DIR = 'eval/qa/heldout';
+
+/**
+ * The QA sets `npm run eval` runs: the dev sets (demo avatars and two real corpora, tuned on)
+ * and every held-out set found in eval/qa/heldout (never tuned on), built the same way.
+ */
 export function defaultTargets(repoRoot: string): EvalTarget[] {
   const corpora = path.resolve(repoRoot, '..', 'shared', 'corpora');
-  return [
-    { slug: 'lao-zhang', qa: path.join(repoRoot, 'eval/qa/lao-zhang.jsonl') },
-    { slug: 'lin-xiaoyu', qa: path.join(repoRoot, 'eval/qa/lin-xiaoyu.jsonl') },
+  const dev: EvalTarget[] = [
+    { slug: 'lao-zhang', split: 'dev', qa: path.join(repoRoot, 'eval/qa/lao-zhang.jsonl') },
+    { slug: 'lin-xiaoyu', split: 'dev', qa: path.join(repoRoot, 'eval/qa/lin-xiaoyu.jsonl') },
     {
       slug: 'allen-p',
+      split: 'dev',
       qa: path.join(repoRoot, 'eval/qa/allen-p.jsonl'),
       create: { name: 'Phillip Allen', from: path.join(corpora, 'enron_maildir_sent/maildir/allen-p/sent_items'), author: 'k..allen@enron.com,phillip.allen@enron.com', lang: 'en' },
     },
-    { slug: 'ruanyf', qa: path.join(repoRoot, 'eval/qa/ruanyf.jsonl'), create: { name: '阮一峰', from: path.join(corpora, 'ruanyf_weekly_zh/docs'), lang: 'zh' } },
+    { slug: 'ruanyf', split: 'dev', qa: path.join(repoRoot, 'eval/qa/ruanyf.jsonl'), create: { name: '阮一峰', from: path.join(corpora, 'ruanyf_weekly_zh/docs'), lang: 'zh' } },
   ];
+  return [...dev, ...heldOutTargets(path.join(repoRoot, HELDOUT_DIR), corpora)];
+}
+
+/** Held-out sets: each `<slug>.jsonl` with its `<slug>.target.json`; a set without a target is an error. */
+export function heldOutTargets(dir: string, corpora: string): EvalTarget[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: EvalTarget[] = [];
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
+    const slug = f.slice(0, -'.jsonl'.length);
+    const targetFile = path.join(dir, `${slug}.target.json`);
+    let t: { name?: unknown; from?: unknown; author?: unknown; lang?: unknown };
+    try {
+      t = JSON.parse(fs.readFileSync(targetFile, 'utf8'));
+    } catch (err) {
+      throw new UnderstudyError('FILE_UNREADABLE', `${targetFile}: cannot read the held-out target for ${f} (${(err as Error).message}); it needs {"name", "from", "author"?, "lang"}`, { cause: err });
+    }
+    if (typeof t.name !== 'string' || typeof t.from !== 'string') {
+      throw new UnderstudyError('INPUT_INVALID', `${targetFile}: fields "name" and "from" (a folder relative to shared/corpora) must be strings`);
+    }
+    if (t.lang !== undefined && t.lang !== 'zh' && t.lang !== 'en') throw new UnderstudyError('INPUT_INVALID', `${targetFile}: field "lang" must be "zh" or "en"`);
+    if (t.author !== undefined && typeof t.author !== 'string') throw new UnderstudyError('INPUT_INVALID', `${targetFile}: field "author" must be a string`);
+    out.push({
+      slug,
+      split: 'held-out',
+      qa: path.join(dir, f),
+      create: { name: t.name, from: path.resolve(corpora, t.from), author: t.author as string | undefined, lang: t.lang as 'zh' | 'en' | undefined },
+    });
+  }
+  return out;
 }
 
 export const EVAL_RUNS: { mode: SearchMode; expansion: boolean; label: string }[] = [
-  { mode: 'hybrid', expansion: true, label: 'hybrid + expansion (default)' },
-  { mode: 'hybrid', expansion: false, label: 'hybrid, no expansion' },
-  { mode: 'lexical', expansion: false, label: 'BM25 only' },
-  { mode: 'vector', expansion: false, label: 'vector only (local embedder)' },
+  { mode: 'hybrid', expansion: true, label: 'ours: hybrid (default)' },
+  { mode: 'lexical', expansion: true, label: 'ours: lexical only' },
 ];
+
+export interface SetResult {
+  slug: string;
+  split: Split;
+  chunks: number;
+  files: number;
+  /** Our runs (EVAL_RUNS order), then the two BM25 baselines (no abstention). */
+  reports: (EvalReport & { label: string })[];
+  /** Share of answerable questions whose offline answer text holds one of the expected keywords. */
+  keywordHit: { hits: number; of: number };
+}
 
 /**
  * Make sure each target avatar exists (creating the real-corpus ones in the eval avatars dir,
- * never in the repository) and is ingested, then run every retrieval mode on its QA set.
+ * never in the repository) and is ingested, then run our retrieval and the BM25 baselines on
+ * its QA set.
  */
 export async function runAllEvals(
   demo: AvatarService,
@@ -45,8 +98,8 @@ export async function runAllEvals(
   real: AvatarService,
   targets: EvalTarget[],
   log: (line: string) => void,
-): Promise<{ slug: string; reports: EvalReport[] }[]> {
-  const out: { slug: string; reports: EvalReport[] }[] = [];
+): Promise<SetResult[]> {
+  const out: SetResult[] = [];
   for (const t of targets) {
     if (!fs.existsSync(t.qa)) throw new UnderstudyError('FILE_UNREADABLE', `QA set ${t.qa} is missing`);
     const service = t.create ? real : demo;
@@ -60,13 +113,31 @@ export async function runAllEvals(
       }
     }
     const started = Date.now();
-    const report = await service.ingest(t.slug);
-    log(`${t.slug}: ${report.totalChunks} chunks (${report.filesRead} files read now, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    const items = readQaFile(t.qa);
+    const ingest = await service.ingest(t.slug);
     const index = service.index(t.slug);
-    const reports: EvalReport[] = [];
-    for (const r of EVAL_RUNS) reports.push(await evaluate(index, items, r.mode, r.expansion));
-    out.push({ slug: t.slug, reports });
+    const semantic = await index.semanticReady();
+    log(`${t.slug} (${t.split}): ${ingest.totalChunks} chunks (${ingest.filesRead} files read now, ${((Date.now() - started) / 1000).toFixed(1)} s${semantic ? `; ${semantic}` : ''})`);
+    const items = readQaFile(t.qa);
+    const reports: SetResult['reports'] = [];
+    for (const r of EVAL_RUNS) reports.push({ label: r.label, ...(await evaluateRows(index, items, r.mode, r.expansion)) });
+    const baselines = bm25Baselines(index.chunkStore());
+    for (const b of baselines) reports.push({ label: b.label, ...reportOf('lexical', false, baselineRows(items, (q) => b.rank(q, 5))) });
+    const pkg = service.get(t.slug);
+    const keywordHit = { hits: 0, of: 0 };
+    for (const item of items.filter((i) => i.answerable && i.keywords.length > 0)) {
+      const a = await answerQuestion({ config: pkg.config, skill: '', index }, { question: item.question, viewer: LOCAL_VIEWER, firstContact: false });
+      keywordHit.of++;
+      if (item.keywords.some((k) => a.text.includes(k))) keywordHit.hits++;
+    }
+    out.push({ slug: t.slug, split: t.split, chunks: index.count(), files: index.chunkStore().sourceCounts().length, reports, keywordHit });
   }
   return out;
+}
+
+/** Baselines never abstain: every question counts as answered. */
+function baselineRows(items: QaItem[], rank: (q: string) => string[]): EvalRow[] {
+  return items.map((item) => {
+    const got = rank(item.question);
+    return { item, rank: fileRank(got, item.sources), grounded: true, hedged: false, got };
+  });
 }

@@ -129,6 +129,14 @@ export class AvatarIndex {
     this.loaded = undefined;
   }
 
+  /**
+   * Resolves when the background semantic layer (if any) is built and fused, with a line
+   * describing it (for eval and logs); undefined when there is none.
+   */
+  async semanticReady(): Promise<string | undefined> {
+    return undefined;
+  }
+
   /** Forget the derived structures so the next search reloads them (after an ingest). */
   invalidate(): void {
     this.loaded = undefined;
