@@ -83,12 +83,18 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       config, skill: deps.skill, hits: result.hits, history: input.history ?? [], question, lang, firstContact: input.firstContact, introduction: base.disclosure,
     });
     try {
-      const text = await generate(deps.model, messages, deps.onToken);
+      const text = await generate(deps.model, messages, deps.onToken, { budget: 'answer' });
       const used = citedNumbers(text, result.hits.length);
       const citations = (used.length > 0 ? used : [1]).map((n) => toCitation(n, result.hits[n - 1]));
       return { ...base, text: note + text, citations, grounded: true, model: modelName(deps.model) };
-    } catch {
-      // Fall through to the offline composer: an answer from the sources beats an error.
+    } catch (err) {
+      // Fall through to the offline composer: an answer from the sources beats an error. The
+      // model's guard has logged the cause; the asker gets one line on why this is a quote.
+      const late = (err as { details?: { reason?: string } }).details?.reason === 'timeout';
+      note +=
+        lang === 'zh'
+          ? late ? '（模型没能及时回答，以下直接引用资料原文。）\n\n' : '（模型暂时不可用，以下直接引用资料原文。）\n\n'
+          : late ? '(The language model did not answer in time, so I am quoting the sources directly.)\n\n' : '(The language model is unavailable right now, so I am quoting the sources directly.)\n\n';
     }
   }
   const excerpts = selectExcerpts(closeToBest(result.hits), query, result.expansions);
