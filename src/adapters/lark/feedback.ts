@@ -1,9 +1,15 @@
-import { UnderstudyError } from '../../errors';
+import { pronounOf, type Pronoun } from '../../chat/i18n';
+import type { Runtime } from '../../runtime';
 import { registerLarkCardAction, type LarkCardActionContext } from './card-actions';
 import { CORRECTION_ACTION, correctionCard, FEEDBACK_ACTION, plainCard } from './render';
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The avatar's pronoun from avatar.yaml; an unknown avatar gets the neutral one. */
+function pronounFor(runtime: Runtime, slug: string): Pronoun | undefined {
+  return runtime.service.registry.find(slug)?.config.person.pronoun;
 }
 
 function thanks(zh: boolean, kind: 'up' | 'down' | 'correction'): string {
@@ -28,13 +34,15 @@ export function registerLarkFeedback(): void {
     if (kind === 'voice') {
       const messageId = ctx.messageId;
       if (!messageId) return undefined;
-      const card = correctionCard({ a: avatar, c: conversation, r: messageId }, zh ? 'zh' : 'en');
+      const pronoun = pronounFor(ctx.runtime, avatar);
+      const card = correctionCard({ a: avatar, c: conversation, r: messageId }, zh ? 'zh' : 'en', pronoun);
       ctx.background(
         ctx.api
           .call('im.v1.message.reply', () => ctx.api.client.im.v1.message.reply({ path: { message_id: messageId }, data: { msg_type: 'interactive', content: JSON.stringify(card) } }))
-          .catch((err: unknown) => ctx.log.warn({ err: (err as UnderstudyError).message }, 'could not send the correction form')),
+          .catch((err: unknown) => ctx.log.warn({ err }, 'could not send the correction form')),
       );
-      return { toast: { type: 'info', content: zh ? '请在下方的表单里写下他/她会怎么说。' : 'Write how they would have said it in the form below.' } };
+      const who = pronounOf(zh ? 'zh' : 'en', pronoun);
+      return { toast: { type: 'info', content: zh ? `请在下方的表单里写下${who}会怎么说。` : `Write how ${who} would have said it in the form below.` } };
     }
     store.addFeedback({ avatar, conversation, ref: ctx.messageId, userId: actor, kind });
     store.audit({ actor, action: 'feedback', avatar, detail: { kind, conversation, message: ctx.messageId ?? null } });
@@ -46,7 +54,10 @@ export function registerLarkFeedback(): void {
     const conversation = str(ctx.value.c);
     const text = String(ctx.formValue.correction ?? '').trim();
     if (!avatar || !conversation) return undefined;
-    if (!text) return { toast: { type: 'warning', content: 'Please write how they would have said it. / 请写下他/她会怎么说。' } };
+    if (!text) {
+      const pronoun = pronounFor(ctx.runtime, avatar);
+      return { toast: { type: 'warning', content: `Please write how ${pronounOf('en', pronoun)} would have said it. / 请写下${pronounOf('zh', pronoun)}会怎么说。` } };
+    }
     const store = ctx.runtime.service.store;
     const actor = `lark:${ctx.userId}`;
     const id = store.addFeedback({ avatar, conversation, ref: str(ctx.value.r), userId: actor, kind: 'correction', text: text.slice(0, 2000) });

@@ -1,5 +1,6 @@
 import type { Answer, Citation } from '../../answer/types';
 import type { Lang } from '../../avatars/disclosure';
+import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
 
 /** Feishu's card limit is 30 KB of JSON; stay well under it, and keep each text element readable. */
@@ -97,7 +98,7 @@ export function renderAnswer(answer: Answer, conversation: string): Card[] {
     { tag: 'note', elements: [{ tag: 'plain_text', content: answer.label }] },
     {
       tag: 'action',
-      actions: [button('👍', value('up')), button('👎', value('down')), button(zh ? '不像他会说的话' : "Not how they'd say it", value('voice'))],
+      actions: [button('👍', value('up')), button('👎', value('down')), button(voiceLabel(answer.lang, answer.pronoun), value('voice'))],
     },
   ];
   const cards: Card[] = [];
@@ -134,8 +135,9 @@ export function renderReply(reply: Reply, conversation: string): Card[] {
 }
 
 /** A form asking how the person would have said it; its submit button comes back as a card action. */
-export function correctionCard(value: { a: string; c: string; r?: string }, lang: Lang): Card {
+export function correctionCard(value: { a: string; c: string; r?: string }, lang: Lang, pronoun?: Pronoun): Card {
   const zh = lang === 'zh';
+  const who = pronounOf(lang, pronoun);
   return {
     schema: '2.0',
     config: { update_multi: true },
@@ -151,7 +153,7 @@ export function correctionCard(value: { a: string; c: string; r?: string }, lang
               name: 'correction',
               input_type: 'multiline_text',
               max_length: 1000,
-              placeholder: { tag: 'plain_text', content: zh ? '他/她会怎么说？' : 'How would they have said it?' },
+              placeholder: { tag: 'plain_text', content: zh ? `${who}会怎么说？` : `How would ${who} have said it?` },
             },
             {
               tag: 'button',

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { Pronoun } from '../../chat/i18n';
 import type { StateStore } from '../../store/types';
 import { ACTION_DOWN, ACTION_UP, ACTION_VOICE, CORRECTION_VIEW, correctionModal } from './render';
 import { classifySlackError } from './web-errors';
@@ -8,6 +9,9 @@ import { classifySlackError } from './web-errors';
 interface FeedbackValue {
   a: string;
   c: string;
+  /** Answer language and the avatar's pronoun, for the correction modal. */
+  l?: 'zh' | 'en';
+  p?: Pronoun;
 }
 
 interface ActionBody {
@@ -53,8 +57,9 @@ export function registerFeedback(app: App, store: StateStore, log: Logger): void
     const b = body as unknown as ActionBody;
     const v = parseValue(b.actions?.[0]?.value);
     if (!v || !b.trigger_id) return;
-    const meta = JSON.stringify({ ...v, r: b.message?.ts ?? null, ch: b.channel?.id ?? null });
-    await (client as WebClient).views.open({ trigger_id: b.trigger_id, view: correctionModal(meta, 'en') as never }).catch((err: unknown) => classifySlackError(err, 'views.open', log));
+    const meta = JSON.stringify({ a: v.a, c: v.c, r: b.message?.ts ?? null, ch: b.channel?.id ?? null });
+    const pronoun = v.p === 'he' || v.p === 'she' || v.p === 'they' ? v.p : undefined;
+    await (client as WebClient).views.open({ trigger_id: b.trigger_id, view: correctionModal(meta, v.l === 'zh' ? 'zh' : 'en', pronoun) as never }).catch((err: unknown) => classifySlackError(err, 'views.open', log));
   });
 
   app.view(CORRECTION_VIEW, async ({ ack, view, body }) => {

@@ -1,4 +1,5 @@
 import type { Answer, Citation } from '../../answer/types';
+import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
 
 export const SECTION_LIMIT = 3000;
@@ -53,7 +54,8 @@ function citationText(c: Citation): string {
 }
 
 function feedbackValue(answer: Answer, conversation: string): string {
-  return JSON.stringify({ a: answer.avatar, c: conversation }).slice(0, 2000);
+  // The conversation key goes last so a cut keeps the avatar, language and pronoun (JSON stays parseable only if short: it is).
+  return JSON.stringify({ a: answer.avatar, l: answer.lang, p: answer.pronoun, c: conversation }).slice(0, 2000);
 }
 
 /** The answer as one or more Slack messages (50 blocks each), disclosure first and label last. */
@@ -73,7 +75,7 @@ export function renderAnswer(answer: Answer, conversation: string): SlackMessage
     elements: [
       { type: 'button', action_id: ACTION_UP, text: { type: 'plain_text', text: '👍', emoji: true }, value },
       { type: 'button', action_id: ACTION_DOWN, text: { type: 'plain_text', text: '👎', emoji: true }, value },
-      { type: 'button', action_id: ACTION_VOICE, text: { type: 'plain_text', text: answer.lang === 'zh' ? '不像他会说的话' : "That's not how they'd say it" }, value },
+      { type: 'button', action_id: ACTION_VOICE, text: { type: 'plain_text', text: voiceLabel(answer.lang, answer.pronoun, true) }, value },
     ],
   });
   const fallback = `${answer.firstContact ? answer.disclosure : answer.label}\n${answer.text}`.slice(0, 3900);
@@ -112,7 +114,8 @@ export function renderReply(reply: Reply, conversation: string): SlackMessage[] 
 }
 
 /** The modal opened by "That's not how they'd say it". */
-export function correctionModal(privateMetadata: string, lang: 'zh' | 'en'): Block {
+export function correctionModal(privateMetadata: string, lang: 'zh' | 'en', pronoun?: Pronoun): Block {
+  const who = pronounOf(lang, pronoun);
   return {
     type: 'modal',
     callback_id: CORRECTION_VIEW,
@@ -124,7 +127,7 @@ export function correctionModal(privateMetadata: string, lang: 'zh' | 'en'): Blo
       {
         type: 'input',
         block_id: 'correction',
-        label: { type: 'plain_text', text: lang === 'zh' ? '他/她会怎么说？' : 'How would they have said it?' },
+        label: { type: 'plain_text', text: lang === 'zh' ? `${who}会怎么说？` : `How would ${who} have said it?` },
         element: { type: 'plain_text_input', action_id: 'text', multiline: true, max_length: 2000 },
       },
     ],

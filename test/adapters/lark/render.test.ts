@@ -15,6 +15,7 @@ function answer(text: string, extra: Partial<Answer> = {}): Answer {
     grounded: true,
     model: 'offline-extractive',
     lang: 'zh',
+    pronoun: 'he',
     ...extra,
   };
 }
