@@ -39,7 +39,7 @@ describe('Feishu answer cards', () => {
     const [card] = renderAnswer(answer('Roll back first.', { lang: 'en', label: '🤖 Digital avatar of Lao Zhang (not the person)', firstContact: false }), 'c');
     const text = JSON.stringify(card);
     expect(text).toMatch(/\*\*Sources\*\*/);
-    expect(text).toMatch(/Not how they'd say it/);
+    expect(text).toMatch(/Not how he'd say it/);
     expect(text).not.toMatch(/你好/);
   });
 
