@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hoistGlobalOptions } from '../../src/cli';
-import { corpus } from '../helpers/corpora';
+import { corpus, itCorpora } from '../helpers/corpora';
 import { runCli } from '../helpers/cli';
 import { makeAvatar, tmpDir, write } from '../helpers/fixtures';
 
@@ -73,7 +73,7 @@ describe('understudy CLI', () => {
     expect((await runCli(['search', 'lao-zhang', 'x', '-k', 'many'], { cwd: workspace() })).code).toBe(1);
   });
 
-  it('creates an avatar from a real maildir, ingests it and answers from it', async () => {
+  itCorpora('creates an avatar from a real maildir, ingests it and answers from it', async () => {
     const cwd = tmpDir('cli-');
     const res = await runCli(['avatar', 'create', 'allen-p', '--name', 'Phillip Allen', '--from', corpus('enron_maildir_sent/maildir/allen-p/sent_items')], { cwd });
     expect(res.code).toBe(0);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chunkUnit, lengthUnits, type ChunkDraft } from '../../src/corpus/chunk';
 import type { SourceUnit } from '../../src/corpus/types';
+import { describeCorpora } from '../helpers/corpora';
 
 const CORPORA = path.resolve(__dirname, '../../..', 'shared/corpora');
 
@@ -163,7 +164,7 @@ describe('chunkUnit: messages', () => {
   });
 });
 
-describe('chunkUnit: real documents', () => {
+describeCorpora('chunkUnit: real documents', () => {
   it('maps every chunk of real English essays and Chinese newsletters to its exact lines', async () => {
     const pg = path.join(CORPORA, 'paul_graham_essays');
     const zh = path.join(CORPORA, 'ruanyf_weekly_zh/docs');

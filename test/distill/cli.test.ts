@@ -3,11 +3,11 @@ import path from 'node:path';
 import { proposeCorrection } from '../../src/distill/corrections';
 import { createRuntime } from '../../src/runtime';
 import { runCli } from '../helpers/cli';
-import { corpus } from '../helpers/corpora';
+import { corpus, itCorpora } from '../helpers/corpora';
 import { tmpDir } from '../helpers/fixtures';
 
 describe('understudy distill (offline, from exports)', () => {
-  it("distils Phillip Allen from his real sent mail with a policy basis, anchored and versioned", async () => {
+  itCorpora("distils Phillip Allen from his real sent mail with a policy basis, anchored and versioned", async () => {
     const cwd = tmpDir('distill-');
     const res = await runCli(
       ['distill', 'allen-p', '--name', 'Phillip Allen', '--from', corpus('enron_maildir_sent/maildir/allen-p/sent_items'), '--author', 'k..allen@enron.com,phillip.allen@enron.com', '--basis', 'policy', '--approved-by', 'Records Office', '--reason', 'research corpus, sender departed', '--departed', '--json'],
@@ -33,7 +33,7 @@ describe('understudy distill (offline, from exports)', () => {
     expect(check.stdout).toMatch(/Responsibilities|Procedures/);
   }, 120_000);
 
-  it('distils one user of a real Slack export, then re-distils, diffs and rolls back', async () => {
+  itCorpora('distils one user of a real Slack export, then re-distils, diffs and rolls back', async () => {
     const cwd = tmpDir('distill-');
     const user = 'U01DZUA88S1';
     const base = ['distill', 'r-user', '--name', 'R contributor', '--from', corpus('slack_export_r_contributors'), '--author', user, '--basis', 'consent', '--approved-by', 'R contributor'];
@@ -64,7 +64,7 @@ describe('understudy distill (offline, from exports)', () => {
     expect(policy.stderr).toMatch(/--basis policy needs --reason/);
   });
 
-  it('creates no avatar when the author has no messages', async () => {
+  itCorpora('creates no avatar when the author has no messages', async () => {
     const cwd = tmpDir('distill-');
     const res = await runCli(['distill', 'nobody', '--name', 'Nobody', '--from', corpus('slack_export_r_contributors'), '--author', 'U_NOT_THERE', '--basis', 'self'], { cwd });
     expect(res.code).toBe(1);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { linksIn } from '../../src/summarize/links';
 import { readSlackExportHistory } from '../../src/summarize/export-source';
 import { runCli } from '../helpers/cli';
-import { corpus } from '../helpers/corpora';
+import { corpus, itCorpora } from '../helpers/corpora';
 import { tmpDir } from '../helpers/fixtures';
 
 const R = 'slack_export_r_contributors';
@@ -12,7 +12,7 @@ const WS = 'https://r-contributors.slack.com';
 describe('understudy summarize', () => {
   const cwd = tmpDir('summarize-cli-');
 
-  it('summarises a thread of a real export with links to its messages', async () => {
+  itCorpora('summarises a thread of a real export with links to its messages', async () => {
     const r = await runCli(['summarize', '--slack-export', corpus(R), '--channel', 'core-dev-help', '--thread', '1612601741.002500', '--workspace-url', WS], { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Thread summary #core-dev-help \(6 Feb 2021 – 9 Feb 2021, 10 messages\)/);
@@ -23,7 +23,7 @@ describe('understudy summarize', () => {
     for (const l of links) expect(fetched).toContain(l);
   });
 
-  it('prints JSON for a date range, and says nothing was said when the range is empty', async () => {
+  itCorpora('prints JSON for a date range, and says nothing was said when the range is empty', async () => {
     const r = await runCli(['summarize', '--slack-export', corpus('slack_export_houstondatavis'), '--channel', 'general', '--since', '2015-07-01', '--until', '2015-07-31', '--json'], { cwd });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { summary: { messageCount: number; topics: unknown[]; lang: string } };
@@ -34,13 +34,13 @@ describe('understudy summarize', () => {
     expect(empty.stdout).toMatch(/Nothing was said in this range\./);
   });
 
-  it('caps a whole export to its last 90 days with a note', async () => {
+  itCorpora('caps a whole export to its last 90 days with a note', async () => {
     const r = await runCli(['summarize', '--slack-export', corpus('slack_export_houstondatavis'), '--channel', 'general'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Notes: The range spans more than 90 days, so only the last 90 \(from \d{4}-\d{2}-\d{2}\) are summarised; \d+ earlier messages are left out\./);
   });
 
-  it('reports a malformed day file on stderr and summarises the rest', async () => {
+  itCorpora('reports a malformed day file on stderr and summarises the rest', async () => {
     const dir = tmpDir('summarize-broken-');
     fs.cpSync(corpus('slack_export_viewer_testarchive'), dir, { recursive: true });
     const day = fs.readdirSync(path.join(dir, 'traveling-sailor')).sort()[0];
@@ -72,7 +72,7 @@ describe('understudy summarize', () => {
     expect(linksIn(r.stdout)).toEqual([]);
   });
 
-  it('fails with a one-line message on bad input', async () => {
+  itCorpora('fails with a one-line message on bad input', async () => {
     const none = await runCli(['summarize', '--channel', 'general'], { cwd });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/give one of --slack-export <dir\|zip> or --feishu-export <file>/);

@@ -1,7 +1,7 @@
 import { runSummaryEval } from '../../src/summarize/eval';
-import { CORPORA, corpus } from '../helpers/corpora';
+import { CORPORA, corpus, describeCorpora } from '../helpers/corpora';
 
-describe('summary eval on the real Slack exports', () => {
+describeCorpora('summary eval on the real Slack exports', () => {
   it('links only fetched messages, represents the big threads and finds labelled decisions', async () => {
     corpus('slack_export_r_contributors');
     corpus('slack_export_houstondatavis');

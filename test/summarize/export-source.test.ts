@@ -5,7 +5,7 @@ import { readFeishuExportHistory, readSlackExportHistory } from '../../src/summa
 import { linksIn } from '../../src/summarize/links';
 import { renderSummary } from '../../src/summarize/render';
 import { summarize } from '../../src/summarize/summarize';
-import { corpus } from '../helpers/corpora';
+import { corpus, describeCorpora, itCorpora } from '../helpers/corpora';
 import { tmpDir, write } from '../helpers/fixtures';
 
 const R = 'slack_export_r_contributors';
@@ -18,7 +18,7 @@ function copyExport(rel: string): string {
   return dst;
 }
 
-describe('Slack export history', () => {
+describeCorpora('Slack export history', () => {
   it('reads a thread of the r-contributors export with permalinks and reply counts', () => {
     const h = readSlackExportHistory(corpus(R), { channel: 'core-dev-help', thread: '1612601741.002500', workspaceUrl: 'https://r-contributors.slack.com' });
     expect(h.errors).toEqual([]);
@@ -100,7 +100,7 @@ describe('Feishu export history', () => {
     expect(h.errors[0].position).toBe('items[4]');
   });
 
-  it('reads a saved im.v1.message.list response from the official samples', () => {
+  itCorpora('reads a saved im.v1.message.list response from the official samples', () => {
     const h = readFeishuExportHistory(corpus('feishu_official_samples/api_responses/GetImV1MessagesResponseDto.json'), {});
     // Its only message is from an app: nothing a person said.
     expect(h.messages).toEqual([]);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../../../src/corpus/load';
 import { personName, splitMbox } from '../../../src/corpus/loaders/email';
-import { corpus } from '../../helpers/corpora';
+import { corpus, describeCorpora } from '../../helpers/corpora';
 import { tmpDir, write } from '../../helpers/fixtures';
 
 const EML = `Message-ID: <abc@yunpeng.example>
@@ -108,7 +108,7 @@ describe('e-mail loader', () => {
   });
 });
 
-describe("Phillip Allen's real sent mail (Enron)", () => {
+describeCorpora("Phillip Allen's real sent mail (Enron)", () => {
   const dir = corpus('enron_maildir_sent/maildir/allen-p/sent_items');
   let result: Awaited<ReturnType<typeof loadCorpus>>;
   beforeAll(async () => {

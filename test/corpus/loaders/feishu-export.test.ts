@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../../../src/corpus/load';
 import { asFeishuExport, feishuText } from '../../../src/corpus/loaders/feishu-export';
-import { corpus } from '../../helpers/corpora';
+import { corpus, describeCorpora } from '../../helpers/corpora';
 import { tmpDir, write } from '../../helpers/fixtures';
 
 const item = (id: string, sender: string, content: unknown, extra: object = {}): object => ({
@@ -101,7 +101,7 @@ describe('Feishu export loader', () => {
   });
 });
 
-describe("Feishu's official sample payloads", () => {
+describeCorpora("Feishu's official sample payloads", () => {
   it('takes the GET /im/v1/messages responses for history pages, keeps no app-sent messages, and skips event bodies as JSON of unknown shape', async () => {
     const r = await loadCorpus(corpus('feishu_official_samples'));
     expect(r.errors).toEqual([]);

@@ -1,7 +1,7 @@
 import { zipSync, strToU8 } from 'fflate';
 import { loadCorpus } from '../../../src/corpus/load';
 import { renderSlackText, blocksText } from '../../../src/corpus/loaders/slack-text';
-import { corpus } from '../../helpers/corpora';
+import { corpus, describeCorpora } from '../../helpers/corpora';
 import { tmpDir, write } from '../../helpers/fixtures';
 
 const names = { users: new Map([['U2', 'Liu Yang']]), channels: new Map([['C1', 'general']]) };
@@ -135,7 +135,7 @@ describe('Slack export loader', () => {
   });
 });
 
-describe('real Slack exports', () => {
+describeCorpora('real Slack exports', () => {
   it('r-contributors: replies carry their parent as context, channels are public, and the author filter works on a user id', async () => {
     const dir = corpus('slack_export_r_contributors');
     const all = await loadCorpus(dir);

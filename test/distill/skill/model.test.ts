@@ -4,6 +4,7 @@ import { anchorsIn, checkSkill, synthesizeSkill, type EvidenceChunk } from '../.
 import { startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai';
 import { chineseUnits } from './chinese-corpus';
 import { ALLEN, allenEvidence, section, toEvidence } from './evidence';
+import { describeCorpora } from '../../helpers/corpora';
 
 const BOGUS = 999_999;
 
@@ -35,7 +36,7 @@ function reply(messages: { role: string; content: string }[]): string {
   return 'not json at all';
 }
 
-describe('synthesis with a model (map-reduce over a fake OpenAI server)', () => {
+describeCorpora('synthesis with a model (map-reduce over a fake OpenAI server)', () => {
   let server: FakeOpenAi;
   let chunks: EvidenceChunk[];
 

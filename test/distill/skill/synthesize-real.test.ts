@@ -1,5 +1,6 @@
 import { anchorsIn, checkSkill, synthesizeSkill, type EvidenceChunk, type SynthesisResult } from '../../../src/distill/skill';
 import { ALLEN, allenEvidence, HEATHER, section, slackEvidence } from './evidence';
+import { describeCorpora } from '../../helpers/corpora';
 
 const WORK = ['Responsibilities', 'Systems owned', 'Procedures', 'Decision heuristics', 'Gotchas', 'Who to ask'];
 const PERSONA = ['Tone', 'Typical phrases', 'Language mix', 'Formality', 'Greetings and sign-offs', 'Boundaries'];
@@ -8,7 +9,7 @@ function claimLines(text: string): string[] {
   return text.split('\n').filter((l) => /^(?:- |\d+\. |\*\*)/.test(l));
 }
 
-describe('offline synthesis of Phillip Allen (Enron sent mail)', () => {
+describeCorpora('offline synthesis of Phillip Allen (Enron sent mail)', () => {
   let chunks: EvidenceChunk[];
   let result: SynthesisResult;
 
@@ -99,7 +100,7 @@ describe('offline synthesis of Phillip Allen (Enron sent mail)', () => {
   });
 });
 
-describe('offline synthesis of a Slack export user (Heather Turner, R Contributors)', () => {
+describeCorpora('offline synthesis of a Slack export user (Heather Turner, R Contributors)', () => {
   let chunks: EvidenceChunk[];
   let result: SynthesisResult;
 
