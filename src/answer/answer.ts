@@ -6,6 +6,7 @@ import { searchPlan } from './follow-up';
 import { generate, modelName } from './llm';
 import { composeOffline, nothingFound, OFFLINE_MODEL, selectExcerpts } from './offline';
 import { buildPrompt } from './prompt';
+import { visibleTopics } from './topics';
 import type { Answer, AskInput, Citation } from './types';
 
 export const MAX_QUESTION_CHARS = 4000;
@@ -16,8 +17,6 @@ export interface AnswerDeps {
   skill: string;
   index: AvatarIndex;
   model?: BaseChatModel;
-  /** A few subjects the avatar covers, offered when nothing matched. */
-  topics?: string[];
   onToken?: (t: string) => void;
 }
 
@@ -47,7 +46,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
   };
   const trimmed = raw.trim();
   if (trimmed === '') {
-    return { ...base, text: emptyQuestion(config, lang), citations: [], grounded: false, model: OFFLINE_MODEL };
+    return { ...base, text: emptyQuestion(config, lang), citations: [], grounded: false, confidence: 'low', model: OFFLINE_MODEL };
   }
   let question = trimmed;
   let note = '';
@@ -60,7 +59,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
   }
   if (deps.index.count() === 0) {
     const text = lang === 'zh' ? `${config.person.name}的数字分身还没有任何资料，所以暂时无法回答。` : `This avatar has no material yet, so I cannot answer anything.`;
-    return { ...base, text: note + text, citations: [], grounded: false, model: OFFLINE_MODEL };
+    return { ...base, text: note + text, citations: [], grounded: false, confidence: 'low', model: OFFLINE_MODEL };
   }
 
   const plan = await searchPlan(question, input.history ?? [], deps.model);
@@ -75,8 +74,12 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     }
   }
   if (!result.grounded || result.hits.length === 0) {
-    return { ...base, text: note + nothingFound(config, lang, deps.topics ?? []), citations: [], grounded: false, model: deps.model ? modelName(deps.model) : OFFLINE_MODEL };
+    const topics = visibleTopics(deps.index, config, input.viewer);
+    return { ...base, text: note + nothingFound(config, lang, topics), citations: [], grounded: false, confidence: 'low', model: deps.model ? modelName(deps.model) : OFFLINE_MODEL };
   }
+  // Middling evidence is still shown, but said to be the closest there is, not an answer.
+  const confidence = result.confidence ?? 'high';
+  if (confidence === 'low') note += hedge(lang);
 
   if (deps.model) {
     const messages = buildPrompt({
@@ -86,7 +89,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       const text = await generate(deps.model, messages, deps.onToken, { budget: 'answer' });
       const used = citedNumbers(text, result.hits.length);
       const citations = (used.length > 0 ? used : [1]).map((n) => toCitation(n, result.hits[n - 1]));
-      return { ...base, text: note + text, citations, grounded: true, model: modelName(deps.model) };
+      return { ...base, text: note + text, citations, grounded: true, confidence, model: modelName(deps.model) };
     } catch (err) {
       // Fall through to the offline composer: an answer from the sources beats an error. The
       // model's guard has logged the cause; the asker gets one line on why this is a quote.
@@ -103,6 +106,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     text: note + composeOffline(config, excerpts, lang),
     citations: excerpts.map((e, i) => toCitation(i + 1, e.hit, e.quote)),
     grounded: true,
+    confidence,
     model: OFFLINE_MODEL,
   };
 }
@@ -124,6 +128,10 @@ export function citedNumbers(text: string, max: number): number[] {
     if (n >= 1 && n <= max && !seen.includes(n)) seen.push(n);
   }
   return seen;
+}
+
+function hedge(lang: Lang): string {
+  return lang === 'zh' ? '这是我能找到的最接近的内容，不一定能回答你的问题。\n\n' : 'This is the closest material I have, which may not answer this.\n\n';
 }
 
 function emptyQuestion(config: AvatarConfig, lang: Lang): string {

@@ -26,6 +26,11 @@ export interface Answer {
   label: string;
   firstContact: boolean;
   grounded: boolean;
+  /**
+   * How well the sources answer: 'high' = plainly; 'low' = the closest material, hedged.
+   * A decline (grounded false) is always 'low'.
+   */
+  confidence: 'high' | 'low';
   /** `offline-extractive`, or the chat model's name. */
   model: string;
   lang: 'zh' | 'en';

@@ -97,7 +97,7 @@ export class AvatarService {
     const firstContact = !this.store.hasAvatarSpoken(req.conversation, slug) && !history.some((t) => t.role === 'avatar');
     const index = this.index(slug);
     const answer = await answerQuestion(
-      { config: pkg.config, skill: readSkill(pkg), index, model: this.model, topics: index.exists() ? index.chunkStore().topTitles(5) : [], onToken: req.onToken },
+      { config: pkg.config, skill: readSkill(pkg), index, model: this.model, onToken: req.onToken },
       { question: req.question, history, viewer: req.viewer, firstContact },
     );
     const at = new Date().toISOString();

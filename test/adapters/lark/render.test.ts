@@ -13,6 +13,7 @@ function answer(text: string, extra: Partial<Answer> = {}): Answer {
     label: '🤖 老张的数字分身（非本人）',
     firstContact: true,
     grounded: true,
+    confidence: 'high',
     model: 'offline-extractive',
     lang: 'zh',
     pronoun: 'he',

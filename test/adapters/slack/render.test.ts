@@ -15,6 +15,7 @@ function answer(overrides: Partial<Answer> = {}): Answer {
     label: '🤖 Digital avatar of Lao Zhang (not the person)',
     firstContact: true,
     grounded: true,
+    confidence: 'high',
     model: 'offline-extractive',
     lang: 'en',
     ...overrides,
