@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Lang } from '../avatars/disclosure';
+import { SLUG_RE, slugFromName, uniqueSlug } from '../avatars/slug';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
@@ -17,15 +18,6 @@ export const APPROVE = 'understudy_consent_approve';
 export const DECLINE = 'understudy_consent_decline';
 
 const PURPOSE = 'a digital avatar that answers colleagues from your own messages, with citations, always labelled as an avatar';
-
-function slugFor(name: string | undefined, id: string): string {
-  const ascii = (name ?? '')
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return (ascii.length >= 2 ? ascii : `u-${id.toLowerCase()}`).slice(0, 40);
-}
 
 /** Where progress and the outcome go: the requester's DM (opened on demand), or the command's target. */
 async function tell(transport: ChatTransport, userId: string, fallback: ReplyTarget | undefined, reply: Reply): Promise<MessageRef | undefined> {
@@ -90,7 +82,9 @@ export class DistillFeature {
     }
     if (args.policy && !ctx.isAdmin) return void (await reply(t(lang, 'Only admins can distill on a company-policy basis.', '只有管理员可以按公司政策发起蒸馏。')));
     if (args.policy && !args.reason?.trim()) return void (await reply(t(lang, 'A policy-basis distillation needs a reason: `--reason "handover after departure"`.', '按政策蒸馏必须说明理由：`--reason "离职交接"`。')));
-    const open = this.book.openFor(subject.id);
+    let open = this.book.openFor(subject.id);
+    // Earlier versions stored slugs that avatar.yaml rejects (`u-ou_wei`): resuming with one would fail again.
+    if (open && !SLUG_RE.test(open.slug)) open = this.book.update(open, { slug: this.freshSlug(user.name, targetId) });
     if (open?.status === 'approved' && (open.requester.id === requester.id || ctx.isAdmin)) {
       // An approved run that stopped (crash, restart, rate limits): resume from its saved cursors.
       await reply(t(lang, `Resuming the distillation ${open.id} where it stopped.`, `从中断处继续蒸馏 ${open.id}。`));
@@ -105,7 +99,7 @@ export class DistillFeature {
       return void (await reply(t(lang, `You already have an avatar, @${existing.config.handle}. See \`/avatar mine\`; to refresh it, an admin can re-run the distillation.`, `你已经有数字分身 @${existing.config.handle}，可以用 \`/avatar mine\` 查看。`)));
     }
     const req = this.book.create({
-      slug: existing?.config.slug ?? slugFor(user.name, targetId),
+      slug: existing?.config.slug ?? this.freshSlug(user.name, targetId),
       subject,
       requester,
       basis: self ? 'self' : args.policy ? 'policy' : 'consent',
@@ -135,6 +129,12 @@ export class DistillFeature {
         .catch(() => undefined);
     }
     this.router.track(this.collectAndBuild(req, ctx.transport, ctx.target, lang));
+  }
+
+  /** A slug no other avatar or open request has: two colleagues may both be called 王伟. */
+  private freshSlug(name: string | undefined, id: string): string {
+    const open = new Set(this.book.list().filter((r) => r.status === 'pending' || r.status === 'approved').map((r) => r.slug));
+    return uniqueSlug(slugFromName(name, id), (s) => open.has(s) || this.runtime.service.registry.list().some((p) => p.config.slug === s));
   }
 
   private async decide(action: ChatAction, transport: ChatTransport, approve: boolean): Promise<void> {

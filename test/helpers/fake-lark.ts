@@ -52,6 +52,8 @@ export class FakeLark {
   readonly apps = new Map<string, { secret: string; botOpenId: string; name: string }>();
   /** chat_id -> chat info (default: a private group). */
   readonly chats = new Map<string, { chat_type: 'public' | 'private'; name?: string }>();
+  /** Directory entries for contact.v3.user.get; anyone else is `User <open_id>`. */
+  readonly users = new Map<string, { name?: string; en_name?: string }>();
   readonly messages = new Map<string, StoredMessage>();
   /** container_id -> a whole history response to answer with (e.g. Feishu's documented sample). */
   readonly history = new Map<string, unknown>();
@@ -290,7 +292,7 @@ export class FakeLark {
       case 'im.v1.chatMembers.get':
         return ok({ items: [{ member_id_type: 'open_id', member_id: 'ou_member1', name: '张三', tenant_key: 'tk1' }], has_more: false, member_total: 1 });
       case 'contact.v3.user.get':
-        return ok({ user: { open_id: r.id, name: `User ${r.id}`, department_ids: ['od_platform'] } });
+        return ok({ user: { open_id: r.id, ...(this.users.get(r.id) ?? { name: `User ${r.id}` }), department_ids: ['od_platform'] } });
       default:
         return reply(404, { code: 404, msg: 'not found' });
     }
