@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { unzipSync, type UnzipFileInfo } from 'fflate';
 import type { SkippedFile } from '../types';
-import { oversizedReason } from './size';
+import { formatBytes, oversizedReason } from './size';
+import { inflateEntry, zipEntries, type ZipEntry } from './zip-archive';
 
 /** Read access to the JSON files of an export, whether a folder or a .zip; paths relative to the export root. */
 export interface ExportFiles {
@@ -33,36 +33,66 @@ export function folderFiles(dir: string, maxBytes: number, label: string): Expor
   return { list: () => all, read: (rel) => (known.has(rel) ? fs.readFileSync(path.join(dir, rel)) : undefined), skipped };
 }
 
-/** Names of the files in a zip archive, without inflating anything. */
+/** Names of the files in a zip archive, from its central directory (nothing is inflated). */
 export function zipNames(buf: Uint8Array): string[] {
-  const names: string[] = [];
-  unzipSync(buf, {
-    filter: (f) => {
-      names.push(f.name);
-      return false;
-    },
-  });
-  return names;
+  return zipEntries(buf).map((e) => e.name);
 }
 
-/** The JSON files of a zipped export. A top-level folder around the export is looked through. */
-export function zipFiles(buf: Uint8Array, maxBytes: number, label: string): ExportFiles {
-  const names = zipNames(buf).filter((n) => !n.endsWith('/') && !n.startsWith('__MACOSX/'));
-  const usersAt = names.find((n) => n === 'users.json') ?? names.find((n) => n.endsWith('/users.json')) ?? 'users.json';
+export interface ZipLimits {
+  /** Members considered at most; a real export has one file per channel and day. */
+  maxEntries?: number;
+  /** Uncompressed bytes of all members read, together. */
+  maxTotalBytes?: number;
+}
+
+export const DEFAULT_MAX_ZIP_ENTRIES = 20_000;
+export const DEFAULT_MAX_ZIP_TOTAL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The JSON files of a zipped export. A top-level folder around the export is looked through.
+ * Members are inflated one at a time when read (zip-archive.ts), each capped at `maxBytes` and
+ * at its declared size, all together at `maxTotalBytes`, and at most `maxEntries` of them:
+ * a small archive cannot make us hold or inflate gigabytes.
+ */
+export function zipFiles(buf: Uint8Array, maxBytes: number, label: string, limits: ZipLimits = {}): ExportFiles {
+  const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ZIP_ENTRIES;
+  const maxTotal = limits.maxTotalBytes ?? DEFAULT_MAX_ZIP_TOTAL_BYTES;
+  const entries = zipEntries(buf).filter((e) => !e.name.endsWith('/') && !e.name.startsWith('__MACOSX/'));
+  const usersAt = entries.find((e) => e.name === 'users.json')?.name ?? entries.find((e) => e.name.endsWith('/users.json'))?.name ?? 'users.json';
   const prefix = usersAt.slice(0, usersAt.length - 'users.json'.length);
   const skipped: SkippedFile[] = [];
-  const wanted = (f: UnzipFileInfo): boolean => {
-    if (!f.name.startsWith(prefix) || !f.name.endsWith('.json') || f.name.startsWith('__MACOSX/')) return false;
-    if (f.originalSize > maxBytes) {
-      skipped.push({ path: joinLabel(label, f.name.slice(prefix.length)), reason: oversizedReason(f.originalSize, maxBytes) });
-      return false;
+  const rel = (e: ZipEntry): string => e.name.slice(prefix.length);
+  // Top-level lists (users, channels) first: without them no day file can be placed.
+  const json = entries
+    .filter((e) => e.name.startsWith(prefix) && e.name.endsWith('.json'))
+    .sort((a, b) => Number(rel(a).includes('/')) - Number(rel(b).includes('/')) || (rel(a) < rel(b) ? -1 : rel(a) > rel(b) ? 1 : 0));
+  const files = new Map<string, ZipEntry>();
+  let total = 0;
+  for (const e of json) {
+    if (files.size >= maxEntries) {
+      skipped.push({ path: joinLabel(label, rel(e)), reason: `archive cap: more than ${maxEntries} members` });
+      continue;
     }
-    return true;
-  };
-  const raw = unzipSync(buf, { filter: wanted });
-  const files = new Map(Object.entries(raw).map(([n, data]) => [n.slice(prefix.length), data]));
+    if (e.size > maxBytes) {
+      skipped.push({ path: joinLabel(label, rel(e)), reason: oversizedReason(e.size, maxBytes) });
+      continue;
+    }
+    if (total + e.size > maxTotal) {
+      skipped.push({ path: joinLabel(label, rel(e)), reason: `archive cap: total uncompressed size over ${formatBytes(maxTotal)}` });
+      continue;
+    }
+    total += e.size;
+    files.set(rel(e), e);
+  }
   const list = [...files.keys()].sort();
-  return { list: () => list, read: (rel) => (files.has(rel) ? Buffer.from(files.get(rel) as Uint8Array) : undefined), skipped };
+  return {
+    list: () => list,
+    read: (name) => {
+      const e = files.get(name);
+      return e ? inflateEntry(buf, e) : undefined;
+    },
+    skipped,
+  };
 }
 
 /** `ws.zip` + `general/x.json` → `ws.zip/general/x.json`; a corpus-root export has no label. */

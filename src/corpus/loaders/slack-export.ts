@@ -3,6 +3,7 @@ import { authorMatcher } from './author-filter';
 import { joinLabel, type ExportFiles } from './export-files';
 import { parseJsonWithPosition } from './json';
 import { blocksText, renderSlackText, type SlackNames } from './slack-text';
+import { ZipFormatError } from './zip-archive';
 
 interface SlackUser {
   id: string;
@@ -69,9 +70,17 @@ export interface SlackLoadOptions {
 export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLoadOptions = {}): LoadResult {
   const result: LoadResult = { units: [], skipped: [...files.skipped], errors: [] };
   const readJson = <T>(rel: string, expectArray: boolean): T | undefined => {
-    const buf = files.read(rel);
-    if (!buf) return undefined;
     const where = joinLabel(label, rel);
+    let buf: Buffer | undefined;
+    try {
+      buf = files.read(rel);
+    } catch (err) {
+      // A member of a zip that does not inflate, or inflates past its declared size: report it, load the rest.
+      if (!(err instanceof ZipFormatError)) throw err;
+      result.errors.push({ path: where, message: `${label}: ${err.message}` });
+      return undefined;
+    }
+    if (!buf) return undefined;
     const parsed = parseJsonWithPosition(buf.toString('utf8'), where);
     if (parsed.error) {
       result.errors.push({ path: where, message: parsed.error.message, position: parsed.error.position });
