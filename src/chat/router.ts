@@ -232,7 +232,7 @@ export class ChatRouter {
       const e = classifyError(err);
       log.error({ code: e.code, err: e.message }, 'handler failed');
       await ctx
-        .respond({ kind: 'notice', text: t(lang, `Sorry, I could not answer that (${e.code}). The team has the details in the logs.`, `抱歉，这次没能回答（${e.code}），详细信息已记录在日志中。`) })
+        .respond({ kind: 'notice', errorCode: e.code, text: t(lang, `Sorry, I could not answer that (${e.code}). The team has the details in the logs.`, `抱歉，这次没能回答（${e.code}），详细信息已记录在日志中。`) })
         .catch(() => undefined);
     }
   }

@@ -50,7 +50,8 @@ export interface ChatEvent {
 /** What the core asks an adapter to show. Adapters render it as Block Kit or a Feishu card. */
 export type Reply =
   | { kind: 'answer'; answer: Answer; avatarName: string }
-  | { kind: 'notice'; text: string; ephemeral?: boolean }
+  /** `errorCode`: the failure this notice reports, so adapters can tell it apart without reading its text. */
+  | { kind: 'notice'; text: string; ephemeral?: boolean; errorCode?: string }
   | { kind: 'status'; text: string }
   /** A question with Approve / Decline buttons (distillation consent); `id` comes back in the action. */
   | { kind: 'consent'; id: string; text: string; lang: 'zh' | 'en' };

@@ -90,9 +90,12 @@ export class LarkTransport implements ChatTransport {
     await this.send(target, 'text', JSON.stringify({ text })).catch(() => undefined);
   }
 
-  /** After the specific sentence above, the router's generic failure notice adds nothing. */
+  /**
+   * After the specific sentence above, a generic failure notice about the same missing scope adds
+   * nothing. Decided by the notice's errorCode, never its text (the Chinese one has （）).
+   */
   private redundant(reply: Reply): boolean {
-    return this.toldScope && reply.kind === 'notice' && reply.text.includes('(PLATFORM_SCOPE)');
+    return this.toldScope && reply.kind === 'notice' && reply.errorCode === 'PLATFORM_SCOPE';
   }
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
