@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CORPUS_DIR, saveAvatarConfig, SKILL_FILE } from '../avatars/package';
 import { avatarSchema, type AvatarConfig, type ConsentRecord } from '../avatars/schema';
 import { UnderstudyError } from '../errors';
-import { writeFileAtomic } from '../util/fs-atomic';
+import { mkdirPrivate, restrictTree, writeFileAtomic } from '../util/fs-atomic';
 
 export interface CreateAvatarOptions {
   slug: string;
@@ -42,11 +42,14 @@ export function createAvatarPackage(avatarsDir: string, opts: CreateAvatarOption
     consent: opts.consent,
   });
   const corpus = path.join(dir, CORPUS_DIR);
-  fs.mkdirSync(corpus, { recursive: true });
+  mkdirPrivate(corpus);
   for (const s of sources) {
     const dest = uniqueDest(corpus, path.basename(s));
     fs.cpSync(s, dest, { recursive: true, dereference: false, filter: (src) => !path.basename(src).startsWith('.') || src === s });
+    // A copy keeps its source's modes; copies of someone's mail and chats are for the service only.
+    restrictTree(dest);
   }
+  fs.chmodSync(corpus, 0o700);
   saveAvatarConfig(dir, config);
   writeFileAtomic(
     path.join(dir, SKILL_FILE),

@@ -213,7 +213,8 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
       const { service } = ctx.runtime();
       const pkg = service.get(slug);
       const out = path.resolve(io.cwd, o.out || `${pkg.config.slug}-export.zip`);
-      fs.writeFileSync(out, exportAvatar(service, pkg.config.slug, operator(ctx)));
+      // The zip holds the sources: readable by whoever asked for it only.
+      fs.writeFileSync(out, exportAvatar(service, pkg.config.slug, operator(ctx)), { mode: 0o600 });
       println(io.stdout, `Wrote ${path.relative(io.cwd, out) || out}`);
     });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COLLECTED_CHAT_FORMAT, type CollectedChatFile } from '../corpus/loaders/collected-chat';
 import type { StateStore } from '../store/types';
-import { writeFileAtomic } from '../util/fs-atomic';
+import { mkdirPrivate, writeFileAtomic } from '../util/fs-atomic';
 import type { CollectedMessage, CollectorChannel, HistoryCollector } from './collector';
 import type { ConsentRequest } from './consent';
 
@@ -62,7 +62,7 @@ export async function collectHistory(
     state = { listed: true, pages: 0, channels: all.filter((c) => matchesScope(c, req.scope.channels)).map((c) => ({ ...c, done: false, kept: 0 })) };
     store.kvSet(JOBS, req.id, state);
   }
-  fs.mkdirSync(stagingDir, { recursive: true });
+  mkdirPrivate(stagingDir);
   const progress = (): CollectionProgress => ({
     channels: state.channels.length,
     channelsDone: state.channels.filter((c) => c.done).length,
@@ -119,8 +119,8 @@ async function saveSharedFiles(messages: CollectedMessage[], collector: HistoryC
       const f = await (collector.downloadFile as NonNullable<HistoryCollector['downloadFile']>)(m, i);
       (m.files as NonNullable<CollectedMessage['files']>)[i] = { name: f.name, skipped: f.skipped };
       if (f.data) {
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, `${m.id.replace(/[^\w.-]/g, '_')}-${f.name.replace(/[^\w.\u4e00-\u9fff-]+/g, '_')}`), f.data);
+        mkdirPrivate(dir);
+        fs.writeFileSync(path.join(dir, `${m.id.replace(/[^\w.-]/g, '_')}-${f.name.replace(/[^\w.\u4e00-\u9fff-]+/g, '_')}`), f.data, { mode: 0o600 });
       }
     }
   }
@@ -133,8 +133,9 @@ export function copySharedFiles(stagingDir: string, corpusDir: string, platform:
   if (fs.existsSync(dir)) {
     for (const name of fs.readdirSync(dir)) {
       const rel = path.posix.join('chat', platform, 'files', name);
-      fs.mkdirSync(path.join(corpusDir, path.dirname(rel)), { recursive: true });
+      mkdirPrivate(path.join(corpusDir, path.dirname(rel)));
       fs.copyFileSync(path.join(dir, name), path.join(corpusDir, rel));
+      fs.chmodSync(path.join(corpusDir, rel), 0o600);
       copied.push(rel);
     }
   }

@@ -6,6 +6,7 @@ import type { AvatarService } from '../avatars/service';
 import { createAvatarPackage } from '../cli/avatar-create';
 import type { IngestProgress, IngestReport } from '../corpus/ingest';
 import { UnderstudyError } from '../errors';
+import { restrictTree } from '../util/fs-atomic';
 import { approvedCorrections } from './corrections';
 import { synthesizeSkill, type EvidenceChunk, type SynthesisResult } from './skill';
 import { listVersions, saveVersion, type VersionMeta } from './versions';
@@ -140,7 +141,7 @@ function readOrigins(dir: string): Record<string, string> {
 }
 
 function writeOrigins(dir: string, origins: Record<string, string>): void {
-  fs.writeFileSync(path.join(dir, 'corpus', ORIGINS_FILE), JSON.stringify(origins, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'corpus', ORIGINS_FILE), JSON.stringify(origins, null, 2) + '\n', { mode: 0o600 });
 }
 
 function recordOrigins(dir: string, from: string[], cwd?: string): void {
@@ -169,6 +170,7 @@ function copyInPlace(dir: string, src: string): void {
   const staging = path.join(dir, 'corpus', `.staging-${name}`);
   fs.rmSync(staging, { recursive: true, force: true });
   fs.cpSync(src, staging, { recursive: true, filter: (p) => !path.basename(p).startsWith('.') || p === src });
+  restrictTree(staging);
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(staging, dest);
   origins[name] = src;

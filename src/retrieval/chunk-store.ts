@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Chunk, SourceKind, Visibility } from '../corpus/types';
 import { UnderstudyError } from '../errors';
+import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 
 /** A chunk ready to store: everything but its id, plus its vector. */
 export interface NewChunk extends Omit<Chunk, 'id' | 'visibility'> {
@@ -67,8 +68,10 @@ export class ChunkStore {
   private readonly getStmt: Database.Statement<[number], ChunkRow>;
 
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    mkdirPrivate(path.dirname(file));
     try {
+      // Private like all our data; SQLite gives the -wal/-shm files this file's mode.
+      ensurePrivateFile(file);
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');

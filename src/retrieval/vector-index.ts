@@ -96,6 +96,7 @@ export class VectorIndex {
   save(file: string): VectorFileStamp {
     const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
     this.index.writeIndexSync(tmp);
+    fs.chmodSync(tmp, 0o600);
     const fd = fs.openSync(tmp, 'r+');
     fs.fsyncSync(fd);
     fs.closeSync(fd);

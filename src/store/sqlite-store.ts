@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnderstudyError } from '../errors';
+import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, StateStore, StoredFeedback, Turn } from './types';
 
 /** Ordered migrations; the index + 1 is the schema version they bring the database to. */
@@ -40,8 +41,13 @@ export class SqliteStateStore implements StateStore {
 
   constructor(file: string, options: { now?: () => Date } = {}) {
     this.now = options.now ?? (() => new Date());
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
+      if (file !== ':memory:') {
+        mkdirPrivate(path.dirname(file));
+        // SQLite gives the -wal and -shm files the mode of the database file, so 0600 here covers them.
+        ensurePrivateFile(file);
+        for (const side of [`${file}-wal`, `${file}-shm`]) if (fs.existsSync(side)) fs.chmodSync(side, 0o600);
+      }
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
