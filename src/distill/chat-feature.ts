@@ -9,7 +9,7 @@ import { classifyError, UnderstudyError } from '../errors';
 import type { Runtime } from '../runtime';
 import { parseDistillArgs } from './chat-args';
 import { clearJob, collectHistory, copySharedFiles, subjectMessages, writeCollected } from './collect';
-import { ConsentBook, consentRecord, describeScope, type ConsentRequest } from './consent';
+import { ConsentBook, consentRecord, describeScope, langOfName, purposeText, type ConsentRequest, type Party } from './consent';
 import { distill } from './distill';
 import { isSubject } from './subject';
 import { registerSubjectCommands } from './subject-commands';
@@ -17,7 +17,6 @@ import { registerSubjectCommands } from './subject-commands';
 export const APPROVE = 'understudy_consent_approve';
 export const DECLINE = 'understudy_consent_decline';
 
-const PURPOSE = 'a digital avatar that answers colleagues from your own messages, with citations, always labelled as an avatar';
 
 /** Where progress and the outcome go: the requester's DM (opened on demand), or the command's target. */
 async function tell(transport: ChatTransport, userId: string, fallback: ReplyTarget | undefined, reply: Reply): Promise<MessageRef | undefined> {
@@ -73,30 +72,38 @@ export class DistillFeature {
     if (!user) return void (await reply(t(lang, `I can't find the user ${targetId} in this workspace.`, `在这个工作区里找不到用户 ${targetId}。`)));
     if (user.isBot) return void (await reply(t(lang, "I can't distill a bot: avatars are of people, with their consent.", '不能蒸馏机器人：数字分身只针对真人，并且需要本人同意。')));
     const platform = event.platform;
-    const subject = { id: `${platform}:${targetId}`, name: user.name };
-    const requester = { id: `${platform}:${event.userId}`, name: event.userName };
     const self = targetId === event.userId;
+    // Display names, not raw ids: Feishu events carry no sender name, so ask the directory.
+    const me = self ? user : ctx.transport.resolveUser ? await ctx.transport.resolveUser(event.userId).catch(() => undefined) : undefined;
+    const requesterName = me?.name ?? event.userName;
+    // Each person is spoken to in their own language: a name in Chinese script says Chinese.
+    const subject: Party = { id: `${platform}:${targetId}`, name: user.name, lang: langOfName(user.name, lang) };
+    const requester: Party = { id: `${platform}:${event.userId}`, name: requesterName, lang: self ? subject.lang : langOfName(requesterName, lang) };
+    const rl = requester.lang ?? lang;
+    const sl = subject.lang ?? lang;
+    const who = user.name ?? targetId;
+    const by = requesterName ?? event.userId;
     if (!self && !ctx.isAdmin) {
       this.runtime.service.store.audit({ actor: requester.id, action: 'distill_refused', detail: { subject: subject.id, why: 'not the subject and not an admin' } });
-      return void (await reply(t(lang, 'Only the person themself or an admin can start a distillation. Ask them to run `/distill me`.', '只有本人或管理员可以发起蒸馏。可以请对方自己执行 `/distill me`。')));
+      return void (await reply(t(rl, 'Only the person themself or an admin can start a distillation. Ask them to run `/distill me`.', '只有本人或管理员可以发起蒸馏。可以请对方自己执行 `/distill me`。')));
     }
-    if (args.policy && !ctx.isAdmin) return void (await reply(t(lang, 'Only admins can distill on a company-policy basis.', '只有管理员可以按公司政策发起蒸馏。')));
-    if (args.policy && !args.reason?.trim()) return void (await reply(t(lang, 'A policy-basis distillation needs a reason: `--reason "handover after departure"`.', '按政策蒸馏必须说明理由：`--reason "离职交接"`。')));
+    if (args.policy && !ctx.isAdmin) return void (await reply(t(rl, 'Only admins can distill on a company-policy basis.', '只有管理员可以按公司政策发起蒸馏。')));
+    if (args.policy && !args.reason?.trim()) return void (await reply(t(rl, 'A policy-basis distillation needs a reason: `--reason "handover after departure"`.', '按政策蒸馏必须说明理由：`--reason "离职交接"`。')));
     let open = this.book.openFor(subject.id);
     // Earlier versions stored slugs that avatar.yaml rejects (`u-ou_wei`): resuming with one would fail again.
     if (open && !SLUG_RE.test(open.slug)) open = this.book.update(open, { slug: this.freshSlug(user.name, targetId) });
     if (open?.status === 'approved' && (open.requester.id === requester.id || ctx.isAdmin)) {
       // An approved run that stopped (crash, restart, rate limits): resume from its saved cursors.
-      await reply(t(lang, `Resuming the distillation ${open.id} where it stopped.`, `从中断处继续蒸馏 ${open.id}。`));
-      this.router.track(this.collectAndBuild(open, ctx.transport, ctx.target, lang));
+      await reply(t(rl, `Resuming the distillation ${open.id} where it stopped.`, `从中断处继续蒸馏 ${open.id}。`));
+      this.router.track(this.collectAndBuild(open, ctx.transport, ctx.target));
       return;
     }
     if (open) {
-      return void (await reply(t(lang, `There is already a distillation for ${user.name ?? targetId} (${open.status}, ${open.id}).`, `${user.name ?? targetId} 已有一个进行中的蒸馏（${open.status}，${open.id}）。`)));
+      return void (await reply(t(rl, `There is already a distillation for ${who} (${open.status}, ${open.id}).`, `${who} 已有一个进行中的蒸馏（${open.status}，${open.id}）。`)));
     }
     const existing = this.runtime.service.registry.list().find((p) => isSubject(p, subject.id) && p.config.status !== 'revoked');
     if (existing && self) {
-      return void (await reply(t(lang, `You already have an avatar, @${existing.config.handle}. See \`/avatar mine\`; to refresh it, an admin can re-run the distillation.`, `你已经有数字分身 @${existing.config.handle}，可以用 \`/avatar mine\` 查看。`)));
+      return void (await reply(t(rl, `You already have an avatar, @${existing.config.handle}. See \`/avatar mine\`; to refresh it, an admin can re-run the distillation.`, `你已经有数字分身 @${existing.config.handle}，可以用 \`/avatar mine\` 查看。`)));
     }
     const req = this.book.create({
       slug: existing?.config.slug ?? this.freshSlug(user.name, targetId),
@@ -104,31 +111,32 @@ export class DistillFeature {
       requester,
       basis: self ? 'self' : args.policy ? 'policy' : 'consent',
       scope: { channels: args.channels, since: args.since, files: args.files },
-      purpose: PURPOSE,
+      purpose: purposeText('en'),
       reason: args.reason,
       replyChannel: ctx.target.channelId,
     });
     if (req.basis === 'consent') {
+      // The card is for the subject: their language throughout, the requester by name.
       const text = t(
-        lang,
-        `*${requester.name ?? event.userId}* asks to build a digital avatar of you.\n• What: your own messages in ${describeScope(req.scope)}\n• For: ${PURPOSE}\n• You can later see, correct, pause or delete it (\`/avatar mine\`).\nNothing is collected unless you approve. This request expires on ${req.expiresAt.slice(0, 10)}.`,
-        `*${requester.name ?? event.userId}* 请求为你建立数字分身。\n• 收集范围：你本人在 ${describeScope(req.scope)} 的消息\n• 用途：${PURPOSE}\n• 之后你可以随时查看、纠正、暂停或删除（\`/avatar mine\`）。\n未经你同意不会收集任何内容。本请求于 ${req.expiresAt.slice(0, 10)} 过期。`,
+        sl,
+        `*${by}* asks to build a digital avatar of you.\n• What: your own messages in ${describeScope(req.scope, 'en')}\n• For: ${purposeText('en')}\n• You can later see, correct, pause or delete it (\`/avatar mine\`).\nNothing is collected unless you approve. This request expires on ${req.expiresAt.slice(0, 10)}.`,
+        `*${by}* 请求为你建立数字分身。\n• 收集范围：你本人在${describeScope(req.scope, 'zh')}的消息\n• 用途：${purposeText('zh')}\n• 之后你可以随时查看、纠正、暂停或删除（\`/avatar mine\`）。\n未经你同意不会收集任何内容。本请求于 ${req.expiresAt.slice(0, 10)} 过期。`,
       );
       try {
         if (!ctx.transport.dm) throw new UnderstudyError('PLATFORM_TRANSIENT', 'no DM support');
-        await ctx.transport.dm(targetId, { kind: 'consent', id: req.id, text, lang });
+        await ctx.transport.dm(targetId, { kind: 'consent', id: req.id, text, lang: sl });
       } catch (err) {
         this.book.update(req, { status: 'failed', note: classifyError(err).message });
-        return void (await reply(t(lang, `I could not send ${user.name ?? targetId} the consent request (${classifyError(err).code}); nothing was collected.`, `无法把授权请求发给 ${user.name ?? targetId}（${classifyError(err).code}），没有收集任何内容。`)));
+        return void (await reply(t(rl, `I could not send ${who} the consent request (${classifyError(err).code}); nothing was collected.`, `无法把授权请求发给 ${who}（${classifyError(err).code}），没有收集任何内容。`)));
       }
-      return void (await reply(t(lang, `I asked ${user.name ?? targetId} for consent (${req.id}). Nothing is collected unless they approve; the request expires on ${req.expiresAt.slice(0, 10)}.`, `已向 ${user.name ?? targetId} 发送授权请求（${req.id}）。对方同意前不会收集任何内容，请求于 ${req.expiresAt.slice(0, 10)} 过期。`)));
+      return void (await reply(t(rl, `I asked ${who} for consent (${req.id}). Nothing is collected unless they approve; the request expires on ${req.expiresAt.slice(0, 10)}.`, `已向 ${who} 发送授权请求（${req.id}）。对方同意前不会收集任何内容，请求于 ${req.expiresAt.slice(0, 10)} 过期。`)));
     }
     if (req.basis === 'policy' && ctx.transport.dm) {
       await ctx.transport
-        .dm(targetId, { kind: 'notice', text: t(lang, `An admin (${requester.name ?? event.userId}) is building a digital avatar of you on a company-policy basis: ${req.reason}. You can see it with \`/avatar mine\`.`, `管理员（${requester.name ?? event.userId}）依据公司政策为你建立数字分身：${req.reason}。你可以用 \`/avatar mine\` 查看。`) })
+        .dm(targetId, { kind: 'notice', text: t(sl, `An admin (${by}) is building a digital avatar of you on a company-policy basis: ${req.reason}. You can see it with \`/avatar mine\`.`, `管理员（${by}）依据公司政策为你建立数字分身：${req.reason}。你可以用 \`/avatar mine\` 查看。`) })
         .catch(() => undefined);
     }
-    this.router.track(this.collectAndBuild(req, ctx.transport, ctx.target, lang));
+    this.router.track(this.collectAndBuild(req, ctx.transport, ctx.target));
   }
 
   /** A slug no other avatar or open request has: two colleagues may both be called 王伟. */
@@ -140,45 +148,57 @@ export class DistillFeature {
   private async decide(action: ChatAction, transport: ChatTransport, approve: boolean): Promise<void> {
     const actor = `${action.platform}:${action.userId}`;
     let req: ConsentRequest;
-    const lang: Lang = 'en';
     try {
       req = this.book.decide(action.value, approve, actor);
     } catch (err) {
+      // Whoever clicked is most likely the subject: answer in the request's subject language.
+      const lang = this.book.get(action.value)?.subject.lang ?? 'en';
+      const e = classifyError(err);
+      const zh = (err as UnderstudyError).details?.zh;
       const target = action.channelId ? { channelId: action.channelId, userId: action.userId } : undefined;
-      await tell(transport, action.userId, target, { kind: 'notice', text: classifyError(err).message });
+      await tell(transport, action.userId, target, { kind: 'notice', text: lang === 'zh' && typeof zh === 'string' ? zh : e.message });
       return;
     }
+    const sl = req.subject.lang ?? 'en';
+    const rl = req.requester.lang ?? 'en';
     const requesterId = req.requester.id.replace(/^[a-z]+:/, '');
     const subjectName = req.subject.name ?? req.subject.id;
     if (action.channelId) {
-      await transport
-        .post({ channelId: action.channelId }, { kind: 'notice', text: approve ? `Thank you. Building your avatar now; you will hear when it is ready (\`/avatar mine\`).` : 'Declined. Nothing was collected, and the requester has been told.' })
-        .catch(() => undefined);
+      const text = approve
+        ? t(sl, 'Thank you. Building your avatar now; you will hear when it is ready (`/avatar mine`).', '谢谢。正在建立你的数字分身，完成后会通知你（`/avatar mine`）。')
+        : t(sl, 'Declined. Nothing was collected, and the requester has been told.', '已拒绝。没有收集任何内容，已告知发起人。');
+      await transport.post({ channelId: action.channelId }, { kind: 'notice', text }).catch(() => undefined);
     }
     if (!approve) {
-      await tell(transport, requesterId, undefined, { kind: 'notice', text: `${subjectName} declined the distillation (${req.id}). Nothing was collected.` });
+      await tell(transport, requesterId, undefined, { kind: 'notice', text: t(rl, `${subjectName} declined the distillation (${req.id}). Nothing was collected.`, `${subjectName} 拒绝了蒸馏（${req.id}），没有收集任何内容。`) });
       return;
     }
-    await tell(transport, requesterId, undefined, { kind: 'notice', text: `${subjectName} approved the distillation (${req.id}). Collecting now.` });
-    await this.collectAndBuild(req, transport, undefined, lang);
+    await tell(transport, requesterId, undefined, { kind: 'notice', text: t(rl, `${subjectName} approved the distillation (${req.id}). Collecting now.`, `${subjectName} 已同意蒸馏（${req.id}），正在收集。`) });
+    await this.collectAndBuild(req, transport, undefined);
   }
 
-  /** Collect with progress, then distill. Runs only on an approved request; resumable from its cursor. */
-  async collectAndBuild(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, lang: Lang): Promise<void> {
+  /**
+   * Collect with progress, then distill. Runs only on an approved request; resumable from its
+   * cursor. Progress goes to the requester in their language; the subject, if someone else, is
+   * told in theirs when the avatar is ready (their consent card promised it).
+   */
+  async collectAndBuild(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, lang: Lang = req.requester.lang ?? 'en'): Promise<void> {
     this.book.requireApproved(req.id);
     const { service, config, log } = this.runtime;
     const requesterId = req.requester.id.replace(/^[a-z]+:/, '');
+    const subjectId = req.subject.id.replace(/^[a-z]+:/, '');
+    const name = req.subject.name ?? req.subject.id;
     const staging = path.join(config.dataDir, 'distill', req.id);
     let status: MessageRef | undefined;
     let lastUpdate = 0;
-    const show = async (text: string, final = false): Promise<void> => {
-      const reply: Reply = final ? { kind: 'notice', text } : { kind: 'status', text };
+    const show = async (text: string, final = false, flags: Pick<Reply & { kind: 'notice' }, 'errorCode'> = {}): Promise<void> => {
+      const reply: Reply = final ? { kind: 'notice', text, ...flags } : { kind: 'status', text };
       if (status) await transport.update(status, reply).catch(() => undefined);
       else status = await tell(transport, requesterId, target, reply);
     };
     try {
       if (!transport.collector) throw new UnderstudyError('PLATFORM_TRANSIENT', 'this platform cannot read history yet');
-      await show(t(lang, `Collecting ${req.subject.name ?? req.subject.id}'s messages…`, `正在收集 ${req.subject.name ?? req.subject.id} 的消息…`));
+      await show(t(lang, `Collecting ${name}'s messages…`, `正在收集 ${name} 的消息…`));
       const collector = transport.collector();
       const collected = await collectHistory(req, collector, service.store, staging, (p) => {
         if (Date.now() - lastUpdate < 2_000) return;
@@ -189,13 +209,13 @@ export class DistillFeature {
       if (mine === 0) {
         this.book.update(req, { status: 'completed', note: 'no messages found' });
         clearJob(service.store, req.id, staging);
-        await show(t(lang, `I found no messages of ${req.subject.name ?? req.subject.id} in the channels I can read, so no avatar was created. Invite me to their channels and try again.`, `在我能读取的频道里没有找到 ${req.subject.name ?? req.subject.id} 的消息，因此没有创建数字分身。`), true);
+        await show(t(lang, `I found no messages of ${name} in the channels I can read, so no avatar was created. Invite me to their channels and try again.`, `在我能读取的频道里没有找到 ${name} 的消息，因此没有创建数字分身。请把我加入对方所在的群后再试。`), true);
         return;
       }
       await show(t(lang, `Collected ${mine.toLocaleString('en')} messages from ${collected.size} channels. Building the avatar…`, `已从 ${collected.size} 个频道收集 ${mine.toLocaleString('en')} 条消息，正在建立数字分身…`));
       const outcome = await distill(service, {
         slug: req.slug,
-        person: { name: req.subject.name ?? req.subject.id, aliases: [req.subject.id, ...(req.subject.name ? [req.subject.name] : [])] },
+        person: { name, aliases: [req.subject.id, ...(req.subject.name ? [req.subject.name] : [])], languages: req.subject.lang ? [req.subject.lang] : undefined },
         consent: consentRecord(req),
         actor: req.requester.id,
         prepare: (corpusDir) => {
@@ -206,27 +226,47 @@ export class DistillFeature {
       this.book.update(req, { status: 'completed' });
       clearJob(service.store, req.id, staging);
       const pkg = service.get(req.slug);
-      const red = Object.entries(outcome.ingest.redactions).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing';
+      const red = maskedSummary(outcome.ingest.redactions, lang);
       await show(
         t(
           lang,
           `The avatar @${pkg.config.handle} is ready: ${outcome.ingest.totalChunks} passages from ${mine} messages, skill v${outcome.version.version} with ${outcome.synthesis.stats.anchors} evidence anchors. Masked at ingest: ${red}. ${req.subject.name ?? 'The subject'} can review it with \`/avatar mine\`.`,
-          `数字分身 @${pkg.config.handle} 已就绪：来自 ${mine} 条消息的 ${outcome.ingest.totalChunks} 段资料，技能 v${outcome.version.version}，${outcome.synthesis.stats.anchors} 处证据锚点。入库时脱敏：${red}。本人可以用 \`/avatar mine\` 查看。`,
+          `数字分身 @${pkg.config.handle} 已就绪：来自 ${mine} 条消息的 ${outcome.ingest.totalChunks} 段资料，技能第 ${outcome.version.version} 版，${outcome.synthesis.stats.anchors} 处证据锚点。入库时脱敏：${red}。本人可以用 \`/avatar mine\` 查看。`,
         ),
         true,
       );
+      if (subjectId !== requesterId && transport.dm) {
+        const sl = req.subject.lang ?? 'en';
+        await transport
+          .dm(subjectId, {
+            kind: 'notice',
+            text: t(sl, `Your avatar @${pkg.config.handle} is ready. See what it holds, correct, pause or delete it with \`/avatar mine\`.`, `你的数字分身 @${pkg.config.handle} 已就绪。可以用 \`/avatar mine\` 查看它掌握的内容，并纠正、暂停或删除它。`),
+          })
+          .catch((err: unknown) => log.warn({ err, consent: req.id }, 'could not tell the subject that their avatar is ready'));
+      }
     } catch (err) {
       const e = classifyError(err);
-      log.error({ consent: req.id, code: e.code, err: e.message }, 'distillation failed');
+      log.error({ consent: req.id, code: e.code, err }, 'distillation failed');
       this.book.update(req, { status: e.code === 'INPUT_INVALID' ? 'completed' : 'approved', note: e.message });
-      const hint = e.code === 'PLATFORM_SCOPE' ? ` ${e.message}` : e.code === 'INPUT_INVALID' ? ` ${e.message}` : ' It can resume from where it stopped: run `/distill` again.';
-      await show(t(lang, `The distillation stopped (${e.code}).${hint}`, `蒸馏中断（${e.code}）。${hint}`), true);
+      const hint = e.code === 'PLATFORM_SCOPE' || e.code === 'INPUT_INVALID' ? ` ${e.message}` : t(lang, ' It can resume from where it stopped: run `/distill` again.', '可以从中断处继续：再次执行 `/distill`。');
+      await show(t(lang, `The distillation stopped (${e.code}).${hint}`, `蒸馏中断（${e.code}）。${hint}`), true, { errorCode: e.code });
     }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
   }
+}
+
+const KIND_ZH: Record<string, string> = {
+  api_key: 'API 密钥', token: '令牌', jwt: 'JWT', private_key: '私钥', password: '密码', connection_string: '连接串', email: '邮箱', phone: '电话',
+  cn_id: '身份证号', bank_card: '银行卡号', person_name: '人名', iban: 'IBAN', ssn: '社会安全号', passport: '护照号', file_name: '文件名',
+};
+
+/** "password 2, email 1" / "密码 2、邮箱 1" / "nothing" / "无". */
+function maskedSummary(counts: Partial<Record<string, number>>, lang: Lang): string {
+  const parts = Object.entries(counts).map(([k, n]) => `${lang === 'zh' ? (KIND_ZH[k] ?? k) : k} ${n}`);
+  return parts.join(lang === 'zh' ? '、' : ', ') || t(lang, 'nothing', '无');
 }
 
 export function registerDistillFeature(router: ChatRouter, runtime: Runtime): void {

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import type { Lang } from '../avatars/disclosure';
 import type { ConsentRecord } from '../avatars/schema';
+import { t } from '../chat/i18n';
 import { UnderstudyError } from '../errors';
 import type { StateStore } from '../store/types';
 
@@ -10,6 +12,8 @@ export type ConsentStatus = 'pending' | 'approved' | 'declined' | 'expired' | 'c
 export interface Party {
   id: string;
   name?: string;
+  /** The language to speak to them in (their messages in the flow are in it). */
+  lang?: Lang;
 }
 
 export interface CollectionScope {
@@ -100,13 +104,13 @@ export class ConsentBook {
     if (!r) throw new UnderstudyError('INPUT_INVALID', `No consent request ${id}.`);
     if (actor !== r.subject.id) {
       this.store.audit({ actor, action: 'consent_decision_refused', avatar: r.slug, detail: { consent: id } });
-      throw new UnderstudyError('ACCESS_DENIED', 'Only the person whose avatar it would be can approve or decline this request.');
+      throw new UnderstudyError('ACCESS_DENIED', 'Only the person whose avatar it would be can approve or decline this request.', { details: { zh: '只有数字分身的本人可以同意或拒绝这个请求。' } });
     }
     if (this.isExpired(r)) {
       this.update(r, { status: 'expired' });
-      throw new UnderstudyError('CONSENT_REQUIRED', 'This consent request has expired; nothing was collected. Ask for a new one.');
+      throw new UnderstudyError('CONSENT_REQUIRED', 'This consent request has expired; nothing was collected. Ask for a new one.', { details: { zh: '这个授权请求已过期，没有收集任何内容。请重新发起。' } });
     }
-    if (r.status !== 'pending') throw new UnderstudyError('INPUT_INVALID', `This request was already ${r.status}.`);
+    if (r.status !== 'pending') throw new UnderstudyError('INPUT_INVALID', `This request was already ${r.status}.`, { details: { zh: `这个请求已经处理过（${r.status}）。` } });
     const next = this.update(r, { status: approve ? 'approved' : 'declined', decidedAt: this.now().toISOString(), decidedBy: actor });
     this.store.audit({ actor, action: approve ? 'consent_approved' : 'consent_declined', avatar: r.slug, detail: { consent: id } });
     return next;
@@ -153,7 +157,21 @@ export function consentRecord(r: ConsentRequest): ConsentRecord {
   };
 }
 
-export function describeScope(s: CollectionScope): string {
+export function describeScope(s: CollectionScope, lang: Lang = 'en'): string {
+  if (lang === 'zh') {
+    const where = s.channels.length ? `频道 ${s.channels.join('、')}` : '机器人能读取的所有频道';
+    return `${where}${s.since ? `（${s.since.slice(0, 10)} 起）` : ''}；${s.files ? '包括' : '不包括'}文件`;
+  }
   const where = s.channels.length ? `channels ${s.channels.join(', ')}` : 'every channel the bot can read';
   return `${where}${s.since ? ` since ${s.since.slice(0, 10)}` : ''}; files ${s.files ? 'included' : 'not included'}`;
+}
+
+/** What the avatar is for, as the subject reads it. */
+export function purposeText(lang: Lang): string {
+  return t(lang, 'a digital avatar that answers colleagues from your own messages, with citations, always labelled as an avatar', '一个根据你本人的消息回答同事问题的数字分身：注明出处，并始终标明是数字分身');
+}
+
+/** The language for a person: their name in Chinese script says Chinese; otherwise the fallback. */
+export function langOfName(name: string | undefined, fallback: Lang): Lang {
+  return /\p{Script=Han}/u.test(name ?? '') ? 'zh' : fallback;
 }
