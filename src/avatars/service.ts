@@ -7,6 +7,7 @@ import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 import { AvatarIndex } from '../retrieval/avatar-index';
 import type { EmbedderFactory } from '../retrieval/embedders';
+import { indexDirIdentity, recoverIndexDir } from '../retrieval/index-files';
 import type { StateStore } from '../store/types';
 import { readSkill, type AvatarPackage } from './package';
 import { AvatarRegistry } from './registry';
@@ -41,6 +42,8 @@ export class AvatarService {
   readonly model?: BaseChatModel;
   private readonly log: Logger;
   private readonly indexes = new Map<string, AvatarIndex>();
+  /** Identity of each index directory when last seen: a rebuild elsewhere swaps in a new one. */
+  private readonly indexDirs = new Map<string, string | undefined>();
 
   constructor(options: AvatarServiceOptions) {
     this.registry = new AvatarRegistry(options.avatarsDir);
@@ -60,8 +63,14 @@ export class AvatarService {
     let idx = this.indexes.get(pkg.config.slug);
     if (!idx) {
       idx = new AvatarIndex(this.dataDir, pkg.config, this.embedders, this.log.child({ avatar: pkg.config.slug }));
+      for (const line of recoverIndexDir(idx.files.dir)) this.log.warn({ avatar: pkg.config.slug }, line);
       this.indexes.set(pkg.config.slug, idx);
+    } else {
+      const seen = this.indexDirs.get(pkg.config.slug);
+      // Another process (`ingest --rebuild`) swapped a new directory in: reopen from it.
+      if (seen !== undefined && seen !== indexDirIdentity(idx.files.dir)) idx.close();
     }
+    this.indexDirs.set(pkg.config.slug, indexDirIdentity(idx.files.dir));
     return idx;
   }
 

@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import type { AvatarPackage } from '../avatars/package';
 import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
-import type { AvatarIndex } from '../retrieval/avatar-index';
-import type { EntryRecord, NewChunk } from '../retrieval/chunk-store';
+import { AvatarIndex } from '../retrieval/avatar-index';
+import type { ChunkStore, EntryRecord, NewChunk } from '../retrieval/chunk-store';
+import { createStagingDir, indexFiles, recoverIndexDir, removeStagingDir, swapIndexDir } from '../retrieval/index-files';
 import { LexicalIndex, Vocabulary } from '../retrieval/lexical-index';
 import { searchableText, tokenize } from '../retrieval/tokenize';
 import { chunkUnit } from './chunk';
@@ -51,6 +52,8 @@ export interface IngestReport {
   duplicatesCollapsed: number;
   redactions: Partial<Record<RedactionKind, number>>;
   seconds: number;
+  /** Set when the chunk store was found damaged and this ingest rebuilt it from the corpus. */
+  repaired?: string;
 }
 
 /** The identity of an entry's content: its files' relative names and bytes. */
@@ -91,8 +94,16 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   const author = options.author ?? (aliases.length > 0 ? aliases : undefined);
   const keepEmails = aliases.filter((a) => a.includes('@'));
 
-  if (options.rebuild) index.destroy();
-  const store = index.chunkStore();
+  if (options.rebuild) return rebuildBeside(pkg, index, options);
+  let store: ChunkStore;
+  try {
+    store = index.chunkStore();
+  } catch (err) {
+    if (!(err instanceof UnderstudyError) || err.code !== 'INDEX_CORRUPT') throw err;
+    // The corpus is the source of truth: a damaged chunks.db is rebuilt from it, not trusted.
+    log.warn({ err, avatar: slug }, 'chunk store damaged; rebuilding the index from the corpus');
+    return { ...(await rebuildBeside(pkg, index, options)), repaired: `${index.files.chunks} was damaged; rebuilt from the corpus` };
+  }
   const stored = store.getMeta('embedder');
   if (stored && stored !== index.embedders.id) {
     throw new UnderstudyError('INDEX_MISMATCH', `The index of "${slug}" was built with ${stored}, not ${index.embedders.id}: run \`understudy ingest ${slug} --rebuild\`.`);
@@ -215,4 +226,27 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   };
   log.info({ ...report, skipped: allSkipped.length, errors: errors.length }, 'ingest finished');
   return report;
+}
+
+/**
+ * `--rebuild` (and the repair of a damaged chunk store): build a fresh index in a staging
+ * directory beside the live one and swap it in only when complete, so a killed or failed
+ * rebuild leaves the old index serving instead of an empty one.
+ */
+async function rebuildBeside(pkg: AvatarPackage, index: AvatarIndex, options: IngestOptions): Promise<IngestReport> {
+  const live = index.files.dir;
+  for (const line of recoverIndexDir(live)) (options.log ?? silentLogger).warn({ avatar: pkg.config.slug }, line);
+  const staging = createStagingDir(live);
+  const staged = new AvatarIndex(staging, pkg.config, index.embedders, options.log);
+  try {
+    const report = await ingestAvatar(pkg, staged, { ...options, rebuild: false });
+    staged.close();
+    // Release the live files (this process reopens the new ones on the next search).
+    index.close();
+    swapIndexDir(indexFiles(staging, pkg.config.slug).dir, live);
+    return report;
+  } finally {
+    staged.close();
+    removeStagingDir(staging);
+  }
 }

@@ -9,9 +9,11 @@ import { writeFileAtomic } from '../util/fs-atomic';
 import { ChunkStore } from './chunk-store';
 import type { EmbedderFactory, IndexEmbedder } from './embedders';
 import { indexFiles, readManifest, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
-import { LexicalIndex, topK, Vocabulary } from './lexical-index';
+import { LexicalIndex, Vocabulary, type Scoring } from './lexical-index';
+import { EXP } from './exp';
+import { filesOf, fuseFiles, type FileScore, type Ranker } from './fusion';
 import { planQuery, type ExpansionOptions } from './query';
-import { searchableText, tokenize } from './tokenize';
+import { indexTokens, searchableText, TOKENIZER_VERSION } from './tokenize';
 import { VectorIndex } from './vector-index';
 
 export type SearchMode = 'hybrid' | 'lexical' | 'vector';
@@ -79,6 +81,8 @@ interface Loaded {
   vectors: VectorIndex | null;
   embedder: IndexEmbedder;
   policies: Map<number, SourcePolicy>;
+  /** Chunk id -> file number (chunks of one source file share it). */
+  fileOf: Map<number, number>;
   manifest: IndexManifest;
 }
 
@@ -163,58 +167,76 @@ export class AvatarIndex {
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const empty: SearchResult = { hits: [], relevance: 0, grounded: false, confidence: 'low', expansions: [] };
-    if (!this.exists() || tokenize(query).length === 0) return empty;
+    if (!this.exists() || indexTokens(query).length === 0) return empty;
     const L = this.load();
     if (L.lexical.size === 0) return empty;
     const k = options.k ?? 5;
     const mode = options.mode ?? 'hybrid';
     const viewer = options.viewer ?? LOCAL_VIEWER;
-    const n = options.candidates ?? Math.max(50, k * 4);
+    const n = options.candidates ?? Math.max(EXP.candidates, k * 4);
     const visible = (id: number): boolean => {
       if (viewer.surface === 'local') return true;
       const p = L.policies.get(id);
       return p !== undefined && this.policy.canSee(viewer, p);
     };
     const plan = planQuery(query, L.lexical, options);
-
-    const fused = new Map<number, { score: number; lexicalRank?: number; vectorRank?: number; similarity?: number }>();
-    const bump = (id: number): { score: number; lexicalRank?: number; vectorRank?: number; similarity?: number } => {
-      let f = fused.get(id);
-      if (!f) fused.set(id, (f = { score: 0 }));
-      return f;
-    };
+    const fileOf = (id: number): number => L.fileOf.get(id) ?? -1;
+    const rankers: Ranker[] = [];
+    const chunkScore = new Map<number, number>();
+    const addChunks = (weight: number, ids: number[]): void => ids.forEach((id, i) => chunkScore.set(id, (chunkScore.get(id) ?? 0) + weight / (RRF_K + i + 1)));
+    const similarity = new Map<number, number>();
+    let lexicalFiles: FileScore[] = [];
     if (mode !== 'vector') {
-      const lex = L.lexical.search(plan.terms, n, viewer.surface === 'local' ? undefined : (doc) => visible(L.lexical.docIds[doc]));
-      lex.forEach((h, rank) => {
-        const f = bump(L.lexical.docIds[h.doc]);
-        f.score += (options.lexicalWeight ?? LEXICAL_WEIGHT) / (RRF_K + rank + 1);
-        f.lexicalRank = rank + 1;
-      });
+      const scoring: Scoring = EXP.lm ? { kind: 'lm', mu: EXP.mu } : { kind: 'bm25' };
+      const lex = L.lexical.search(plan.terms, n, viewer.surface === 'local' ? undefined : (doc) => visible(L.lexical.docIds[doc]), scoring);
+      const hits = lex.map((h) => ({ id: L.lexical.docIds[h.doc], score: h.score }));
+      lexicalFiles = filesOf(hits, fileOf, EXP.second);
+      rankers.push({ name: 'lexical', weight: options.lexicalWeight ?? LEXICAL_WEIGHT, files: lexicalFiles });
+      addChunks(options.lexicalWeight ?? LEXICAL_WEIGHT, hits.map((h) => h.id));
     }
-    if (mode !== 'lexical' && L.vectors) {
+    const local = L.manifest.embedder.startsWith('local');
+    const vectorWeight = options.vectorWeight ?? (local ? EXP.localWeight : MODEL_VECTOR_WEIGHT);
+    if (mode !== 'lexical' && L.vectors && vectorWeight > 0) {
       const q = await L.embedder.embedQuery(query);
       const vec = L.vectors.search(q, n, viewer.surface === 'local' ? undefined : visible);
-      vec.forEach((h, rank) => {
-        const f = bump(h.label);
-        f.score += (options.vectorWeight ?? (L.manifest.embedder.startsWith('local') ? LOCAL_VECTOR_WEIGHT : MODEL_VECTOR_WEIGHT)) / (RRF_K + rank + 1);
-        f.vectorRank = rank + 1;
-        f.similarity = h.similarity;
-      });
+      for (const h of vec) similarity.set(h.label, h.similarity);
+      const hits = vec.map((h) => ({ id: h.label, score: h.similarity }));
+      rankers.push({ name: 'vector', weight: vectorWeight, files: filesOf(hits, fileOf, EXP.second) });
+      addChunks(vectorWeight, hits.map((h) => h.id));
     }
+    const fused = fuseFiles(rankers, RRF_K);
     const own = plan.terms.filter((t) => t.weight === 1);
     const docPos = this.docPositions(L.lexical);
-    const ranked = topK([...fused].map(([id, f]) => ({ id, ...f })), k);
+    const bestChunkOf = new Map<number, { id: number; score: number }>();
+    for (const [id, score] of chunkScore) {
+      const f = fileOf(id);
+      const cur = bestChunkOf.get(f);
+      if (!cur || score > cur.score) bestChunkOf.set(f, { id, score });
+    }
     const hits: SearchHit[] = [];
-    for (const r of ranked) {
-      const chunk = this.get(r.id);
-      if (!chunk) continue;
-      const pos = docPos.get(r.id);
+    const used = new Set<number>();
+    const pushHit = (id: number, score: number, ranks: Record<string, number>): void => {
+      const chunk = this.get(id);
+      if (!chunk) return;
+      used.add(id);
+      const pos = docPos.get(id);
       const coverage = pos === undefined ? 0 : L.lexical.coverage(own, pos, plan.synonyms);
-      hits.push({ chunk, score: r.score, lexicalRank: r.lexicalRank, vectorRank: r.vectorRank, similarity: r.similarity, coverage });
+      hits.push({ chunk, score, lexicalRank: ranks.lexical, vectorRank: ranks.vector, similarity: similarity.get(id), coverage });
+    };
+    for (const f of fused) {
+      if (hits.length >= k) break;
+      const best = bestChunkOf.get(f.file);
+      if (best) pushHit(best.id, f.score, f.ranks);
+    }
+    // Fewer files than k: fill with the next best chunks.
+    if (hits.length < k) {
+      for (const [id, score] of [...chunkScore].sort((a, b) => b[1] - a[1])) {
+        if (hits.length >= k) break;
+        if (!used.has(id)) pushHit(id, score, {});
+      }
     }
     const top = hits.slice(0, 3);
     const bestCoverage = Math.max(0, ...top.map((h) => h.coverage));
-    const local = L.manifest.embedder.startsWith('local');
     const bestSim = local ? 0 : Math.max(0, ...top.map((h) => (h.similarity ?? 0) - MODEL_SIMILARITY_OFFSET));
     const relevance = Math.min(1, ((bestCoverage + MODEL_SIMILARITY_WEIGHT * bestSim) / RELEVANCE_THRESHOLD) * 0.5);
     return { hits, relevance, grounded: relevance >= 0.5, confidence: relevance >= 0.7 ? 'high' : 'low', expansions: plan.expansions.map((e) => e.term) };
@@ -243,7 +265,7 @@ export class AvatarIndex {
       );
     }
     const manifest = readManifest(this.files.manifest);
-    if (manifest && manifest.generation === store.generation && manifest.embedder === this.embedders.id) {
+    if (manifest && manifest.generation === store.generation && manifest.embedder === this.embedders.id && manifest.tokenizer === TOKENIZER_VERSION) {
       try {
         this.loaded = this.loadDerived(store, manifest);
         return this.loaded;
@@ -251,7 +273,8 @@ export class AvatarIndex {
         this.log.warn({ avatar: this.slug, err: (err as Error).message }, 'index files damaged; rebuilding them from the chunk store');
       }
     } else if (store.count() > 0) {
-      this.log.warn({ avatar: this.slug }, 'index files are missing or stale; rebuilding them from the chunk store');
+      const why = manifest && manifest.tokenizer !== TOKENIZER_VERSION ? `built with tokenizer ${manifest.tokenizer ?? 'v1'}, now ${TOKENIZER_VERSION}` : 'missing or stale';
+      this.log.warn({ avatar: this.slug, why }, 'index files are out of date; rebuilding them from the chunk store');
     }
     this.rebuildDerived();
     this.loaded = this.loadDerived(store, readManifest(this.files.manifest) as IndexManifest);
@@ -267,12 +290,24 @@ export class AvatarIndex {
     const lexical = LexicalIndex.deserialize(buf, this.files.lexical);
     const vectors = manifest.vectors ? VectorIndex.load(this.files.vectors, manifest.dimensions, manifest.vectors) : null;
     const embedder = this.embedders.create((t) => lexical.idf(t));
-    return { lexical, vectors, embedder, policies: this.loadPolicies(store), manifest };
+    const rows = store.policyRows();
+    const files = new Map<string, number>();
+    const fileOf = new Map<number, number>();
+    for (const r of rows) {
+      let f = files.get(r.source);
+      if (f === undefined) files.set(r.source, (f = files.size));
+      fileOf.set(r.id, f);
+    }
+    return { lexical, vectors, embedder, policies: this.policiesOf(rows), fileOf, manifest };
   }
 
   private loadPolicies(store: ChunkStore): Map<number, SourcePolicy> {
+    return this.policiesOf(store.policyRows());
+  }
+
+  private policiesOf(rows: ReturnType<ChunkStore['policyRows']>): Map<number, SourcePolicy> {
     const m = new Map<number, SourcePolicy>();
-    for (const r of store.policyRows()) {
+    for (const r of rows) {
       m.set(r.id, this.policy.resolve(r.source, r.visibility, r.audience ? (JSON.parse(r.audience) as string[]) : undefined));
     }
     return m;
@@ -300,7 +335,7 @@ export class AvatarIndex {
     const total = store.count();
     // Vectors go into the graph while rows stream past, so they are never all held at once.
     for (const row of store.iterateForIndex()) {
-      docs.push({ id: row.id, tokens: tokens?.byId.get(row.id) ?? vocab.encode(tokenize(searchableText(row))) });
+      docs.push({ id: row.id, tokens: tokens?.byId.get(row.id) ?? vocab.encode(indexTokens(searchableText(row))) });
       if (!incremental || added.has(row.id)) {
         vectors ??= VectorIndex.create(row.vector.length, total);
         vectors.add(row.id, row.vector);
@@ -318,6 +353,7 @@ export class AvatarIndex {
       version: 1,
       generation: store.generation,
       embedder: this.embedders.id,
+      tokenizer: TOKENIZER_VERSION,
       dimensions,
       chunks: docs.length,
       lexical: stampOf(lexBuf),

@@ -9,6 +9,8 @@ export interface WeightedTerm {
   weight: number;
 }
 
+export type Scoring = { kind: 'bm25' } | { kind: 'lm'; mu: number };
+
 export interface LexicalHit {
   /** Position of the document in the index (not the chunk id). */
   doc: number;
@@ -112,29 +114,63 @@ export class LexicalIndex {
   }
 
   /**
-   * Score documents for weighted query terms. `allow` filters by document position.
+   * Score documents for weighted query terms, by BM25 or by a query-likelihood language model
+   * with Dirichlet smoothing (`mu` in tokens). `allow` filters by document position.
    * Returns the top `k` by score, best first.
    */
-  search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean): LexicalHit[] {
+  search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean, scoring: Scoring = { kind: 'bm25' }): LexicalHit[] {
     if (this.size === 0 || query.length === 0) return [];
-    const scores = new Float32Array(this.size);
+    const scores = new Float64Array(this.size);
+    const seen = new Uint8Array(this.size);
     const touched: number[] = [];
+    const totalLen = this.avgLen * this.size;
+    let weightSum = 0;
     for (const { term, weight } of mergeTerms(query)) {
       const id = this.termIds.get(term);
       if (id === undefined) continue;
+      const start = this.offsets[id];
+      const end = this.offsets[id + 1];
+      if (scoring.kind === 'lm') {
+        let cf = 0;
+        for (let p = start; p < end; p++) cf += this.tfs[p];
+        const mu = scoring.mu;
+        const pc = cf / totalLen;
+        weightSum += weight;
+        for (let p = start; p < end; p++) {
+          const d = this.docs[p];
+          if (!seen[d]) {
+            seen[d] = 1;
+            touched.push(d);
+          }
+          scores[d] += weight * Math.log(1 + this.tfs[p] / (mu * pc));
+        }
+        continue;
+      }
       const idf = this.idf(term) * weight;
-      for (let p = this.offsets[id]; p < this.offsets[id + 1]; p++) {
+      for (let p = start; p < end; p++) {
         const d = this.docs[p];
         const tf = this.tfs[p];
         const norm = tf + K1 * (1 - B + (B * this.docLens[d]) / this.avgLen);
-        if (scores[d] === 0) touched.push(d);
+        if (!seen[d]) {
+          seen[d] = 1;
+          touched.push(d);
+        }
         scores[d] += (idf * tf * (K1 + 1)) / norm;
       }
+    }
+    if (scoring.kind === 'lm') {
+      // Length prior of the smoothed model, for the documents that match at all.
+      for (const d of touched) scores[d] += weightSum * Math.log(scoring.mu / (this.docLens[d] + scoring.mu));
     }
     // Select the k best without an object per touched document.
     const best = new TopK(k);
     for (const d of touched) if (best.wouldTake(scores[d]) && (!allow || allow(d))) best.push(d, scores[d]);
     return best.sorted().map(([doc, score]) => ({ doc, score }));
+  }
+
+  /** Mean document length in tokens (for choosing the Dirichlet prior). */
+  get averageLength(): number {
+    return this.avgLen;
   }
 
   /**

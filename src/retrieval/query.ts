@@ -1,6 +1,7 @@
 import { lexiconExpansions } from './lexicon';
 import type { LexicalIndex, WeightedTerm } from './lexical-index';
-import { tokenize } from './tokenize';
+import { CHAR_PREFIX, indexTokens, WORD_PREFIX } from './tokenize';
+import { EXP } from './exp';
 
 export interface QueryPlan {
   text: string;
@@ -28,9 +29,9 @@ const MAX_EXPANSIONS = 16;
  * question's rarer words (learned from the avatar's own corpus).
  */
 export function planQuery(text: string, lexical: LexicalIndex | undefined, options: ExpansionOptions = {}): QueryPlan {
-  const tokens = tokenize(text);
+  const tokens = indexTokens(text);
   const own = [...new Set(tokens)];
-  const terms: WeightedTerm[] = own.map((term) => ({ term, weight: 1 }));
+  const terms: WeightedTerm[] = own.map((term) => ({ term, weight: term.startsWith(CHAR_PREFIX) ? EXP.uni : term.startsWith(WORD_PREFIX) ? EXP.word : 1 }));
   const expansions = new Map<string, number>();
   const synonyms: WeightedTerm[] = [];
   if (options.lexicon !== false) {

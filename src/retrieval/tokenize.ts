@@ -1,3 +1,6 @@
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict';
+
 /**
  * Tokenisation shared by the lexical index and the local embedder.
  * Latin text: lower-cased words with light suffix stemming, plus the hyphenated compound.
@@ -96,3 +99,47 @@ export function hasCjk(text: string): boolean {
 export function searchableText(chunk: { text: string; title?: string | null }): string {
   return chunk.title ? `${chunk.title}\n${chunk.text}` : chunk.text;
 }
+
+/**
+ * Version of `indexTokens`, stamped in every index manifest: an index built with another
+ * version is rebuilt from the chunk store at load (the chunk store keeps the text).
+ * v2: CJK text also yields dictionary words (jieba), beside the character bigrams.
+ */
+export const TOKENIZER_VERSION = 'v2-bigram+jieba+char';
+
+/** Marks a dictionary word so it never collides with a character bigram of the same two characters. */
+export const WORD_PREFIX = '\u00a7';
+
+/** Marks a single CJK character (weak evidence: queried at a low weight). */
+export const CHAR_PREFIX = '\u00b7';
+
+let jieba: Jieba | undefined;
+function segmenter(): Jieba {
+  // The packaged dictionary: a plain `new Jieba()` has none and cuts into single characters.
+  jieba ??= Jieba.withDict(dict);
+  return jieba;
+}
+
+const ZH_STOP_WORDS = new Set(
+  ('什么 怎么 怎样 如何 为什么 哪些 哪个 哪里 多少 多久 是否 有没有 没有 可以 能不能 需要 应该 时候 一下 一个 这个 那个 这些 那些 ' +
+    '现在 目前 请问 一般 通常 具体 主要 之后 之前 以后 以前 的话 还是 或者 如果 因为 所以 但是 而且 就是 只是 大概 我们 你们 他们 自己 这样 那样 这种 哪种').split(/\s+/),
+);
+
+/**
+ * What the lexical index and queries use: `tokenize` plus, for CJK runs, jieba's dictionary
+ * words (prefixed). Bigrams find any substring; words reward matches that respect word
+ * boundaries ("数据库" rather than "据库"), which lifts paraphrased Chinese questions.
+ */
+export function indexTokens(text: string): string[] {
+  const out = tokenize(text);
+  if (!hasCjk(text)) return out;
+  for (const m of normalize(text).matchAll(CJK_RUN)) {
+    for (const w of segmenter().cut(m[0], false)) {
+      if (w.length >= 2 && !ZH_STOP_WORDS.has(w)) out.push(WORD_PREFIX + w);
+    }
+    for (const ch of m[0]) if (!ZH_STOP_CHARS.has(ch)) out.push(CHAR_PREFIX + ch);
+  }
+  return out;
+}
+
+const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
