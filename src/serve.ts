@@ -1,4 +1,5 @@
 import { mountWebPlayground } from './adapters/playground/web';
+import { assertPlaygroundBinding, playgroundHost } from './adapters/playground/web-guard';
 import { runTerminalChat } from './adapters/playground/terminal';
 import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
@@ -11,6 +12,8 @@ import { HttpServer } from './server/http-server';
 
 export interface ServeHandle {
   port: number;
+  /** The address listened on; undefined is all interfaces. */
+  host: string | undefined;
   router: import('./chat/router').ChatRouter;
   platforms: PlatformAdapter[];
   server: HttpServer;
@@ -55,12 +58,17 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
     model: runtime.config.llm ? runtime.config.llm.model : 'offline-extractive',
   }));
   const playground = platforms.length === 0 || runtime.config.playground;
-  if (playground) mountWebPlayground(server, runtime.service);
+  // With the playground on, listen on loopback unless HOST says otherwise (and then a token is required).
+  const host = playground ? playgroundHost(runtime.config.host) : runtime.config.host;
+  if (playground) {
+    assertPlaygroundBinding(host ?? '0.0.0.0', runtime.config.playgroundToken);
+    mountWebPlayground(server, router, { host: host ?? '0.0.0.0', token: runtime.config.playgroundToken });
+  }
   const interactive = platforms.length === 0 && (options.interactive ?? io.isTTY);
   // Log lines would interleave with the terminal chat: keep only warnings unless asked.
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
-  const port = await server.listen(runtime.config.port, runtime.config.host);
-  runtime.log.info({ port }, 'listening');
+  const port = await server.listen(runtime.config.port, host);
+  runtime.log.info({ port, host: host ?? 'all interfaces' }, 'listening');
 
   await prepareAvatars(runtime, io);
   try {
@@ -92,5 +100,5 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   } else {
     runtime.log.info({ platforms: platforms.map((p) => p.name) }, 'serving chat platforms');
   }
-  return { port, router, platforms, server, done, close };
+  return { port, host, router, platforms, server, done, close };
 }

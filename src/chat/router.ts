@@ -192,7 +192,7 @@ export class ChatRouter {
     try {
       if (!this.perUser.take(`${event.platform}:${event.workspaceId}:${event.userId}`) || !this.perWorkspace.take(`${event.platform}:${event.workspaceId}`)) {
         const wait = Math.ceil(this.perUser.retryAfter(`${event.platform}:${event.workspaceId}:${event.userId}`) / 1000) || 60;
-        await ctx.respond({ kind: 'notice', ephemeral: true, text: t(lang, `You're asking faster than I can keep up. Please try again in about ${wait} seconds.`, `提问太频繁了，请大约 ${wait} 秒后再试。`) });
+        await ctx.respond({ kind: 'notice', ephemeral: true, errorCode: 'RATE_LIMITED', text: t(lang, `You're asking faster than I can keep up. Please try again in about ${wait} seconds.`, `提问太频繁了，请大约 ${wait} 秒后再试。`) });
         log.info('rate limited');
         return;
       }
@@ -294,6 +294,7 @@ export class ChatRouter {
     await ctx.respond({
       kind: 'notice',
       ephemeral: true,
+      errorCode: 'ACCESS_DENIED',
       text: t(ctx.lang, `The avatar of ${avatar.config.person.name_en ?? avatar.config.person.name} is limited to certain people and channels, and this conversation is not on its list. An admin can add you in its avatar.yaml (access).`, `${avatar.config.person.name}的数字分身只对指定的人员和频道开放，当前会话不在名单内。管理员可以在 avatar.yaml 的 access 中添加。`),
     });
     return false;

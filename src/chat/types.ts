@@ -2,7 +2,8 @@ import type { Answer, HistoryTurn } from '../answer/types';
 import type { Viewer } from '../avatars/visibility';
 import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../summarize/message';
 
-export type Platform = 'slack' | 'lark';
+/** `playground`: the local web playground (src/adapters/playground/web.ts). */
+export type Platform = 'slack' | 'lark' | 'playground';
 
 export type ChannelType = 'dm' | 'public_channel' | 'private_channel';
 

@@ -40,6 +40,7 @@ export const envSchema = z
     UNDERSTUDY_RATE_WORKSPACE_PER_MIN: positiveInt(300),
     UNDERSTUDY_CONSENT_TTL_DAYS: positiveInt(7),
     UNDERSTUDY_PLAYGROUND: flag,
+    PLAYGROUND_TOKEN: optionalString,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
@@ -127,6 +128,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Keep the web playground on even when a chat platform is configured. */
   playground: boolean;
+  /** PLAYGROUND_TOKEN: required by the web playground's API when set, and to listen beyond loopback. */
+  playgroundToken?: string;
   /** Present when an OpenAI-compatible chat model is configured. */
   llm?: ModelConfig;
   /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     answerConcurrency: Math.max(1, e.UNDERSTUDY_ANSWER_CONCURRENCY),
     shutdownTimeoutMs: e.UNDERSTUDY_SHUTDOWN_TIMEOUT_MS,
     playground: e.UNDERSTUDY_PLAYGROUND,
+    playgroundToken: e.PLAYGROUND_TOKEN,
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
     slack:

@@ -35,17 +35,18 @@ describe('serve with no platform configured', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ ok: true, model: 'offline-extractive', avatars: [{ slug: 'lao-zhang', status: 'active' }, { slug: 'lin-xiaoyu', status: 'active' }] });
       expect((await fetch(`http://127.0.0.1:${handle.port}/`)).headers.get('content-type')).toMatch(/text\/html/);
-      const ask = await fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, {
-        method: 'POST',
-        body: JSON.stringify({ avatar: 'lao-zhang', question: 'how do I roll back?', conversation: 'p1' }),
-      });
-      const body = (await ask.json()) as { ok: boolean; answer: { citations: { source: string }[]; disclosure: string } };
+      // The playground API takes JSON only, in a conversation the server opened for this session (test/playground has the rest).
+      const json = { 'content-type': 'application/json' };
+      const opened = (await (await fetch(`http://127.0.0.1:${handle.port}/playground/api/conversations`, { method: 'POST', headers: json, body: '{}' })).json()) as { session: string; conversation: string };
+      const post = (question: string) =>
+        fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', headers: { ...json, 'x-playground-session': opened.session }, body: JSON.stringify({ avatar: 'lao-zhang', question, conversation: opened.conversation }) });
+      const body = (await (await post('how do I roll back?')).json()) as { ok: boolean; answer: { citations: { source: string }[]; disclosure: string } };
       expect(body.ok).toBe(true);
       expect(body.answer.disclosure).toMatch(/digital avatar/);
       expect(body.answer.citations[0].source).toBe('rollback.md');
-      const secret = (await (await fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', body: JSON.stringify({ avatar: 'lao-zhang', question: 'reorg plans nobody knows', conversation: 'p2' }) })).json()) as { answer: { citations: unknown[] } };
+      const secret = (await (await post('reorg plans nobody knows')).json()) as { answer: { citations: unknown[] } };
       expect(secret.answer.citations).toEqual([]);
-      expect((await fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', body: '{bad' })).status).toBe(400);
+      expect((await fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', headers: json, body: '{bad' })).status).toBe(400);
       expect((await fetch(`http://127.0.0.1:${handle.port}/nope`)).status).toBe(404);
     } finally {
       await handle.close();

@@ -14,12 +14,23 @@ form{display:flex;gap:.5em;margin-top:1em}input[name=q]{flex:1;padding:.5em}sele
 <div id="log"></div>
 <form id="f"><input name="q" placeholder="Ask a question / 输入问题" autocomplete="off"><button>Ask</button></form>
 <script>
-const log=document.getElementById('log'),sel=document.getElementById('avatar');let conv=String(Date.now());
+// The token (when the server has PLAYGROUND_TOKEN) arrives in the URL fragment, which is never
+// sent to the server or in a Referer; it is kept for this tab only and removed from the address bar.
+const m=/[#&]token=([^&]+)/.exec(location.hash);if(m){sessionStorage.setItem('pgToken',decodeURIComponent(m[1]));history.replaceState(null,'',location.pathname)}
+const token=sessionStorage.getItem('pgToken');
+const log=document.getElementById('log'),sel=document.getElementById('avatar');let session='',conv='';
 function add(cls,text){const d=document.createElement('div');d.className=cls;d.textContent=text;log.appendChild(d);log.scrollTop=1e9}
-fetch('/playground/api/avatars').then(r=>r.json()).then(list=>{for(const a of list){if(a.status!=='active')continue;const o=document.createElement('option');o.value=a.slug;o.textContent=a.name+' — '+a.title;sel.appendChild(o)}});
-sel.onchange=()=>{conv=String(Date.now());log.textContent=''};
+function headers(){const h={'content-type':'application/json'};if(token)h.authorization='Bearer '+token;if(session)h['x-playground-session']=session;return h}
+async function api(path,body){const r=await fetch(path,body===undefined?{headers:headers()}:{method:'POST',headers:headers(),body:JSON.stringify(body)});let j={};try{j=await r.json()}catch(e){}if(r.status===401)add('err','This playground needs its token: open it as /#token=<PLAYGROUND_TOKEN>.');return {status:r.status,body:j}}
+// Conversation ids come from the server (random, tied to this tab's session), never from the page.
+async function fresh(){const r=await api('/playground/api/conversations',{});if(r.status!==201)return false;session=r.body.session;conv=r.body.conversation;return true}
+api('/playground/api/avatars').then(r=>{if(!Array.isArray(r.body))return;for(const a of r.body){if(a.status!=='active')continue;const o=document.createElement('option');o.value=a.slug;o.textContent=a.name+' — '+a.title;sel.appendChild(o)}});
+sel.onchange=async()=>{log.textContent='';await fresh()};
 document.getElementById('f').onsubmit=async e=>{e.preventDefault();const q=e.target.q.value;if(!q.trim())return;e.target.q.value='';add('me','you: '+q);
-const r=await fetch('/playground/api/ask',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({avatar:sel.value,question:q,conversation:conv})});
-const j=await r.json();if(!j.ok){add('err',j.error);return}const a=j.answer;add('label',a.disclosure);add('ans',a.text);
+if(!conv&&!(await fresh()))return;
+let r=await api('/playground/api/ask',{avatar:sel.value,question:q,conversation:conv});
+if(r.status===403&&!r.body.notices){if(!(await fresh()))return;r=await api('/playground/api/ask',{avatar:sel.value,question:q,conversation:conv})}
+for(const n of r.body.notices||[])add('label',n);
+if(!r.body.answer){if(r.body.error)add('err',r.body.error);return}const a=r.body.answer;add('label',a.disclosure);add('ans',a.text);
 for(const c of a.citations)add('src','['+c.n+'] '+c.source+' '+c.locator);};
 </script></body></html>`;

@@ -1,33 +1,94 @@
+import crypto from 'node:crypto';
+import type http from 'node:http';
 import { z } from 'zod';
-import type { AvatarService } from '../../avatars/service';
-import type { Viewer } from '../../avatars/visibility';
-import { classifyError } from '../../errors';
+import type { Answer } from '../../answer/types';
+import type { ChatRouter } from '../../chat/router';
+import type { ChatEvent, ChatTransport, MessageRef, Reply, ReplyTarget } from '../../chat/types';
 import { readBody, send, type HttpServer } from '../../server/http-server';
+import { allowedHostNames, bearerMatches, hostName, isJson } from './web-guard';
+import { PlaygroundSessions, UUID_RE } from './web-sessions';
 import { PLAYGROUND_HTML } from './web-page';
 
+/**
+ * Who the playground user is to access lists, rate limits, admins and the audit log:
+ * `playground:local`, one identity for everyone at the page (it is a local tool; a token,
+ * when set, says only "may use the playground", not who). An avatar whose `access.users`
+ * is set refuses it unless it lists `playground:local`.
+ */
+export const PLAYGROUND_USER = 'local';
+const WORKSPACE = 'local';
+const SESSION_HEADER = 'x-playground-session';
+
 const askSchema = z.object({
-  avatar: z.string().min(1),
-  question: z.string().max(200_000),
-  conversation: z.string().regex(/^[\w:.-]{1,80}$/),
+  avatar: z.string().min(1).max(80),
+  question: z.string().min(1).max(20_000),
+  conversation: z.string().regex(UUID_RE, 'must be a conversation id from POST /playground/api/conversations'),
 });
 
-/** The web playground sees what a colleague in a DM would: public and team sources, never private ones. */
-const PLAYGROUND_VIEWER: Viewer = { platform: 'playground', surface: 'dm', userId: 'playground' };
+export interface WebPlaygroundOptions {
+  /** The address the server listens on (decides which Host names are accepted). */
+  host: string;
+  /** PLAYGROUND_TOKEN: when set, every API call needs `Authorization: Bearer <token>`. */
+  token?: string;
+}
 
-/** A small browser playground on the same port: pick an avatar, ask, see citations. */
-export function mountWebPlayground(server: HttpServer, service: AvatarService): void {
-  server.route('GET', '/', (_req, res) => send(res, 200, PLAYGROUND_HTML, 'text/html'));
-  server.route('GET', '/playground/api/avatars', (_req, res) => {
+/**
+ * The browser playground on the same port, a chat platform like Slack and Feishu: each
+ * question becomes a ChatEvent (platform `playground`) and goes through the router, so access
+ * lists, rate limits, status and commands apply as everywhere else.
+ */
+export function mountWebPlayground(server: HttpServer, router: ChatRouter, options: WebPlaygroundOptions): void {
+  const hosts = allowedHostNames(options.host);
+  const sessions = new PlaygroundSessions();
+
+  /** The checks every playground route makes first; false when it has already answered. */
+  const guard = (req: http.IncomingMessage, res: http.ServerResponse, api: boolean): boolean => {
+    const name = hostName(req.headers.host);
+    if (!name || !hosts.has(name)) {
+      send(res, 403, { ok: false, error: 'Host not allowed: open the playground at http://localhost:<port>/ (or an address of this machine when HOST is set).' });
+      return false;
+    }
+    if (api && options.token && !bearerMatches(req, options.token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="understudy-playground"');
+      send(res, 401, { ok: false, error: 'PLAYGROUND_TOKEN is set: open the playground as /#token=<token>, or send Authorization: Bearer <token>.' });
+      return false;
+    }
+    if (req.method === 'POST' && !isJson(req)) {
+      send(res, 415, { ok: false, error: 'content-type must be application/json' });
+      return false;
+    }
+    res.setHeader('cache-control', 'no-store');
+    return true;
+  };
+
+  server.route('GET', '/', (req, res) => {
+    if (!guard(req, res, false)) return;
+    res.setHeader('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'no-referrer');
+    send(res, 200, PLAYGROUND_HTML, 'text/html');
+  });
+
+  server.route('GET', '/playground/api/avatars', (req, res) => {
+    if (!guard(req, res, true)) return;
     send(
       res,
       200,
-      service.registry.list().map((a) => ({ slug: a.config.slug, handle: a.config.handle, name: a.config.person.name, title: a.config.person.title, status: a.config.status })),
+      router.service.registry.list().map((a) => ({ slug: a.config.slug, handle: a.config.handle, name: a.config.person.name, title: a.config.person.title, status: a.config.status })),
     );
   });
+
+  server.route('POST', '/playground/api/conversations', async (req, res) => {
+    if (!guard(req, res, true)) return;
+    await readBody(req, 10_000);
+    send(res, 201, { ok: true, ...sessions.open(headerOf(req, SESSION_HEADER)) });
+  });
+
   server.route('POST', '/playground/api/ask', async (req, res) => {
+    if (!guard(req, res, true)) return;
     let body: unknown;
     try {
-      body = JSON.parse((await readBody(req, 400_000)).toString('utf8'));
+      body = JSON.parse((await readBody(req, 100_000)).toString('utf8'));
     } catch {
       send(res, 400, { ok: false, error: 'body must be JSON: {avatar, question, conversation}' });
       return;
@@ -38,17 +99,78 @@ export function mountWebPlayground(server: HttpServer, service: AvatarService): 
       send(res, 400, { ok: false, error: `field ${i.path.join('.')}: ${i.message}` });
       return;
     }
-    try {
-      const answer = await service.ask(parsed.data.avatar, {
-        question: parsed.data.question,
-        viewer: PLAYGROUND_VIEWER,
-        conversation: `playground:${parsed.data.conversation}`,
-        actor: 'playground:web',
-      });
-      send(res, 200, { ok: true, answer });
-    } catch (err) {
-      const e = classifyError(err);
-      send(res, e.exitCode === 1 ? 400 : 500, { ok: false, code: e.code, error: e.message });
+    const { avatar, question, conversation } = parsed.data;
+    if (!sessions.owns(headerOf(req, SESSION_HEADER), conversation)) {
+      send(res, 403, { ok: false, error: 'this conversation belongs to another session or has expired: start a new one' });
+      return;
     }
+    const pkg = router.service.registry.find(avatar);
+    if (!pkg) {
+      send(res, 404, { ok: false, error: `no avatar "${avatar}"` });
+      return;
+    }
+    const transport = new PageTransport();
+    const event: ChatEvent = {
+      eventId: crypto.randomUUID(),
+      platform: 'playground',
+      appId: 'playground',
+      workspaceId: WORKSPACE,
+      // One DM per conversation: memory, first-contact introduction and sticky choice follow it.
+      channelId: conversation,
+      channelType: 'dm',
+      messageId: crypto.randomUUID(),
+      userId: PLAYGROUND_USER,
+      userName: 'playground',
+      text: question,
+      mentioned: true,
+      mentions: [],
+      kind: 'message',
+      sentAt: Date.now(),
+      appAvatar: pkg.config.slug,
+    };
+    const work = router.handle(event, transport);
+    router.track(work);
+    await work;
+    const { answer, notices, code, empty } = transport.result();
+    // A playground event is always fresh, addressed and recent, so the router stays silent only
+    // when it has already told this user to slow down in the current window.
+    const status = answer ? 200 : code === 'RATE_LIMITED' || empty ? 429 : code === 'ACCESS_DENIED' ? 403 : 200;
+    if (empty) notices.push("You're asking faster than I can keep up. Please try again in a minute.");
+    send(res, status, { ok: status === 200, answer, notices });
   });
+}
+
+function headerOf(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Collects what the router would post in a chat, to answer the HTTP request with it. */
+class PageTransport implements ChatTransport {
+  readonly platform = 'playground' as const;
+  private readonly replies = new Map<string, Reply>();
+
+  async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
+    const ref = { channelId: target.channelId, messageId: crypto.randomUUID() };
+    this.replies.set(ref.messageId, reply);
+    return ref;
+  }
+
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
+    this.replies.set(ref.messageId, reply);
+  }
+
+  result(): { answer?: Answer; notices: string[]; code?: string; empty: boolean } {
+    let answer: Answer | undefined;
+    let code: string | undefined;
+    const notices: string[] = [];
+    for (const r of this.replies.values()) {
+      if (r.kind === 'answer') answer = r.answer;
+      else if (r.kind === 'notice') {
+        notices.push(r.text);
+        code ??= r.errorCode;
+      } else if (r.kind === 'consent') notices.push(r.text);
+    }
+    return { answer, notices, code, empty: this.replies.size === 0 };
+  }
 }
