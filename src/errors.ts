@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   INDEX_MISSING: { exit: 1, retryable: false },
   INDEX_MISMATCH: { exit: 1, retryable: false },
   INDEX_CORRUPT: { exit: 1, retryable: false },
+  STATE_CORRUPT: { exit: 1, retryable: false },
   ACCESS_DENIED: { exit: 1, retryable: false },
   CONSENT_REQUIRED: { exit: 1, retryable: false },
   RATE_LIMITED: { exit: 1, retryable: true },

@@ -20,6 +20,7 @@ export function renderIngestReport(r: IngestReport): string {
     `  units:            ${r.units}`,
     `  chunks:           +${r.chunksAdded} -${r.chunksRemoved} = ${r.totalChunks} total (${r.duplicatesCollapsed} near-duplicates collapsed)`,
   ];
+  if (r.repaired) lines.push(`  repaired:         ${r.repaired}`);
   const red = Object.entries(r.redactions).filter(([, n]) => (n ?? 0) > 0);
   lines.push(`  redacted:         ${red.length ? red.map(([k, n]) => `${k} ${n}`).join(', ') : 'nothing'}`);
   if (r.skipped.length) {

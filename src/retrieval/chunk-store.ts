@@ -69,19 +69,22 @@ export class ChunkStore {
 
   constructor(readonly file: string) {
     mkdirPrivate(path.dirname(file));
+    let db: Database.Database | undefined;
     try {
       // Private like all our data; SQLite gives the -wal/-shm files this file's mode.
       ensurePrivateFile(file);
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
+      db = new Database(file);
+      // Damaged pages otherwise surface later as a bare "database disk image is malformed".
+      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check).filter((r) => r !== 'ok');
+      if (problems.length > 0) throw new ChunkStoreDamage(problems.join('; '));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
     } catch (err) {
-      throw new UnderstudyError('INDEX_CORRUPT', `${file} cannot be opened (${(err as Error).message}); delete it and run \`understudy ingest <slug> --rebuild\``, {
-        cause: err,
-        details: { file },
-      });
+      db?.close();
+      throw openError(file, err);
     }
+    this.db = db;
     this.getStmt = this.db.prepare('SELECT id, source, kind, locator, text, context, title, author, date, url, visibility, audience FROM chunks WHERE id = ?');
   }
 
@@ -208,6 +211,25 @@ export class ChunkStore {
     const stmt = this.db.prepare('SELECT id, source, kind, locator, text, context, title, author, date, url, visibility, audience FROM chunks ORDER BY id');
     for (const row of stmt.iterate() as IterableIterator<ChunkRow>) yield toChunk(row);
   }
+}
+
+class ChunkStoreDamage extends Error {}
+
+/**
+ * Damage (bad pages, not a database) is INDEX_CORRUPT, which a plain `ingest` repairs by
+ * rebuilding from the corpus; anything else (permissions, a full disk) is not ours to fix.
+ */
+function openError(file: string, err: unknown): UnderstudyError {
+  const code = (err as { code?: unknown }).code;
+  const damaged = err instanceof ChunkStoreDamage || (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB'));
+  const why = (err as Error).message;
+  if (!damaged) return new UnderstudyError('FILE_UNREADABLE', `${file} cannot be opened (${why})`, { cause: err, details: { file } });
+  const slug = path.basename(path.dirname(file));
+  return new UnderstudyError(
+    'INDEX_CORRUPT',
+    `${file} is damaged (${why}). It holds only what was read from the corpus: run \`understudy ingest ${slug}\` to rebuild it from the corpus.`,
+    { cause: err, details: { file } },
+  );
 }
 
 function toChunk(r: ChunkRow): Chunk {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { UnderstudyError } from '../errors';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, StateStore, StoredFeedback, Turn } from './types';
+import { checkStateFile, isSqliteDamage, stateCorruptError } from './state-health';
 
 /** Ordered migrations; the index + 1 is the schema version they bring the database to. */
 const MIGRATIONS: string[] = [
@@ -236,5 +237,14 @@ function toAuditEntry(r: AuditRow): AuditEntry {
 }
 
 export function openStateStore(dataDir: string): SqliteStateStore {
-  return new SqliteStateStore(path.join(dataDir, 'state.db'));
+  const file = path.join(dataDir, 'state.db');
+  // Damaged pages would otherwise stop each command with a bare "database disk image is malformed".
+  const health = checkStateFile(file);
+  if (!health.ok) throw stateCorruptError(file, health.problems.join('; '));
+  try {
+    return new SqliteStateStore(file);
+  } catch (err) {
+    if (isSqliteDamage(err)) throw stateCorruptError(file, (err as Error).message, err);
+    throw err;
+  }
 }
