@@ -9,7 +9,12 @@
  * Numbers are the hard part: technical text is full of long digit runs (Slack ts, millisecond
  * timestamps, order ids, SHAs). So digit rules never start or end inside a longer alphanumeric
  * run or a decimal, ID numbers must pass their checksum and a plausible birth date, card numbers
- * a known issuer prefix and Luhn, and phone numbers a plausible shape for their country.
+ * a known issuer prefix and Luhn, IBANs their mod-97 check, SSNs the ranges the SSA issues, and
+ * phone numbers a plausible shape for their country. Passport numbers are too plain to find
+ * alone, so they are masked after a label (passport no., 护照号).
+ *
+ * Full-width digits and Latin letters (１３８…, ＡＫＩＡ…) are folded to ASCII first, as NFKC
+ * would, so a number typed with a Chinese input method is caught like any other.
  */
 
 export type RedactionKind =
@@ -23,6 +28,9 @@ export type RedactionKind =
   | 'phone'
   | 'cn_id'
   | 'bank_card'
+  | 'iban'
+  | 'ssn'
+  | 'passport'
   | 'person_name';
 
 export interface RedactOptions {
@@ -157,7 +165,7 @@ function splitTail(value: string): [string, string] {
 }
 
 const SECRET_KEY =
-  String.raw`(?:[A-Za-z0-9]+[_.\-])*(?:password|passwd|passwort|passphrase|pwd|pass|secret|token|api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?)`;
+  String.raw`(?:[A-Za-z0-9]+[_.\-])*(?:password|passwd|passwort|passphrase|pwd|pass|secret|token|api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|account[_\-]?key|shared[_\-]?access[_\-]?key)`;
 
 /** `password=...`, `PASSWORD="..."`, `password: ...`, `"token": "..."`, `api_key => '...'`: mask the value only. */
 function maskAssignment(_match: string, g: (string | undefined)[], offset: number, text: string): { text: string; kind: RedactionKind } | null {
@@ -172,7 +180,7 @@ function maskAssignment(_match: string, g: (string | undefined)[], offset: numbe
   const colon = op.includes(':') && !op.includes('=');
   if (quoted === undefined && colon && !startsConfigLine(text, offset) && !secretLike(value)) return null;
   if (value.length < (quoted === undefined ? 4 : 3)) return null;
-  const kind: RedactionKind = /secret[_\-]?access[_\-]?key/i.test(key) ? 'api_key' : 'password';
+  const kind: RedactionKind = /secret[_\-]?access[_\-]?key|account[_\-]?key|shared[_\-]?access[_\-]?key/i.test(key) ? 'api_key' : 'password';
   const q = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
   return { text: `${key}${op}${q}${mask(kind)}${q}${tail}`, kind };
 }
@@ -183,18 +191,55 @@ function maskBasic(_match: string, g: (string | undefined)[]): string | null {
   return /^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded) ? `Basic ${mask('token')}` : null;
 }
 
+/** 40 base64 characters that look random: both cases, digits, many distinct characters, not hex. */
+function awsSecretLike(m: string): boolean {
+  const count = (re: RegExp): number => (m.match(re) ?? []).length;
+  return count(/[A-Z]/g) >= 2 && count(/[a-z]/g) >= 2 && count(/\d/g) >= 1 && !/^[0-9a-f]+$/i.test(m) && new Set(m).size >= 15 && count(/\//g) <= 4;
+}
+
+// IBAN length by country (ISO 13616 registry). Only these countries count: `RF…` creditor
+// references and other ids use the same mod-97 check.
+const IBAN_LENGTH: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24, DE: 22, DK: 18, DO: 28,
+  EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26,
+  IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18,
+  NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24,
+  TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+};
+
+export function validIban(iban: string): boolean {
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
+  if (IBAN_LENGTH[iban.slice(0, 2)] !== iban.length) return false;
+  let rem = 0;
+  for (const ch of iban.slice(4) + iban.slice(0, 4)) {
+    const v = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of v) rem = (rem * 10 + Number(d)) % 97;
+  }
+  return rem === 1;
+}
+
+/** A grouped IBAN may have swallowed a following word in capitals: drop groups from the end until it checks. */
+function maskIban(m: string): string | null {
+  const groups = m.split(' ');
+  for (let k = groups.length; k >= 1; k--) {
+    if (validIban(groups.slice(0, k).join(''))) return [mask('iban'), ...groups.slice(k)].join(' ');
+  }
+  return null;
+}
+
 const RULES: Rule[] = [
-  // Whole PEM block; a block cut off before its END line is masked through its last base64 line.
+  // Whole PEM or PGP armored block; a block cut off before its END line is masked through its
+  // last base64 line (armor headers, the blank line after them and the =CRC line included).
   {
     kind: 'private_key',
-    hint: /PRIVATE KEY-----/,
-    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]{0,8000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|(?:\r?\n(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]*={1,2}|(?:Proc-Type|DEK-Info):[^\n]*))*)/g,
+    hint: /PRIVATE KEY(?: BLOCK)?-----/,
+    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,20000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:\r?\n(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]*={1,2}|=[A-Za-z0-9+/]{4}|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset):[^\n]*|[ \t]*(?=\r?\n[A-Za-z0-9+/]{16,})))*)/g,
   },
   // URL credentials: only `user:password` is masked; scheme, host, port and database stay searchable.
   {
     kind: 'connection_string',
     hint: /:\/\//,
-    re: /\b([a-z][a-z0-9+.\-]*(?::[a-z]+)?:\/\/)[^\s:@/?#'"<>[\]]*:[^\s@/'"<>]+@(?=[^\s@])/gi,
+    re: /\b([a-z][a-z0-9+.\-]*(?::[a-z]+)?:\/\/)[^\s:@/?#'"<>[\]]*:[^\s/'"<>]+@(?=[^\s@/'"<>]+(?:[/?#\s'"<>]|$))/gi,
     replace: (_m, g) => `${g[0]}${mask('connection_string')}@`,
   },
   { kind: 'jwt', hint: /eyJ/, re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
@@ -207,7 +252,10 @@ const RULES: Rule[] = [
     hint: /gh[pousr]_|github_pat_|glpat-|npm_|hf_/,
     re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,})/g,
   },
-  { kind: 'token', hint: /xox|xapp-/, re: /\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})/g },
+  // No \b in front: `token%3Dxoxp-…` (URL-encoded) and `xoxe.xoxp-1-…` (rotating tokens) hide it.
+  { kind: 'token', hint: /xox|xapp-/, re: /(?:xox[abposre](?:\.xox[abposre])?-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})/g },
+  // Telegram bot tokens: <bot id>:AA<33 characters>.
+  { kind: 'token', hint: /:AA/, re: /(?<![\w])\d{8,10}:AA[A-Za-z0-9_-]{30,34}(?![\w-])/g },
   // Incoming-webhook URLs are bearer secrets in themselves: keep the host, mask the path's secret.
   {
     kind: 'token',
@@ -218,6 +266,13 @@ const RULES: Rule[] = [
   // A bearer credential has digits; "Bearer authentication-middleware" is prose.
   { kind: 'token', hint: /Bearer/i, re: /\bBearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)/gi, replace: (_m, g) => (/\d/.test(g[0] ?? '') ? `Bearer ${mask('token')}` : null) },
   { kind: 'token', hint: /Basic/i, re: /\bBasic[ \t]+([A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])/gi, replace: maskBasic },
+  // `curl -u user:password`, `--user=user:password`: the user stays, the password goes.
+  {
+    kind: 'password',
+    hint: /-u|--user/,
+    re: /(\bcurl\b[^\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)?)(["']?)([^\s:"']+):([^\s"']+)\2/g,
+    replace: (_m, g) => (PLACEHOLDER.test(g[3] ?? '') || REFERENCE.test(g[3] ?? '') ? null : `${g[0]}${g[1]}${g[2]}:${mask('password')}${g[1]}`),
+  },
   {
     kind: 'password',
     hint: /pass|pwd|secret|token|key|credential/i,
@@ -247,17 +302,53 @@ const RULES: Rule[] = [
       return PLACEHOLDER.test(value) ? null : `${g[0]}${g[1]}${mask('password')}${tail}`;
     },
   },
+  // An AWS secret access key pasted without its label: 40 base64 characters of mixed case with
+  // digits. Git SHAs (hex), paths and identifiers are not that.
+  {
+    kind: 'api_key',
+    hint: /[A-Za-z0-9/+]{40}/,
+    re: /(?<![A-Za-z0-9/+=_.\-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_\-])/g,
+    replace: (m) => (awsSecretLike(m) ? mask('api_key') : null),
+  },
+  // IBAN, printed in groups of four or run together; it must pass its mod-97 check.
+  {
+    kind: 'iban',
+    hint: /[A-Z]{2}\d{2}/,
+    re: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:(?: [A-Z0-9]{4}){2,8}(?: [A-Z0-9]{1,3})?|[A-Z0-9]{11,30})(?![A-Za-z0-9])/g,
+    replace: maskIban,
+  },
+  // US Social Security numbers: 123-45-6789 anywhere (in the ranges the SSA issues), other
+  // spellings only after a label.
+  {
+    kind: 'ssn',
+    hint: /\d{3}-\d{2}-\d{4}/,
+    re: new RegExp(`${NUM_START}(?!000|666|9\\d\\d)\\d{3}-(?!00)\\d{2}-(?!0000)\\d{4}${NUM_END}`, 'g'),
+  },
+  {
+    kind: 'ssn',
+    hint: /SSN|social security|社会安全号/i,
+    re: /((?:\bSSN|\bsocial security(?:[ \t]+(?:number|no\.?|#))?|社会安全号码?)[ \t]*(?:[:：#][ \t]*|is[ \t]+|是[ \t]*)?)((?!000|666|9\d\d)\d{3}[ .]?(?!00)\d{2}[ .]?(?!0000)\d{4})(?![\w-])/gi,
+    replace: (_m, g) => `${g[0]}${mask('ssn')}`,
+  },
+  // Passport numbers look like any other id, so only after a label.
+  {
+    kind: 'passport',
+    hint: /passport|护照/i,
+    re: /((?:\bpassport(?:[ \t]+(?:no\.?|number|num\.?|#))?|护照(?:号码|号)?)[ \t]*(?:[:：#][ \t]*|is[ \t]+|是[ \t]*)?)([A-Z]{0,2}\d{6,9})(?!\w)/gi,
+    replace: (_m, g) => `${g[0]}${mask('passport')}`,
+  },
   // Addresses, but not `git@github.com:org/repo` (an SSH remote, not a mailbox).
   {
     kind: 'email',
     hint: /@/,
     re: /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-]|:[\w~/])/g,
   },
+  // Also written in groups: 310104 19850712 3414, 310104.1985.0712.3414.
   {
     kind: 'cn_id',
-    hint: /\d{17}/,
-    re: new RegExp(`${NUM_START}\\d{17}[\\dXx]${NUM_END}`, 'g'),
-    replace: (m) => (validCnId(m) ? mask('cn_id') : null),
+    hint: /\d{17}|\d{6}[ .\-]\d{4}/,
+    re: new RegExp(`${NUM_START}\\d{6}[ .\\-]?\\d{4}[ .\\-]?\\d{4}[ .\\-]?\\d{3}[\\dXx]${NUM_END}`, 'g'),
+    replace: (m) => (validCnId(m.replace(/[ .\-]/g, '')) ? mask('cn_id') : null),
   },
   {
     kind: 'bank_card',
@@ -272,21 +363,21 @@ const RULES: Rule[] = [
   {
     kind: 'phone',
     hint: /1[3-9]\d/,
-    re: new RegExp(`(?:(?<![\\w+])(?:\\+|00)86[ -]?|\\(\\+86\\)[ -]?|${NUM_START})1[3-9]\\d(?:[ -]?\\d{4}){2}${NUM_END}`, 'g'),
+    re: new RegExp(`(?:(?<![\\w+])(?:\\+|00)86[ .-]?|\\(\\+86\\)[ .-]?|${NUM_START})1[3-9]\\d(?:[ .-]?\\d{4}){2}${NUM_END}`, 'g'),
 
     replace: (m, _g, offset, text) => (/^\d{11}$/.test(m) && afterIdKey(text, offset) ? null : mask('phone')),
   },
-  // Chinese landlines: 010-62345678, (0755)12345678, with an optional extension.
+  // Chinese landlines: 010-62345678, (0755)12345678, 021 6345 6789, 010.6234.5678, with an optional extension.
   {
     kind: 'phone',
-    hint: /0\d{2,3}[-)]/,
-    re: new RegExp(`${NUM_START}(?:\\(0\\d{2,3}\\)[ ]?|0\\d{2,3}-)[2-9]\\d{6,7}(?:-\\d{1,5})?${NUM_END}`, 'g'),
+    hint: /0\d{2,3}[-). ]/,
+    re: new RegExp(`${NUM_START}(?:\\(0\\d{2,3}\\)[ ]?|0\\d{2,3}[-. ])[2-9]\\d{2,3}[ .\\-]?\\d{4}(?:-\\d{1,5})?${NUM_END}`, 'g'),
   },
   // International: +44 20 7946 0958, +1 (415) 555-0100, +4915112345678.
   {
     kind: 'phone',
     hint: /\+\d/,
-    re: new RegExp(`(?<![\\w+])\\+\\d{1,3}(?:(?:[ -]?\\(\\d{1,4}\\))?(?:[ -]\\d{1,6}){2,5}|\\d{7,13})${NUM_END}`, 'g'),
+    re: new RegExp(`(?<![\\w+])\\+\\d{1,3}(?:(?:[ .-]?\\(\\d{1,4}\\))?(?:[ .-]\\d{1,6}){2,5}|\\d{7,13})${NUM_END}`, 'g'),
     replace: (m) => {
       const n = m.replace(/\D/g, '').length;
       return n >= 8 && n <= 15 ? mask('phone') : null;
@@ -301,6 +392,14 @@ const RULES: Rule[] = [
     replace: (_m, _g, offset, text) => (afterIdKey(text, offset) ? null : mask('phone')),
   },
 ];
+
+/** Full-width digits and Latin letters (and ＋/－ next to digits) as ASCII, as NFKC folds them. */
+function foldWidth(text: string): string {
+  if (!/[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/.test(text)) return text;
+  return text
+    .replace(/[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/[\uff0b\uff0d](?=\d)|(?<=\d)\uff0d/g, (c) => (c === '\uff0b' ? '+' : '-'));
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -323,7 +422,7 @@ function nameRegExp(names: string[]): RegExp | null {
 export function redact(text: string, opts: RedactOptions = {}): RedactResult {
   const counts: RedactionCounts = {};
   const keep = new Set((opts.keepEmails ?? []).map((e) => e.trim().toLowerCase()));
-  let out = text;
+  let out = foldWidth(text);
   const apply = (rule: Rule): void => {
     if (rule.hint && !rule.hint.test(out)) return;
     const current = out;
