@@ -3,6 +3,8 @@ import { assertPlaygroundBinding, playgroundHost } from './adapters/playground/w
 import { runTerminalChat } from './adapters/playground/terminal';
 import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
+import { guardOf } from './answer/model-guard';
+import { startEventPruning } from './chat/event-pruning';
 import { createChatRouter } from './chat/setup';
 import { println, type CliIo } from './cli/io';
 import { renderIngestReport } from './cli/render';
@@ -52,11 +54,18 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   const server = new HttpServer(runtime.log);
   const router = createChatRouter(runtime);
   const platforms = PLATFORM_FACTORIES.map((f) => f(runtime, router)).filter((p): p is PlatformAdapter => p !== undefined);
-  server.setHealth(() => ({
-    avatars: runtime.service.registry.list().map((a) => ({ slug: a.config.slug, status: a.config.status })),
-    platforms: Object.fromEntries(platforms.map((p) => [p.name, p.health()])),
-    model: runtime.config.llm ? runtime.config.llm.model : 'offline-extractive',
-  }));
+  const guard = guardOf(runtime.service.model);
+  server.setHealth(() => {
+    // A model behind an open breaker is `degraded`: answers still go out, quoted from the sources.
+    const modelHealth = guard?.health();
+    return {
+      status: modelHealth?.state ?? 'ok',
+      avatars: runtime.service.registry.list().map((a) => ({ slug: a.config.slug, status: a.config.status })),
+      platforms: Object.fromEntries(platforms.map((p) => [p.name, p.health()])),
+      model: runtime.config.llm ? runtime.config.llm.model : 'offline-extractive',
+      ...(modelHealth ? { model_health: modelHealth } : {}),
+    };
+  });
   const playground = platforms.length === 0 || runtime.config.playground;
   // With the playground on, listen on loopback unless HOST says otherwise (and then a token is required).
   const host = playground ? playgroundHost(runtime.config.host) : runtime.config.host;
@@ -80,15 +89,27 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
     throw err;
   }
   server.markReady();
+  const stopPruning = startEventPruning(runtime.service.store, runtime.log);
 
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
-  const close = async (): Promise<void> => {
-    for (const p of platforms) await p.stop().catch(() => undefined);
-    await router.idle();
-    await server.close();
-    finish();
-  };
+  let closing: Promise<void> | undefined;
+  // SIGTERM: stop taking work, give in-flight answers UNDERSTUDY_SHUTDOWN_TIMEOUT_MS, then go.
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const started = Date.now();
+      const timeoutMs = runtime.config.shutdownTimeoutMs;
+      server.markReady(false);
+      runtime.log.info({ timeout_ms: timeoutMs }, 'shutting down: taking no new work, finishing what is in flight');
+      const drained = router.shutdown(timeoutMs);
+      // Adapters wait for router.idle(), which the shutdown deadline bounds.
+      for (const p of platforms) await p.stop().catch((err: unknown) => runtime.log.warn({ err, platform: p.name }, 'platform did not stop cleanly'));
+      const summary = await drained;
+      stopPruning();
+      await server.close();
+      runtime.log.info({ ...summary, ms: Date.now() - started }, 'shut down');
+      finish();
+    })());
 
   if (platforms.length === 0) {
     if (interactive) {

@@ -1,6 +1,7 @@
 /** Sliding-window counters per key: per user and per workspace limits on questions. */
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
+  private lastSweep = 0;
 
   constructor(
     private readonly limit: number,
@@ -12,6 +13,7 @@ export class RateLimiter {
   take(key: string): boolean {
     if (this.limit <= 0) return true;
     const t = this.now();
+    this.sweep(t);
     const list = (this.hits.get(key) ?? []).filter((x) => t - x < this.windowMs);
     if (list.length >= this.limit) {
       this.hits.set(key, list);
@@ -20,6 +22,18 @@ export class RateLimiter {
     list.push(t);
     this.hits.set(key, list);
     return true;
+  }
+
+  /** Forget keys whose hits have all left the window, at most once per window, so the map stays small. */
+  private sweep(t: number): void {
+    if (t - this.lastSweep < this.windowMs) return;
+    this.lastSweep = t;
+    for (const [key, list] of this.hits) if (list.length === 0 || t - list[list.length - 1] >= this.windowMs) this.hits.delete(key);
+  }
+
+  /** Keys currently remembered (for tests and metrics). */
+  get size(): number {
+    return this.hits.size;
   }
 
   /** Milliseconds until `key` may try again. */

@@ -2,14 +2,16 @@ import type { Logger } from 'pino';
 import { detectLang, type Lang } from '../avatars/disclosure';
 import type { AvatarPackage } from '../avatars/package';
 import type { AvatarService } from '../avatars/service';
+import { guardOf, withModelBudget } from '../answer/model-guard';
 import { classifyError } from '../errors';
 import { silentLogger } from '../log';
 import { handleAsk } from './ask-handler';
 import { helpText, registerAvatarCommands, findOrSuggest } from './avatar-commands';
 import { CommandRouter, parseTextCommand, type HandlerContext } from './commands';
 import { t } from './i18n';
+import { ConversationLanes, Semaphore, type Turn } from './lanes';
 import { RateLimiter } from './rate-limit';
-import { stickyKey, type ChatAction, type ChatEvent, type ChatTransport, type MessageRef, type Reply, type ReplyTarget } from './types';
+import { conversationKey, stickyKey, type ChatAction, type ChatEvent, type ChatTransport, type MessageRef, type Reply, type ReplyTarget } from './types';
 
 export const MAX_MESSAGE_CHARS = 4000;
 
@@ -21,8 +23,10 @@ export interface RouterOptions {
   rateLimits?: { userPerMinute: number; workspacePerMinute: number };
   /** Events older than this are dropped (after an outage). Default 30 minutes. */
   staleAfterMs?: number;
-  /** Handlers running at once; the rest wait their turn. Default 4. */
+  /** Questions answered at once across conversations; the rest wait for a slot. Default 4. */
   concurrency?: number;
+  /** Commands handled at once (they never wait for questions). Default 8. */
+  commandConcurrency?: number;
   now?: () => number;
 }
 
@@ -39,6 +43,14 @@ export interface Intent {
  */
 export type ActionHandler = (action: ChatAction, transport: ChatTransport, router: ChatRouter) => Promise<void>;
 
+/** What a piece of background work is, for the shutdown log. */
+interface WorkInfo {
+  kind: 'event' | 'command' | 'question' | 'action' | 'background';
+  since: number;
+  eventId?: string;
+  conversation?: string;
+}
+
 export class ChatRouter {
   readonly commands = new CommandRouter();
   readonly intents: Intent[] = [];
@@ -47,8 +59,14 @@ export class ChatRouter {
   private readonly log: Logger;
   private readonly perUser: RateLimiter;
   private readonly perWorkspace: RateLimiter;
-  private readonly inflight = new Set<Promise<void>>();
+  /** One "you're asking too fast" notice per user per window, however many messages arrive. */
+  private readonly notices: RateLimiter;
+  private readonly inflight = new Map<Promise<void>, WorkInfo>();
   private readonly now: () => number;
+  private readonly lanes: ConversationLanes;
+  private readonly commandLane: Semaphore;
+  /** Set by shutdown(): no new work, and idle() stops waiting at `deadline`. */
+  private closing: { deadline: number; dropped: number } | undefined;
 
   constructor(private readonly options: RouterOptions) {
     this.log = options.log ?? silentLogger;
@@ -56,6 +74,9 @@ export class ChatRouter {
     const limits = options.rateLimits ?? { userPerMinute: 10, workspacePerMinute: 300 };
     this.perUser = new RateLimiter(limits.userPerMinute, 60_000, this.now);
     this.perWorkspace = new RateLimiter(limits.workspacePerMinute, 60_000, this.now);
+    this.notices = new RateLimiter(1, 60_000, this.now);
+    this.lanes = new ConversationLanes(options.concurrency ?? 4);
+    this.commandLane = new Semaphore(Math.max(1, options.commandConcurrency ?? 8));
     registerAvatarCommands(this.commands);
     this.commands.register({
       name: 'avatar',
@@ -82,54 +103,90 @@ export class ChatRouter {
 
   /**
    * Handle an event in the background (the adapter has already acked). The event may still be
-   * resolving (a channel lookup); idle() waits for that too. At most `concurrency` handlers run
-   * at once, each started on a later turn, so a burst of answers never starves the acks.
+   * resolving (a channel lookup); idle() waits for that too. Each handler starts on a later turn,
+   * so a burst never delays the acks; inside, commands and questions go to separate lanes.
    */
   dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport): void {
+    if (this.refuse()) return;
+    const info: WorkInfo = { kind: 'event', since: this.now() };
     const p = Promise.resolve(event)
-      .then((e) => (e ? this.queued(() => this.handle(e, transport)) : undefined))
-      .catch((err: unknown) => this.log.error({ err: classifyError(err).message }, 'dispatch failed'))
+      .then(async (e) => {
+        if (!e) return;
+        info.eventId = e.eventId;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.refuse()) return;
+        await this.handle(e, transport, info);
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'dispatch failed'))
       .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
+    this.inflight.set(p, info);
   }
 
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  private async queued<T>(work: () => Promise<T>): Promise<T> {
-    const limit = this.options.concurrency ?? 4;
-    if (this.running >= limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else await new Promise<void>((resolve) => setImmediate(resolve));
-    this.running++;
-    try {
-      return await work();
-    } finally {
-      this.running--;
-      const next = this.waiting.shift();
-      if (next) setImmediate(next);
-    }
+  /** During shutdown new work is dropped (and counted for the shutdown log). */
+  private refuse(): boolean {
+    if (!this.closing) return false;
+    this.closing.dropped++;
+    return true;
   }
 
   /** Handle a button press in the background; unknown actions are ignored. */
   dispatchAction(action: ChatAction, transport: ChatTransport): void {
     const handler = this.actions.get(action.actionId);
     if (!handler) return;
+    if (this.refuse()) return;
     this.track(
-      handler(action, transport, this).catch((err: unknown) => {
-        this.log.error({ action: action.actionId, err: classifyError(err).message }, 'action failed');
+      this.commandLane.run(() => handler(action, transport, this)).catch((err: unknown) => {
+        this.log.error({ action: action.actionId, err }, 'action failed');
       }),
+      'action',
     );
   }
 
   /** Let idle() and shutdown wait for background work a handler starts (a long collection). */
-  track(work: Promise<unknown>): void {
+  track(work: Promise<unknown>, kind: WorkInfo['kind'] = 'background'): void {
     const p = work.then(() => undefined, () => undefined).finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
+    this.inflight.set(p, { kind, since: this.now() });
   }
 
-  /** Wait until every dispatched event is finished (tests, graceful shutdown). */
+  /** Wait until every dispatched event is finished (tests, graceful shutdown); during shutdown, at most until its deadline. */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.inflight.size > 0) {
+      const left = this.closing ? this.closing.deadline - Date.now() : Infinity;
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const limit = Number.isFinite(left) ? new Promise<void>((resolve) => (timer = setTimeout(resolve, left))) : new Promise<void>(() => undefined);
+      await Promise.race([Promise.allSettled([...this.inflight.keys()]), limit]);
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stop taking work and let what is in flight finish within `timeoutMs`. Model calls still
+   * waiting near the end are aborted, so their answers go out from the sources; anything left
+   * at the deadline is abandoned and logged.
+   */
+  async shutdown(timeoutMs: number): Promise<{ finished: number; abandoned: number; dropped: number }> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    this.closing ??= { deadline, dropped: 0 };
+    const pending = this.inflight.size;
+    const guard = guardOf(this.service.model);
+    // Keep the last stretch (up to 2 s) for posting offline answers once the model is cut off.
+    const cutModelAt = deadline - Math.min(2_000, timeoutMs / 4);
+    this.closing.deadline = cutModelAt;
+    await this.idle();
+    this.closing.deadline = deadline;
+    if (this.inflight.size > 0 && guard) {
+      const aborted = guard.close();
+      if (aborted > 0) this.log.warn({ aborted }, 'shutdown: stopped waiting for the language model; those answers go out from the sources');
+      await this.idle();
+    } else guard?.close();
+    const now = this.now();
+    const abandoned = [...this.inflight.values()].map((w) => ({ kind: w.kind, event_id: w.eventId, conversation: w.conversation, age_ms: now - w.since }));
+    if (abandoned.length > 0) this.log.warn({ abandoned }, `shutdown: abandoned ${abandoned.length} unfinished piece(s) of work`);
+    const summary = { finished: pending - abandoned.length, abandoned: abandoned.length, dropped: this.closing.dropped };
+    this.log.info({ ...summary, ms: Date.now() - started }, 'chat router stopped');
+    return summary;
   }
 
   isAdmin(event: Pick<ChatEvent, 'platform' | 'userId'>): boolean {
@@ -138,7 +195,7 @@ export class ChatRouter {
   }
 
   /** Run the gates and the handler. Never throws: failures become a log line and a sentence. */
-  async handle(event: ChatEvent, transport: ChatTransport): Promise<void> {
+  async handle(event: ChatEvent, transport: ChatTransport, info: WorkInfo = { kind: 'event', since: this.now() }): Promise<void> {
     const log = this.log.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId });
     if (event.fromBot) return;
     const store = this.service.store;
@@ -189,25 +246,37 @@ export class ChatRouter {
       },
     };
 
+    let turn: Turn | undefined;
     try {
-      if (!this.perUser.take(`${event.platform}:${event.workspaceId}:${event.userId}`) || !this.perWorkspace.take(`${event.platform}:${event.workspaceId}`)) {
-        const wait = Math.ceil(this.perUser.retryAfter(`${event.platform}:${event.workspaceId}:${event.userId}`) / 1000) || 60;
-        await ctx.respond({ kind: 'notice', ephemeral: true, errorCode: 'RATE_LIMITED', text: t(lang, `You're asking faster than I can keep up. Please try again in about ${wait} seconds.`, `提问太频繁了，请大约 ${wait} 秒后再试。`) });
+      const userKey = `${event.platform}:${event.workspaceId}:${event.userId}`;
+      if (!this.perUser.take(userKey) || !this.perWorkspace.take(`${event.platform}:${event.workspaceId}`)) {
+        // A flood gets one notice per user per window, not one per message.
+        if (!this.notices.take(userKey)) {
+          log.debug('rate limited (already told)');
+          return;
+        }
         log.info('rate limited');
+        const wait = Math.ceil(this.perUser.retryAfter(userKey) / 1000) || 60;
+        await ctx.respond({ kind: 'notice', ephemeral: true, errorCode: 'RATE_LIMITED', text: t(lang, `You're asking faster than I can keep up. Please try again in about ${wait} seconds.`, `提问太频繁了，请大约 ${wait} 秒后再试。`) });
         return;
       }
 
       if (command) {
+        info.kind = 'command';
         const spec = this.commands.get(command.name);
         if (!spec) {
           await ctx.respond({ kind: 'notice', ephemeral: true, text: t(lang, `Unknown command /${command.name}.\n\n`, `未知命令 /${command.name}。\n\n`) + helpText(this.commands, lang) });
           return;
         }
         ctx.avatar = event.appAvatar ?? store.getSticky(stickyKey(event));
-        await spec.handler(ctx);
+        await this.commandLane.run(() => spec.handler(ctx));
         return;
       }
 
+      // Take the conversation's next place now, before any await, so arrival order is answer order.
+      info.kind = 'question';
+      info.conversation = conversationKey(event);
+      turn = this.lanes.reserve(info.conversation);
       const resolved = await this.resolveAvatar(ctx);
       if (!resolved) return;
       const { avatar, question } = resolved;
@@ -226,15 +295,30 @@ export class ChatRouter {
         return;
       }
       const intent = this.intents.find((i) => i.matches(question, event));
-      if (intent) await intent.handle(ctx);
-      else await handleAsk(ctx, avatar, question);
+      const laned = turn;
+      if (intent) await laned.run(() => intent.handle(ctx));
+      else await handleAsk({ ...ctx, service: this.askingIn(laned) }, avatar, question);
     } catch (err) {
       const e = classifyError(err);
-      log.error({ code: e.code, err: e.message }, 'handler failed');
+      log.error({ code: e.code, err }, 'handler failed');
       await ctx
         .respond({ kind: 'notice', errorCode: e.code, text: t(lang, `Sorry, I could not answer that (${e.code}). The team has the details in the logs.`, `抱歉，这次没能回答（${e.code}），详细信息已记录在日志中。`) })
         .catch(() => undefined);
+    } finally {
+      turn?.release();
     }
+  }
+
+  /**
+   * The service as handleAsk sees it: its placeholder goes out at once, and only the model
+   * work (ask) waits for the conversation's turn and a free answer slot, under one time budget.
+   */
+  private askingIn(turn: Turn): AvatarService {
+    const service = this.service;
+    const budget = guardOf(service.model)?.answerBudgetMs;
+    const laned = Object.create(service) as AvatarService;
+    laned.ask = (slug, req) => turn.run(() => (budget ? withModelBudget(budget, () => service.ask(slug, req)) : service.ask(slug, req)));
+    return laned;
   }
 
   /**

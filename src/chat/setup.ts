@@ -13,6 +13,7 @@ export function createChatRouter(runtime: Runtime): ChatRouter {
     log: runtime.log,
     admins: runtime.config.admins,
     rateLimits: runtime.config.rateLimits,
+    concurrency: runtime.config.answerConcurrency,
   });
   for (const feature of ROUTER_FEATURES) feature(router, runtime);
   return router;

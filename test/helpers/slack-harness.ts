@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { signSlackRequest } from '../../src/adapters/slack/verify';
 import { createRuntime, type Runtime } from '../../src/runtime';
 import { serve, type ServeHandle } from '../../src/serve';
-import { silentLogger } from '../../src/log';
+import { silentLogger, type Logger } from '../../src/log';
 import { FakeSlack } from './fake-slack';
 import { makeAvatar, tmpDir } from './fixtures';
 
@@ -53,7 +53,7 @@ export function slackWorkspace(): string {
   return root;
 }
 
-export async function startSlack(options: { root?: string; fake?: FakeSlack; env?: Record<string, string>; rate?: number } = {}): Promise<SlackHarness> {
+export async function startSlack(options: { root?: string; fake?: FakeSlack; env?: Record<string, string>; rate?: number; logger?: Logger } = {}): Promise<SlackHarness> {
   const root = options.root ?? slackWorkspace();
   let fake = options.fake;
   const ownFake = !fake;
@@ -74,7 +74,7 @@ export async function startSlack(options: { root?: string; fake?: FakeSlack; env
     UNDERSTUDY_RATE_WORKSPACE_PER_MIN: String((options.rate ?? 1000) * 10),
     ...options.env,
   };
-  const runtime = createRuntime(env, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
+  const runtime = createRuntime(env, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: options.logger ?? silentLogger });
   const out = new PassThrough();
   out.resume();
   const handle = await serve(runtime, { stdout: out, stderr: out, stdin: new PassThrough(), env, cwd: root, isTTY: false }, { interactive: false });
