@@ -8,7 +8,7 @@ import { silentLogger } from '../log';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ChunkStore } from './chunk-store';
 import type { EmbedderFactory, IndexEmbedder } from './embedders';
-import { indexFiles, readManifest, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
+import { indexFiles, readManifest, removeIndexDirs, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
 import { LexicalIndex, Vocabulary, type Scoring } from './lexical-index';
 import { EXP } from './exp';
 import { filesOf, fuseFiles, type FileScore, type Ranker } from './fusion';
@@ -376,6 +376,6 @@ export class AvatarIndex {
   /** Delete every generated file of this avatar (revoke, --rebuild). */
   destroy(): void {
     this.close();
-    fs.rmSync(this.files.dir, { recursive: true, force: true });
+    removeIndexDirs(this.files.dir);
   }
 }

@@ -37,6 +37,8 @@ export interface IndexManifest {
   version: 1;
   generation: number;
   embedder: string;
+  /** TOKENIZER_VERSION of the lexical index; absent in indexes built before it was stamped. */
+  tokenizer?: string;
   dimensions: number;
   chunks: number;
   lexical: VectorFileStamp;
@@ -149,6 +151,25 @@ export function recoverIndexDir(live: string): string[] {
     }
   }
   return done;
+}
+
+/**
+ * Delete the live index and everything beside it (revoke): a swapped-out copy left behind would
+ * otherwise be restored by the next start, and a running rebuild loses its staging directory
+ * and fails instead of swapping the deleted data back in.
+ */
+export function removeIndexDirs(live: string): void {
+  fs.rmSync(live, { recursive: true, force: true });
+  const slug = path.basename(live);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.dirname(live));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (SIDE_DIR.exec(name)?.[1] === slug) fs.rmSync(path.join(path.dirname(live), name), { recursive: true, force: true });
+  }
 }
 
 /** Identity of the live index directory; it changes when a rebuild is swapped in. */

@@ -63,6 +63,10 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     expect(await killed).toBe('SIGKILL');
     // Killed mid-build: its staging directory is still there, the live index untouched.
     expect(leftovers(root, 'lz')).toEqual([expect.stringMatching(/^lz\.rebuild-\d+-[0-9a-f]+$/)]);
+    // `understudy search` (a new process, like a restarted bot) answers from the old index.
+    const search = spawnSync(process.execPath, [BIN, 'search', 'lz', 'zanzibar cluster zctl bounce', '--json'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+    expect(search.status).toBe(0);
+    expect((JSON.parse(search.stdout) as { source: string }[])[0].source).toBe('legacy.md');
 
     const after = service(root);
     const old = await after.index('lz').search('zanzibar cluster zctl bounce');
@@ -142,6 +146,24 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     expect((await after.index('lz').search('zanzibar cluster')).hits[0]?.chunk.source).toBe('legacy.md');
     expect(leftovers(root, 'lz')).toEqual([]);
     after.close();
+  });
+
+  it('destroy (revoke) also deletes copies left beside the index, so a later start cannot restore them', async () => {
+    const root = tmpDir('rebuild-revoke-');
+    makeAvatar(root, 'lz', { 'legacy.md': LEGACY });
+    const bot = service(root);
+    await bot.ingest('lz');
+    const live = bot.index('lz').files.dir;
+    // While the bot runs, a CLI rebuild is killed between its two renames, and one is still running.
+    fs.renameSync(live, path.join(path.dirname(live), `lz.old-${deadPid()}-0a0b0c`));
+    write(path.join(path.dirname(live), `lz.rebuild-${process.ppid}-0d0e0f`), 'avatars/lz/chunks.db', 'being written');
+    bot.index('lz').destroy();
+    bot.close();
+    expect(leftovers(root, 'lz')).toEqual([]);
+    const restarted = service(root);
+    expect(restarted.index('lz').exists()).toBe(false);
+    expect((await restarted.index('lz').search('zanzibar cluster')).hits).toEqual([]);
+    restarted.close();
   });
 
   it('leaves the staging directory of a rebuild that is still running alone', async () => {
