@@ -199,12 +199,27 @@ export class SqliteStateStore implements StateStore {
     return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as T }));
   }
 
+  /**
+   * Revoke: delete the avatar's conversations and feedback so that no copy stays on disk. A plain
+   * DELETE leaves the rows' bytes in free pages of state.db and in state.db-wal, so the deletes
+   * run with secure_delete (freed content is zeroed) and the WAL is checkpointed and truncated.
+   */
   forgetAvatar(avatar: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM turns WHERE avatar = ?').run(avatar);
-      this.db.prepare('DELETE FROM feedback WHERE avatar = ?').run(avatar);
-      this.db.prepare('DELETE FROM sticky WHERE avatar = ?').run(avatar);
-    })();
+    const secure = this.db.pragma('secure_delete', { simple: true }) as number;
+    this.db.pragma('secure_delete = ON');
+    try {
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM turns WHERE avatar = ?').run(avatar);
+        this.db.prepare('DELETE FROM feedback WHERE avatar = ?').run(avatar);
+        this.db.prepare('DELETE FROM sticky WHERE avatar = ?').run(avatar);
+      })();
+    } finally {
+      this.db.pragma(`secure_delete = ${secure ? 'ON' : 'OFF'}`);
+    }
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    if (result && result.busy) {
+      throw new UnderstudyError('INTERNAL', 'revoke: another connection kept state.db-wal busy, so deleted conversations may still be in it; stop other Understudy processes and revoke again');
+    }
   }
 
   close(): void {
