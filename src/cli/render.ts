@@ -1,14 +1,16 @@
+import { stripControl } from '../answer/markup';
 import type { Answer } from '../answer/types';
 import type { IngestReport } from '../corpus/ingest';
 
 export function renderAnswer(a: Answer, options: { color?: boolean } = {}): string {
   const dim = (s: string): string => (options.color ? `\x1b[2m${s}\x1b[0m` : s);
-  const lines = [dim(a.disclosure), '', a.text];
+  // Answer text quotes documents: nothing in it may reach the terminal as a control sequence.
+  const lines = [dim(stripControl(a.disclosure)), '', stripControl(a.text)];
   if (a.citations.length > 0) {
     lines.push('', a.lang === 'zh' ? '来源：' : 'Sources:');
-    for (const c of a.citations) lines.push(`  [${c.n}] ${c.source} ${c.locator}${c.url ? ` ${c.url}` : ''}`);
+    for (const c of a.citations) lines.push(stripControl(`  [${c.n}] ${c.source} ${c.locator}${c.url ? ` ${c.url}` : ''}`));
   }
-  if (!a.firstContact) lines.push('', dim(a.label));
+  if (!a.firstContact) lines.push('', dim(stripControl(a.label)));
   return lines.join('\n');
 }
 

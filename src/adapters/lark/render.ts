@@ -1,4 +1,5 @@
 import type { Answer, Citation } from '../../answer/types';
+import { linkLabelMisleads, MARKDOWN_LINK, SAFE_URL } from '../../answer/markup';
 import type { Lang } from '../../avatars/disclosure';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
@@ -33,9 +34,48 @@ function bytes(value: unknown): number {
   return Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
 }
 
-/** CommonMark-ish text to Feishu card markdown: headings become bold lines. */
+/**
+ * Angle brackets as entities: in card markdown `<at id=all></at>` pings everyone and `<font>`,
+ * `<link>` and friends are live, so untrusted text may carry none of them.
+ */
+export function escapeLarkMarkdown(text: string): string {
+  return text.replace(/</g, '&#60;').replace(/>/g, '&#62;');
+}
+
+/**
+ * Inside code, a placeholder such as `/avatar use <handle>` reads better as written, so only
+ * what starts a tag Feishu acts on (or any closing tag) is escaped there.
+ */
+const LIVE_TAG = /<(?=\/|(?:at|font|a|link|text_tag|person|local_datetime|number_tag|img|br|hr|div|span|p|u|b|i|s|del|em|strong|code|pre|table|button|x-[a-z]+)[\s>/])/gi;
+
+function escapeOutsideCode(text: string): string {
+  return text
+    .split(/(```[\s\S]*?(?:```|$)|`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part.replace(LIVE_TAG, '&#60;') : escapeLarkMarkdown(part)))
+    .join('');
+}
+
+function larkLink(label: string, url: string): string {
+  const safeLabel = escapeLarkMarkdown(label).replace(/[[\]]/g, '');
+  if (!SAFE_URL.test(url)) return `${safeLabel} (${escapeLarkMarkdown(url)})`;
+  return linkLabelMisleads(label, url) ? `[${url}](${url})` : `[${safeLabel}](${url})`;
+}
+
+/**
+ * CommonMark-ish text to Feishu card markdown: headings become bold lines, links are kept only
+ * when they are what they say, and every tag from documents or models is shown as text.
+ */
 export function toLarkMarkdown(text: string): string {
-  return text.replace(/^#{1,6}\s+(.+)$/gm, '**$1**');
+  const links: string[] = [];
+  const held = text.replace(/\u0000/g, '').replace(MARKDOWN_LINK, (_m, label: string, url: string) => {
+    links.push(larkLink(label, url));
+    return `\u0000${links.length - 1}\u0000`;
+  });
+  return escapeOutsideCode(held)
+    // A quote marker at the start of a line stays a quote.
+    .replace(/^((?:&#62; ?)+)/gm, (m) => m.replace(/&#62;/g, '>'))
+    .replace(/^#{1,6}\s+(.+)$/gm, '**$1**')
+    .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
 }
 
 /** Split text into pieces of at most `limit` UTF-8 bytes, at paragraph, line, then word boundaries. */
@@ -61,7 +101,7 @@ export function splitBytes(text: string, limit = ELEMENT_BYTES): string[] {
 function citationLine(c: Citation): string {
   const name = c.kind === 'slack' || c.kind === 'feishu' ? (c.title ?? c.source) : (c.title ?? c.source.split('/').pop() ?? c.source);
   const where = c.locator ? ` · ${c.locator}` : '';
-  return c.url ? `[${c.n}] [${name}](${c.url})${where}` : `[${c.n}] ${name} (${c.source})${where}`;
+  return c.url && SAFE_URL.test(c.url) ? `[${c.n}] ${larkLink(name, c.url)}${escapeLarkMarkdown(where)}` : `[${c.n}] ${escapeLarkMarkdown(`${name} (${c.source})${where}`)}`;
 }
 
 function markdown(content: string): Element {
@@ -85,7 +125,7 @@ const CONFIG = { wide_screen_mode: true, update_multi: true };
 export function renderAnswer(answer: Answer, conversation: string): Card[] {
   const zh = answer.lang === 'zh';
   const body: Element[] = [];
-  if (answer.firstContact) body.push(markdown(`*${answer.disclosure}*`));
+  if (answer.firstContact) body.push(markdown(`*${escapeLarkMarkdown(answer.disclosure)}*`));
   for (const part of splitBytes(toLarkMarkdown(answer.text))) body.push(markdown(part));
   if (answer.citations.length > 0) {
     body.push({ tag: 'hr' });
@@ -127,7 +167,7 @@ export function renderReply(reply: Reply, conversation: string): Card[] {
     const parts = splitBytes(toLarkMarkdown(reply.text)).slice(0, 3);
     return [{ config: CONFIG, header: header(zh ? '数字分身授权请求' : 'Digital avatar: consent request', 'orange'), elements: [...parts.map(markdown), { tag: 'action', actions: buttons }] }];
   }
-  const text = reply.kind === 'status' ? `⏳ ${reply.text}` : toLarkMarkdown(reply.text);
+  const text = reply.kind === 'status' ? `⏳ ${escapeLarkMarkdown(reply.text)}` : toLarkMarkdown(reply.text);
   const parts = splitBytes(text);
   const cards: Card[] = [];
   for (let i = 0; i < parts.length; i += 3) cards.push({ config: CONFIG, elements: parts.slice(i, i + 3).map(markdown) });

@@ -1,4 +1,5 @@
 import type { Answer, Citation } from '../../answer/types';
+import { linkLabelMisleads, MARKDOWN_LINK, SAFE_URL } from '../../answer/markup';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
 
@@ -20,14 +21,34 @@ export const ACTION_DOWN = 'understudy_feedback_down';
 export const ACTION_VOICE = 'understudy_feedback_voice';
 export const CORRECTION_VIEW = 'understudy_correction';
 
-/** CommonMark-ish text to Slack mrkdwn: bold, headings, links. */
+/** Slack's three control characters as entities: untrusted text can then never form `<!channel>`, `<@U…>` or a link. */
+export function escapeMrkdwn(text: string): string {
+  // A bare & is shown as written (and keeps URLs intact); only one that would read as an entity is escaped.
+  return text.replace(/&(?=(?:amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function slackLink(label: string, url: string): string {
+  if (!SAFE_URL.test(url)) return escapeMrkdwn(`${label} (${url})`);
+  // SAFE_URL holds no < > or |, so the address cannot end the link early.
+  return linkLabelMisleads(label, url) ? `<${url}>` : `<${url}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+}
+
+/**
+ * CommonMark-ish text to Slack mrkdwn: bold, headings, links. Everything else is escaped, so
+ * text from documents or models shows as written and can never ping a channel or a person.
+ */
 export function toMrkdwn(text: string): string {
-  return text
+  const links: string[] = [];
+  const held = text.replace(/\u0000/g, '').replace(MARKDOWN_LINK, (_m, label: string, url: string) => {
+    links.push(slackLink(label, url));
+    return `\u0000${links.length - 1}\u0000`;
+  });
+  return escapeMrkdwn(held)
+    // A quote marker at the start of a line stays a quote.
+    .replace(/^((?:&gt; ?)+)/gm, (m) => m.replace(/&gt;/g, '>'))
     .replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
     .replace(/^#{1,6}\s+(.+)$/gm, '*$1*')
-    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^)\s]+)\)/g, '<$2|$1>')
-    .replace(/&/g, '&amp;')
-    .replace(/<(?!https?:\/\/|@|#|!)/g, '&lt;');
+    .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
 }
 
 /** Split text into pieces under `limit`, at paragraph, then line, then word boundaries. */
@@ -49,8 +70,8 @@ export function splitText(text: string, limit = SECTION_LIMIT): string[] {
 
 function citationText(c: Citation): string {
   const where = c.kind === 'slack' || c.kind === 'feishu' ? (c.title ?? c.source) : c.source.split('/').pop() ?? c.source;
-  if (c.url) return `[${c.n}] <${c.url}|${where}>`;
-  return `[${c.n}] \`${c.source}\` ${c.locator}`;
+  if (c.url && SAFE_URL.test(c.url)) return `[${c.n}] ${slackLink(where, c.url)}`;
+  return `[${c.n}] \`${escapeMrkdwn(c.source)}\` ${escapeMrkdwn(c.locator)}`;
 }
 
 function feedbackValue(answer: Answer, conversation: string): string {
@@ -67,7 +88,7 @@ export function renderAnswer(answer: Answer, conversation: string): SlackMessage
   for (let i = 0; i < cites.length; i += CONTEXT_ELEMENTS) {
     blocks.push({ type: 'context', elements: cites.slice(i, i + CONTEXT_ELEMENTS).map((t) => ({ type: 'mrkdwn', text: t.slice(0, 3000) })) });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: answer.label }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: toMrkdwn(answer.label) }] });
   const value = feedbackValue(answer, conversation);
   blocks.push({
     type: 'actions',
@@ -78,7 +99,8 @@ export function renderAnswer(answer: Answer, conversation: string): SlackMessage
       { type: 'button', action_id: ACTION_VOICE, text: { type: 'plain_text', text: voiceLabel(answer.lang, answer.pronoun, true) }, value },
     ],
   });
-  const fallback = `${answer.firstContact ? answer.disclosure : answer.label}\n${answer.text}`.slice(0, 3900);
+  // The notification text is parsed for mentions too.
+  const fallback = escapeMrkdwn(`${answer.firstContact ? answer.disclosure : answer.label}\n${answer.text}`.slice(0, 3900));
   const messages: SlackMessage[] = [];
   for (let i = 0; i < blocks.length; i += BLOCK_LIMIT) messages.push({ text: fallback, blocks: blocks.slice(i, i + BLOCK_LIMIT) });
   return messages;
@@ -93,7 +115,7 @@ export function renderReply(reply: Reply, conversation: string): SlackMessage[] 
     const zh = reply.lang === 'zh';
     return [
       {
-        text: reply.text.slice(0, 3900),
+        text: escapeMrkdwn(reply.text.slice(0, 3900)),
         blocks: [
           ...splitText(toMrkdwn(reply.text)).map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })),
           {
@@ -108,9 +130,9 @@ export function renderReply(reply: Reply, conversation: string): SlackMessage[] 
       },
     ];
   }
-  const text = reply.kind === 'status' ? `_${reply.text}_` : toMrkdwn(reply.text);
+  const text = reply.kind === 'status' ? `_${escapeMrkdwn(reply.text)}_` : toMrkdwn(reply.text);
   const parts = splitText(text);
-  return [{ text: reply.text.slice(0, 3900), blocks: parts.slice(0, BLOCK_LIMIT).map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })) }];
+  return [{ text: escapeMrkdwn(reply.text.slice(0, 3900)), blocks: parts.slice(0, BLOCK_LIMIT).map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })) }];
 }
 
 /** The modal opened by "That's not how they'd say it". */

@@ -73,9 +73,10 @@ describe('Slack Block Kit rendering', () => {
 
   it('renders notices and status with a plain-text fallback', () => {
     const [notice] = renderReply({ kind: 'notice', text: 'Use **/avatar list** to see <everyone>' }, 'c');
-    expect(notice.text).toBe('Use **/avatar list** to see <everyone>');
+    // The notification text is parsed for mentions too, so it is escaped like the blocks.
+    expect(notice.text).toBe('Use **/avatar list** to see &lt;everyone&gt;');
     expect(allText(blocksOf(notice))).toContain('*/avatar list*');
-    expect(allText(blocksOf(notice))).toContain('&lt;everyone>');
+    expect(allText(blocksOf(notice))).toContain('&lt;everyone&gt;');
     const [status] = renderReply({ kind: 'status', text: 'looking…' }, 'c');
     expect(blocksOf(status)[0].text?.text).toBe('_looking…_');
   });
