@@ -45,6 +45,15 @@ function report(ctx: CliContext, h: ExportHistory): void {
   for (const s of h.skipped) println(ctx.io.stderr, `skipped ${s.path}: ${s.reason}`);
 }
 
+/** The range as the person asked for it, for the summary's coverage note. */
+function askedRange(o: SummarizeFlags): string {
+  if (o.thread) return `thread ${o.thread}`;
+  if (o.since && o.until) return `${o.since} to ${o.until}`;
+  if (o.since) return `from ${o.since}`;
+  if (o.until) return `up to ${o.until}`;
+  return 'the whole export';
+}
+
 /** `understudy summarize`: a channel or thread of an export, offline unless a model is configured. */
 export function registerSummarizeCommand(program: Command, ctx: CliContext): void {
   const { io } = ctx;
@@ -59,15 +68,15 @@ export function registerSummarizeCommand(program: Command, ctx: CliContext): voi
     .option('--thread <ts>', 'summarise one thread: its root ts (Slack) or root message id (Feishu)')
     .option('--workspace-url <url>', 'e.g. https://acme.slack.com, so every point links to its message')
     .option('--lang <lang>', 'output language zh or en (default: the channel\'s main language)')
-    .option('--max-days <n>', `longest span summarised (default ${MAX_DAYS})`)
+    .option('--max-days <n>', 'keep only the last n days of the range (default: the whole range, however long)')
     .option('--offline', 'do not use the configured language model')
     .option('--json', 'print the summary as JSON')
     .action(async (o: SummarizeFlags) => {
       if (Boolean(o.slackExport) === Boolean(o.feishuExport)) throw new UnderstudyError('INPUT_INVALID', 'give one of --slack-export <dir|zip> or --feishu-export <file>');
       if (o.lang && o.lang !== 'zh' && o.lang !== 'en') throw new UnderstudyError('INPUT_INVALID', `--lang must be zh or en, got "${o.lang}"`);
       if (o.workspaceUrl && !/^https:\/\/[^\s/]+\/?$/.test(o.workspaceUrl)) throw new UnderstudyError('INPUT_INVALID', `--workspace-url must look like https://acme.slack.com, got "${o.workspaceUrl}"`);
-      const maxDays = o.maxDays === undefined ? MAX_DAYS : Number(o.maxDays);
-      if (!Number.isInteger(maxDays) || maxDays < 1) throw new UnderstudyError('INPUT_INVALID', `--max-days must be a whole number of days, got "${o.maxDays}"`);
+      const maxDays = o.maxDays === undefined ? undefined : Number(o.maxDays);
+      if (maxDays !== undefined && (!Number.isInteger(maxDays) || maxDays < 1)) throw new UnderstudyError('INPUT_INVALID', `--max-days must be a whole number of days, got "${o.maxDays}"`);
       if (o.slackExport && !o.channel) throw new UnderstudyError('INPUT_INVALID', '--channel <name> is needed with --slack-export');
       const query = {
         channel: o.channel,
@@ -86,6 +95,7 @@ export function registerSummarizeCommand(program: Command, ctx: CliContext): voi
         channelName: history.channel.name,
         scope: o.thread ? 'thread' : 'channel',
         maxDays,
+        asked: askedRange(o),
         model,
         onProgress: (done, total) => io.stderr.write(`summarising window ${done}/${total}\n`),
       });

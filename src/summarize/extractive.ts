@@ -6,6 +6,7 @@ import { detectAction, detectDecision, detectQuestion } from './detect';
 import { citeOf, scrubUrls } from './links';
 import { displayName, threadKey, type HistoryMessage } from './message';
 import { describeOverview, snippet } from './overview';
+import { phraseTitle } from './titles';
 import type { Participant, Summary, SummaryAction, SummaryDecision, SummaryQuestion, SummaryTopic } from './types';
 
 export const OFFLINE_SUMMARY_MODEL = 'offline-extractive';
@@ -24,6 +25,7 @@ const CHAT_STOP = new Set(
     'think know like just really want need see use make go going say said look thing stuff lot much many well sure good great nice cool ' +
     'awesome one two also still even now today tomorrow yesterday time way something anything everyone anyone someone people com www http https ' +
     'org net html php amp gt lt simple_smile smile slightly_smiling_face joy wink sorry maybe actually probably though already able ' +
+    'uh um umm hmm oh ok okay sorta kinda gonna wanna lol btw fyi anyway guess ' +
     '谢谢 大家 一下 哈哈 好的 可以 没有 我们 你们 他们').split(/\s+/),
 );
 
@@ -148,7 +150,9 @@ function topics(units: Unit[], lang: Lang, maxTopics: number, perMessage: boolea
     const rel = (i: number): number => dotDense(vecs[i], c.centroid) * (1 + 0.35 * Math.log(1 + weights[i])) * (units[i].messages.some((m) => substance(m) >= 4) ? 1 : 0.2);
     const picks = mmr(c.members, rel, vecs, Math.min(3, c.members.length));
     const texts = c.members.flatMap((i) => units[i].messages.map((m) => m.text)).slice(0, 400);
-    const title = topTerms(c.centroid, terms, 3).map((t) => surface(t, texts)).join(lang === 'zh' ? '、' : ' · ');
+    const top = topTerms(c.centroid, terms, 2).map((t) => surface(t, texts));
+    const phrase = phraseTitle(texts, (stem) => c.centroid[termId.get(stem) ?? -1] ?? 0, lang);
+    const title = phrase ?? (lang === 'zh' ? top.join('与') : top[0] ? top[0][0].toUpperCase() + top[0].slice(1) : '');
     const closeness = (m: HistoryMessage): number => {
       const toks = new Set(tokensOf.get(m) ?? []);
       let s = 0;
@@ -182,6 +186,7 @@ export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecis
   const threaded = messages.filter((m) => m.threadId && m.threadId !== m.id).length;
   const usesThreads = threaded >= Math.max(2, messages.length * 0.05);
   const seen = new Set<string>();
+  const asked = new Set<string>();
   messages.forEach((m, i) => {
     const who = displayName(m);
     const d = detectDecision(m.text);
@@ -197,9 +202,45 @@ export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecis
     // "@Bob can you ...?" is a request, listed as Bob's task rather than as an open question.
     const request = a?.owner !== undefined && a.owner !== who;
     const q = request ? undefined : detectQuestion(m.text);
-    if (q && !answered(m, i, messages, byThread.get(threadKey(m)) ?? [m], usesThreads)) questions.push({ who, question: q, cite: citeOf(m) });
+    // A question asked again (re-posted, or by someone else in the same words) is listed once.
+    if (q && !asked.has(questionKey(q)) && !answered(m, i, messages, byThread.get(threadKey(m)) ?? [m], usesThreads)) {
+      asked.add(questionKey(q));
+      questions.push({ who, question: q, cite: citeOf(m) });
+    }
   });
   return { decisions, actions, questions };
+}
+
+export function questionKey(q: string): string {
+  return q.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/**
+ * Questions that are still open in the whole range: each listed once (same message or same
+ * words), none that someone answered later in its thread. Windows of a long range, and a
+ * model, see only part of the history; this checks against all of it.
+ */
+export function stillOpen(questions: SummaryQuestion[], messages: HistoryMessage[]): SummaryQuestion[] {
+  const index = new Map(messages.map((m, i) => [m.id, i]));
+  const byThread = new Map<string, HistoryMessage[]>();
+  for (const m of messages) {
+    const g = byThread.get(threadKey(m));
+    if (g) g.push(m);
+    else byThread.set(threadKey(m), [m]);
+  }
+  const threaded = messages.filter((m) => m.threadId && m.threadId !== m.id).length;
+  const usesThreads = threaded >= Math.max(2, messages.length * 0.05);
+  const seen = new Set<string>();
+  return questions.filter((q) => {
+    const i = index.get(q.cite.id);
+    if (i === undefined) return false;
+    const key = questionKey(q.question);
+    if (seen.has(q.cite.id) || seen.has(key)) return false;
+    seen.add(q.cite.id);
+    seen.add(key);
+    const m = messages[i];
+    return !answered(m, i, messages, byThread.get(threadKey(m)) ?? [m], usesThreads);
+  });
 }
 
 /**
@@ -237,7 +278,10 @@ function capped<T>(items: T[], max: number, notes: string[], what: string, lang:
 }
 
 /** The offline summary: extractive topics, rule-found items, template overview. Messages sorted, non-empty. */
-export function extractiveSummary(messages: HistoryMessage[], opts: { lang: Lang; scope: 'channel' | 'thread'; channelName?: string; maxTopics?: number; notes?: string[] }): Summary {
+export function extractiveSummary(
+  messages: HistoryMessage[],
+  opts: { lang: Lang; scope: 'channel' | 'thread'; channelName?: string; maxTopics?: number; notes?: string[]; topics?: SummaryTopic[] },
+): Summary {
   const { lang, scope } = opts;
   const notes = [...(opts.notes ?? [])];
   const units = groupUnits(messages, scope === 'thread');
@@ -252,7 +296,7 @@ export function extractiveSummary(messages: HistoryMessage[], opts: { lang: Lang
     messageCount: messages.length,
     threadCount,
     overview: [],
-    topics: topics(units, lang, opts.maxTopics ?? 6, scope === 'thread'),
+    topics: opts.topics ?? topics(units, lang, opts.maxTopics ?? 6, scope === 'thread'),
     decisions: capped(items.decisions, MAX_DECISIONS, notes, lang === 'zh' ? '决定' : 'decisions', lang),
     actions: capped(items.actions, MAX_ACTIONS, notes, lang === 'zh' ? '待办' : 'action items', lang),
     questions: capped(items.questions, MAX_QUESTIONS, notes, lang === 'zh' ? '未回答的问题' : 'open questions', lang),

@@ -1,10 +1,13 @@
 import { classifyError } from '../errors';
-import { extractiveSummary, mainLang, OFFLINE_SUMMARY_MODEL, participants } from './extractive';
+import { mainLang, MAX_QUESTIONS, OFFLINE_SUMMARY_MODEL, participants, stillOpen } from './extractive';
 import { assertCitesValid } from './links';
-import { mapReduceSummary } from './map-reduce';
+import { mapReduceSummary, windows as modelWindows } from './map-reduce';
+import { offlineSummary } from './offline-map-reduce';
+import { formatDate } from './overview';
 import { DAY_MS, sortMessages, type HistoryMessage } from './message';
 import type { Summary, SummarizeOptions } from './types';
 
+/** The longest range a summary in chat fetches (history calls are slow and rate-limited). Exports have no cap. */
 export const MAX_DAYS = 90;
 
 /** Keep the last `maxDays` of a history, with a note saying what was left out. */
@@ -50,24 +53,42 @@ function emptySummary(opts: SummarizeOptions): Summary {
  * a model, map-reduce over time-ordered windows. A failing model falls back to offline.
  */
 export async function summarize(input: HistoryMessage[], opts: SummarizeOptions = {}): Promise<Summary> {
-  const messages = sortMessages(input.filter((m) => m.text.trim()));
+  // The same message can arrive twice (a thread root from history and from its replies).
+  const unique = new Map<string, HistoryMessage>();
+  for (const m of input) if (m.text.trim() && !unique.has(m.id)) unique.set(m.id, m);
+  const messages = sortMessages([...unique.values()]);
   if (messages.length === 0) return emptySummary(opts);
   const lang = opts.lang ?? mainLang(messages);
-  const { kept, note } = capToDays(messages, opts.maxDays ?? MAX_DAYS, lang);
+  // Only an explicit cap leaves messages out, and then it says so.
+  const { kept, note } = opts.maxDays !== undefined ? capToDays(messages, opts.maxDays, lang) : { kept: messages, note: undefined };
   const notes = [...(opts.notes ?? []), ...(note ? [note] : [])];
   const scope = opts.scope ?? 'channel';
   let summary: Summary | undefined;
+  let windows = 1;
   if (opts.model) {
     try {
       summary = await mapReduceSummary(kept, { model: opts.model, lang, scope, channelName: opts.channelName, notes, voice: opts.voice, onProgress: opts.onProgress });
+      windows = modelWindows(kept).length;
     } catch (err) {
       const e = classifyError(err);
       if (e.code !== 'MODEL_FAILED') throw err;
       notes.push(lang === 'zh' ? '语言模型调用失败，以下为离线摘录。' : 'The language model failed; this is the offline extract.');
     }
   }
-  summary ??= extractiveSummary(kept, { lang, scope, channelName: opts.channelName, maxTopics: opts.maxTopics, notes });
+  if (!summary) ({ summary, windows } = offlineSummary(kept, { lang, scope, channelName: opts.channelName, maxTopics: opts.maxTopics, notes }));
   summary.participants = participants(kept);
+  summary.questions = stillOpen(summary.questions, kept).slice(-MAX_QUESTIONS);
+  summary.notes.unshift(coverage(kept, windows, lang, opts.asked));
   assertCitesValid(summary, kept);
   return summary;
+}
+
+/** What a summary covers, first among its notes: how many messages, from when to when, in how many windows, and what was asked. */
+function coverage(messages: HistoryMessage[], windows: number, lang: 'zh' | 'en', asked?: string): string {
+  const from = formatDate(messages[0].ts, lang);
+  const to = formatDate(messages[messages.length - 1].ts, lang);
+  if (lang === 'zh') {
+    return `涵盖 ${messages.length} 条消息，${from === to ? from : `${from}至${to}`}${windows > 1 ? `，分 ${windows} 段总结` : ''}${asked ? `（请求范围：${asked}）` : ''}。`;
+  }
+  return `Covers ${messages.length} message${messages.length === 1 ? '' : 's'} ${from === to ? `on ${from}` : `from ${from} to ${to}`}${windows > 1 ? `, summarised in ${windows} windows` : ''}${asked ? ` (asked for: ${asked})` : ''}.`;
 }

@@ -74,8 +74,10 @@ export interface SummarizeOptions {
   scope?: 'channel' | 'thread';
   /** With a model: map-reduce over time-ordered windows. Without: extractive. */
   model?: BaseChatModel;
-  /** Longest span summarised; older messages are left out with a note. Default 90 days. */
+  /** Longest span summarised; older messages are left out with a note. Default: no cap, the whole range given. */
   maxDays?: number;
+  /** The range the person asked for, in words ("from 2021-01-01", "the whole export"), for the coverage note. */
+  asked?: string;
   notes?: string[];
   /** Write in the voice of this avatar (the model's overview; offline, only the preface changes). */
   voice?: { name: string };

@@ -34,10 +34,29 @@ describe('understudy summarize', () => {
     expect(empty.stdout).toMatch(/Nothing was said in this range\./);
   });
 
-  itCorpora('caps a whole export to its last 90 days with a note', async () => {
-    const r = await runCli(['summarize', '--slack-export', corpus('slack_export_houstondatavis'), '--channel', 'general'], { cwd });
+  itCorpora("summarises the README's example range in full (--since honoured, no 90-day cap) and says what it covered", async () => {
+    const all = readSlackExportHistory(corpus(R), { channel: 'core-dev-help', since: Date.UTC(2021, 0, 1) }).messages.filter((m) => m.text.trim());
+    expect(all.length).toBeGreaterThan(100);
+    const r = await runCli(['summarize', '--slack-export', corpus(R), '--channel', 'core-dev-help', '--since', '2021-01-01', '--workspace-url', WS, '--json'], { cwd });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Notes: The range spans more than 90 days, so only the last 90 \(from \d{4}-\d{2}-\d{2}\) are summarised; \d+ earlier messages are left out\./);
+    const s = (JSON.parse(r.stdout) as { summary: { messageCount: number; from: number; to: number; notes: string[] } }).summary;
+    expect(s.messageCount).toBe(all.length);
+    expect(s.from).toBe(Math.min(...all.map((m) => m.ts)));
+    expect(s.notes.join(' ')).not.toMatch(/left out/);
+    expect(s.notes[0]).toMatch(new RegExp(`^Covers ${all.length} messages from \\d+ \\w+ 2021 to .* \\(asked for: from 2021-01-01\\)`));
+    const text = await runCli(['summarize', '--slack-export', corpus(R), '--channel', 'core-dev-help', '--since', '2021-01-01', '--until', '2021-03-31'], { cwd });
+    expect(text.stdout).toMatch(/Notes: Covers \d+ messages from .* \(asked for: 2021-01-01 to 2021-03-31\)/);
+  });
+
+  itCorpora('summarises a whole export of several years offline, map-reduced over windows', async () => {
+    const all = readSlackExportHistory(corpus('slack_export_houstondatavis'), { channel: 'general' }).messages.filter((m) => m.text.trim());
+    const r = await runCli(['summarize', '--slack-export', corpus('slack_export_houstondatavis'), '--channel', 'general', '--json'], { cwd });
+    expect(r.code).toBe(0);
+    const s = (JSON.parse(r.stdout) as { summary: { messageCount: number; notes: string[]; topics: { cites: { ts: number }[] }[] } }).summary;
+    expect(s.messageCount).toBe(all.length);
+    expect(s.notes[0]).toMatch(/^Covers \d+ messages from .* summarised in \d+ windows \(asked for: the whole export\)/);
+    const first = Math.min(...all.map((m) => m.ts));
+    expect(Math.min(...s.topics.flatMap((t) => t.cites.map((c) => c.ts)))).toBeLessThan(first + 365 * 24 * 3600_000);
   });
 
   itCorpora('reports a malformed day file on stderr and summarises the rest', async () => {
@@ -45,7 +64,7 @@ describe('understudy summarize', () => {
     fs.cpSync(corpus('slack_export_viewer_testarchive'), dir, { recursive: true });
     const day = fs.readdirSync(path.join(dir, 'traveling-sailor')).sort()[0];
     fs.writeFileSync(path.join(dir, 'traveling-sailor', day), '[{"type": "message",');
-    const r = await runCli(['summarize', '--slack-export', dir, '--channel', 'traveling-sailor', '--max-days', '3650'], { cwd });
+    const r = await runCli(['summarize', '--slack-export', dir, '--channel', 'traveling-sailor'], { cwd });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`skipped traveling-sailor/${day} \\(line 1 column \\d+\\): .*invalid JSON`));
     expect(r.stdout).toMatch(/Summary #traveling-sailor/);

@@ -73,14 +73,31 @@ describe('offline summary', () => {
     expect(linksIn(text)).toEqual([]);
   });
 
-  it('caps a range over 90 days to the last 90, with a note', async () => {
-    const old = msg(-200 * 24 * 60, 'alice', 'We decided to keep the old build farm for another quarter.');
-    const recent = englishChannel();
-    const s = await summarize([old, ...recent]);
-    expect(s.messageCount).toBe(recent.length);
-    expect(s.notes.join(' ')).toMatch(/more than 90 days.*1 earlier messages are left out/);
-    expect(allCites(s).map((c) => c.id)).not.toContain(old.id);
-    expect(renderSummary(s)).toMatch(/_The range spans more than 90 days/);
+  it('covers the whole range it is given, however long (offline map-reduce over windows), and says what it covered', async () => {
+    // Two years, one subject a quarter: the summary must reach back to the first, not keep the last 90 days.
+    const subjects = ['build farm migration to the new datacenter', 'billing gateway canary releases', 'ledger database vacuum tuning', 'partner API rate limits', 'search index rebuild schedule', 'mobile app crash reporting', 'payroll export to the new bank', 'onboarding docs for the data team'];
+    const history: HistoryMessage[] = [];
+    subjects.forEach((subject, q) => {
+      for (let k = 0; k < 40; k++) {
+        const minute = (q * 91 + Math.floor(k / 4)) * 24 * 60 + k * 7;
+        history.push(msg(minute, `u${(q + k) % 6}`, `${k % 4 === 0 ? 'Status of the' : 'More on the'} ${subject}: item ${k} is done and checked.`));
+      }
+    });
+    const s = await summarize(history);
+    expect(s.messageCount).toBe(history.length);
+    expect(s.from).toBe(history[0].ts);
+    expect(s.to).toBe(history[history.length - 1].ts);
+    expect(s.notes.join(' ')).not.toMatch(/left out/);
+    expect(s.notes.join(' ')).toMatch(/^Covers 320 messages from 6 May 2024 to \d+ \w+ 2026, summarised in \d+ windows/);
+    // Topics and cites come from the early quarters as well as the late ones.
+    const cited = allCites(s).map((c) => c.ts);
+    expect(Math.min(...cited)).toBeLessThan(history[0].ts + 200 * 24 * 60 * 60_000);
+    expect(Math.max(...cited)).toBeGreaterThan(history[history.length - 1].ts - 200 * 24 * 60 * 60_000);
+    assertCitesValid(s, history);
+    expect(renderSummary(s)).toMatch(/Covers 320 messages/);
+    // An explicit cap still works, and says so.
+    const capped = await summarize(history, { maxDays: 90 });
+    expect(capped.notes.join(' ')).toMatch(/more than 90 days.*earlier messages are left out/);
   });
 
   it('treats a question answered later in its thread as answered', async () => {
@@ -109,6 +126,42 @@ describe('offline summary', () => {
     const s = await summarize(many);
     expect(Date.now() - t).toBeLessThan(10_000);
     assertCitesValid(s, many);
+  });
+});
+
+describe('open questions and topic titles', () => {
+  it('lists a question once however often it is asked, and drops questions answered later in the thread', async () => {
+    const again = [0, 30, 60, 90, 120, 150].map((minute) => msg(minute, 'ivan', 'Does anyone know where the staging VPN config lives now?'));
+    const q = msg(200, 'judy', 'Who can review the ledger schema change before Friday?', { replies: 1 });
+    const answer = msg(5000, 'ken', 'I can, send it over.', { thread: 200 });
+    const s = await summarize([...again, q, answer, msg(6000, 'leo', 'Deploy finished for the billing gateway.')]);
+    expect(s.questions.map((x) => x.question)).toEqual(['Does anyone know where the staging VPN config lives now?']);
+  });
+
+  it('keeps the model path free of repeats and of questions a later window answers', async () => {
+    const q = msg(0, 'judy', 'Who can review the ledger schema change before Friday?', { replies: 1 });
+    const filler = Array.from({ length: 200 }, (_, i) => msg(10 + i, `u${i % 5}`, `Routine deploy note ${i} for the billing gateway, nothing to see.`));
+    const answer = msg(400, 'ken', 'I can review it tomorrow morning.', { thread: 0 });
+    const dup = msg(500, 'ivan', 'Does anyone know where the staging VPN config lives now?');
+    const history = [q, ...filler, answer, dup];
+    // Every window (and the merge) reports both questions: the model sees only its window.
+    const idOf = (m: HistoryMessage): string => `m${history.indexOf(m) + 1}`;
+    const part = JSON.stringify({ overview: ['Deploy notes.', 'Reviews.'], topics: [{ title: 'Deploy notes', summary: 'Routine.', ids: [idOf(filler[0])] }], decisions: [], actions: [], questions: [{ who: 'judy', question: 'Who can review the ledger schema change before Friday?', id: idOf(q) }, { who: 'ivan', question: 'Where is the staging VPN config?', id: idOf(dup) }, { who: 'ivan', question: 'Does anyone know where the staging VPN config lives now?', id: idOf(dup) }] });
+    const model = new FakeListChatModel({ responses: [part] });
+    const s = await summarize(history, { model });
+    expect(s.model).not.toBe('offline-extractive');
+    expect(s.questions.map((x) => x.cite.id)).toEqual([dup.id]);
+  });
+
+  it('titles topics with short phrases, not lists of words', async () => {
+    const s = await summarize(englishChannel());
+    for (const t of s.topics) {
+      expect(t.title).not.toMatch(/ · |、/);
+      expect(t.title.split(/\s+/).length).toBeLessThanOrEqual(5);
+    }
+    const filler = [msg(0, 'sam', 'so, uh, sorta following up on my intro post, who would I contact about helping out with rtools?'), msg(3, 'tom', 'uh, for rtools help ask in the rtools channel, sorta the usual place.')];
+    const f = await summarize(filler);
+    for (const t of f.topics) expect(t.title).not.toMatch(/\b(uh|sorta)\b/i);
   });
 });
 

@@ -1,0 +1,60 @@
+import type { Lang } from '../avatars/disclosure';
+import { tokenize } from '../retrieval/tokenize';
+import { scrubUrls } from './links';
+
+const MAX_WORDS = 4;
+
+/**
+ * A topic's title as a short phrase people actually wrote ("mailing list", "R build on
+ * Windows"), not a list of its top words ("uh · sorta · following"). Candidates are runs of up
+ * to four words inside one clause, starting and ending on a content word; each scores by the
+ * topic weight of its words and by how many of the topic's messages use it.
+ *
+ * @param weight the topic weight of a stemmed term, 0 for filler, names and unknown terms
+ */
+export function phraseTitle(texts: string[], weight: (stem: string) => number, lang: Lang): string | undefined {
+  if (lang === 'zh') return undefined;
+  const stemOf = new Map<string, string | undefined>();
+  const termWeight = (word: string): number => {
+    const w = word.toLowerCase();
+    if (!stemOf.has(w)) stemOf.set(w, tokenize(w)[0]);
+    const s = stemOf.get(w);
+    return s ? weight(s) : 0;
+  };
+  const seen = new Map<string, { score: number; docs: Set<number>; forms: Map<string, number>; n: number }>();
+  texts.forEach((text, doc) => {
+    const clean = scrubUrls(text).replace(/‹[^›]*›/g, ' ').replace(/<[^>]*>/g, ' ').replace(/[`*_~]/g, ' ').replace(/@\S+/g, ' , ');
+    for (const clause of clean.split(/[.,;:!?()[\]{}"“”'‘’\n|/\\]+|\s-\s/)) {
+      const words = clause.split(/\s+/).filter((w) => /^[A-Za-z][A-Za-z0-9+#-]*$/.test(w) && w.length <= 30);
+      for (let i = 0; i < words.length; i++) {
+        let sum = 0;
+        for (let n = 1; n <= MAX_WORDS && i + n <= words.length; n++) {
+          const w = termWeight(words[i + n - 1]);
+          sum += w;
+          // A phrase starts and ends on a topic word; the words between may be small ("build on windows").
+          if (termWeight(words[i]) <= 0 || w <= 0) continue;
+          const form = words.slice(i, i + n).join(' ');
+          const key = form.toLowerCase();
+          const e = seen.get(key) ?? { score: sum, docs: new Set<number>(), forms: new Map<string, number>(), n };
+          e.docs.add(doc);
+          e.forms.set(form, (e.forms.get(form) ?? 0) + 1);
+          seen.set(key, e);
+        }
+      }
+    }
+  });
+  let best: { form: string; score: number } | undefined;
+  for (const e of seen.values()) {
+    if (e.docs.size < 2 && texts.length > 1) continue;
+    // Longer phrases say more, but only while each word pulls its weight.
+    const score = (e.score / Math.sqrt(e.n)) * Math.log2(1 + e.docs.size) * (e.n === 1 ? 0.7 : 1);
+    if (!best || score > best.score) {
+      const form = [...e.forms].sort((a, b) => b[1] - a[1])[0][0];
+      best = { form, score };
+    }
+  }
+  if (!best) return undefined;
+  const f = best.form;
+  // Keep acronyms and names as written; lift a lower-case first letter.
+  return f[0] === f[0].toLowerCase() ? f[0].toUpperCase() + f.slice(1) : f;
+}
