@@ -18,7 +18,7 @@ export function createRuntime(env: NodeJS.ProcessEnv, overrides: ConfigOverrides
   const config = loadConfig(env, overrides, options.cwd);
   const pretty = config.log.format === 'pretty' || (config.log.format === 'auto' && Boolean(options.isTTY));
   const log = options.logger ?? createLogger({ level: config.log.level, pretty, logBodies: config.log.bodies });
-  const store = openStateStore(config.dataDir);
+  const store = openStateStore(config.dataDir, { auditKey: config.env.AUDIT_HMAC_KEY?.trim() || undefined, log });
   const service = new AvatarService({
     avatarsDir: config.avatarsDir,
     dataDir: config.dataDir,

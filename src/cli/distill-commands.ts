@@ -220,18 +220,18 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
 
   program
     .command('audit')
-    .description('read the append-only audit log; --verify checks its hash chain')
+    .description('read the append-only audit log; --verify checks its keyed hash chain against the anchor')
     .option('--avatar <slug>', 'only this avatar')
     .option('--action <action>', 'only this action (ask, distill, revoke, ...)')
     .option('--limit <n>', 'most recent entries', '50')
-    .option('--verify', 'verify the hash chain')
+    .option('--verify', 'verify the keyed hash chain and its anchor (exits non-zero when it does not verify)')
     .option('--json', 'print JSON')
     .action((o: { avatar?: string; action?: string; limit: string; verify?: boolean; json?: boolean }) => {
       const { service } = ctx.runtime();
       if (o.verify) {
         const v = service.store.verifyAudit();
-        println(io.stdout, v.ok ? `Audit log intact: ${v.entries} entries, hash chain verified.` : `Audit log TAMPERED: the chain breaks at entry ${v.brokenAt}.`);
-        if (!v.ok) throw new UnderstudyError('INTERNAL', `audit chain broken at entry ${v.brokenAt}`);
+        println(io.stdout, v.ok ? `Audit log intact: ${v.entries} entries, keyed hash chain and anchor verified.` : `Audit log TAMPERED: ${v.reason ?? `the chain breaks at entry ${v.brokenAt}`}.`);
+        if (!v.ok) throw new UnderstudyError('INTERNAL', `audit log does not verify: ${v.reason ?? `the chain breaks at entry ${v.brokenAt}`}`);
         return;
       }
       const entries = service.store.auditEntries({ avatar: o.avatar, action: o.action, limit: Number(o.limit) || 50 });

@@ -1,9 +1,10 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnderstudyError } from '../errors';
+import { silentLogger, type Logger } from '../log';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
+import { ANCHOR_FILE, GENESIS, KEY_FILE, keyedHash, loadAuditKey, MIGRATION_ACTION, readAnchor, verifyChain, writeAnchor, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, StateStore, StoredFeedback, Turn } from './types';
 import { checkStateFile, isSqliteDamage, stateCorruptError } from './state-health';
 
@@ -26,22 +27,25 @@ const MIGRATIONS: string[] = [
    CREATE TABLE kv (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY(namespace, key));`,
 ];
 
-const GENESIS = '0'.repeat(64);
-
-export function auditHash(prevHash: string, e: { seq: number; at: string; actor: string; action: string; avatar?: string; detail: string }): string {
-  return crypto
-    .createHash('sha256')
-    .update(JSON.stringify([prevHash, e.seq, e.at, e.actor, e.action, e.avatar ?? null, e.detail]))
-    .digest('hex');
+export interface StateStoreOptions {
+  now?: () => Date;
+  /** AUDIT_HMAC_KEY; without it the key lives in audit.key beside the database (audit-chain.ts). */
+  auditKey?: string;
+  /** Where the audit head is logged on every append, and a broken chain on start. */
+  log?: Logger;
 }
 
 /** The embedded state store: one SQLite file in WAL mode under the data dir. */
 export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
+  private readonly auditKey: AuditKey;
+  private readonly anchorFile: string | undefined;
+  private readonly log: Logger;
 
-  constructor(file: string, options: { now?: () => Date } = {}) {
+  constructor(file: string, options: StateStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? silentLogger;
     try {
       if (file !== ':memory:') {
         mkdirPrivate(path.dirname(file));
@@ -57,6 +61,28 @@ export class SqliteStateStore implements StateStore {
       throw new UnderstudyError('INTERNAL', `cannot open the state database ${file}: ${(err as Error).message}`, { cause: err, details: { file } });
     }
     this.migrate(file);
+    const memory = file === ':memory:';
+    this.auditKey = loadAuditKey({ envKey: options.auditKey, keyFile: memory ? undefined : path.join(path.dirname(file), KEY_FILE) });
+    this.anchorFile = memory ? undefined : path.join(path.dirname(file), ANCHOR_FILE);
+    this.checkAuditOnStart(file);
+  }
+
+  /** Verify the chain against the anchor on every start; seal a chain of the unkeyed first version. */
+  private checkAuditOnStart(file: string): void {
+    const v = this.checkAudit();
+    if (!v.ok) {
+      this.log.error({ file, entries: v.entries, brokenAt: v.brokenAt, reason: v.reason }, `audit log does not verify: ${v.reason}; run \`understudy audit --verify\``);
+      return;
+    }
+    if (v.entries > 0 && v.keyed === 0) {
+      const seal = this.audit({ actor: 'system', action: MIGRATION_ACTION, detail: { legacy_entries: v.entries, legacy_head: v.head?.hash ?? null, key: this.auditKey.source } });
+      this.log.info({ file, legacy_entries: v.entries, seq: seal.seq }, 'audit log migrated to a keyed chain: the unkeyed entries verified and are now sealed');
+    }
+  }
+
+  private checkAudit(): ChainCheck {
+    const rows = this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+    return verifyChain(rows, this.auditKey, this.anchorFile ? readAnchor(this.anchorFile) : 'none');
   }
 
   get schemaVersion(): number {
@@ -137,18 +163,22 @@ export class SqliteStateStore implements StateStore {
   }
 
   audit(input: AuditInput): AuditEntry {
-    return this.db.transaction((): AuditEntry => {
+    const entry = this.db.transaction((): AuditEntry => {
       const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
       const seq = (last?.seq ?? 0) + 1;
       const prevHash = last?.hash ?? GENESIS;
       const at = this.iso();
       const detail = JSON.stringify(input.detail ?? {});
-      const hash = auditHash(prevHash, { seq, at, actor: input.actor, action: input.action, avatar: input.avatar, detail });
+      const hash = keyedHash(this.auditKey.key, prevHash, { seq, at, actor: input.actor, action: input.action, avatar: input.avatar, detail });
       this.db
         .prepare('INSERT INTO audit(seq, at, actor, action, avatar, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(seq, at, input.actor, input.action, input.avatar ?? null, detail, prevHash, hash);
       return { ...input, seq, at, prevHash, hash };
     })();
+    // The head leaves the database: a sidecar file and the log stream, so deleting the newest rows shows.
+    if (this.anchorFile) writeAnchor(this.anchorFile, { seq: entry.seq, hash: entry.hash, at: entry.at });
+    this.log.info({ audit_head: { seq: entry.seq, hash: entry.hash } }, 'audit head');
+    return entry;
   }
 
   auditEntries(filter: { avatar?: string; action?: string; limit?: number } = {}): AuditEntry[] {
@@ -168,15 +198,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   verifyAudit(): AuditVerification {
-    let prev = GENESIS;
-    let n = 0;
-    for (const r of this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
-      n++;
-      const expected = auditHash(prev, { seq: r.seq, at: r.at, actor: r.actor, action: r.action, avatar: r.avatar ?? undefined, detail: r.detail });
-      if (r.prev_hash !== prev || r.hash !== expected || r.seq !== n) return { ok: false, entries: n, brokenAt: r.seq };
-      prev = r.hash;
-    }
-    return { ok: true, entries: n };
+    const v = this.checkAudit();
+    if (v.ok) return { ok: true, entries: v.entries };
+    return { ok: false, entries: v.entries, ...(v.brokenAt !== undefined ? { brokenAt: v.brokenAt } : {}), reason: v.reason };
   }
 
   kvGet<T>(namespace: string, key: string): T | undefined {
@@ -227,17 +251,6 @@ export class SqliteStateStore implements StateStore {
   }
 }
 
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  avatar: string | null;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
 function toAuditEntry(r: AuditRow): AuditEntry {
   return {
     seq: r.seq,
@@ -251,13 +264,13 @@ function toAuditEntry(r: AuditRow): AuditEntry {
   };
 }
 
-export function openStateStore(dataDir: string): SqliteStateStore {
+export function openStateStore(dataDir: string, options: Omit<StateStoreOptions, 'now'> = {}): SqliteStateStore {
   const file = path.join(dataDir, 'state.db');
   // Damaged pages would otherwise stop each command with a bare "database disk image is malformed".
   const health = checkStateFile(file);
   if (!health.ok) throw stateCorruptError(file, health.problems.join('; '));
   try {
-    return new SqliteStateStore(file);
+    return new SqliteStateStore(file, options);
   } catch (err) {
     if (isSqliteDamage(err)) throw stateCorruptError(file, (err as Error).message, err);
     throw err;

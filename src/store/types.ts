@@ -50,6 +50,8 @@ export interface AuditVerification {
   entries: number;
   /** First sequence number whose hash does not match, when not ok. */
   brokenAt?: number;
+  /** What is wrong, when not ok: an edited entry, deleted newest entries, a missing anchor. */
+  reason?: string;
 }
 
 export interface StateStore {
