@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Chunk, SourceKind, Visibility } from '../corpus/types';
 import { UnderstudyError } from '../errors';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
+import { quickCheck, summarizeProblems } from '../util/sqlite-check';
 
 /** A chunk ready to store: everything but its id, plus its vector. */
 export interface NewChunk extends Omit<Chunk, 'id' | 'visibility'> {
@@ -75,8 +76,8 @@ export class ChunkStore {
       ensurePrivateFile(file);
       db = new Database(file);
       // Damaged pages otherwise surface later as a bare "database disk image is malformed".
-      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check).filter((r) => r !== 'ok');
-      if (problems.length > 0) throw new ChunkStoreDamage(problems.join('; '));
+      const problems = quickCheck(db);
+      if (problems.length > 0) throw new ChunkStoreDamage(summarizeProblems(problems));
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
@@ -222,7 +223,7 @@ class ChunkStoreDamage extends Error {}
 function openError(file: string, err: unknown): UnderstudyError {
   const code = (err as { code?: unknown }).code;
   const damaged = err instanceof ChunkStoreDamage || (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB'));
-  const why = (err as Error).message;
+  const why = (err as Error).message.replace(/\s+/g, ' ');
   if (!damaged) return new UnderstudyError('FILE_UNREADABLE', `${file} cannot be opened (${why})`, { cause: err, details: { file } });
   const slug = path.basename(path.dirname(file));
   return new UnderstudyError(

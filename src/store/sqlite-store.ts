@@ -6,7 +6,8 @@ import { silentLogger, type Logger } from '../log';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 import { ANCHOR_FILE, GENESIS, KEY_FILE, keyedHash, loadAuditKey, MIGRATION_ACTION, readAnchor, verifyChain, writeAnchor, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, StateStore, StoredFeedback, Turn } from './types';
-import { checkStateFile, isSqliteDamage, stateCorruptError } from './state-health';
+import { checkStateFile, sqliteDamage, stateCorruptError } from './state-health';
+import { summarizeProblems } from '../util/sqlite-check';
 
 /** Ordered migrations; the index + 1 is the schema version they bring the database to. */
 const MIGRATIONS: string[] = [
@@ -268,11 +269,12 @@ export function openStateStore(dataDir: string, options: Omit<StateStoreOptions,
   const file = path.join(dataDir, 'state.db');
   // Damaged pages would otherwise stop each command with a bare "database disk image is malformed".
   const health = checkStateFile(file);
-  if (!health.ok) throw stateCorruptError(file, health.problems.join('; '));
+  if (!health.ok) throw stateCorruptError(file, summarizeProblems(health.problems));
   try {
     return new SqliteStateStore(file, options);
   } catch (err) {
-    if (isSqliteDamage(err)) throw stateCorruptError(file, (err as Error).message, err);
+    const damage = sqliteDamage(err);
+    if (damage) throw stateCorruptError(file, damage, err);
     throw err;
   }
 }

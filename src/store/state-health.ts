@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnderstudyError } from '../errors';
+import { quickCheck } from '../util/sqlite-check';
 
 /*
  * state.db holds what exists nowhere else (conversations, consent records, the audit log), so a
@@ -15,12 +16,12 @@ export interface StateHealth {
   problems: string[];
 }
 
-/** Whether an error (or one it wraps) is SQLite saying the file is damaged or not a database. */
-export function isSqliteDamage(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && (e.code.startsWith('SQLITE_CORRUPT') || e.code === 'SQLITE_NOTADB')) return true;
+/** SQLite's own message when an error (or one it wraps) says the file is damaged or not a database. */
+export function sqliteDamage(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && (e.code.startsWith('SQLITE_CORRUPT') || e.code === 'SQLITE_NOTADB')) return String(e.message).replace(/\s+/g, ' ');
   }
-  return false;
+  return undefined;
 }
 
 /** SQLite's quick_check of the state database, read-only. */
@@ -29,10 +30,11 @@ export function checkStateFile(file: string): StateHealth {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const problems = (db.pragma('quick_check(20)') as { quick_check: string }[]).map((r) => r.quick_check).filter((r) => r !== 'ok');
+    const problems = quickCheck(db, 20);
     return { exists: true, ok: problems.length === 0, problems };
   } catch (err) {
-    if (isSqliteDamage(err)) return { exists: true, ok: false, problems: [(err as Error).message] };
+    const damage = sqliteDamage(err);
+    if (damage) return { exists: true, ok: false, problems: [damage] };
     throw err;
   } finally {
     db?.close();

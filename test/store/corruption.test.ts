@@ -42,6 +42,7 @@ describe('a damaged chunks.db', () => {
     expect(r.stderr).toContain(chunks);
     expect(r.stderr).toMatch(/damaged/);
     expect(r.stderr).toMatch(/understudy ingest lz`/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('a plain ingest detects the damage, rebuilds from the corpus and says so; search works again', async () => {
