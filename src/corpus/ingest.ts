@@ -13,7 +13,7 @@ import { searchableText, tokenize } from '../retrieval/tokenize';
 import { chunkUnit } from './chunk';
 import { nearDuplicateGroups } from './dedupe';
 import { loadEntry } from './load';
-import { mergeCounts, redact, type RedactionKind } from './redact';
+import { mergeCounts, redact, redactName, type RedactionKind } from './redact';
 import { scanCorpus, type CorpusEntry } from './scan';
 import type { LoadIssue, SkippedFile, SourceUnit } from './types';
 
@@ -77,7 +77,14 @@ export function redactUnit(unit: SourceUnit, keepEmails: string[]): { unit: Sour
     counts = mergeCounts(counts, r.counts);
     return r.text;
   };
-  return { unit: { ...unit, text: mask(unit.text) ?? '', context: mask(unit.context), title: mask(unit.title) }, counts };
+  // Source paths and titles (often the file name) are masked as names: `kyc/身份证-3101….pdf`.
+  const maskName = (s: string | undefined): string | undefined => {
+    if (s === undefined) return s;
+    const r = redactName(s, { keepEmails });
+    counts = mergeCounts(counts, r.counts);
+    return r.text;
+  };
+  return { unit: { ...unit, source: maskName(unit.source) ?? unit.source, text: mask(unit.text) ?? '', context: mask(unit.context), title: maskName(unit.title) }, counts };
 }
 
 /**
