@@ -3,6 +3,7 @@ import type { AvatarConfig } from '../avatars/schema';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import { searchPlan } from './follow-up';
+import { checkModelReply } from './guard';
 import { generate, modelName } from './llm';
 import { composeOffline, nothingFound, OFFLINE_MODEL, selectExcerpts } from './offline';
 import { buildPrompt } from './prompt';
@@ -86,10 +87,10 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       config, skill: deps.skill, hits: result.hits, history: input.history ?? [], question, lang, firstContact: input.firstContact, introduction: base.disclosure,
     });
     try {
-      const text = await generate(deps.model, messages, deps.onToken, { budget: 'answer' });
-      const used = citedNumbers(text, result.hits.length);
-      const citations = (used.length > 0 ? used : [1]).map((n) => toCitation(n, result.hits[n - 1]));
-      return { ...base, text: note + text, citations, grounded: true, confidence, model: modelName(deps.model) };
+      const raw = await generate(deps.model, messages, deps.onToken, { budget: 'answer' });
+      const reply = checkModelReply(raw, config, result.hits.length, lang);
+      const citations = reply.used.map((n) => toCitation(n, result.hits[n - 1]));
+      return { ...base, text: note + reply.text, citations, grounded: reply.grounded, confidence: reply.grounded ? confidence : 'low', model: modelName(deps.model) };
     } catch (err) {
       // Fall through to the offline composer: an answer from the sources beats an error. The
       // model's guard has logged the cause; the asker gets one line on why this is a quote.
@@ -118,16 +119,6 @@ export function closeToBest(hits: SearchHit[]): SearchHit[] {
   const cov = best.coverage;
   const sim = best.similarity ?? 0;
   return [best, ...rest.filter((h) => h.coverage >= Math.max(0.25, 0.6 * cov) || (h.similarity ?? 0) >= Math.max(0.2, 0.85 * sim))];
-}
-
-/** Source numbers the model cited, in order of first use, within range. */
-export function citedNumbers(text: string, max: number): number[] {
-  const seen: number[] = [];
-  for (const m of text.matchAll(/\[(\d{1,2})\]/g)) {
-    const n = Number(m[1]);
-    if (n >= 1 && n <= max && !seen.includes(n)) seen.push(n);
-  }
-  return seen;
 }
 
 function hedge(lang: Lang): string {
