@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { UnderstudyError } from '../errors';
+import type { AbstentionSignals } from '../retrieval/abstention';
 import type { AvatarIndex, SearchMode } from '../retrieval/avatar-index';
 
 export const qaItemSchema = z.object({
@@ -87,6 +88,8 @@ export interface EvalRow {
   grounded: boolean;
   hedged: boolean;
   got: string[];
+  relevance?: number;
+  signals?: AbstentionSignals;
 }
 
 export function metrics(rows: EvalRow[]): EvalMetrics {
@@ -131,7 +134,7 @@ export async function evaluateRows(index: AvatarIndex, items: QaItem[], mode: Se
   for (const item of items) {
     const res = await index.search(item.question, { k: 5, mode, lexicon: expansion, associations: expansion });
     const got = res.hits.map((h) => h.chunk.source);
-    rows.push({ item, rank: fileRank(got, item.sources), grounded: res.grounded, hedged: res.grounded && res.confidence === 'low', got });
+    rows.push({ item, rank: fileRank(got, item.sources), grounded: res.grounded, hedged: res.grounded && res.confidence === 'low', got, relevance: res.relevance, signals: res.signals });
   }
   return reportOf(mode, expansion, rows);
 }

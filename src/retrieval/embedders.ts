@@ -2,6 +2,7 @@ import { OpenAIEmbeddings } from '@langchain/openai';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { ModelConfig } from '../config/env';
 import { UnderstudyError } from '../errors';
+import { useLiteEncoder, type SentenceEncoder } from './semantic';
 import { DEFAULT_LOCAL_DIMENSIONS, LocalEmbedder, LOCAL_EMBEDDER_VERSION, type IdfLookup } from './local-embedder';
 
 /** What an index needs from an embedder: a stable identity and float vectors. */
@@ -15,11 +16,17 @@ export interface IndexEmbedder {
 export interface EmbedderFactory {
   readonly id: string;
   create(idf: IdfLookup): IndexEmbedder;
+  /**
+   * The offline semantic layer (USE lite), built in the background beside the index and fused
+   * once ready; absent = off. A model embedder makes it unnecessary.
+   */
+  readonly semantic?: () => Promise<SentenceEncoder>;
 }
 
-export function localEmbedderFactory(dimensions = DEFAULT_LOCAL_DIMENSIONS): EmbedderFactory {
+export function localEmbedderFactory(dimensions = DEFAULT_LOCAL_DIMENSIONS, semantic?: () => Promise<SentenceEncoder>): EmbedderFactory {
   return {
     id: `${LOCAL_EMBEDDER_VERSION}:${dimensions}`,
+    semantic,
     create(idf) {
       const e = new LocalEmbedder({ dimensions, idf });
       return {
@@ -65,6 +72,8 @@ export function openAiEmbedderFactory(model: ModelConfig): EmbedderFactory {
   return langchainEmbedderFactory(`openai:${model.model}`, embeddings);
 }
 
-export function embedderFactoryFor(config: { embeddings?: ModelConfig }): EmbedderFactory {
-  return config.embeddings ? openAiEmbedderFactory(config.embeddings) : localEmbedderFactory();
+/** The runtime's choice: the model's embeddings when configured, else local vectors plus USE lite unless `semantic` is false. */
+export function embedderFactoryFor(config: { embeddings?: ModelConfig; semantic?: boolean }): EmbedderFactory {
+  if (config.embeddings) return openAiEmbedderFactory(config.embeddings);
+  return localEmbedderFactory(DEFAULT_LOCAL_DIMENSIONS, config.semantic === false ? undefined : useLiteEncoder);
 }
