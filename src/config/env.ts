@@ -45,6 +45,7 @@ export const envSchema = z
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
     OPENAI_EMBEDDING_MODEL: optionalString,
+    UNDERSTUDY_SEMANTIC: z.enum(['on', 'off']).optional().default('on'),
     OPENAI_TIMEOUT_MS: positiveInt(15_000),
     OPENAI_MAX_RETRIES: positiveInt(1),
     OPENAI_BREAKER_FAILURES: positiveInt(3),
@@ -134,6 +135,8 @@ export interface Config {
   llm?: ModelConfig;
   /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
   embeddings?: ModelConfig;
+  /** UNDERSTUDY_SEMANTIC=off: no offline semantic layer (USE lite) beside the local index. */
+  semantic: boolean;
   slack?: { signingSecret?: string; botToken?: string; appToken?: string; mode: 'http' | 'socket'; apiUrl?: string };
   lark?: {
     appId: string;
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     playgroundToken: e.PLAYGROUND_TOKEN,
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
+    semantic: e.UNDERSTUDY_SEMANTIC === 'on',
     slack:
       e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET
         ? { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, mode: e.SLACK_MODE, apiUrl: e.SLACK_API_URL }
