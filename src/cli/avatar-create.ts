@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CORPUS_DIR, saveAvatarConfig, SKILL_FILE } from '../avatars/package';
 import { avatarSchema, type AvatarConfig, type ConsentRecord } from '../avatars/schema';
 import { UnderstudyError } from '../errors';
+import { maskTextFiles } from '../corpus/mask-files';
 import { mkdirPrivate, restrictTree, writeFileAtomic } from '../util/fs-atomic';
 
 export interface CreateAvatarOptions {
@@ -48,6 +49,8 @@ export function createAvatarPackage(avatarsDir: string, opts: CreateAvatarOption
     fs.cpSync(s, dest, { recursive: true, dereference: false, filter: (src) => !path.basename(src).startsWith('.') || src === s });
     // A copy keeps its source's modes; copies of someone's mail and chats are for the service only.
     restrictTree(dest);
+    // The copy holds no secrets in the clear: prose files are masked as they land (mask-files.ts).
+    maskTextFiles(dest, { keepEmails: config.person.aliases.filter((a) => a.includes('@')) });
   }
   fs.chmodSync(corpus, 0o700);
   saveAvatarConfig(dir, config);

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { COLLECTED_CHAT_FORMAT, type CollectedChatFile } from '../corpus/loaders/collected-chat';
+import { maskFileBytes, maskFileName } from '../corpus/mask-files';
+import { redact } from '../corpus/redact';
 import type { StateStore } from '../store/types';
 import { mkdirPrivate, writeFileAtomic } from '../util/fs-atomic';
 import type { CollectedMessage, CollectorChannel, HistoryCollector } from './collector';
@@ -83,7 +85,8 @@ export async function collectHistory(
         } else if (mine) kept.push(m);
       }
       if (req.scope.files && collector.downloadFile) await saveSharedFiles(kept.filter((m) => m.userId === subject), collector, path.join(stagingDir, 'files'));
-      if (kept.length) fs.appendFileSync(staging, kept.map((m) => JSON.stringify({ ...m, files: m.files?.map((f) => ({ name: f.name, skipped: f.skipped })) })).join('\n') + '\n');
+      // Masked before it touches the disk: staging, and so the corpus copies made from it.
+      if (kept.length) fs.appendFileSync(staging, kept.map((m) => JSON.stringify({ ...m, text: redact(m.text).text, files: m.files?.map((f) => ({ name: maskFileName(f.name), skipped: f.skipped })) })).join('\n') + '\n');
       ch.kept += kept.filter((m) => m.userId === subject).length;
       ch.cursor = page.next;
       ch.done = !page.next;
@@ -117,10 +120,11 @@ async function saveSharedFiles(messages: CollectedMessage[], collector: HistoryC
   for (const m of messages) {
     for (let i = 0; i < (m.files?.length ?? 0); i++) {
       const f = await (collector.downloadFile as NonNullable<HistoryCollector['downloadFile']>)(m, i);
-      (m.files as NonNullable<CollectedMessage['files']>)[i] = { name: f.name, skipped: f.skipped };
+      const name = maskFileName(f.name);
+      (m.files as NonNullable<CollectedMessage['files']>)[i] = { name, skipped: f.skipped };
       if (f.data) {
         mkdirPrivate(dir);
-        fs.writeFileSync(path.join(dir, `${m.id.replace(/[^\w.-]/g, '_')}-${f.name.replace(/[^\w.\u4e00-\u9fff-]+/g, '_')}`), f.data, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, `${m.id.replace(/[^\w.-]/g, '_')}-${name.replace(/[^\w.\u4e00-\u9fff-]+/g, '_')}`), maskFileBytes(f.name, f.data).data, { mode: 0o600 });
       }
     }
   }
@@ -165,7 +169,7 @@ export function writeCollected(
       channel: { id: channel.id, name: channel.name, private: channel.private, members: channel.members },
       messages: [...messages.values()]
         .sort((a, b) => a.at - b.at)
-        .map((m) => ({ id: m.id, at: m.at, userId: m.userId, userName: m.userName, text: m.text, threadId: m.threadId, permalink: m.permalink })),
+        .map((m) => ({ id: m.id, at: m.at, userId: m.userId, userName: m.userName, text: redact(m.text).text, threadId: m.threadId, permalink: m.permalink })),
     };
     writeFileAtomic(path.join(corpusDir, rel), JSON.stringify(file, null, 1));
     files.push(rel);

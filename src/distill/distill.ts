@@ -4,6 +4,7 @@ import { loadAvatarPackage, readSkill, saveAvatarConfig } from '../avatars/packa
 import type { ConsentRecord } from '../avatars/schema';
 import type { AvatarService } from '../avatars/service';
 import { createAvatarPackage } from '../cli/avatar-create';
+import { maskTextFiles } from '../corpus/mask-files';
 import type { IngestProgress, IngestReport } from '../corpus/ingest';
 import { UnderstudyError } from '../errors';
 import { restrictTree } from '../util/fs-atomic';
@@ -64,7 +65,7 @@ export async function distill(service: AvatarService, input: DistillInput): Prom
     for (const f of input.from ?? []) {
       const src = path.resolve(input.cwd ?? process.cwd(), f);
       if (!fs.existsSync(src)) throw new UnderstudyError('FILE_UNREADABLE', `--from ${src}: no such file or folder`);
-      copyInPlace(dir, src);
+      copyInPlace(dir, src, input.person.aliases.filter((a) => a.includes('@')));
     }
   }
   try {
@@ -160,7 +161,7 @@ function recordOrigins(dir: string, from: string[], cwd?: string): void {
  * same folder name gets its own `-2` entry. Entries without a recorded origin (packages made
  * before origins were kept) are taken to be the same source.
  */
-function copyInPlace(dir: string, src: string): void {
+function copyInPlace(dir: string, src: string, keepEmails: string[]): void {
   const origins = readOrigins(dir);
   const base = path.basename(src);
   let name = base;
@@ -171,6 +172,7 @@ function copyInPlace(dir: string, src: string): void {
   fs.rmSync(staging, { recursive: true, force: true });
   fs.cpSync(src, staging, { recursive: true, filter: (p) => !path.basename(p).startsWith('.') || p === src });
   restrictTree(staging);
+  maskTextFiles(staging, { keepEmails });
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(staging, dest);
   origins[name] = src;
