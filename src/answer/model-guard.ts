@@ -51,11 +51,10 @@ export class ModelGuard {
   private readonly now: () => number;
   private readonly inflight = new Set<AbortController>();
   private closed = false;
+  private log: Logger;
 
-  constructor(
-    options: ModelGuardOptions = {},
-    private log: Logger = options.log ?? silentLogger,
-  ) {
+  constructor(options: ModelGuardOptions = {}) {
+    this.log = options.log ?? silentLogger;
     this.answerBudgetMs = options.answerBudgetMs ?? DEFAULT_ANSWER_BUDGET_MS;
     this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(options.breakerFailures ?? 3, options.breakerCooldownMs ?? 60_000, this.now);
