@@ -23,6 +23,11 @@ const JSON_BODIES: [string, string][] = [
   ['a block suggestion with a null team', '{"type":"block_suggestion","action_id":"a","team":null}'],
   ['a url_verification without a challenge', '{"type":"url_verification"}'],
   ['broken JSON', '{"type":'],
+  // Found by the fuzz (fuzz.test.ts): each threw inside Bolt before the ack, a 500.
+  ['an event whose user is null', '{"type":"event_callback","api_app_id":"A_HUB","event":{"type":"app_mention","channel":"C1","user":null,"text":"hi"}}'],
+  ['block actions whose channel is null', '{"type":"block_actions","api_app_id":"A_HUB","user":{"id":"U1"},"team":{"id":"T111"},"actions":[{"action_id":"understudy_feedback_up","value":"{}"}],"channel":null}'],
+  ['a team_id of __proto__', '{"type":"event_callback","api_app_id":"A_HUB","team_id":"__proto__","event":{"type":"reaction_added","user":"U1","item":{"type":"message","channel":"C1","ts":"1.2"}}}'],
+  ['a team id of constructor', '{"type":"shortcut","callback_id":"c","trigger_id":"t","user":{"id":"U1"},"team":{"id":"constructor"}}'],
 ];
 
 const FORM_BODIES: [string, string][] = [

@@ -15,8 +15,14 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const optStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
-/** Objects that Bolt reads `.id` (or `.team_id`) from when present: an object with a string id, or null/absent. */
-const optIdObj = (v: unknown): boolean => v === undefined || v === null || (isObj(v) && optStr(v.id));
+/**
+ * Team and enterprise ids key Bolt's client pools (a plain object): `__proto__` or `constructor`
+ * there throws before the ack. A key is a string that is no property of Object.prototype.
+ */
+const isKey = (v: unknown): v is string => isStr(v) && !(v in Object.prototype);
+const optKey = (v: unknown): boolean => v === undefined || isKey(v);
+/** Objects that Bolt reads `.id` (and `.enterprise_id`) from when present: an object with a key id, or null/absent. */
+const optIdObj = (v: unknown): boolean => v === undefined || v === null || (isObj(v) && optKey(v.id) && optKey(v.enterprise_id));
 
 /** Parse as Bolt's HTTPReceiver does: an exact form content type, a `payload` field holding JSON, else JSON. */
 export function parseSlackBody(contentType: string | undefined, raw: Buffer): unknown {
@@ -49,12 +55,13 @@ function problem(b: Json): string | undefined {
   if (b.event !== undefined) return eventProblem(b);
   if (b.command !== undefined) return commandProblem(b);
   if (!optStr(b.type)) return 'type is not a string';
-  if (!optIdObj(b.team) || !optIdObj(b.enterprise) || !optIdObj(b.channel)) return 'team, enterprise or channel is not an object with an id';
+  // Bolt reads channel.id whenever channel is not undefined (null included); team and enterprise may be null.
+  if (!optIdObj(b.team) || !optIdObj(b.enterprise) || !(b.channel === undefined || (isObj(b.channel) && optStr(b.channel.id)))) return 'team, enterprise or channel is not an object with an id';
   if (b.name !== undefined || b.type === 'block_suggestion') return userProblem(b) ?? (b.type === 'block_suggestion' ? (isStr(b.action_id) ? undefined : 'block_suggestion without an action_id') : isStr(b.name) ? undefined : 'name is not a string');
   if (b.actions !== undefined || b.type === 'dialog_submission') return userProblem(b) ?? actionsProblem(b);
   if (b.type === 'shortcut' || b.type === 'message_action') return userProblem(b) ?? (isStr(b.callback_id) ? undefined : 'shortcut without a callback_id');
   if (b.type === 'view_submission' || b.type === 'view_closed') {
-    if (!isObj(b.view) || !isStr(b.view.callback_id) || !optStr(b.view.app_installed_team_id) || !optStr(b.view.private_metadata)) return 'view action without a view and callback_id';
+    if (!isObj(b.view) || !isStr(b.view.callback_id) || !optKey(b.view.app_installed_team_id) || !optStr(b.view.private_metadata)) return 'view action without a view and callback_id';
     return userProblem(b) ?? (b.type === 'view_submission' && b.view.state === undefined ? 'view_submission without state' : stateProblem(b.view.state));
   }
   return `not a Slack request Understudy handles (type ${isStr(b.type) ? JSON.stringify(b.type.slice(0, 40)) : 'missing'})`;
@@ -63,16 +70,20 @@ function problem(b: Json): string | undefined {
 function eventProblem(b: Json): string | undefined {
   // Bolt classifies by the presence of `event`; recorded samples blank the envelope type.
   if (!optStr(b.type)) return 'type is not a string';
-  if (!optStr(b.api_app_id) || !optStr(b.team_id) || !optStr(b.enterprise_id) || !optStr(b.event_id)) return 'api_app_id, team_id, enterprise_id or event_id is not a string';
-  if (b.authorizations !== undefined && !(Array.isArray(b.authorizations) && b.authorizations.every(isObj))) return 'authorizations is not a list of objects';
+  if (!optStr(b.api_app_id) || !optKey(b.team_id) || !optKey(b.enterprise_id) || !optStr(b.event_id)) return 'api_app_id, team_id, enterprise_id or event_id is not a string id';
+  const authOk = (a: unknown): boolean => isObj(a) && (a.team_id === null || optKey(a.team_id)) && (a.enterprise_id === null || optKey(a.enterprise_id));
+  if (b.authorizations !== undefined && !(Array.isArray(b.authorizations) && b.authorizations.every(authOk))) return 'authorizations is not a list of objects with string ids';
   const e = b.event;
   if (!isObj(e)) return 'event is not an object';
   if (!isStr(e.type)) return 'event.type is not a string';
   if ('channel' in e && !(isStr(e.channel) || (isObj(e.channel) && isStr(e.channel.id)))) return 'event.channel is neither a string nor an object with an id';
   if ('channel_id' in e && !isStr(e.channel_id)) return 'event.channel_id is not a string';
   if ('item' in e && !isObj(e.item)) return 'event.item is not an object';
-  for (const k of ['user', 'text', 'ts', 'thread_ts', 'subtype', 'bot_id', 'channel_type', 'event_ts'] as const) {
-    if (k in e && e[k] !== null && !isStr(e[k]) && !(k === 'user' && isObj(e[k]))) return `event.${k} is not a string`;
+  // Bolt reads event.user (a string, or an object with an id) and event.subteam.created_by before it acks.
+  if ('user' in e && !(isStr(e.user) || isObj(e.user))) return 'event.user is neither a string nor an object';
+  if ('subteam' in e && !isObj(e.subteam)) return 'event.subteam is not an object';
+  for (const k of ['text', 'ts', 'thread_ts', 'subtype', 'bot_id', 'channel_type', 'event_ts'] as const) {
+    if (k in e && e[k] !== null && !isStr(e[k])) return `event.${k} is not a string`;
   }
   if ('message' in e && e.message !== undefined && !isObj(e.message)) return 'event.message is not an object';
   if ('assistant_thread' in e && !(isObj(e.assistant_thread) && isStr(e.assistant_thread.channel_id) && isStr(e.assistant_thread.thread_ts))) return 'event.assistant_thread has no channel_id and thread_ts';
@@ -81,12 +92,13 @@ function eventProblem(b: Json): string | undefined {
 
 function commandProblem(b: Json): string | undefined {
   for (const k of ['command', 'user_id', 'channel_id'] as const) if (!isStr(b[k])) return `${k} is missing or not a single string`;
-  for (const k of ['team_id', 'enterprise_id', 'text', 'api_app_id', 'trigger_id', 'response_url', 'user_name', 'channel_name'] as const) if (!optStr(b[k])) return `${k} is not a single string`;
+  for (const k of ['team_id', 'enterprise_id'] as const) if (!optKey(b[k])) return `${k} is not a single string id`;
+  for (const k of ['text', 'api_app_id', 'trigger_id', 'response_url', 'user_name', 'channel_name'] as const) if (!optStr(b[k])) return `${k} is not a single string`;
   return undefined;
 }
 
 function userProblem(b: Json): string | undefined {
-  if (!isObj(b.user) || !isStr(b.user.id) || !optStr(b.user.team_id)) return 'user is not an object with an id';
+  if (!isObj(b.user) || !isStr(b.user.id) || !optKey(b.user.team_id)) return 'user is not an object with an id';
   if (!optStr(b.api_app_id) || !optStr(b.trigger_id) || !optStr(b.response_url)) return 'api_app_id, trigger_id or response_url is not a string';
   if (b.message !== undefined && !(isObj(b.message) && optStr(b.message.ts))) return 'message is not an object';
   if (b.container !== undefined && !isObj(b.container)) return 'container is not an object';
