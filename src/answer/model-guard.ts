@@ -73,6 +73,12 @@ export class ModelGuard {
     }
     const started = this.now();
     const deadline = Math.min(budgetMs === undefined ? Infinity : Date.now() + budgetMs, scopes.getStore()?.deadline ?? Infinity);
+    if (deadline <= Date.now()) {
+      // An earlier call of the same answer (the follow-up rewrite) used up the budget; the endpoint is not to blame.
+      this.breaker.release();
+      this.log.debug('no time left in the answer budget; answering from the sources');
+      throw failure('timeout', 'no time left in the answer budget');
+    }
     const ctrl = new AbortController();
     this.inflight.add(ctrl);
     const timer = Number.isFinite(deadline) ? setTimeout(() => ctrl.abort(new TimeoutSignal()), Math.max(0, deadline - Date.now())) : undefined;

@@ -107,3 +107,29 @@ describe('rate-limit notices', () => {
     expect(placeholders).toHaveLength(4);
   });
 });
+
+describe('one budget per answer', () => {
+  let h: SlackHarness | undefined;
+  let fake: FakeOpenAi;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    await fake?.close();
+  });
+
+  it('covers the follow-up rewrite and the answer together: a hanging rewrite leaves no time for a second call', async () => {
+    fake = await startFakeOpenAi(() => 'Roll back first [1].');
+    h = await startSlack({ env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL, OPENAI_MAX_RETRIES: '0', ANSWER_TIMEOUT_MS: '500', OPENAI_TIMEOUT_MS: '60000' } });
+    await h.send(dm('U1', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET });
+    await h.idle();
+    expect(fake.requests).toHaveLength(1);
+    fake.mode = 'hang';
+    await h.send(dm('U1', 'and how do I undo that?'), { secret: LZ_SECRET });
+    await h.idle();
+    // The rewrite hung until the budget ran out; the answer itself was not sent to the model.
+    expect(fake.requests).toHaveLength(2);
+    const shown = answers(h.fake.calls).map((c) => String(c.args.text));
+    expect(shown).toHaveLength(2);
+    expect(shown[1]).toMatch(/did not answer in time/);
+  });
+});
