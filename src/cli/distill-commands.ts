@@ -74,7 +74,8 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
       } finally {
         bar.stop();
       }
-      const quality = checkSkill(outcome.synthesis.markdown, new Set(outcome.synthesis.evidence));
+      const evidenceIndex = rt.service.index(slug);
+      const quality = checkSkill(outcome.synthesis.markdown, new Set(outcome.synthesis.evidence), (id) => evidenceIndex.get(id)?.text);
       if (o.json) {
         println(io.stdout, JSON.stringify({ slug, created: outcome.created, version: outcome.version.version, seconds: (Date.now() - started) / 1000, ingest: outcome.ingest, stats: outcome.synthesis.stats, quality }, null, 2));
         return;
@@ -116,7 +117,7 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
       const index = service.index(pkg.config.slug);
       const known = new Set<number>();
       if (index.exists()) for (const c of index.chunkStore().iterateChunks()) known.add(c.id);
-      const report = checkSkill(readSkill(pkg), known);
+      const report = checkSkill(readSkill(pkg), known, (id) => (index.exists() ? index.get(id)?.text : undefined));
       if (o.json) {
         println(io.stdout, JSON.stringify(report, null, 2));
         return;

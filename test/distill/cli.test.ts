@@ -31,6 +31,26 @@ describe('understudy distill (offline, from exports)', () => {
     const check = await runCli(['skill', 'check', 'allen-p'], { cwd });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/Responsibilities|Procedures/);
+    expect(check.stdout).toMatch(/Verdict: anchored and specific/);
+    expect(skill).not.toMatch(/\*\*(San Marcos|Kerrville|Pauline Kuo)\*\*/);
+
+    // A Systems section of his private life (what the offline synthesis used to write) is caught.
+    const rt = createRuntime({ LOG_LEVEL: 'silent' }, {}, { cwd });
+    const ids = (needle: string): string => {
+      const found: number[] = [];
+      for (const c of rt.service.index('allen-p').chunkStore().iterateChunks()) if (c.text.includes(needle) && found.length < 3) found.push(c.id);
+      return found.map((id) => `[e:${id}]`).join(' ');
+    };
+    const bad = [
+      `- **San Marcos** — 6 messages, 2001-06 to 2001-11: “I am planning to build a home in San Marcos as soon as I can decide on a builder and materials.” ${ids('San Marcos')}`,
+      `- **Kerrville** — 3 messages, 2001-11: “The lot in Kerrville is substantially more expensive than our lot in San Marcos.” ${ids('Kerrville')}`,
+      `- **Pauline Kuo** — 3 messages, 2001-09: “If you can believe it I have been unable to get with Pauline Kuo to sign all the agreements.” ${ids('Pauline Kuo')}`,
+    ].join('\n');
+    rt.close();
+    fs.writeFileSync(path.join(cwd, 'avatars/allen-p/skill.md'), skill.replace(/### Systems owned\n[\s\S]*?\n### /, `### Systems owned\n\n${bad}\n\n### `));
+    const caught = await runCli(['skill', 'check', 'allen-p'], { cwd });
+    expect(caught.stdout).toMatch(/Work\/Systems owned .*HOLLOW: not work systems: San Marcos \(place\), Kerrville \(place\), Pauline Kuo \(person\)/);
+    expect(caught.stdout).toMatch(/Verdict: hollow skill/);
   }, 120_000);
 
   itCorpora('distils one user of a real Slack export, then re-distils, diffs and rolls back', async () => {

@@ -7,7 +7,7 @@ export type MapSection = (typeof MAP_SECTIONS)[number];
 
 const SECTION_HELP = `Sections:
 - responsibilities: what they are responsible for, concretely (systems, deals, products, people)
-- systems: named systems, tools, services, instruments, properties, places they work with
+- systems: named systems, tools, services, reports and instruments of their job (never towns, homes, banks for private matters, or people)
 - procedures: steps they follow or tell others to follow; one claim per step, in order, with the same "procedure" title
 - heuristics: decisions taken (with date if known) and rules of thumb ("if X then Y", "never Z")
 - gotchas: warnings, pitfalls, things that went wrong

@@ -1,6 +1,7 @@
 import { FILLER } from './patterns';
-import { parseSkill, type ParsedSection } from './parse';
+import { parseSkill, type ParsedLine, type ParsedSection } from './parse';
 import { isSpecific } from './specificity';
+import { claimName, entityContext } from './work-context';
 import { HEADINGS, PERSONA_KEYS, WORK_KEYS, type QualityReport, type SectionQuality } from './types';
 
 export const REQUIRED_SECTIONS = [
@@ -24,7 +25,10 @@ function fillerIn(text: string): string[] {
   return out;
 }
 
-function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<number>): SectionQuality {
+/** The text of an evidence chunk, when the caller has the index (skill check does). */
+export type EvidenceText = (id: number) => string | undefined;
+
+function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<number>, evidence?: EvidenceText): SectionQuality {
   const claims = s.lines.filter((l) => l.kind !== 'note');
   const anchors = claims.reduce((n, l) => n + l.anchors.length, 0);
   const anchored = claims.filter((l) => l.anchors.length > 0).length;
@@ -50,6 +54,10 @@ function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<nu
   if (!exempt && fillerClaims && (fillerClaims >= 2 || fillerClaims / claims.length >= 1 / 3)) {
     reasons.push(`generic filler (${[...new Set(fillers)].slice(0, 5).map((f) => `“${f}”`).join(', ')})`);
   }
+  if (s.path === `Work/${HEADINGS.systems}`) {
+    const off = offWorkSystems(claims, evidence);
+    if (off.length && (off.length >= 2 || off.length / claims.length >= 1 / 3)) reasons.push(`not work systems: ${off.slice(0, 6).join(', ')}${off.length > 6 ? '…' : ''}`);
+  }
   if (!exempt && s.path.startsWith('Work/') && claims.length >= 3 && q.specificity < 0.2) reasons.push(`few specifics: ${specific} of ${claims.length} claims name a number, command, system or date`);
   if (reasons.length) {
     q.hollow = true;
@@ -61,10 +69,27 @@ function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<nu
 }
 
 /**
+ * Systems claims that name a place, a person or a private matter rather than something of the
+ * job, judged from the claim's own words and, when given, the evidence it anchors.
+ */
+function offWorkSystems(claims: readonly ParsedLine[], evidence?: EvidenceText): string[] {
+  const out: string[] = [];
+  for (const c of claims) {
+    const name = claimName(c.raw) ?? claimName(c.text);
+    if (!name) continue;
+    const texts = [c.text, ...c.anchors.map((a) => evidence?.(a)).filter((t): t is string => Boolean(t))];
+    const ctx = entityContext(name, texts);
+    if (ctx === 'place' || ctx === 'person') out.push(`${name} (${ctx})`);
+    else if (ctx === 'private') out.push(`${name} (private life)`);
+  }
+  return out;
+}
+
+/**
  * Quality of a skill.md: anchors and specifics per section, and whether any section is hollow
  * (generic filler, nothing anchored, or anchors that point at nothing).
  */
-export function checkSkill(markdown: string, knownEvidence: ReadonlySet<number>): QualityReport {
+export function checkSkill(markdown: string, knownEvidence: ReadonlySet<number>, evidence?: EvidenceText): QualityReport {
   const { title, sections } = parseSkill(markdown);
   const warnings: string[] = [];
   const unresolved = new Set<number>();
@@ -74,7 +99,7 @@ export function checkSkill(markdown: string, knownEvidence: ReadonlySet<number>)
   for (const s of sections) {
     // A heading with subsections ("## Work") holds no claims itself.
     if (sections.some((o) => o.path.startsWith(`${s.path}/`)) && s.lines.length === 0) continue;
-    const q = assess(s.path ? s : { ...s, path: '(preamble)' }, knownEvidence, unresolved);
+    const q = assess(s.path ? s : { ...s, path: '(preamble)' }, knownEvidence, unresolved, evidence);
     // The intro and headings of our own (Work, Persona) only fail on anchors that point at nothing.
     if (!CLAIM_SECTIONS.has(s.path) && !EXEMPT.has(s.path) && q.hollow && !/resolve to no evidence/.test(q.reason ?? '')) {
       q.hollow = false;

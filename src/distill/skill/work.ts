@@ -16,6 +16,7 @@ import {
 import { isPersonName, peopleIn, type PersonMention } from './people';
 import { isWeakTerm, namedEntities } from './terms';
 import { specificityScore } from './specificity';
+import { entityContext } from './work-context';
 import { clip, monthOf, quote, wordCount } from './text';
 import type { Topic } from './topics';
 import type { Claim, Procedure } from './types';
@@ -58,7 +59,10 @@ interface EntityStat {
   initialOnly: boolean;
 }
 
-/** Systems, products, places and instruments the subject names again and again. */
+/**
+ * Systems, products, reports and instruments the subject names again and again, in work context:
+ * towns, people and the things of private life (the builder, the bank for a mortgage) are left out.
+ */
 export function systems(view: CorpusView, people: Map<string, PersonMention> = peopleIn(view), limit = 12): Claim[] {
   const stats = new Map<string, EntityStat>();
   for (const item of view.items) {
@@ -82,8 +86,14 @@ export function systems(view: CorpusView, people: Map<string, PersonMention> = p
       if (s.kind === 'name') {
         if (s.initialOnly) return false;
         if (isPersonName(s.shown, people) || usedAsPerson(s)) return false;
+        // "Matt Smith and Jason Wolfe" is two people, not a system.
+        if (/ and /.test(s.shown) && s.shown.split(/ and | & /).every((p) => isPersonName(p, people))) return false;
         if (!s.shown.includes(' ') && view.lowerWords.has(k)) return false;
       }
+      // Work context is required: a place, a person or a private matter is not a system owned.
+      const ctx = entityContext(s.shown, s.items.map((i) => i.clean.body));
+      if (ctx === 'person' || ctx === 'place' || ctx === 'private') return false;
+      if (s.kind === 'name' && ctx !== 'work') return false;
       return true;
     })
     .map(([, s]) => ({ s, score: s.messages.size * weight[s.kind] * (s.shown.includes(' ') ? 1.2 : 1) }))

@@ -41,11 +41,39 @@ describeCorpora('offline synthesis of Phillip Allen (Enron sent mail)', () => {
 
   it('finds his two lives: gas trading on the west desk and real estate around San Marcos', () => {
     const work = section(result.markdown, 'Work');
-    expect(section(result.markdown, 'Work', 'Systems owned')).toMatch(/\*\*San Marcos\*\*/);
     expect(work).toMatch(/trading track/i);
     expect(work).toMatch(/\bVAR\b/);
     expect(work).toMatch(/\bwest\b/i);
     expect(section(result.markdown, 'Work', 'Responsibilities')).toMatch(/propert/i);
+  });
+
+  it('names work systems under Systems owned, not the places and people of his private life', () => {
+    const systems = section(result.markdown, 'Work', 'Systems owned');
+    for (const off of ['San Marcos', 'Kerrville', 'Leander', 'San Antonio', 'Austin', 'Braunfels', 'Pauline Kuo', 'Bishops Corner', 'Bank One']) expect(systems).not.toMatch(new RegExp(`\\*\\*${off}\\*\\*`));
+    expect(systems).toMatch(/\*\*VAR\*\*/);
+    expect(systems).toMatch(/\*\*P&L\*\*/);
+  });
+
+  it('skill check calls a Systems section of private places and people hollow', () => {
+    const ids = new Set(chunks.map((c) => c.id));
+    const textOf = new Map(chunks.map((c) => [c.id, c.text]));
+    const about = (needle: string): number[] => chunks.filter((c) => c.text.includes(needle)).map((c) => c.id).slice(0, 3);
+    const line = (name: string, quote: string): string => `- **${name}** — 3 messages, 2001-06 to 2001-11: “${quote}” ${about(name).map((id) => `[e:${id}]`).join(' ')}`;
+    const bad = [
+      line('San Marcos', 'I am planning to build a home in San Marcos as soon as I can decide on a builder and materials.'),
+      line('Kerrville', 'The lot in Kerrville is substantially more expensive than our lot in San Marcos, so we are really stretched to make this house work financially.'),
+      line('Pauline Kuo', 'If you can believe it I have been unable to get with Pauline Kuo to sign all the agreements.'),
+      line('VAR', "If the VAR calculation does not match the company's true risk then it needs to be revised or adjusted."),
+    ].join('\n');
+    const md = result.markdown.replace(/### Systems owned\n[\s\S]*?\n### /, `### Systems owned\n\n${bad}\n\n### `);
+    expect(section(md, 'Work', 'Systems owned')).toMatch(/San Marcos/);
+    const q = checkSkill(md, ids, (id) => textOf.get(id));
+    const systems = q.sections.find((s) => s.section === 'Work/Systems owned');
+    expect(systems?.hollow).toBe(true);
+    expect(systems?.reason).toMatch(/not work systems: San Marcos \(place\), Kerrville \(place\), Pauline Kuo \(person\)/);
+    expect(q.hollow).toBe(true);
+    // Without the evidence text, the claim lines alone still give it away.
+    expect(checkSkill(md, ids).sections.find((s) => s.section === 'Work/Systems owned')?.hollow).toBe(true);
   });
 
   it('quotes decisions with their month and conditional rules with their numbers', () => {
