@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { answerQuestion } from '../answer/answer';
 import type { Answer, AskInput } from '../answer/types';
 import { ingestAvatar, type IngestOptions, type IngestReport } from '../corpus/ingest';
+import { redact } from '../corpus/redact';
 import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 import { AvatarIndex } from '../retrieval/avatar-index';
@@ -110,9 +111,12 @@ export class AvatarService {
       { question: req.question, history, viewer: req.viewer, firstContact },
     );
     const at = new Date().toISOString();
-    this.store.appendTurn(req.conversation, slug, { role: 'user', text: req.question.slice(0, 4000), userId: req.actor, at });
+    // Whatever people type (a password, a phone number) is masked before it is stored; an answer
+    // may echo the question, so it is masked too.
+    const question = redact(req.question.slice(0, 4000)).text;
+    this.store.appendTurn(req.conversation, slug, { role: 'user', text: question, userId: req.actor, at });
     this.store.appendTurn(req.conversation, slug, {
-      role: 'avatar', text: answer.text, at, citations: answer.citations.map((c) => ({ source: c.source, locator: c.locator })),
+      role: 'avatar', text: redact(answer.text).text, at, citations: answer.citations.map((c) => ({ source: c.source, locator: c.locator })),
     });
     this.store.audit({
       actor: req.actor,
@@ -121,7 +125,7 @@ export class AvatarService {
       detail: {
         conversation: req.conversation,
         surface: req.viewer.surface,
-        question: req.question.slice(0, 500),
+        question: question.slice(0, 500),
         grounded: answer.grounded,
         model: answer.model,
         sources: answer.citations.map((c) => `${c.source}#${c.locator}`),

@@ -2,6 +2,7 @@ import type { AvatarPackage } from '../avatars/package';
 import { readSkill } from '../avatars/package';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
+import { redact } from '../corpus/redact';
 import type { ChatRouter } from '../chat/router';
 import type { Runtime } from '../runtime';
 import { applyCorrections, approvedCorrections, decideCorrection, pendingCorrections, proposeCorrection } from './corrections';
@@ -96,7 +97,8 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
         await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, 'Usage: `/avatar correct <handle> <what it should say instead>`', '用法：`/avatar correct <handle> <应该怎么说>`') });
         return;
       }
-      const id = proposeCorrection(service.store, pkg.config.slug, text, actorOf(ctx));
+      // Masked before it is stored or ever reaches the skill.
+      const id = proposeCorrection(service.store, pkg.config.slug, redact(text).text, actorOf(ctx));
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `Thanks: correction #${id} waits for ${pkg.config.person.status === 'departed' ? 'an admin' : pkg.config.person.name} to approve it.`, `谢谢：纠正 #${id} 等待${pkg.config.person.status === 'departed' ? '管理员' : pkg.config.person.name}审批。`) });
     },
   });

@@ -1,4 +1,5 @@
 import { pronounOf, type Pronoun } from '../../chat/i18n';
+import { redact } from '../../corpus/redact';
 import type { Runtime } from '../../runtime';
 import { registerLarkCardAction, type LarkCardActionContext } from './card-actions';
 import { CORRECTION_ACTION, correctionCard, FEEDBACK_ACTION, plainCard } from './render';
@@ -60,7 +61,8 @@ export function registerLarkFeedback(): void {
     }
     const store = ctx.runtime.service.store;
     const actor = `lark:${ctx.userId}`;
-    const id = store.addFeedback({ avatar, conversation, ref: str(ctx.value.r), userId: actor, kind: 'correction', text: text.slice(0, 2000) });
+    // People paste real numbers into corrections too: mask before storing.
+    const id = store.addFeedback({ avatar, conversation, ref: str(ctx.value.r), userId: actor, kind: 'correction', text: redact(text.slice(0, 2000)).text });
     store.audit({ actor, action: 'correction_proposed', avatar, detail: { feedback: id, conversation } });
     const zh = /[\u4e00-\u9fff]/.test(text);
     return { toast: { type: 'success', content: thanks(zh, 'correction') }, card: { type: 'raw', data: plainCard(thanks(zh, 'correction')) } };

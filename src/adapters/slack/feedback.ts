@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Pronoun } from '../../chat/i18n';
+import { redact } from '../../corpus/redact';
 import type { StateStore } from '../../store/types';
 import { ACTION_DOWN, ACTION_UP, ACTION_VOICE, CORRECTION_VIEW, correctionModal } from './render';
 import { classifySlackError } from './web-errors';
@@ -77,7 +78,8 @@ export function registerFeedback(app: App, store: StateStore, log: Logger): void
       return;
     }
     const user = `slack:${body.user.id}`;
-    const id = store.addFeedback({ avatar: meta.a, conversation: meta.c, ref: meta.r ?? undefined, userId: user, kind: 'correction', text: text.slice(0, 2000) });
+    // People paste real numbers into corrections too: mask before storing.
+    const id = store.addFeedback({ avatar: meta.a, conversation: meta.c, ref: meta.r ?? undefined, userId: user, kind: 'correction', text: redact(text.slice(0, 2000)).text });
     store.audit({ actor: user, action: 'correction_proposed', avatar: meta.a, detail: { feedback: id, conversation: meta.c } });
   });
 }

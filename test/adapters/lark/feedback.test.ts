@@ -55,4 +55,27 @@ describe('Feishu feedback buttons speak of the avatar with its pronoun', () => {
     expect(form).toMatch(/她会怎么说？/);
     expect(form).not.toMatch(/他\/她/);
   });
+
+  it('stores a submitted correction with the secrets typed into it masked', async () => {
+    const button = await voiceButton('lin-xiaoyu', 'she', 'PLUS 会员第一年多少钱？');
+    await h.send(
+      v2Event('card.action.trigger', {
+        operator: { open_id: 'ou_asker', tenant_key: 'tenant_test_1' },
+        action: { value: button.value, tag: 'button' },
+        context: { open_message_id: 'om_answer', open_chat_id: 'oc_p2p_ou_asker' },
+      }),
+    );
+    await h.idle();
+    const form = h.fake.of('im.v1.message.reply').find((c) => JSON.stringify(c.content).includes('correction_form'));
+    const submit = JSON.parse(JSON.stringify(form?.content)).body.elements[0].elements[1].behaviors[0].value as Record<string, unknown>;
+    await h.send(
+      v2Event('card.action.trigger', {
+        operator: { open_id: 'ou_asker', tenant_key: 'tenant_test_1' },
+        action: { value: submit, tag: 'button', name: 'submit', form_value: { correction: '她会说：先打 13912345678 找财务，密码是 Fin4nce!2025。' } },
+        context: { open_message_id: 'om_form', open_chat_id: 'oc_p2p_ou_asker' },
+      }),
+    );
+    const [c] = h.runtime.service.store.listFeedback('lin-xiaoyu');
+    expect(c.text).toBe('她会说：先打 [redacted:phone] 找财务，密码是 [redacted:password]。');
+  });
 });
