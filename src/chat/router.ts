@@ -9,6 +9,7 @@ import { handleAsk } from './ask-handler';
 import { helpText, registerAvatarCommands, findOrSuggest } from './avatar-commands';
 import { CommandRouter, parseTextCommand, type HandlerContext } from './commands';
 import { t } from './i18n';
+import { InflightWork, type WorkInfo } from './inflight';
 import { ConversationLanes, Semaphore, type Turn } from './lanes';
 import { RateLimiter } from './rate-limit';
 import { conversationKey, stickyKey, type ChatAction, type ChatEvent, type ChatTransport, type MessageRef, type Reply, type ReplyTarget } from './types';
@@ -43,14 +44,6 @@ export interface Intent {
  */
 export type ActionHandler = (action: ChatAction, transport: ChatTransport, router: ChatRouter) => Promise<void>;
 
-/** What a piece of background work is, for the shutdown log. */
-interface WorkInfo {
-  kind: 'event' | 'command' | 'question' | 'action' | 'background';
-  since: number;
-  eventId?: string;
-  conversation?: string;
-}
-
 export class ChatRouter {
   readonly commands = new CommandRouter();
   readonly intents: Intent[] = [];
@@ -61,7 +54,7 @@ export class ChatRouter {
   private readonly perWorkspace: RateLimiter;
   /** One "you're asking too fast" notice per user per window, however many messages arrive. */
   private readonly notices: RateLimiter;
-  private readonly inflight = new Map<Promise<void>, WorkInfo>();
+  private readonly inflight: InflightWork;
   private readonly now: () => number;
   private readonly lanes: ConversationLanes;
   private readonly commandLane: Semaphore;
@@ -71,6 +64,7 @@ export class ChatRouter {
   constructor(private readonly options: RouterOptions) {
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? Date.now;
+    this.inflight = new InflightWork(this.now);
     const limits = options.rateLimits ?? { userPerMinute: 10, workspacePerMinute: 300 };
     this.perUser = new RateLimiter(limits.userPerMinute, 60_000, this.now);
     this.perWorkspace = new RateLimiter(limits.workspacePerMinute, 60_000, this.now);
@@ -109,7 +103,7 @@ export class ChatRouter {
   dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport): void {
     if (this.refuse()) return;
     const info: WorkInfo = { kind: 'event', since: this.now() };
-    const p = Promise.resolve(event)
+    const work = Promise.resolve(event)
       .then(async (e) => {
         if (!e) return;
         info.eventId = e.eventId;
@@ -117,9 +111,8 @@ export class ChatRouter {
         if (this.refuse()) return;
         await this.handle(e, transport, info);
       })
-      .catch((err: unknown) => this.log.error({ err }, 'dispatch failed'))
-      .finally(() => this.inflight.delete(p));
-    this.inflight.set(p, info);
+      .catch((err: unknown) => this.log.error({ err }, 'dispatch failed'));
+    this.inflight.add(work, info);
   }
 
   /** During shutdown new work is dropped (and counted for the shutdown log). */
@@ -144,20 +137,12 @@ export class ChatRouter {
 
   /** Let idle() and shutdown wait for background work a handler starts (a long collection). */
   track(work: Promise<unknown>, kind: WorkInfo['kind'] = 'background'): void {
-    const p = work.then(() => undefined, () => undefined).finally(() => this.inflight.delete(p));
-    this.inflight.set(p, { kind, since: this.now() });
+    this.inflight.add(work, { kind, since: this.now() });
   }
 
   /** Wait until every dispatched event is finished (tests, graceful shutdown); during shutdown, at most until its deadline. */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0) {
-      const left = this.closing ? this.closing.deadline - Date.now() : Infinity;
-      if (left <= 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      const limit = Number.isFinite(left) ? new Promise<void>((resolve) => (timer = setTimeout(resolve, left))) : new Promise<void>(() => undefined);
-      await Promise.race([Promise.allSettled([...this.inflight.keys()]), limit]);
-      if (timer) clearTimeout(timer);
-    }
+    await this.inflight.settled(() => this.closing?.deadline ?? Infinity);
   }
 
   /**
@@ -181,8 +166,7 @@ export class ChatRouter {
       if (aborted > 0) this.log.warn({ aborted }, 'shutdown: stopped waiting for the language model; those answers go out from the sources');
       await this.idle();
     } else guard?.close();
-    const now = this.now();
-    const abandoned = [...this.inflight.values()].map((w) => ({ kind: w.kind, event_id: w.eventId, conversation: w.conversation, age_ms: now - w.since }));
+    const abandoned = this.inflight.describe();
     if (abandoned.length > 0) this.log.warn({ abandoned }, `shutdown: abandoned ${abandoned.length} unfinished piece(s) of work`);
     const summary = { finished: pending - abandoned.length, abandoned: abandoned.length, dropped: this.closing.dropped };
     this.log.info({ ...summary, ms: Date.now() - started }, 'chat router stopped');
