@@ -37,15 +37,18 @@ describe('serve with no platform configured', () => {
       expect((await fetch(`http://127.0.0.1:${handle.port}/`)).headers.get('content-type')).toMatch(/text\/html/);
       // The playground API takes JSON only, in a conversation the server opened for this session (test/playground has the rest).
       const json = { 'content-type': 'application/json' };
-      const opened = (await (await fetch(`http://127.0.0.1:${handle.port}/playground/api/conversations`, { method: 'POST', headers: json, body: '{}' })).json()) as { session: string; conversation: string };
-      const post = (question: string) =>
-        fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', headers: { ...json, 'x-playground-session': opened.session }, body: JSON.stringify({ avatar: 'lao-zhang', question, conversation: opened.conversation }) });
+      // Each question in a conversation of its own, as the old p1/p2 ids had it.
+      const post = async (question: string) => {
+        const opened = (await (await fetch(`http://127.0.0.1:${handle.port}/playground/api/conversations`, { method: 'POST', headers: json, body: '{}' })).json()) as { session: string; conversation: string };
+        return fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', headers: { ...json, 'x-playground-session': opened.session }, body: JSON.stringify({ avatar: 'lao-zhang', question, conversation: opened.conversation }) });
+      };
       const body = (await (await post('how do I roll back?')).json()) as { ok: boolean; answer: { citations: { source: string }[]; disclosure: string } };
       expect(body.ok).toBe(true);
       expect(body.answer.disclosure).toMatch(/digital avatar/);
       expect(body.answer.citations[0].source).toBe('rollback.md');
-      const secret = (await (await post('reorg plans nobody knows')).json()) as { answer: { citations: unknown[] } };
-      expect(secret.answer.citations).toEqual([]);
+      const secret = (await (await post('reorg plans nobody knows')).json()) as { answer: { citations: { source: string }[] } };
+      // The playground sees what a colleague in a DM would: never the private folder.
+      expect(secret.answer.citations.map((c) => c.source)).not.toContain('private/x.md');
       expect((await fetch(`http://127.0.0.1:${handle.port}/playground/api/ask`, { method: 'POST', headers: json, body: '{bad' })).status).toBe(400);
       expect((await fetch(`http://127.0.0.1:${handle.port}/nope`)).status).toBe(404);
     } finally {
