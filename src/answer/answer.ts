@@ -21,10 +21,10 @@ export interface AnswerDeps {
   onToken?: (t: string) => void;
 }
 
-function toCitation(n: number, hit: SearchHit, quote?: string): Citation {
+function toCitation(n: number, hit: SearchHit, quote?: string, locator?: string): Citation {
   const c = hit.chunk;
   return {
-    n, source: c.source, locator: c.locator, text: (quote ?? c.text).trim(), title: c.title, url: c.url, kind: c.kind, date: c.date, visibility: c.visibility,
+    n, source: c.source, locator: locator ?? c.locator, text: (quote ?? c.text).trim(), title: c.title, url: c.url, kind: c.kind, date: c.date, visibility: c.visibility,
   };
 }
 
@@ -101,11 +101,13 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
           : late ? '(The language model did not answer in time, so I am quoting the sources directly.)\n\n' : '(The language model is unavailable right now, so I am quoting the sources directly.)\n\n';
     }
   }
-  const excerpts = selectExcerpts(closeToBest(result.hits), query, result.expansions);
+  // Unsure which passage answers, show a few more of the closest ones rather than only the top.
+  const pool = confidence === 'low' ? result.hits.slice(0, 4) : closeToBest(result.hits).slice(0, 3);
+  const excerpts = selectExcerpts(pool, query, result.expansions, { index: deps.index, viewer: input.viewer });
   return {
     ...base,
     text: note + composeOffline(config, excerpts, lang),
-    citations: excerpts.map((e, i) => toCitation(i + 1, e.hit, e.quote)),
+    citations: excerpts.map((e, i) => toCitation(i + 1, e.hit, e.quote, e.locator)),
     grounded: true,
     confidence,
     model: OFFLINE_MODEL,

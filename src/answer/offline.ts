@@ -1,56 +1,117 @@
 import type { Lang } from '../avatars/disclosure';
 import type { AvatarConfig } from '../avatars/schema';
-import type { SearchHit } from '../retrieval/avatar-index';
-import { tokenize } from '../retrieval/tokenize';
-import { splitSentences } from './sentences';
+import type { Viewer } from '../avatars/visibility';
+import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { asksHow, bestUnit, parseBlocks, queryWeights, scoreBlock, windowOf, type Block, type Weights } from './passages';
 
 export const OFFLINE_MODEL = 'offline-extractive';
 
-const WHOLE_CHUNK_CHARS = 420;
-const MAX_QUOTE_CHARS = 700;
-const MAX_SOURCES = 3;
+const MAX_QUOTE_CHARS = 900;
+const MAX_SOURCES = 4;
+const MAX_LEAD = 3;
 
 export interface Excerpt {
   hit: SearchHit;
+  /** Whole blocks around the best match: never a bare heading, never half a code block. */
   quote: string;
+  /** The lines quoted, when the source has line locators. */
+  locator?: string;
+  /** What the answer leads with from this source, best first, with scores. */
+  lead: { text: string; score: number }[];
+}
+
+function clip(b: Block): Block {
+  if (b.text.length <= MAX_QUOTE_CHARS * 1.5) return b;
+  const lines = b.text.split('\n');
+  const kept: string[] = [];
+  let len = 0;
+  for (const l of lines) {
+    if (len + l.length > MAX_QUOTE_CHARS && kept.length > 0) break;
+    kept.push(l);
+    len += l.length + 1;
+  }
+  if (b.kind === 'code') kept.push('…', '```');
+  return { ...b, text: kept.join('\n'), to: b.from !== undefined ? b.from + kept.length - 1 : undefined };
+}
+
+/** A paragraph ending in a colon, or a short step, introduces the code block after it. */
+function introduces(b: Block): boolean {
+  return (b.kind === 'para' && /[:：]\s*$/.test(b.text)) || (b.kind === 'item' && b.text.length < 160 && !b.text.includes('\n'));
+}
+
+/** One source: the best block, its lead-in and section heading, and what follows, within budget. */
+function excerptOf(hit: SearchHit, weights: Weights, how: boolean, ctx?: ExcerptContext): Excerpt {
+  const blocks = parseBlocks(windowOf(hit, ctx));
+  const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
+  const inHit = (b: Block): boolean => !own || b.from === undefined || (b.to! >= Number(own[1]) && b.from <= Number(own[2]));
+  const scores = blocks.map((b) => scoreBlock(b, weights, how) + (inHit(b) ? 0.01 : 0));
+  let anchor = scores.reduce((best, sc, i) => (sc > scores[best] ? i : best), 0);
+  if (blocks[anchor]?.kind === 'heading') anchor = blocks.findIndex((b) => b.kind !== 'heading');
+  if (anchor < 0) return { hit, quote: hit.chunk.text.trim(), lead: [] };
+  let first = anchor;
+  // A code block keeps the sentence or step that introduces it ("While the canary is still running:").
+  if (blocks[first].kind === 'code' && first > 0 && introduces(blocks[first - 1])) first--;
+  // The section heading when it is close, so the quote says what it is about.
+  if (first > 0 && blocks[first - 1].kind === 'heading') first--;
+  else if (first > 1 && blocks[first - 2].kind === 'heading' && blocks[first - 1].text.length < 300) first -= 2;
+  const picked = blocks.slice(first, anchor + 1).map(clip);
+  let len = picked.reduce((n, b) => n + b.text.length, 0);
+  for (let i = anchor + 1; i < blocks.length; i++) {
+    const b = blocks[i];
+    if (b.kind === 'heading' && len >= 300) break;
+    if (len + b.text.length > MAX_QUOTE_CHARS) break;
+    picked.push(b);
+    len += b.text.length;
+  }
+  while (picked.length > 1 && picked[picked.length - 1].kind === 'heading') picked.pop();
+  const from = picked[0].from;
+  const to = picked[picked.length - 1].to;
+  const lead = blocks
+    .map((b, i) => ({ b, i, score: scores[i] }))
+    // A table row or a bare heading is no answer on its own.
+    .filter((x) => x.b.kind !== 'heading' && !x.b.text.startsWith('|') && x.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 2)
+    .map(({ b, i, score }) => {
+      const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], weights)}\n` : '';
+      return { text: `${intro}${clip(b) === b ? bestUnit(b, weights) : clip(b).text}`, score };
+    });
+  return {
+    hit,
+    quote: picked.map((b) => b.text).join('\n\n'),
+    locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined,
+    lead,
+  };
+}
+
+export interface ExcerptContext {
+  index: AvatarIndex;
+  viewer: Viewer;
 }
 
 /**
- * Pick what to quote from each hit: short chunks whole, otherwise the best-matching sentence
- * and the lines after it (so a procedure keeps its steps).
+ * Pick what to quote from each hit: whole blocks (code with its fences, list items, sentences)
+ * around the best match, reaching into the neighbouring chunks of the same source.
  */
-export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[]): Excerpt[] {
-  const weights = new Map<string, number>();
-  for (const t of tokenize(question)) weights.set(t, 1);
-  for (const e of expansions) for (const t of tokenize(e)) if (!weights.has(t)) weights.set(t, 0.5);
-  const out: Excerpt[] = [];
-  for (const hit of hits.slice(0, MAX_SOURCES)) {
-    const text = hit.chunk.text.trim();
-    if (text.length <= WHOLE_CHUNK_CHARS) {
-      out.push({ hit, quote: text });
-      continue;
-    }
-    const sentences = splitSentences(text);
-    let best = 0;
-    let bestScore = -1;
-    sentences.forEach((s, i) => {
-      const toks = new Set(tokenize(s));
-      let score = 0;
-      for (const [t, w] of weights) if (toks.has(t)) score += w;
-      // Prefer the start of a procedure or section when scores tie.
-      if (/^(#{1,6}\s|\d+[.)、]|步骤|step)/i.test(s)) score += 0.25;
-      if (score > bestScore) {
-        bestScore = score;
-        best = i;
-      }
-    });
-    const picked: string[] = [];
-    let len = 0;
-    for (let i = best; i < sentences.length && len < MAX_QUOTE_CHARS; i++) {
-      picked.push(sentences[i]);
-      len += sentences[i].length;
-    }
-    out.push({ hit, quote: picked.join('\n') });
+export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext): Excerpt[] {
+  const weights = queryWeights(question, expansions);
+  const how = asksHow(question);
+  return hits.slice(0, MAX_SOURCES).map((hit) => excerptOf(hit, weights, how, ctx));
+}
+
+/** The one to three units the answer leads with, each with its source number. */
+export function leadUnits(excerpts: Excerpt[]): { text: string; n: number }[] {
+  // Retrieval's order counts: a later source must match clearly better to lead.
+  const all = excerpts.flatMap((e, i) => e.lead.map((l, j) => ({ text: l.text, score: l.score * (1 - 0.2 * i), n: i + 1, rank: j })));
+  if (all.length === 0) return [];
+  const best = Math.max(...all.map((x) => x.score));
+  const out: { text: string; n: number }[] = [];
+  for (const x of all.sort((a, b) => b.score - a.score || a.n - b.n)) {
+    if (out.length >= MAX_LEAD) break;
+    // The runner-up units must be nearly as good; from other sources, better still.
+    if (out.length > 0 && x.score < (x.n === out[0].n ? 0.6 : 0.75) * best) continue;
+    if (out.some((o) => o.text === x.text || o.text.includes(x.text) || x.text.includes(o.text))) continue;
+    out.push({ text: x.text, n: x.n });
   }
   return out;
 }
@@ -74,18 +135,31 @@ function quoteBlock(text: string): string {
     .join('\n');
 }
 
-/** Compose the offline answer: an honest preface, then quoted, numbered passages. */
+function leadLine(u: { text: string; n: number }): string {
+  const text = u.text.replace(/^\s*>\s?/gm, '').trim();
+  // A code block carries its citation on the line above it, so the fence stays whole.
+  const fence = text.search(/^(```|~~~)/m);
+  if (fence === 0) return `[${u.n}]\n${text}`;
+  if (fence > 0) return `${text.slice(0, fence).trimEnd()} [${u.n}]\n${text.slice(fence)}`;
+  return `${text} [${u.n}]`;
+}
+
+/**
+ * Compose the offline answer: lead with the one to three units that answer the question, each
+ * cited, then the supporting passages, quoted whole and numbered.
+ */
 export function composeOffline(config: AvatarConfig, excerpts: Excerpt[], lang: Lang): string {
   const name = lang === 'zh' ? config.person.name : (config.person.name_en ?? config.person.name);
+  const lead = leadUnits(excerpts).map(leadLine);
   const preface =
     lang === 'zh'
-      ? `以下是${name}的资料里与你的问题最相关的原文（离线模式：直接引用，不做生成）：`
-      : `Here is what ${name}'s material says that best matches your question (offline mode: quoted, not generated):`;
+      ? `以下引自${name}的资料（离线模式：直接引用，不做生成）：`
+      : `Quoted from ${name}'s material (offline mode: quoted, not generated):`;
   const blocks = excerpts.map((e, i) => {
     const head = lang === 'zh' ? `[${i + 1}] ${describe(e.hit, lang)}：` : `[${i + 1}] From the ${describe(e.hit, lang)}:`;
     return `${head}\n${quoteBlock(e.quote)}`;
   });
-  return [preface, ...blocks].join('\n\n');
+  return [...lead, preface, ...blocks].join('\n\n');
 }
 
 export function nothingFound(config: AvatarConfig, lang: Lang, topics: string[]): string {

@@ -9,7 +9,8 @@ export function splitSentences(text: string): string[] {
       out.push(trimmed);
       continue;
     }
-    const parts = trimmed.match(/[^。！？!?]+[。！？!?]+["'”’）)]*|[^。！？!?]+$/g) ?? [trimmed];
+    // Full-width stops end a sentence anywhere; ASCII ! and ? only before a space ("<!here>" is not a sentence end).
+    const parts = trimmed.split(/(?<=[。！？]["'”’）)]*)(?![。！？"'”’）)])|(?<=[!?]["'”’)]*)\s+/).filter((p) => p.trim() !== '');
     for (const p of parts) {
       // English full stops: split on ". " followed by a capital, to keep "v1.2" and "e.g." whole.
       for (const s of p.split(/(?<=[a-z0-9)][.;])\s+(?=[A-Z"'(])/)) {

@@ -1,0 +1,186 @@
+import type { Viewer } from '../avatars/visibility';
+import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import type { Chunk } from '../corpus/types';
+import { tokenize } from '../retrieval/tokenize';
+import { splitSentences } from './sentences';
+
+/**
+ * The structure of a passage, so that an offline answer quotes whole things: a code block with
+ * its fences, a list item with its continuation lines, a paragraph; never a bare heading.
+ */
+export type BlockKind = 'heading' | 'code' | 'item' | 'para' | 'quote';
+
+export interface Block {
+  kind: BlockKind;
+  text: string;
+  /** File lines (1-based) when the source has line locators. */
+  from?: number;
+  to?: number;
+  /** The nearest heading above, for context and scoring. */
+  heading?: string;
+}
+
+export interface Window {
+  lines: string[];
+  /** Line number of lines[0], when the chunks carry `Lx-Ly` locators. */
+  firstLine?: number;
+}
+
+const LINE_LOCATOR = /^L(\d+)-L(\d+)$/;
+
+/**
+ * The hit's chunk with its neighbours from the same source: chunkers cut inside code blocks
+ * and sections, and the command someone needs is often just across the cut.
+ */
+export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Viewer }): Window {
+  const c = hit.chunk;
+  const own = LINE_LOCATOR.exec(c.locator);
+  const neighbour = (id: number): Chunk | undefined => {
+    if (!ctx) return undefined;
+    const n = ctx.index.get(id);
+    if (!n || n.source !== c.source || !LINE_LOCATOR.test(n.locator)) return undefined;
+    return ctx.index.canSee(ctx.viewer, n) ? n : undefined;
+  };
+  if (!own) return { lines: c.text.split('\n') };
+  const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
+  const before = neighbour(c.id - 1);
+  const after = neighbour(c.id + 1);
+  for (const n of [before, after]) {
+    if (!n) continue;
+    const m = LINE_LOCATOR.exec(n.locator);
+    if (m) parts.push({ from: Number(m[1]), to: Number(m[2]), text: n.text });
+  }
+  parts.sort((a, b) => a.from - b.from);
+  const lines: string[] = [];
+  const first = parts[0].from;
+  for (const p of parts) {
+    const at = p.from - first;
+    // Gaps between chunks are blank lines the chunker dropped; overlaps keep the earlier text.
+    while (lines.length < at) lines.push('');
+    const own = p.text.split('\n');
+    for (let i = Math.max(0, lines.length - at); i < own.length; i++) lines.push(own[i]);
+  }
+  return { lines, firstLine: first };
+}
+
+const FENCE = /^\s*(```|~~~)/;
+const HEADING = /^#{1,6}\s+\S/;
+const ITEM = /^\s*(?:[-*+]\s+|\d+[.)、]\s*|[（(]?\d+[)）]\s*)/;
+
+/**
+ * Split a window into blocks. Fences are balanced: a window that ends inside a code block is
+ * closed; one that starts inside a code block (a fence that closes without opening) is opened.
+ */
+export function parseBlocks(win: Window): Block[] {
+  const lines = [...win.lines];
+  const fences = lines.map((l, i) => (FENCE.test(l) ? i : -1)).filter((i) => i >= 0);
+  let offset = 0;
+  if (fences.length % 2 === 1) {
+    const firstFence = lines[fences[0]].trim();
+    const textBefore = lines.slice(0, fences[0]).some((l) => l.trim() !== '');
+    if (firstFence === '```' && textBefore) {
+      // A bare fence after text closes a block that began before the window: open it.
+      lines.unshift('```');
+      offset = -1;
+    } else {
+      lines.push('```');
+    }
+  }
+  const lineNo = (i: number): number | undefined => (win.firstLine === undefined ? undefined : Math.max(win.firstLine, win.firstLine + i + offset));
+  const blocks: Block[] = [];
+  let heading: string | undefined;
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i];
+    if (line.trim() === '') {
+      i++;
+      continue;
+    }
+    const start = i;
+    let kind: BlockKind;
+    if (FENCE.test(line)) {
+      kind = 'code';
+      i++;
+      while (i < lines.length && !FENCE.test(lines[i])) i++;
+      i++;
+    } else if (HEADING.test(line)) {
+      kind = 'heading';
+      i++;
+    } else if (ITEM.test(line)) {
+      kind = 'item';
+      i++;
+      // Continuation lines are indented (or a nested code block inside the item).
+      while (i < lines.length && lines[i].trim() !== '' && /^\s{2,}\S/.test(lines[i]) && !ITEM.test(lines[i])) i++;
+      while (i < lines.length && /^\s{2,}(```|~~~)/.test(lines[i])) {
+        i++;
+        while (i < lines.length && !/^\s*(```|~~~)/.test(lines[i])) i++;
+        i++;
+      }
+    } else if (/^\s*>/.test(line)) {
+      kind = 'quote';
+      while (i < lines.length && /^\s*>/.test(lines[i])) i++;
+    } else {
+      kind = 'para';
+      i++;
+      while (i < lines.length && lines[i].trim() !== '' && !FENCE.test(lines[i]) && !HEADING.test(lines[i]) && !ITEM.test(lines[i])) i++;
+    }
+    let text = lines.slice(start, Math.min(i, lines.length)).join('\n').replace(/\s+$/, '');
+    if (kind === 'code') text = dedent(text);
+    blocks.push({ kind, text, from: lineNo(start), to: lineNo(Math.min(i, lines.length) - 1), heading });
+    if (kind === 'heading') heading = line.replace(/^#+\s+/, '').trim();
+  }
+  return blocks;
+}
+
+/** Remove the indentation a code block shares (one nested in a list item), so its fences stay fences. */
+function dedent(text: string): string {
+  const lines = text.split('\n');
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)![0].length));
+  return indent > 0 ? lines.map((l) => l.slice(Math.min(indent, /^\s*/.exec(l)![0].length))).join('\n') : text;
+}
+
+export type Weights = Map<string, number>;
+
+export function queryWeights(question: string, expansions: string[]): Weights {
+  const weights: Weights = new Map();
+  for (const t of tokenize(question)) weights.set(t, 1);
+  for (const e of expansions) for (const t of tokenize(e)) if (!weights.has(t)) weights.set(t, 0.5);
+  return weights;
+}
+
+/** How-to questions want the command, not the prose around it. */
+export function asksHow(question: string): boolean {
+  return /\b(how|command|run|steps?|abort|roll ?back|rotate|restart|deploy|release)\b|怎么|如何|命令|步骤|执行|操作/i.test(question);
+}
+
+export function scoreText(text: string, weights: Weights): number {
+  const toks = new Set(tokenize(text));
+  let s = 0;
+  for (const [t, w] of weights) if (toks.has(t)) s += w;
+  return s;
+}
+
+export function scoreBlock(b: Block, weights: Weights, how: boolean): number {
+  if (b.kind === 'heading') return 0;
+  let s = scoreText(b.text, weights) + 0.3 * scoreText(b.heading ?? '', weights);
+  if (b.kind === 'code' && how) s *= 1.4;
+  return s;
+}
+
+/** The best sentence of a paragraph (a list item or code block is one unit). */
+export function bestUnit(b: Block, weights: Weights): string {
+  if (b.kind !== 'para' && b.kind !== 'quote') return b.text;
+  // A paragraph's lines are one flow of text: join them before finding sentences.
+  const flat = b.text.replace(/^\s*>\s?/gm, '').replace(/([\u3400-\u9fff，。])\n(?=[\u3400-\u9fff])/g, '$1').replace(/\n/g, ' ');
+  const sentences = splitSentences(flat);
+  let best = sentences[0] ?? b.text;
+  let bestScore = -1;
+  for (const s of sentences) {
+    const sc = scoreText(s, weights);
+    if (sc > bestScore) {
+      bestScore = sc;
+      best = s;
+    }
+  }
+  return best;
+}
