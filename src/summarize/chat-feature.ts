@@ -88,6 +88,7 @@ async function run(ctx: HandlerContext, req: Request): Promise<void> {
     notes,
     voice: req.voice ? { name: req.voice.name } : undefined,
     lang: messages.length ? undefined : lang,
+    asked: req.threadId ? t(lang, 'this thread', '这个讨论串') : req.rangeLabel,
   });
   const preface = req.voice ? voicePreface(summary.lang, req.voice, messages.length, Boolean(req.threadId)) : undefined;
   const text = renderSummary(summary, { format: 'markdown', preface });

@@ -87,6 +87,7 @@ describe('/summarize on Slack', () => {
     expect(summary).toMatch(/I'll update the rollback runbook by Wednesday\. \(due Wednesday\)/);
     expect(summary).toMatch(/Who owns the partner API on-call rota after the reorg\?/);
     expect(summary).not.toMatch(/deploy bot|has joined/);
+    expect(summary).toMatch(/_Covers \d+ messages (?:on|from) .*\(asked for: 7d\)\._/);
     const fetched = new Set(all.filter((m) => !m.bot_id && !m.subtype).map(permalink));
     const links = linksIn(summary);
     expect(links.length).toBeGreaterThan(3);
@@ -143,6 +144,7 @@ describe('/summarize on Slack', () => {
     const summary = ephemerals(h).pop() ?? '';
     expect(summary).toMatch(/\*\*Thread summary #general\*\*/);
     expect(summary).toMatch(/A thread of 4 messages from 2 people/);
+    expect(summary).toMatch(/_Covers 4 messages .*\(asked for: this thread\)\._/);
     expect(h.fake.of('conversations.history')).toHaveLength(0);
   });
 
