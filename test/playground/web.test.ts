@@ -265,3 +265,18 @@ describe('web playground: through the router like any platform', () => {
     }
   });
 });
+
+describe('web playground: the page', () => {
+  it('gets its conversation ids from the server, sends JSON with the session, and keeps the token out of the URL', async () => {
+    const { PLAYGROUND_HTML } = await import('../../src/adapters/playground/web-page');
+    const script = PLAYGROUND_HTML.split('<script>')[1].split('</script>')[0];
+    expect(() => new Function(script)).not.toThrow();
+    expect(script).not.toMatch(/Date\.now/);
+    expect(script).toMatch(/\/playground\/api\/conversations/);
+    expect(script).toMatch(/'content-type':'application\/json'/);
+    expect(script).toMatch(/x-playground-session/);
+    expect(script).toMatch(/history\.replaceState/);
+    // Untrusted answer text is put on the page as text, never as HTML.
+    expect(script).not.toMatch(/innerHTML/);
+  });
+});
