@@ -4,6 +4,7 @@ import { createChatModel } from './answer/llm';
 import { loadConfig, type Config, type ConfigOverrides } from './config/env';
 import { createLogger } from './log';
 import { embedderFactoryFor } from './retrieval/embedders';
+import { chatRewriter } from './retrieval/rewrite';
 import { openStateStore } from './store/sqlite-store';
 
 export interface Runtime {
@@ -14,17 +15,24 @@ export interface Runtime {
 }
 
 /** Wire config, logging, state, embedder and model together: the one place that reads the environment. */
-export function createRuntime(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}, options: { cwd?: string; isTTY?: boolean; logger?: Logger } = {}): Runtime {
+export function createRuntime(
+  env: NodeJS.ProcessEnv,
+  overrides: ConfigOverrides = {},
+  /** semanticInBackground: build the offline semantic layer as soon as an index loads (long-running serve). */
+  options: { cwd?: string; isTTY?: boolean; logger?: Logger; semanticInBackground?: boolean } = {},
+): Runtime {
   const config = loadConfig(env, overrides, options.cwd);
   const pretty = config.log.format === 'pretty' || (config.log.format === 'auto' && Boolean(options.isTTY));
   const log = options.logger ?? createLogger({ level: config.log.level, pretty, logBodies: config.log.bodies });
   const store = openStateStore(config.dataDir, { auditKey: config.env.AUDIT_HMAC_KEY?.trim() || undefined, log });
+  const model = config.llm ? createChatModel(config.llm, { ...config.modelLimits, log }) : undefined;
   const service = new AvatarService({
     avatarsDir: config.avatarsDir,
     dataDir: config.dataDir,
-    embedders: embedderFactoryFor(config),
+    // With a chat model and OPENAI_QUERY_REWRITE=on, retrieval also searches the model's rephrasings.
+    embedders: embedderFactoryFor(config, { semanticInBackground: options.semanticInBackground, rewriter: model && config.queryRewrite ? chatRewriter(model, log) : undefined }),
     store,
-    model: config.llm ? createChatModel(config.llm, { ...config.modelLimits, log }) : undefined,
+    model,
     log,
   });
   return {

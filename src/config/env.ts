@@ -46,6 +46,7 @@ export const envSchema = z
     OPENAI_MODEL: optionalString,
     OPENAI_EMBEDDING_MODEL: optionalString,
     UNDERSTUDY_SEMANTIC: z.enum(['on', 'off']).optional().default('on'),
+    OPENAI_QUERY_REWRITE: z.enum(['on', 'off']).optional().default('off'),
     OPENAI_TIMEOUT_MS: positiveInt(15_000),
     OPENAI_MAX_RETRIES: positiveInt(1),
     OPENAI_BREAKER_FAILURES: positiveInt(3),
@@ -137,6 +138,8 @@ export interface Config {
   embeddings?: ModelConfig;
   /** UNDERSTUDY_SEMANTIC=off: no offline semantic layer (USE lite) beside the local index. */
   semantic: boolean;
+  /** OPENAI_QUERY_REWRITE=on: with a chat model, each question is also searched in the model's rephrasings (one more model call). */
+  queryRewrite: boolean;
   slack?: { signingSecret?: string; botToken?: string; appToken?: string; mode: 'http' | 'socket'; apiUrl?: string };
   lark?: {
     appId: string;
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
     semantic: e.UNDERSTUDY_SEMANTIC === 'on',
+    queryRewrite: e.OPENAI_QUERY_REWRITE === 'on',
     slack:
       e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET
         ? { signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, mode: e.SLACK_MODE, apiUrl: e.SLACK_API_URL }

@@ -16,7 +16,7 @@ import { filesOf, fuseFiles, type FileScore, type Ranker } from './fusion';
 import { planQuery, type ExpansionOptions } from './query';
 import { indexTokens, searchableText, TOKENIZER_VERSION } from './tokenize';
 import { VectorIndex } from './vector-index';
-import { buildSemantic, isEnglishText, type SemanticStatus, type SemanticVectors } from './semantic';
+import { buildSemantic, isEnglishText, SemanticVectors, USE_LITE_ID, type SemanticStatus } from './semantic';
 
 export type SearchMode = 'hybrid' | 'lexical' | 'vector';
 
@@ -31,6 +31,8 @@ export interface SearchOptions extends ExpansionOptions {
   vectorWeight?: number;
   /** Weight of the semantic layer (USE lite) once built; 0 leaves it out. */
   semanticWeight?: number;
+  /** false: search the question only as asked, even with a chat model configured. */
+  rewrite?: boolean;
 }
 
 export interface SearchHit {
@@ -61,6 +63,8 @@ export interface SearchResult {
   expansions: string[];
   /** What abstention weighed (for evaluation and logs). */
   signals?: AbstentionSignals;
+  /** The model's other phrasings of the question that were searched too (when a chat model is configured). */
+  phrasings?: string[];
 }
 
 const RRF_K = 60;
@@ -78,6 +82,8 @@ const MODEL_VECTOR_WEIGHT = 1;
  * adaptive weight 2 keeps R@5 within one question per set and lifts paraphrased R@5 20 -> 23 of 53.
  */
 const SEMANTIC_WEIGHT = 2;
+/** Each model-written phrasing counts this much of the question as asked. */
+const REWRITE_WEIGHT = 0.6;
 const SEMANTIC_ADAPTIVE_POWER = 2;
 /** Chunks taken from each ranker before grouping them into files. */
 const CANDIDATES = 200;
@@ -151,11 +157,16 @@ export class AvatarIndex {
   async semanticReady(): Promise<string | undefined> {
     if (!this.embedders.semantic || !this.exists()) return undefined;
     this.load();
+    this.startSemantic(this.chunkStore());
     await this.semantic?.building;
     const st = this.semantic?.status;
     if (!st) return undefined;
     if (st.state !== 'ready') return `semantic layer ${st.state}`;
     return `semantic layer ready: ${this.semantic?.vectors?.size ?? 0} English chunks (${st.embedded} embedded at ${st.rate.toFixed(1)} chunks/s, ${st.reused} from cache) in ${st.seconds.toFixed(1)} s`;
+  }
+
+  private get semanticFile(): string {
+    return path.join(this.files.dir, 'semantic.bin');
   }
 
   private semantic: { generation: number; building?: Promise<void>; vectors?: SemanticVectors; status?: SemanticStatus } | undefined;
@@ -166,7 +177,7 @@ export class AvatarIndex {
     const provider = this.embedders.semantic;
     if (!provider) return;
     const generation = store.generation;
-    if (this.semantic?.generation === generation && this.semantic.status?.state !== 'closed') return;
+    if (this.semantic?.generation === generation && this.semantic.building) return;
     const previous = this.semantic;
     const epoch = this.epoch;
     const entry: NonNullable<AvatarIndex['semantic']> = { generation, vectors: previous?.vectors };
@@ -175,8 +186,8 @@ export class AvatarIndex {
     entry.building = (previous?.building ?? Promise.resolve())
       .then(async () => {
         if (stopped()) return;
-        const encoder = await provider();
-        const { vectors, status } = await buildSemantic(this.chunkStore(), path.join(this.files.dir, 'semantic.bin'), encoder, { stopped });
+        const encoder = await provider.encoder();
+        const { vectors, status } = await buildSemantic(this.chunkStore(), this.semanticFile, encoder, { stopped });
         entry.status = status;
         if (status.state === 'ready') {
           entry.vectors = vectors;
@@ -235,36 +246,46 @@ export class AvatarIndex {
     const chunkScore = new Map<number, number>();
     const addChunks = (weight: number, ids: number[]): void => ids.forEach((id, i) => chunkScore.set(id, (chunkScore.get(id) ?? 0) + weight / (RRF_K + i + 1)));
     const similarity = new Map<number, number>();
-    let lexicalFiles: FileScore[] = [];
-    if (mode !== 'vector') {
-      const lex = L.lexical.search(plan.terms, n, viewer.surface === 'local' ? undefined : (doc) => visible(L.lexical.docIds[doc]));
-      const hits = lex.map((h) => ({ id: L.lexical.docIds[h.doc], score: h.score }));
-      lexicalFiles = filesOf(hits, fileOf, SECOND_CHUNK_WEIGHT);
-      rankers.push({ name: 'lexical', weight: options.lexicalWeight ?? LEXICAL_WEIGHT, files: lexicalFiles });
-      addChunks(options.lexicalWeight ?? LEXICAL_WEIGHT, hits.map((h) => h.id));
-    }
+    const lexicalRanking = (terms: WeightedTerm[]): { id: number; score: number }[] =>
+      L.lexical.search(terms, n, viewer.surface === 'local' ? undefined : (doc) => visible(L.lexical.docIds[doc])).map((h) => ({ id: L.lexical.docIds[h.doc], score: h.score }));
     const local = L.manifest.embedder.startsWith('local');
     const vectorWeight = options.vectorWeight ?? (local ? LOCAL_VECTOR_WEIGHT : MODEL_VECTOR_WEIGHT);
-    if (mode !== 'lexical' && L.vectors && vectorWeight > 0) {
-      const q = await L.embedder.embedQuery(query);
-      const vec = L.vectors.search(q, n, viewer.surface === 'local' ? undefined : visible);
-      for (const h of vec) similarity.set(h.label, h.similarity);
-      const hits = vec.map((h) => ({ id: h.label, score: h.similarity }));
-      rankers.push({ name: 'vector', weight: vectorWeight, files: filesOf(hits, fileOf, SECOND_CHUNK_WEIGHT) });
-      addChunks(vectorWeight, hits.map((h) => h.id));
-    }
+    const vectorRanking = async (text: string): Promise<{ id: number; score: number }[]> => {
+      if (!L.vectors) return [];
+      const vec = L.vectors.search(await L.embedder.embedQuery(text), n, viewer.surface === 'local' ? undefined : visible);
+      for (const h of vec) similarity.set(h.label, Math.max(similarity.get(h.label) ?? -1, h.similarity));
+      return vec.map((h) => ({ id: h.label, score: h.similarity }));
+    };
     const sem = this.semantic?.vectors;
+    const semanticRanking = async (text: string): Promise<{ id: number; score: number }[]> => {
+      if (!sem || sem.size === 0 || !this.embedders.semantic || !isEnglishText(text)) return [];
+      const [q] = await (await this.embedders.semantic.encoder()).embed([text]);
+      return sem.search(q, n, viewer.surface === 'local' ? undefined : visible);
+    };
+    const add = (name: string, weight: number, hits: { id: number; score: number }[]): FileScore[] => {
+      const files = filesOf(hits, fileOf, SECOND_CHUNK_WEIGHT);
+      if (weight > 0 && hits.length > 0) {
+        rankers.push({ name, weight, files });
+        addChunks(weight, hits.map((h) => h.id));
+      }
+      return files;
+    };
+
+    let lexicalFiles: FileScore[] = [];
+    if (mode !== 'vector') lexicalFiles = add('lexical', options.lexicalWeight ?? LEXICAL_WEIGHT, lexicalRanking(plan.terms));
+    if (mode !== 'lexical' && vectorWeight > 0) add('vector', vectorWeight, await vectorRanking(query));
     // The semantic ranker speaks up most when the words failed: a question whose own terms the
     // best lexical chunk mostly holds needs no rescue (and USE on short runbooks misleads).
     const lexTop = lexicalFiles[0] ? docPos.get(lexicalFiles[0].best) : undefined;
     const lexCoverage = lexTop === undefined ? 0 : L.lexical.coverage(own, lexTop, plan.synonyms);
     const semanticWeight = options.semanticWeight ?? SEMANTIC_WEIGHT * Math.pow(1 - lexCoverage, SEMANTIC_ADAPTIVE_POWER);
-    if (mode !== 'lexical' && sem && sem.size > 0 && semanticWeight > 0 && this.embedders.semantic && isEnglishText(query)) {
-      const encoder = await this.embedders.semantic();
-      const [q] = await encoder.embed([query]);
-      const hits = sem.search(q, n, viewer.surface === 'local' ? undefined : visible);
-      rankers.push({ name: 'semantic', weight: semanticWeight, files: filesOf(hits, fileOf, SECOND_CHUNK_WEIGHT) });
-      addChunks(semanticWeight, hits.map((h) => h.id));
+    if (mode !== 'lexical' && semanticWeight > 0) add('semantic', semanticWeight, await semanticRanking(query));
+    // With a chat model: other phrasings of the question, each searched the same ways, at a lower weight.
+    const phrasings = this.embedders.rewriter && options.rewrite !== false ? await this.embedders.rewriter.rewrite(query) : [];
+    for (const text of phrasings) {
+      if (mode !== 'vector') add('rewrite:lexical', REWRITE_WEIGHT * (options.lexicalWeight ?? LEXICAL_WEIGHT), lexicalRanking(planQuery(text, L.lexical, options).terms));
+      if (mode !== 'lexical' && vectorWeight > 0) add('rewrite:vector', REWRITE_WEIGHT * vectorWeight, await vectorRanking(text));
+      if (mode !== 'lexical' && semanticWeight > 0) add('rewrite:semantic', REWRITE_WEIGHT * semanticWeight, await semanticRanking(text));
     }
     const fused = fuseFiles(rankers, RRF_K);
     const bestChunkOf = new Map<number, { id: number; score: number }>();
@@ -297,7 +318,7 @@ export class AvatarIndex {
     }
     const signals = this.signalsOf(L.lexical, hits, own, plan.synonyms, lexicalFiles, rankers, local);
     const relevance = relevanceOf(signals);
-    return { hits, relevance, ...decide(relevance), expansions: plan.expansions.map((e) => e.term), signals };
+    return { hits, relevance, ...decide(relevance), expansions: plan.expansions.map((e) => e.term), signals, ...(phrasings.length > 0 ? { phrasings } : {}) };
   }
 
   /** The evidence abstention weighs (see abstention.ts). */
@@ -341,7 +362,13 @@ export class AvatarIndex {
     if (this.loaded) return this.loaded;
     const store = this.chunkStore();
     const loaded = this.loadLexical(store);
-    this.startSemantic(store);
+    const provider = this.embedders.semantic;
+    if (provider && !this.semantic) {
+      // Whatever an earlier build cached is usable at once (chunks since removed are skipped).
+      const cached = SemanticVectors.read(this.semanticFile, USE_LITE_ID);
+      if (cached) this.semantic = { generation: -1, vectors: cached };
+    }
+    if (provider?.background) this.startSemantic(store);
     return loaded;
   }
 

@@ -2,6 +2,7 @@ import { OpenAIEmbeddings } from '@langchain/openai';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { ModelConfig } from '../config/env';
 import { UnderstudyError } from '../errors';
+import type { QueryRewriter } from './rewrite';
 import { useLiteEncoder, type SentenceEncoder } from './semantic';
 import { DEFAULT_LOCAL_DIMENSIONS, LocalEmbedder, LOCAL_EMBEDDER_VERSION, type IdfLookup } from './local-embedder';
 
@@ -20,10 +21,21 @@ export interface EmbedderFactory {
    * The offline semantic layer (USE lite), built in the background beside the index and fused
    * once ready; absent = off. A model embedder makes it unnecessary.
    */
-  readonly semantic?: () => Promise<SentenceEncoder>;
+  readonly semantic?: SemanticProvider;
+  /** With a chat model: extra phrasings of each question, searched and fused. */
+  readonly rewriter?: QueryRewriter;
 }
 
-export function localEmbedderFactory(dimensions = DEFAULT_LOCAL_DIMENSIONS, semantic?: () => Promise<SentenceEncoder>): EmbedderFactory {
+export interface SemanticProvider {
+  encoder(): Promise<SentenceEncoder>;
+  /**
+   * Build as soon as an index loads (long-running `serve`). Otherwise one-shot commands use the
+   * cached layer if there is one and only `semanticReady()` (eval) builds it.
+   */
+  background: boolean;
+}
+
+export function localEmbedderFactory(dimensions = DEFAULT_LOCAL_DIMENSIONS, semantic?: SemanticProvider): EmbedderFactory {
   return {
     id: `${LOCAL_EMBEDDER_VERSION}:${dimensions}`,
     semantic,
@@ -73,7 +85,12 @@ export function openAiEmbedderFactory(model: ModelConfig): EmbedderFactory {
 }
 
 /** The runtime's choice: the model's embeddings when configured, else local vectors plus USE lite unless `semantic` is false. */
-export function embedderFactoryFor(config: { embeddings?: ModelConfig; semantic?: boolean }): EmbedderFactory {
-  if (config.embeddings) return openAiEmbedderFactory(config.embeddings);
-  return localEmbedderFactory(DEFAULT_LOCAL_DIMENSIONS, config.semantic === false ? undefined : useLiteEncoder);
+export function embedderFactoryFor(
+  config: { embeddings?: ModelConfig; semantic?: boolean },
+  options: { semanticInBackground?: boolean; rewriter?: QueryRewriter } = {},
+): EmbedderFactory {
+  const base = config.embeddings
+    ? openAiEmbedderFactory(config.embeddings)
+    : localEmbedderFactory(DEFAULT_LOCAL_DIMENSIONS, config.semantic === false ? undefined : { encoder: useLiteEncoder, background: Boolean(options.semanticInBackground) });
+  return options.rewriter ? { ...base, rewriter: options.rewriter } : base;
 }
