@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { PLAYGROUND_HTML } from '../../src/adapters/playground/web-page';
 import type { CliIo } from '../../src/cli/io';
 import { silentLogger } from '../../src/log';
 import { createRuntime, type Runtime } from '../../src/runtime';
@@ -267,8 +268,7 @@ describe('web playground: through the router like any platform', () => {
 });
 
 describe('web playground: the page', () => {
-  it('gets its conversation ids from the server, sends JSON with the session, and keeps the token out of the URL', async () => {
-    const { PLAYGROUND_HTML } = await import('../../src/adapters/playground/web-page');
+  it('gets its conversation ids from the server, sends JSON with the session, and keeps the token out of the URL', () => {
     const script = PLAYGROUND_HTML.split('<script>')[1].split('</script>')[0];
     expect(() => new Function(script)).not.toThrow();
     expect(script).not.toMatch(/Date\.now/);
