@@ -2,6 +2,7 @@ import { detectLang, introduction, label, type Lang } from '../avatars/disclosur
 import type { AvatarConfig } from '../avatars/schema';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { tokenize } from '../retrieval/tokenize';
 import { searchPlan } from './follow-up';
 import { checkModelReply } from './guard';
 import { generate, modelName } from './llm';
@@ -49,6 +50,8 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
   if (trimmed === '') {
     return { ...base, text: emptyQuestion(config, lang), citations: [], grounded: false, confidence: 'low', model: OFFLINE_MODEL };
   }
+  const unclear = unclearQuestion(trimmed, config, lang);
+  if (unclear) return { ...base, text: unclear, citations: [], grounded: false, confidence: 'low', model: OFFLINE_MODEL };
   let question = trimmed;
   let note = '';
   if (question.length > MAX_QUESTION_CHARS) {
@@ -125,6 +128,20 @@ export function closeToBest(hits: SearchHit[]): SearchHit[] {
 
 function hedge(lang: Lang): string {
   return lang === 'zh' ? '这是我能找到的最接近的内容，不一定能回答你的问题。\n\n' : 'This is the closest material I have, which may not answer this.\n\n';
+}
+
+/** A reply for input that holds no question to search: only a command, or no words at all (emoji, punctuation). */
+function unclearQuestion(text: string, config: AvatarConfig, lang: Lang): string | undefined {
+  const name = lang === 'zh' ? config.person.name : (config.person.name_en ?? config.person.name);
+  if (/^\/[^\s/]+$/u.test(text)) {
+    return lang === 'zh'
+      ? `“${text.slice(0, 40)}”像是一条命令，不是问题。我不执行命令；请用一句话问我${name}资料里的内容，或者发送 /avatar help 查看可用命令。`
+      : `"${text.slice(0, 40)}" looks like a command, not a question. I don't run commands: ask me about ${name}'s material in a sentence, or send /avatar help for the commands.`;
+  }
+  if (tokenize(text.slice(0, MAX_QUESTION_CHARS)).length === 0) {
+    return lang === 'zh' ? `我需要一个用文字写的问题，才能在${name}的资料里查找。` : `I need a question in words to search ${name}'s material.`;
+  }
+  return undefined;
 }
 
 function emptyQuestion(config: AvatarConfig, lang: Lang): string {
