@@ -149,7 +149,8 @@ export function consentRecord(r: ConsentRequest): ConsentRecord {
   return {
     basis: r.basis,
     subject: r.subject.name ?? r.subject.id,
-    approved_by: r.basis === 'consent' ? (r.decidedBy ?? r.subject.id) : r.requester.name ?? r.requester.id,
+    // Names, not platform ids: this is what /avatar mine shows (the ids are in aliases and the request).
+    approved_by: r.basis === 'consent' ? (r.subject.name ?? r.decidedBy ?? r.subject.id) : r.requester.name ?? r.requester.id,
     reason: r.reason ?? r.purpose,
     recorded_at: r.decidedAt ?? r.createdAt,
     scope: describeScope(r.scope),

@@ -7,7 +7,7 @@ import type { ChatRouter } from '../chat/router';
 import type { Runtime } from '../runtime';
 import { applyCorrections, approvedCorrections, decideCorrection, pendingCorrections, proposeCorrection } from './corrections';
 import { anchorsIn } from './skill/anchors';
-import { avatarsOf, describeHoldings, exportAvatar, revoke, setStatus } from './subject';
+import { avatarsOf, describeHoldings, exportAvatar, isSubject, revoke, setStatus } from './subject';
 import { saveVersion } from './versions';
 
 /**
@@ -50,7 +50,10 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
         const [first, ...rest] = ctx.args.split(/\s+/).filter(Boolean);
         const named = first && service.registry.find(first) ? first : undefined;
         const pkg = await target(ctx, runtime, named);
-        if (pkg) await run(ctx, pkg, named ? rest : [first, ...rest].filter(Boolean));
+        if (!pkg) return;
+        // `/avatar mine` says nothing about a language: speak the subject's own (avatar.yaml).
+        const lang = ctx.event.locale || /[\u4e00-\u9fff]/.test(ctx.args) || !isSubject(pkg, actorOf(ctx)) ? ctx.lang : (pkg.config.person.languages[0] ?? ctx.lang);
+        await run({ ...ctx, lang }, pkg, named ? rest : [first, ...rest].filter(Boolean));
       },
     });
 

@@ -4,6 +4,7 @@ import { strToU8, zipSync } from 'fflate';
 import { loadAvatarPackage, readSkill, saveAvatarConfig, SKILL_FILE, type AvatarPackage } from '../avatars/package';
 import type { AvatarService } from '../avatars/service';
 import { writeFileAtomic } from '../util/fs-atomic';
+import { purposeText } from './consent';
 import { VERSIONS_DIR, listVersions } from './versions';
 
 /**
@@ -74,6 +75,8 @@ export function exportAvatar(service: AvatarService, slug: string, actor: string
 }
 
 /** What the avatar holds, for its subject: sources and counts, skill summary, consent, who asked. */
+const STATUS_ZH: Record<string, string> = { active: '运行中', paused: '已暂停', revoked: '已撤销' };
+
 export function describeHoldings(service: AvatarService, slug: string, lang: 'zh' | 'en' = 'en'): string {
   const pkg = service.get(slug);
   const index = service.index(slug);
@@ -92,13 +95,26 @@ export function describeHoldings(service: AvatarService, slug: string, lang: 'zh
   const askers = new Set(recent.map((a) => a.actor));
   const versions = listVersions(pkg.dir);
   const c = pkg.config.consent;
-  const zh = lang === 'zh';
+  if (lang === 'zh') {
+    // Our own words in Chinese; folder names are the owner's, except `chat/` which /distill makes.
+    const kinds = [...byKind].map(([k, n]) => `${k === 'chat' ? '聊天记录' : k} ${n}`).join('、') || '无';
+    const basis = c ? ({ self: '本人发起', consent: '本人同意', policy: '公司政策' } as Record<string, string>)[c.basis] ?? c.basis : '';
+    const reason = c?.reason && c.reason !== purposeText('en') ? `（${c.reason}）` : c?.reason ? `（${purposeText('zh')}）` : '';
+    return [
+      `*@${pkg.config.handle}*（${STATUS_ZH[pkg.config.status] ?? pkg.config.status}）`,
+      `资料：${sources.length} 个来源，${index.count()} 段 — ${kinds}`,
+      `技能：${versions.length ? `第 ${versions.at(-1)?.version} 版` : '未蒸馏'}，${anchors} 处证据锚点，${sections.length} 个章节`,
+      `授权：${c ? `${basis}，批准人 ${c.approved_by}，${c.recorded_at.slice(0, 10)}${reason}` : '无记录'}`,
+      `近 30 天：${recent.length} 个问题，来自 ${askers.size} 人；其中 ${recent.filter((a) => (a.detail as { grounded?: boolean }).grounded === false).length} 个没有答案`,
+      '管理：`/avatar pause` · `/avatar resume` · `/avatar revoke` · `/avatar export` · `/avatar corrections`',
+    ].join('\n');
+  }
   return [
     `*@${pkg.config.handle}* (${pkg.config.status})`,
-    `${zh ? '资料' : 'Sources'}: ${sources.length} ${zh ? '个来源' : 'sources'}, ${index.count()} chunks — ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ') || (zh ? '无' : 'none')}`,
-    `${zh ? '技能' : 'Skill'}: ${versions.length ? `v${versions.at(-1)?.version}` : zh ? '未蒸馏' : 'not distilled'}, ${anchors} ${zh ? '处证据锚点' : 'evidence anchors'}; ${zh ? '章节' : 'sections'}: ${sections.join(', ')}`,
-    `${zh ? '授权' : 'Consent'}: ${c ? `${c.basis}, ${zh ? '批准人' : 'approved by'} ${c.approved_by}, ${c.recorded_at.slice(0, 10)}${c.reason ? ` (${c.reason})` : ''}` : zh ? '无记录' : 'none recorded'}`,
-    `${zh ? '近 30 天' : 'Last 30 days'}: ${recent.length} ${zh ? '个问题，来自' : 'questions from'} ${askers.size} ${zh ? '人' : 'people'}; ${recent.filter((a) => (a.detail as { grounded?: boolean }).grounded === false).length} ${zh ? '个没有答案' : 'had no answer'}`,
-    zh ? '管理：/avatar pause · /avatar resume · /avatar revoke · /avatar export · /avatar corrections' : 'Controls: /avatar pause · /avatar resume · /avatar revoke · /avatar export · /avatar corrections',
+    `Sources: ${sources.length} sources, ${index.count()} chunks — ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `Skill: ${versions.length ? `v${versions.at(-1)?.version}` : 'not distilled'}, ${anchors} evidence anchors; sections: ${sections.join(', ')}`,
+    `Consent: ${c ? `${c.basis}, approved by ${c.approved_by}, ${c.recorded_at.slice(0, 10)}${c.reason ? ` (${c.reason})` : ''}` : 'none recorded'}`,
+    `Last 30 days: ${recent.length} questions from ${askers.size} people; ${recent.filter((a) => (a.detail as { grounded?: boolean }).grounded === false).length} had no answer`,
+    'Controls: /avatar pause · /avatar resume · /avatar revoke · /avatar export · /avatar corrections',
   ].join('\n');
 }

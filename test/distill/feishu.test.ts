@@ -128,5 +128,14 @@ describe('a Chinese-only Feishu workspace', () => {
     expect(toSubject).toMatch(/你的数字分身 @wang-wei-avatar 已就绪/);
     // The admin's progress message (patched in place) ends with the figures.
     expect(shown).toMatch(/数字分身 @wang-wei-avatar 已就绪：来自 2 条消息/);
+
+    // What the subject sees afterwards stays in Chinese too.
+    const before = h.fake.calls.length;
+    await h.send(messageEvent(h.fake, { user: 'ou_wei', text: '/avatar mine' }));
+    await h.idle();
+    const mine = cards({ calls: h.fake.calls.slice(before) } as never).map((c) => words(c.card).join('\n')).join('\n');
+    expect(mine).toMatch(/@wang-wei-avatar/);
+    expect(mine).toMatch(/授权：/);
+    expect(english(mine)).toEqual([]);
   }, 30_000);
 });
