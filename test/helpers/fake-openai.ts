@@ -5,6 +5,8 @@ export interface FakeOpenAi {
   baseURL: string;
   /** Request bodies received on /v1/chat/completions. */
   requests: { messages: { role: string; content: string }[]; stream?: boolean; model: string }[];
+  /** Request bodies received on /v1/embeddings. */
+  embeddingRequests: { input: string | string[]; model: string; encoding_format?: string }[];
   /**
    * How the next chat completions are answered; settable at any time. `ok` (default) replies;
    * `hang` never answers; `slow` sends headers, then one piece every `slowMs`; `500` fails;
@@ -20,10 +22,15 @@ export type FakeOpenAiMode = 'ok' | 'hang' | 'slow' | '500' | '401';
 
 /**
  * A local OpenAI-compatible server: /v1/chat/completions (plain and SSE streaming) answering
- * with `reply(messages)`, and /v1/embeddings. `failFirst` answers 500 that many times first.
+ * with `reply(messages)`, and /v1/embeddings (`embed(text)`, by default hashed words, in base64
+ * when asked as OpenAIEmbeddings does). `failFirst` answers 500 that many times first.
  */
-export async function startFakeOpenAi(reply: (messages: { role: string; content: string }[]) => string, options: { failFirst?: number } = {}): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(
+  reply: (messages: { role: string; content: string }[]) => string,
+  options: { failFirst?: number; embed?: (text: string) => number[] } = {},
+): Promise<FakeOpenAi> {
   const requests: FakeOpenAi['requests'] = [];
+  const embeddingRequests: FakeOpenAi['embeddingRequests'] = [];
   let failures = options.failFirst ?? 0;
   // Requests left open by `hang` and `slow`, ended on close so that close() does not wait for them.
   const open = new Set<http.ServerResponse>();
@@ -83,6 +90,18 @@ export async function startFakeOpenAi(reply: (messages: { role: string; content:
         res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: json.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
         return;
       }
+      if (req.url?.endsWith('/embeddings')) {
+        // OpenAIEmbeddings asks for base64 (little-endian Float32) unless told otherwise.
+        embeddingRequests.push(json);
+        const inputs: string[] = Array.isArray(json.input) ? json.input : [json.input];
+        const data = inputs.map((text, index) => {
+          const v = Float32Array.from((options.embed ?? wordHashEmbedding)(String(text)));
+          return { object: 'embedding', index, embedding: json.encoding_format === 'base64' ? Buffer.from(v.buffer).toString('base64') : Array.from(v) };
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data, model: json.model, usage: { prompt_tokens: 1, total_tokens: 1 } }));
+        return;
+      }
       res.writeHead(404);
       res.end();
     });
@@ -92,6 +111,7 @@ export async function startFakeOpenAi(reply: (messages: { role: string; content:
   const fake: FakeOpenAi = {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    embeddingRequests,
     mode: 'ok',
     slowMs: 1000,
     close: () =>
@@ -101,4 +121,15 @@ export async function startFakeOpenAi(reply: (messages: { role: string; content:
       }),
   };
   return fake;
+}
+
+/** 64 dimensions, one per hashed lower-case word: texts sharing words are close. */
+export function wordHashEmbedding(text: string): number[] {
+  const v = new Array<number>(64).fill(0);
+  for (const w of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 0;
+    for (const c of w) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    v[h % 64] += 1;
+  }
+  return v;
 }
