@@ -55,7 +55,7 @@ describe('a slow or failing model never stalls an answer', () => {
 
   it('opens the breaker after N failures (no more calls to the model), then closes after the cool-down', async () => {
     fake.mode = '500';
-    const { model, ask, lines } = await setup({ breakerFailures: 2, breakerCooldownMs: 400 });
+    const { model, ask, lines } = await setup({ breakerFailures: 2, breakerCooldownMs: 2_000 });
     const guard = guardOf(model)!;
     await ask('a');
     expect(guard.health().state).toBe('ok');
@@ -70,7 +70,7 @@ describe('a slow or failing model never stalls an answer', () => {
     expect(lines().some((l) => /circuit breaker opened/.test(String(l.msg)))).toBe(true);
 
     fake.mode = 'ok';
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 2_100));
     expect(guard.health().breaker).toBe('half-open');
     const d = await ask('d');
     expect(d.model).toBe('m');
