@@ -49,6 +49,16 @@ export function offlineSummary(
       .sort((a, b) => b.topic.messages - a.topic.messages);
     chosen.push(...round.slice(0, limit - chosen.length));
   }
-  const topics = chosen.sort((a, b) => a.window - b.window || b.topic.messages - a.topic.messages).map((x) => x.topic);
+  // The same subject in several windows ("Welcome" every quarter) is one topic with their counts.
+  const topics: SummaryTopic[] = [];
+  for (const { topic } of chosen.sort((a, b) => a.window - b.window || b.topic.messages - a.topic.messages)) {
+    const same = topics.find((t) => t.title.toLowerCase() === topic.title.toLowerCase());
+    if (!same) topics.push({ ...topic, cites: [...topic.cites] });
+    else {
+      same.messages += topic.messages;
+      same.people = Math.max(same.people, topic.people);
+      if (same.cites.length < 3) same.cites.push(topic.cites[0]);
+    }
+  }
   return { summary: extractiveSummary(messages, { ...opts, topics }), windows: wins.length };
 }

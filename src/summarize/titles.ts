@@ -3,6 +3,10 @@ import { tokenize } from '../retrieval/tokenize';
 import { scrubUrls } from './links';
 
 const MAX_WORDS = 4;
+/** Words that say nothing alone as a title ("Started", "Last", "Link"); fine inside a phrase. */
+/** Words a title never starts or ends with. */
+const EDGE = new Set('am pm im is are was were be been really very just also so too then than and or but not no yes my your our their his her its this that these those there here what which who how why when i you we they he she it me us them'.split(' '));
+const GENERIC = new Set('started start starting last first next morning link links specific result results joined uploaded file files update updates question questions issue issues example examples problem help'.split(' '));
 
 /**
  * A topic's title as a short phrase people actually wrote ("mailing list", "R build on
@@ -32,7 +36,7 @@ export function phraseTitle(texts: string[], weight: (stem: string) => number, l
           const w = termWeight(words[i + n - 1]);
           sum += w;
           // A phrase starts and ends on a topic word; the words between may be small ("build on windows").
-          if (termWeight(words[i]) <= 0 || w <= 0) continue;
+          if (termWeight(words[i]) <= 0 || w <= 0 || EDGE.has(words[i].toLowerCase()) || EDGE.has(words[i + n - 1].toLowerCase())) continue;
           const form = words.slice(i, i + n).join(' ');
           const key = form.toLowerCase();
           const e = seen.get(key) ?? { score: sum, docs: new Set<number>(), forms: new Map<string, number>(), n };
@@ -45,9 +49,11 @@ export function phraseTitle(texts: string[], weight: (stem: string) => number, l
   });
   let best: { form: string; score: number } | undefined;
   for (const e of seen.values()) {
-    if (e.docs.size < 2 && texts.length > 1) continue;
+    // A phrase one message uses counts, but less than one several use.
+    const once = e.docs.size < 2 && texts.length > 1 ? 0.5 : 1;
     // Longer phrases say more, but only while each word pulls its weight.
-    const score = (e.score / Math.sqrt(e.n)) * Math.log2(1 + e.docs.size) * (e.n === 1 ? 0.7 : 1);
+    const generic = e.n === 1 && GENERIC.has([...e.forms.keys()][0].toLowerCase());
+    const score = (e.score / Math.sqrt(e.n)) * Math.log2(1 + e.docs.size) * once * (e.n === 1 ? (generic ? 0.2 : 0.7) : 1);
     if (!best || score > best.score) {
       const form = [...e.forms].sort((a, b) => b[1] - a[1])[0][0];
       best = { form, score };
