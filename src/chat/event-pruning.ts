@@ -11,13 +11,14 @@ export const PRUNE_EVERY_MS = 60 * 60_000;
 /** Prune the dedupe table now and then every `everyMs` (unref'd: it never keeps the process alive). Returns a stop function. */
 export function startEventPruning(store: Pick<StateStore, 'pruneEvents'>, log: Logger, options: { keepMs?: number; everyMs?: number } = {}): () => void {
   const keepMs = options.keepMs ?? DEDUPE_KEEP_MS;
+  // A store behind a network (an async port) may answer with a promise; both shapes are handled.
   const run = (): void => {
-    try {
-      const removed = store.pruneEvents(keepMs);
-      log.debug({ removed, keep_ms: keepMs }, 'pruned dedupe keys');
-    } catch (err) {
-      log.warn({ err }, 'could not prune dedupe keys');
-    }
+    Promise.resolve()
+      .then(() => store.pruneEvents(keepMs))
+      .then(
+        (removed) => log.debug({ removed, keep_ms: keepMs }, 'pruned dedupe keys'),
+        (err: unknown) => log.warn({ err }, 'could not prune dedupe keys'),
+      );
   };
   run();
   const timer = setInterval(run, options.everyMs ?? PRUNE_EVERY_MS);
