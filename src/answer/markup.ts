@@ -36,3 +36,41 @@ export const MARKDOWN_LINK = /\[([^\]\n]+)\]\((https?:\/\/[^)\s]+)\)/g;
 export function stripControl(text: string): string {
   return text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g, '').replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
 }
+
+/**
+ * Code blocks taken out of their quote: Slack and Feishu do not render a fenced block inside a
+ * `>` quote, so the quoted lines around it stay quoted and the code itself is shown as code.
+ */
+export function unquoteCode(text: string): string {
+  const out: string[] = [];
+  let inCode = false;
+  for (const line of text.split('\n')) {
+    const m = /^>\s?(.*)$/.exec(line);
+    const body = m ? m[1] : line;
+    if (m && /^\s*(```|~~~)/.test(body)) {
+      inCode = !inCode;
+      out.push(body.trim().replace(/^(```|~~~).*$/, '$1'));
+      continue;
+    }
+    out.push(inCode && m ? body : line);
+  }
+  return out.join('\n');
+}
+
+/**
+ * Apply `prose` to the text outside fenced code blocks and `code` to the blocks themselves
+ * (fence lines included): Markdown conversions must not touch a `# comment` inside code.
+ */
+export function mapOutsideCode(text: string, prose: (s: string) => string, code: (s: string) => string): string {
+  const parts: { code: boolean; lines: string[] }[] = [];
+  let inCode = false;
+  for (const line of text.split('\n')) {
+    const fence = /^\s*(```|~~~)/.test(line);
+    const isCode = inCode || fence;
+    const last = parts[parts.length - 1];
+    if (last && last.code === isCode && !(fence && !inCode && last.code)) last.lines.push(line);
+    else parts.push({ code: isCode, lines: [line] });
+    if (fence) inCode = !inCode;
+  }
+  return parts.map((p) => (p.code ? code(p.lines.join('\n')) : prose(p.lines.join('\n')))).join('\n');
+}

@@ -1,11 +1,35 @@
-import { stripControl } from '../answer/markup';
+import { mapOutsideCode, stripControl, unquoteCode } from '../answer/markup';
 import type { Answer } from '../answer/types';
 import type { IngestReport } from '../corpus/ingest';
+
+/**
+ * Markdown for a terminal: headings and **bold** in bold (plain without colour), quotes behind a
+ * bar, code blocks indented without their fences, so a command can be copied as it is.
+ */
+export function terminalMarkdown(text: string, color = false): string {
+  const bold = (x: string): string => (color ? `\x1b[1m${x}\x1b[0m` : x);
+  const inline = (x: string): string => x.replace(/\*\*([^*\n]+)\*\*/g, (_m, b: string) => bold(b)).replace(/^#{1,6}\s+(.+)$/, (_m, h: string) => bold(h));
+  const prose = (part: string): string =>
+    part
+      .split('\n')
+      .map((l) => {
+        const q = /^>\s?(.*)$/.exec(l);
+        return q ? `  │ ${inline(q[1])}` : inline(l);
+      })
+      .join('\n');
+  const code = (part: string): string =>
+    part
+      .split('\n')
+      .filter((l) => !/^\s*(```|~~~)/.test(l))
+      .map((l) => `    ${l}`)
+      .join('\n');
+  return mapOutsideCode(unquoteCode(text), prose, code);
+}
 
 export function renderAnswer(a: Answer, options: { color?: boolean } = {}): string {
   const dim = (s: string): string => (options.color ? `\x1b[2m${s}\x1b[0m` : s);
   // Answer text quotes documents: nothing in it may reach the terminal as a control sequence.
-  const lines = [dim(stripControl(a.disclosure)), '', stripControl(a.text)];
+  const lines = [dim(stripControl(a.disclosure)), '', terminalMarkdown(stripControl(a.text), options.color)];
   if (a.citations.length > 0) {
     lines.push('', a.lang === 'zh' ? '来源：' : 'Sources:');
     for (const c of a.citations) lines.push(stripControl(`  [${c.n}] ${c.source} ${c.locator}${c.url ? ` ${c.url}` : ''}`));

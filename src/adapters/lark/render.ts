@@ -1,5 +1,5 @@
 import type { Answer, Citation } from '../../answer/types';
-import { linkLabelMisleads, MARKDOWN_LINK, SAFE_URL } from '../../answer/markup';
+import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, unquoteCode } from '../../answer/markup';
 import type { Lang } from '../../avatars/disclosure';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
@@ -67,15 +67,19 @@ function larkLink(label: string, url: string): string {
  */
 export function toLarkMarkdown(text: string): string {
   const links: string[] = [];
-  const held = text.replace(/\u0000/g, '').replace(MARKDOWN_LINK, (_m, label: string, url: string) => {
-    links.push(larkLink(label, url));
-    return `\u0000${links.length - 1}\u0000`;
-  });
-  return escapeOutsideCode(held)
-    // A quote marker at the start of a line stays a quote.
-    .replace(/^((?:&#62; ?)+)/gm, (m) => m.replace(/&#62;/g, '>'))
-    .replace(/^#{1,6}\s+(.+)$/gm, '**$1**')
-    .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
+  const prose = (part: string): string =>
+    escapeOutsideCode(
+      part.replace(MARKDOWN_LINK, (_m, label: string, url: string) => {
+        links.push(larkLink(label, url));
+        return `\u0000${links.length - 1}\u0000`;
+      }),
+    )
+      // A quote marker at the start of a line stays a quote.
+      .replace(/^((?:&#62; ?)+)/gm, (m) => m.replace(/&#62;/g, '>'))
+      .replace(/^(> ?)?#{1,6}\s+(.+)$/gm, '$1**$2**')
+      .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
+  const code = (part: string): string => part.replace(LIVE_TAG, '&#60;');
+  return mapOutsideCode(unquoteCode(text.replace(/\u0000/g, '')), prose, code);
 }
 
 /** Split text into pieces of at most `limit` UTF-8 bytes, at paragraph, line, then word boundaries. */

@@ -1,5 +1,5 @@
 import type { Answer, Citation } from '../../answer/types';
-import { linkLabelMisleads, MARKDOWN_LINK, SAFE_URL } from '../../answer/markup';
+import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, unquoteCode } from '../../answer/markup';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
 
@@ -39,16 +39,21 @@ function slackLink(label: string, url: string): string {
  */
 export function toMrkdwn(text: string): string {
   const links: string[] = [];
-  const held = text.replace(/\u0000/g, '').replace(MARKDOWN_LINK, (_m, label: string, url: string) => {
-    links.push(slackLink(label, url));
-    return `\u0000${links.length - 1}\u0000`;
-  });
-  return escapeMrkdwn(held)
-    // A quote marker at the start of a line stays a quote.
-    .replace(/^((?:&gt; ?)+)/gm, (m) => m.replace(/&gt;/g, '>'))
-    .replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
-    .replace(/^#{1,6}\s+(.+)$/gm, '*$1*')
-    .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
+  const prose = (part: string): string =>
+    escapeMrkdwn(
+      part.replace(MARKDOWN_LINK, (_m, label: string, url: string) => {
+        links.push(slackLink(label, url));
+        return `\u0000${links.length - 1}\u0000`;
+      }),
+    )
+      // A quote marker at the start of a line stays a quote.
+      .replace(/^((?:&gt; ?)+)/gm, (m) => m.replace(/&gt;/g, '>'))
+      .replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
+      .replace(/^(> ?)?#{1,6}\s+(.+)$/gm, '$1*$2*')
+      .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
+  // Code is escaped but not converted; Slack shows a fence's language as a line of code, so it goes.
+  const code = (part: string): string => escapeMrkdwn(part).replace(/^\s*(```|~~~)[^\n]*$/gm, '```');
+  return mapOutsideCode(unquoteCode(text.replace(/\u0000/g, '')), prose, code);
 }
 
 /** Split text into pieces under `limit`, at paragraph, then line, then word boundaries. */
