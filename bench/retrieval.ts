@@ -6,6 +6,7 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { AvatarService } from '../src/avatars/service';
 import { createAvatarPackage } from '../src/cli/avatar-create';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
+import { isEnglishText, SemanticVectors, useLiteEncoder } from '../src/retrieval/semantic';
 import { SqliteStateStore } from '../src/store/sqlite-store';
 import { splitSentences } from '../src/answer/sentences';
 import { lengthUnits } from '../src/corpus/chunk';
@@ -186,13 +187,60 @@ export async function benchScale(root: string, size: number): Promise<Row> {
   };
 }
 
-export async function benchRetrieval(): Promise<{ ingest: Row[]; scale: Row[] }> {
+/**
+ * The offline semantic layer (USE lite): how fast it builds (chunks/s on real essay
+ * paragraphs) and what a semantic query costs (query embedding plus brute-force cosine).
+ */
+export async function benchSemantic(): Promise<Row> {
+  requireCorpora();
+  const pool = sentencePool().filter((s) => isEnglishText(s));
+  const rand = rng(11);
+  const chunks = Array.from({ length: 64 }, () => {
+    let para = pool[Math.floor(rand() * pool.length)];
+    while (lengthUnits(para) < 330) para += ` ${pool[Math.floor(rand() * pool.length)]}`;
+    return para;
+  });
+  const t0 = process.hrtime.bigint();
+  const encoder = await useLiteEncoder();
+  const loadMs = ms(t0);
+  const t1 = process.hrtime.bigint();
+  const vecs: Float32Array[] = [];
+  for (let i = 0; i < chunks.length; i += 8) vecs.push(...(await encoder.embed(chunks.slice(i, i + 8))));
+  const buildSec = ms(t1) / 1000;
+  const n = 10_000;
+  const dims = vecs[0].length;
+  const all = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) all.set(vecs[i % vecs.length], i * dims);
+  const layer = new SemanticVectors('bench', dims, Uint32Array.from({ length: n }, (_, i) => i), new Uint32Array(n), all);
+  const embedMs: number[] = [];
+  const searchMs: number[] = [];
+  for (const q of chunks.slice(0, 20).map((c) => c.split(/\s+/).slice(0, 8).join(' '))) {
+    let t = process.hrtime.bigint();
+    const [v] = await encoder.embed([q]);
+    embedMs.push(ms(t));
+    t = process.hrtime.bigint();
+    layer.search(v, 200);
+    searchMs.push(ms(t));
+  }
+  return {
+    model_load_ms: Math.round(loadMs),
+    build_chunks_per_s: +(chunks.length / buildSec).toFixed(1),
+    query_embed_p50_ms: +median(embedMs).toFixed(1),
+    cosine_10k_p50_ms: +median(searchMs).toFixed(2),
+  };
+}
+
+/** BENCH_RETRIEVAL=scale runs only the search-at-scale part (no ingest of the real corpora, no USE). */
+export async function benchRetrieval(): Promise<{ ingest: Row[]; scale: Row[]; semantic: Row[] }> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'understudy-bench-'));
+  const only = process.env.BENCH_RETRIEVAL;
+  const sizes = (process.env.BENCH_RETRIEVAL_SIZES ?? '10000,100000').split(',').map(Number).filter((x) => x > 0);
   try {
-    const ingest = await benchIngest(path.join(root, 'ingest'));
+    const ingest = only === 'scale' ? [] : await benchIngest(path.join(root, 'ingest'));
     const scale: Row[] = [];
-    for (const size of [10_000, 100_000]) scale.push({ size, ...(await benchScale(path.join(root, `scale-${size}`), size)) });
-    return { ingest, scale };
+    for (const size of sizes) scale.push({ size, ...(await benchScale(path.join(root, `scale-${size}`), size)) });
+    const semantic = only === 'scale' ? [] : [await benchSemantic()];
+    return { ingest, scale, semantic };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

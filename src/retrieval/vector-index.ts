@@ -84,10 +84,11 @@ export class VectorIndex {
     }
   }
 
-  search(vector: ArrayLike<number>, k: number, filter?: (label: number) => boolean): VectorHit[] {
+  /** `ef` overrides the search breadth (a fused ranker needs less recall than exact nearest neighbours). */
+  search(vector: ArrayLike<number>, k: number, filter?: (label: number) => boolean, ef = this.params.efSearch): VectorHit[] {
     const n = this.index.getCurrentCount();
     if (n === 0 || k <= 0) return [];
-    this.index.setEf(Math.max(this.params.efSearch, k));
+    this.index.setEf(Math.max(ef, k));
     const res = this.index.searchKnn(Array.from(vector), Math.min(k, n), filter);
     return res.neighbors.map((label, i) => ({ label, similarity: 1 - res.distances[i] }));
   }
