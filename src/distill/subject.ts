@@ -14,7 +14,8 @@ import { VERSIONS_DIR, listVersions } from './versions';
  */
 export function isSubject(pkg: AvatarPackage, actor: string): boolean {
   const a = actor.toLowerCase();
-  const bare = a.includes(':') ? a.slice(a.indexOf(':') + 1) : undefined;
+  // Only chat platform ids: a `cli:<name>` operator must not become the subject by sharing a name.
+  const bare = /^(?:slack|lark):/.test(a) ? a.slice(a.indexOf(':') + 1) : undefined;
   return pkg.config.person.aliases.some((x) => {
     const alias = x.trim().toLowerCase();
     return alias === a || (bare !== undefined && alias === bare);
