@@ -77,10 +77,13 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       result = { ...earlier, confidence: 'low' };
     }
   }
-  if (!result.grounded || result.hits.length === 0) {
+  // Retrieval found nothing, or the model found that what it found does not answer: the same decline.
+  const before = note;
+  const decline = (): Answer => {
     const topics = visibleTopics(deps.index, config, input.viewer);
-    return { ...base, text: note + nothingFound(config, lang, topics), citations: [], grounded: false, confidence: 'low', model: deps.model ? modelName(deps.model) : OFFLINE_MODEL };
-  }
+    return { ...base, text: before + nothingFound(config, lang, topics), citations: [], grounded: false, confidence: 'low', model: deps.model ? modelName(deps.model) : OFFLINE_MODEL };
+  };
+  if (!result.grounded || result.hits.length === 0) return decline();
   // Middling evidence is still shown, but said to be the closest there is, not an answer.
   const confidence = result.confidence ?? 'high';
   if (confidence === 'low') note += hedge(lang);
@@ -92,6 +95,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     try {
       const raw = await generate(deps.model, messages, deps.onToken, { budget: 'answer' });
       const reply = checkModelReply(raw, config, result.hits.length, lang);
+      if (reply.notCovered) return decline();
       const citations = reply.used.map((n) => toCitation(n, result.hits[n - 1]));
       return { ...base, text: note + reply.text, citations, grounded: reply.grounded, confidence: reply.grounded ? confidence : 'low', model: modelName(deps.model) };
     } catch (err) {

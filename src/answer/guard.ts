@@ -1,5 +1,6 @@
 import type { Lang } from '../avatars/disclosure';
 import type { AvatarConfig } from '../avatars/schema';
+import { NOT_COVERED } from './prompt';
 
 /**
  * Checks on a model's reply before anyone sees it. The prompt asks the model to keep the rules;
@@ -12,6 +13,8 @@ export interface CheckedReply {
   used: number[];
   /** False when the reply cites nothing, cites sources that do not exist, or says the sources do not cover it. */
   grounded: boolean;
+  /** The model found that the sources do not answer: decline as when retrieval finds nothing. */
+  notCovered?: boolean;
 }
 
 function escapeRe(s: string): string {
@@ -77,6 +80,8 @@ const PROMPT_MARKERS = [/Rules you always follow/i, /untrusted DATA/i, /<<<SOURC
 const SAYS_NOT_COVERED = /\b(?:material|sources?|documents?)\s+(?:do(?:es)?\s+not|don't|doesn't|do not)\s+(?:cover|answer|mention|say)\b|\bnothing (?:on|about) (?:that|this)\b|资料(?:里|中)?(?:没有|并没有|未)(?:涉及|提到|覆盖|相关|关于)|没有(?:涉及|覆盖)这个问题/i;
 
 export function checkModelReply(raw: string, config: AvatarConfig, sourceCount: number, lang: Lang): CheckedReply {
+  // The model's own check that the sources answer the question (rule 3 of the prompt).
+  if (raw.trim().toUpperCase().startsWith(NOT_COVERED)) return { text: '', used: [], grounded: false, notCovered: true };
   if (PROMPT_MARKERS.some((re) => re.test(raw))) {
     return {
       text: lang === 'zh' ? '我不能展示我的指令。请直接问关于资料内容的问题。' : 'I cannot share my instructions. Ask me about the material itself.',
@@ -97,7 +102,7 @@ export function checkModelReply(raw: string, config: AvatarConfig, sourceCount: 
     return '';
   });
   text = text.replace(/[ \t]+([.,;:!?。，；：！？])/g, '$1').trim();
-  if (SAYS_NOT_COVERED.test(text) && used.length === 0) return { text, used, grounded: false };
+  if (SAYS_NOT_COVERED.test(text) && used.length === 0) return { text, used, grounded: false, notCovered: true };
   if (used.length === 0 || invalid > 0) {
     const note =
       lang === 'zh'

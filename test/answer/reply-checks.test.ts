@@ -100,6 +100,20 @@ describe('model replies are checked before they are posted', () => {
     expect(a.grounded).toBe(false);
     expect(a.citations).toEqual([]);
   });
+
+  it("the model's check that the sources answer the question feeds abstention, with only visible topics", async () => {
+    reply = '[NOT COVERED]';
+    const a = await ask(svc, 'lao-zhang', Q, { platform: 'slack', surface: 'public_channel', channelId: 'C1', userId: 'U1' });
+    const b = await ask(svc, 'lao-zhang', Q);
+    for (const x of [a, b]) {
+      expect(x).toMatchObject({ grounded: false, confidence: 'low', citations: [] });
+      expect(x.text).toMatch(/I don't have anything on that in Lao Zhang's material/);
+      expect(x.text).not.toMatch(/NOT COVERED/);
+    }
+    expect(a.text).not.toMatch(/[Rr]unbook|[Hh]andover/);
+    const system = fake.requests[fake.requests.length - 1].messages[0].content;
+    expect(system).toMatch(/First check whether the SOURCES actually answer the question[\s\S]*\[NOT COVERED\]/);
+  });
 });
 
 /** Documents that try to take over the avatar. */
