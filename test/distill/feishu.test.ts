@@ -109,13 +109,14 @@ describe('a Chinese-only Feishu workspace', () => {
     expect(english(card)).toEqual([]);
     const approve = (toWei?.content as { elements: { tag: string; actions?: { value: Record<string, unknown> }[] }[] }).elements.find((e) => e.tag === 'action')?.actions?.[0].value;
 
-    await h.send(
+    const clicked = await h.send(
       v2Event('card.action.trigger', {
         operator: { open_id: 'ou_wei', tenant_key: 'tenant_test_1' },
         action: { value: approve, tag: 'button' },
         context: { open_message_id: 'om_consent', open_chat_id: 'oc_p2p_ou_wei' },
       }),
     );
+    expect(((await clicked.json()) as { toast: { content: string } }).toast.content).toBe('已收到');
     await h.idle();
     const all = cards(h.fake);
     const shown = all.map((c) => words(c.card).join('\n')).join('\n');

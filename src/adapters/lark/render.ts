@@ -165,8 +165,8 @@ export function renderReply(reply: Reply, conversation: string): Card[] {
   if (reply.kind === 'consent') {
     const zh = reply.lang === 'zh';
     const buttons = [
-      { tag: 'button', text: { tag: 'plain_text', content: zh ? '同意' : 'Approve' }, type: 'primary', value: { k: CONSENT_APPROVE, v: reply.id } },
-      { tag: 'button', text: { tag: 'plain_text', content: zh ? '拒绝' : 'Decline' }, type: 'danger', value: { k: CONSENT_DECLINE, v: reply.id } },
+      { tag: 'button', text: { tag: 'plain_text', content: zh ? '同意' : 'Approve' }, type: 'primary', value: { k: CONSENT_APPROVE, v: reply.id, l: reply.lang } },
+      { tag: 'button', text: { tag: 'plain_text', content: zh ? '拒绝' : 'Decline' }, type: 'danger', value: { k: CONSENT_DECLINE, v: reply.id, l: reply.lang } },
     ];
     const parts = splitBytes(toLarkMarkdown(reply.text)).slice(0, 3);
     return [{ config: CONFIG, header: header(zh ? '数字分身授权请求' : 'Digital avatar: consent request', 'orange'), elements: [...parts.map(markdown), { tag: 'action', actions: buttons }] }];

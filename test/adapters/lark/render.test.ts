@@ -77,7 +77,7 @@ describe('Feishu answer cards', () => {
     const [card] = renderReply({ kind: 'consent', id: 'CONSENT-1', text: '老王请求为你建立数字分身。', lang: 'zh' }, 'c');
     const text = JSON.stringify(card);
     expect(text).toMatch(/数字分身授权请求/);
-    expect(text).toMatch(/"content":"同意"},"type":"primary","value":\{"k":"understudy_consent_approve","v":"CONSENT-1"\}/);
-    expect(text).toMatch(/"content":"拒绝"},"type":"danger","value":\{"k":"understudy_consent_decline","v":"CONSENT-1"\}/);
+    expect(text).toMatch(/"content":"同意"},"type":"primary","value":\{"k":"understudy_consent_approve","v":"CONSENT-1","l":"zh"\}/);
+    expect(text).toMatch(/"content":"拒绝"},"type":"danger","value":\{"k":"understudy_consent_decline","v":"CONSENT-1","l":"zh"\}/);
   });
 });
