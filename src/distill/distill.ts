@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadAvatarPackage, readSkill, saveAvatarConfig } from '../avatars/package';
@@ -130,8 +131,15 @@ export async function distill(service: AvatarService, input: DistillInput): Prom
   }
 }
 
-/** Which source each corpus entry was copied from, so a re-run knows its own copy. */
+/**
+ * Which source each corpus entry was copied from, so a re-run knows its own copy. Kept as a hash
+ * of the absolute path: the corpus travels in exports, the operator's folder names need not.
+ */
 const ORIGINS_FILE = '.origins.json';
+
+function originOf(src: string): string {
+  return crypto.createHash('sha256').update(src).digest('hex').slice(0, 32);
+}
 
 function readOrigins(dir: string): Record<string, string> {
   try {
@@ -150,7 +158,7 @@ function recordOrigins(dir: string, from: string[], cwd?: string): void {
   for (const f of from) {
     const src = path.resolve(cwd ?? process.cwd(), f);
     const name = path.basename(src);
-    if (!origins[name] && fs.existsSync(path.join(dir, 'corpus', name))) origins[name] = src;
+    if (!origins[name] && fs.existsSync(path.join(dir, 'corpus', name))) origins[name] = originOf(src);
   }
   writeOrigins(dir, origins);
 }
@@ -165,7 +173,7 @@ function copyInPlace(dir: string, src: string, keepEmails: string[]): void {
   const origins = readOrigins(dir);
   const base = path.basename(src);
   let name = base;
-  for (let i = 2; fs.existsSync(path.join(dir, 'corpus', name)) && origins[name] !== undefined && origins[name] !== src; i++) name = `${base}-${i}`;
+  for (let i = 2; fs.existsSync(path.join(dir, 'corpus', name)) && origins[name] !== undefined && origins[name] !== originOf(src); i++) name = `${base}-${i}`;
   const dest = path.join(dir, 'corpus', name);
   // Copy beside, then swap, so that a failed copy never leaves the avatar without its corpus.
   const staging = path.join(dir, 'corpus', `.staging-${name}`);
@@ -175,6 +183,6 @@ function copyInPlace(dir: string, src: string, keepEmails: string[]): void {
   maskTextFiles(staging, { keepEmails });
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(staging, dest);
-  origins[name] = src;
+  origins[name] = originOf(src);
   writeOrigins(dir, origins);
 }

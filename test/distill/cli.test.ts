@@ -75,6 +75,21 @@ describe('understudy distill (offline, from exports)', () => {
     expect(fs.readFileSync(path.join(cwd, 'avatars/r-user/skill.md'), 'utf8')).toBe(fs.readFileSync(path.join(cwd, 'avatars/r-user/versions/001/skill.md'), 'utf8'));
   }, 120_000);
 
+  it('keeps a different source of the same name beside the first, and the corpus names no operator folders', async () => {
+    const cwd = tmpDir('distill-');
+    const user = 'U01DZUA88S1';
+    const base = ['distill', 'r-user', '--name', 'R contributor', '--author', user, '--basis', 'consent', '--approved-by', 'R contributor', '--json'];
+    expect((await runCli([...base, '--from', corpus('slack_export_r_contributors')], { cwd })).code).toBe(0);
+    // Another export that happens to have the same folder name: one channel of it.
+    const other = path.join(tmpDir('other-'), 'slack_export_r_contributors');
+    for (const f of ['users.json', 'channels.json', 'core-dev-help']) fs.cpSync(path.join(corpus('slack_export_r_contributors'), f), path.join(other, f), { recursive: true });
+    expect((await runCli([...base, '--from', other], { cwd })).code).toBe(0);
+    expect((await runCli([...base, '--from', other], { cwd })).code).toBe(0);
+    const dir = path.join(cwd, 'avatars/r-user/corpus');
+    expect(fs.readdirSync(dir).filter((n) => !n.startsWith('.')).sort()).toEqual(['slack_export_r_contributors', 'slack_export_r_contributors-2']);
+    expect(fs.readFileSync(path.join(dir, '.origins.json'), 'utf8')).not.toMatch(/\//);
+  }, 120_000);
+
   it('refuses to distil without a consent record, naming the flags', async () => {
     const cwd = tmpDir('distill-');
     const none = await runCli(['distill', 'x', '--name', 'X', '--from', cwd], { cwd });
