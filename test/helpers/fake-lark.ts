@@ -292,7 +292,7 @@ export class FakeLark {
       case 'im.v1.chatMembers.get':
         return ok({ items: [{ member_id_type: 'open_id', member_id: 'ou_member1', name: '张三', tenant_key: 'tk1' }], has_more: false, member_total: 1 });
       case 'contact.v3.user.get':
-        return ok({ user: { open_id: r.id, ...(this.users.get(r.id) ?? { name: `User ${r.id}` }), department_ids: ['od_platform'] } });
+        return ok({ user: { open_id: r.id, ...(this.users.get(r.id ?? '') ?? { name: `User ${r.id}` }), department_ids: ['od_platform'] } });
       default:
         return reply(404, { code: 404, msg: 'not found' });
     }
