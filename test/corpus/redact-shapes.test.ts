@@ -1,4 +1,10 @@
+import path from 'node:path';
+import { AvatarService } from '../../src/avatars/service';
+import { LOCAL_VIEWER } from '../../src/avatars/visibility';
 import { redact, type RedactionKind } from '../../src/corpus/redact';
+import { localEmbedderFactory } from '../../src/retrieval/embedders';
+import { SqliteStateStore } from '../../src/store/sqlite-store';
+import { makeAvatar, tmpDir } from '../helpers/fixtures';
 
 /** One shape of secret or personal datum, in a sentence the way people write it. `{}` marks the place. */
 type Shape = [kind: RedactionKind, line: string, value: string, secret?: string];
@@ -161,5 +167,30 @@ describe('redact: table of shapes in both languages', () => {
 
   it.each(NEGATIVES)('leaves alone: %s', (text) => {
     expect(redact(text)).toEqual({ text, counts: {} });
+  });
+});
+
+describe('redact: the shapes never reach the index or an answer', () => {
+  it('ingests a note holding every shape and finds none of them in chunks, search results or answers', async () => {
+    const root = tmpDir();
+    const note = ['# Hand-over note', '', ...SHAPES.map(([, line, value]) => line.replace('{}', value)), ''].join('\n\n');
+    makeAvatar(root, 'lz', { 'handover.md': note });
+    const svc = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
+    try {
+      await svc.ingest('lz');
+      const indexed = [...svc.index('lz').chunkStore().iterateChunks()].map((c) => c.text).join('\n');
+      const answers: string[] = [];
+      for (const q of ['What is the IBAN for the refund?', '护照号码是多少？', 'What is the Telegram alert bot token?', 'curl grafana health']) {
+        answers.push(JSON.stringify(await svc.ask('lz', { question: q, conversation: `c-${answers.length}`, actor: 'cli:test', viewer: LOCAL_VIEWER })));
+      }
+      for (const [, , value, secret] of SHAPES) {
+        const gone = secret ?? value;
+        expect(indexed).not.toContain(gone);
+        for (const a of answers) expect(a).not.toContain(gone);
+      }
+      expect(indexed).toContain('[redacted:iban]');
+    } finally {
+      svc.close();
+    }
   });
 });
