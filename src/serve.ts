@@ -111,12 +111,15 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
       finish();
     })());
 
+  // The address it really listens on (localhost may resolve to ::1 first); the token is never printed.
+  const origin = `${host && host !== '0.0.0.0' && host !== '::' ? (host.includes(':') ? `[${host}]` : host) : 'localhost'}:${port}`;
+  const pageUrl = `http://${origin}/${runtime.config.playgroundToken ? '#token=<PLAYGROUND_TOKEN>' : ''}`;
   if (platforms.length === 0) {
     if (interactive) {
-      println(io.stdout, `Understudy playground (also in your browser at http://localhost:${port}/). No keys needed.`);
+      println(io.stdout, `Understudy playground (also in your browser at ${pageUrl}). No keys needed.`);
       void runTerminalChat(runtime.service, io).then(close, close);
     } else {
-      println(io.stdout, `${SETUP_HELP}\n\nPlayground: http://localhost:${port}/   Health: http://localhost:${port}/healthz`);
+      println(io.stdout, `${SETUP_HELP}\n\nPlayground: ${pageUrl}   Health: http://${origin}/healthz`);
     }
   } else {
     runtime.log.info({ platforms: platforms.map((p) => p.name) }, 'serving chat platforms');

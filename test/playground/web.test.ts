@@ -17,10 +17,15 @@ import { makeAvatar, tmpDir } from '../helpers/fixtures';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TOKEN = 'pg-test-token-7f3c9a1e5b2d4f60';
 
+let printed = '';
+
 function quietIo(): CliIo {
   const input = new PassThrough();
   input.end();
-  return { stdout: new PassThrough(), stderr: new PassThrough(), stdin: input, env: {}, cwd: '/', isTTY: false };
+  const stdout = new PassThrough();
+  printed = '';
+  stdout.on('data', (d) => (printed += d));
+  return { stdout, stderr: new PassThrough(), stdin: input, env: {}, cwd: '/', isTTY: false };
 }
 
 function workspace(): string {
@@ -97,6 +102,7 @@ describe('web playground: where it listens and who may call it', () => {
     const { rt, handle } = await start();
     try {
       expect(handle.host).toBe('127.0.0.1');
+      expect(printed).toContain(`Playground: http://127.0.0.1:${handle.port}/ `);
       const ext = externalIPv4();
       if (ext) expect(await canConnect(ext, handle.port)).toBe(false);
 
@@ -162,6 +168,9 @@ describe('web playground: where it listens and who may call it', () => {
     const { rt, handle } = await start({ HOST: '0.0.0.0', PLAYGROUND_TOKEN: TOKEN });
     try {
       expect(handle.host).toBe('0.0.0.0');
+      // The page's address says where the token goes, and never prints the token itself.
+      expect(printed).toContain(`Playground: http://localhost:${handle.port}/#token=<PLAYGROUND_TOKEN>`);
+      expect(printed).not.toContain(TOKEN);
       const auth = { authorization: `Bearer ${TOKEN}` };
       expect((await request(handle.port, 'GET', '/')).status).toBe(200); // the page holds no data
       const bads: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }];
