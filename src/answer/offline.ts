@@ -64,8 +64,21 @@ function excerptOf(hit: SearchHit, weights: Weights, how: boolean, ctx?: Excerpt
     len += b.text.length;
   }
   while (picked.length > 1 && picked[picked.length - 1].kind === 'heading') picked.pop();
-  const from = picked[0].from;
-  const to = picked[picked.length - 1].to;
+  // A second match elsewhere in the window, nearly as good, is quoted too, after an ellipsis.
+  const second = scores
+    .map((sc, i) => ({ sc, i }))
+    .filter(({ sc, i }) => sc > 0 && sc >= 0.6 * scores[anchor] && blocks[i].kind !== 'heading' && !picked.includes(blocks[i]) && (i < first || i > anchor))
+    .sort((x, y) => y.sc - x.sc)[0];
+  const parts = [picked.map((b) => b.text).join('\n\n')];
+  let from = picked[0].from;
+  let to = picked[picked.length - 1].to;
+  if (second && blocks[second.i].text.length <= MAX_QUOTE_CHARS / 2) {
+    const b = blocks[second.i];
+    if (second.i < first) parts.unshift(b.text, '…');
+    else parts.push('…', b.text);
+    if (b.from !== undefined && from !== undefined) from = Math.min(from, b.from);
+    if (b.to !== undefined && to !== undefined) to = Math.max(to, b.to);
+  }
   const lead = blocks
     .map((b, i) => ({ b, i, score: scores[i] }))
     // A table row or a bare heading is no answer on its own.
@@ -78,7 +91,7 @@ function excerptOf(hit: SearchHit, weights: Weights, how: boolean, ctx?: Excerpt
     });
   return {
     hit,
-    quote: picked.map((b) => b.text).join('\n\n'),
+    quote: parts.join('\n\n'),
     locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined,
     lead,
   };

@@ -27,6 +27,7 @@ export interface Window {
 }
 
 const LINE_LOCATOR = /^L(\d+)-L(\d+)$/;
+const NEIGHBOURS = 1;
 
 /**
  * The hit's chunk with its neighbours from the same source: chunkers cut inside code blocks
@@ -43,9 +44,16 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
   };
   if (!own) return { lines: c.text.split('\n') };
   const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
-  const before = neighbour(c.id - 1);
-  const after = neighbour(c.id + 1);
-  for (const n of [before, after]) {
+  // NEIGHBOURS chunks each way, stopping at the first gap (another source, or one the viewer may not see).
+  const around: (Chunk | undefined)[] = [];
+  for (const step of [-1, 1]) {
+    for (let d = 1; d <= NEIGHBOURS; d++) {
+      const n = neighbour(c.id + step * d);
+      if (!n) break;
+      around.push(n);
+    }
+  }
+  for (const n of around) {
     if (!n) continue;
     const m = LINE_LOCATOR.exec(n.locator);
     if (m) parts.push({ from: Number(m[1]), to: Number(m[2]), text: n.text });
