@@ -76,7 +76,8 @@ export async function searchPlan(question: string, history: HistoryTurn[], model
   const joined = `${content(question)}\n${previous}`;
   if (!model) return { query: joined, previous };
   try {
-    const standalone = await generate(model, condensePrompt(question, history));
+    // Bounded like an answer: a hanging endpoint must not hold the question before the answer starts.
+    const standalone = await generate(model, condensePrompt(question, history), undefined, { budget: 'answer' });
     const line = standalone.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
     return { query: line && line.length <= 1000 ? line : joined, previous };
   } catch {
