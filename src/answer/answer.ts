@@ -19,6 +19,10 @@ export interface AnswerDeps {
   skill: string;
   index: AvatarIndex;
   model?: BaseChatModel;
+  /**
+   * Raw model tokens as they stream, before the reply checks (impersonation, citations): show
+   * them only as a draft that the returned Answer replaces, never as the posted reply.
+   */
   onToken?: (t: string) => void;
 }
 
