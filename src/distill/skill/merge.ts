@@ -1,6 +1,7 @@
 import type { CorpusView } from './corpus-view';
 import { parseSkill, type ParsedLine, type ParsedSection } from './parse';
 import { sameClaim } from './similarity';
+import { offWork } from './work-context';
 import { contentTerms } from './terms';
 import { clip } from './text';
 import { HEADINGS, PERSONA_KEYS, WORK_KEYS, type Claim, type ClaimKey, type EvidenceChunk, type Procedure, type SkillDraft } from './types';
@@ -83,6 +84,12 @@ export function mergeWithPrevious(draft: SkillDraft, previous: string, chunks: r
       }
       if (RECOMPUTED.has(key)) {
         recomputed = true;
+        continue;
+      }
+      // An earlier Systems claim about a town, a person or private life is not carried over.
+      const off = key === 'systems' ? offWork(line.raw.replace(/^\s*(?:[-*]|\d+\.)\s+/, ''), line.anchors.map((a) => view.byId.get(a)?.chunk.text ?? '')) : undefined;
+      if (off) {
+        changes.push(`removed ${s.path}: ${short(line.text)} (not a work system: ${off.why})`);
         continue;
       }
       const resolving = line.anchors.filter((a) => known.has(a));

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { generate } from '../../answer/llm';
 import { UnderstudyError } from '../../errors';
 import { stripAnchors, uniqueIds } from './anchors';
+import { offWork } from './work-context';
 import type { ChunkView, CorpusView } from './corpus-view';
 import { MAP_SECTIONS, mapPrompt, parseJsonObject, reducePrompt, type MapSection } from './model-prompts';
 import { sameClaim } from './similarity';
@@ -107,6 +108,8 @@ export async function modelDraft(view: CorpusView, offline: SkillDraft, model: B
         dropped += ids.length - ids.filter((a) => allowed.has(a)).length;
         const section = (MAP_SECTIONS as readonly string[]).includes(c.section) ? (c.section as MapSection) : undefined;
         if (!section || !anchors.length || !c.text.trim()) continue;
+        // Systems owned needs work context: a town, a person or a private matter is dropped.
+        if (section === 'systems' && offWork(c.text, anchors.map((a) => view.byId.get(a)?.chunk.text ?? ''))) continue;
         extracted.push({ section, text: cleanText(c.text), anchors, procedure: c.procedure?.trim() || undefined, batch: bi });
       }
       for (const c of parsed?.conflicts ?? []) {

@@ -1,7 +1,7 @@
 import { FILLER } from './patterns';
 import { parseSkill, type ParsedLine, type ParsedSection } from './parse';
 import { isSpecific } from './specificity';
-import { claimName, entityContext } from './work-context';
+import { offWork } from './work-context';
 import { HEADINGS, PERSONA_KEYS, WORK_KEYS, type QualityReport, type SectionQuality } from './types';
 
 export const REQUIRED_SECTIONS = [
@@ -75,12 +75,8 @@ function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<nu
 function offWorkSystems(claims: readonly ParsedLine[], evidence?: EvidenceText): string[] {
   const out: string[] = [];
   for (const c of claims) {
-    const name = claimName(c.raw) ?? claimName(c.text);
-    if (!name) continue;
-    const texts = [c.text, ...c.anchors.map((a) => evidence?.(a)).filter((t): t is string => Boolean(t))];
-    const ctx = entityContext(name, texts);
-    if (ctx === 'place' || ctx === 'person') out.push(`${name} (${ctx})`);
-    else if (ctx === 'private') out.push(`${name} (private life)`);
+    const off = offWork(c.raw.replace(/^\s*(?:[-*]|\d+\.)\s+/, ''), c.anchors.map((a) => evidence?.(a)).filter((t): t is string => Boolean(t)));
+    if (off) out.push(`${off.name} (${off.why})`);
   }
   return out;
 }

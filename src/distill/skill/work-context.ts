@@ -74,3 +74,24 @@ export function entityContext(name: string, texts: readonly string[]): EntityCon
 export function claimName(line: string): string | undefined {
   return /^\s*(?:[-*]\s+)?(?:\*\*([^*]+)\*\*|`([^`]+)`)/.exec(line)?.slice(1).find(Boolean);
 }
+
+/**
+ * Why a Systems claim is not about work, or undefined when it is (or cannot be told): by its
+ * bold or code name when it has one, else by the words of the claim and its evidence.
+ */
+export function offWork(claim: string, evidence: readonly string[] = []): { name: string; why: 'place' | 'person' | 'private life' } | undefined {
+  const name = claimName(claim);
+  const texts = [claim, ...evidence];
+  if (name) {
+    const ctx = entityContext(name, texts);
+    if (ctx === 'place' || ctx === 'person') return { name, why: ctx };
+    return ctx === 'private' ? { name, why: 'private life' } : undefined;
+  }
+  let work = 0;
+  let priv = 0;
+  for (const t of texts) {
+    work += hits(WORK, t);
+    priv += hits(PRIVATE, t);
+  }
+  return priv > work ? { name: claim.replace(/\s+/g, ' ').slice(0, 40), why: 'private life' } : undefined;
+}

@@ -76,6 +76,18 @@ describeCorpora('offline synthesis of Phillip Allen (Enron sent mail)', () => {
     expect(checkSkill(md, ids).sections.find((s) => s.section === 'Work/Systems owned')?.hollow).toBe(true);
   });
 
+  it('does not carry an earlier Systems claim about his private life into a re-distillation', async () => {
+    const about = (needle: string): string => chunks.filter((c) => c.text.includes(needle)).map((c) => `[e:${c.id}]`).slice(0, 3).join(' ');
+    const previous = result.markdown.replace(
+      /### Systems owned\n\n/,
+      `### Systems owned\n\n- **San Marcos** — 6 messages, 2001-06 to 2001-11: “I am planning to build a home in San Marcos as soon as I can decide on a builder and materials.” ${about('San Marcos')}\n`,
+    );
+    expect(section(previous, 'Work', 'Systems owned')).toMatch(/San Marcos/);
+    const again = await synthesizeSkill({ person: ALLEN, chunks, previous });
+    expect(section(again.markdown, 'Work', 'Systems owned')).not.toMatch(/San Marcos/);
+    expect(again.changes.join('\n')).toMatch(/removed Work\/Systems owned: San Marcos .*\(not a work system: place\)/);
+  });
+
   it('quotes decisions with their month and conditional rules with their numbers', () => {
     const h = section(result.markdown, 'Work', 'Decision heuristics');
     expect(h).toMatch(/Decided \(2001-\d\d\): “.*decided to graduate Matt Smith/);
