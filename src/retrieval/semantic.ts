@@ -86,6 +86,13 @@ export class SemanticVectors {
     return this.ids.length;
   }
 
+  private idSet: Set<number> | undefined;
+  /** Whether a chunk is in the layer (English); Chinese chunks never are. */
+  has(id: number): boolean {
+    this.idSet ??= new Set(this.ids);
+    return this.idSet.has(id);
+  }
+
   /** The `k` most similar chunks (cosine), best first. */
   search(q: Float32Array, k: number, allow?: (id: number) => boolean): { id: number; score: number }[] {
     const { dims, vectors, ids } = this;
