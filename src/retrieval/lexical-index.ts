@@ -38,6 +38,8 @@ export class LexicalIndex {
     private readonly avgLen: number,
   ) {}
 
+  private scratch: { scores: Float64Array; seen: Uint8Array } | undefined;
+
   get size(): number {
     return this.docIds.length;
   }
@@ -120,8 +122,10 @@ export class LexicalIndex {
    */
   search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean, scoring: Scoring = { kind: 'bm25' }): LexicalHit[] {
     if (this.size === 0 || query.length === 0) return [];
-    const scores = new Float64Array(this.size);
-    const seen = new Uint8Array(this.size);
+    // Scratch arrays are kept between searches (searches are synchronous) and cleaned after use:
+    // allocating and zeroing them per query cost about as much as scoring at 100k chunks.
+    this.scratch ??= { scores: new Float64Array(this.size), seen: new Uint8Array(this.size) };
+    const { scores, seen } = this.scratch;
     const touched: number[] = [];
     const totalLen = this.avgLen * this.size;
     let weightSum = 0;
@@ -165,6 +169,10 @@ export class LexicalIndex {
     // Select the k best without an object per touched document.
     const best = new TopK(k);
     for (const d of touched) if (best.wouldTake(scores[d]) && (!allow || allow(d))) best.push(d, scores[d]);
+    for (const d of touched) {
+      scores[d] = 0;
+      seen[d] = 0;
+    }
     return best.sorted().map(([doc, score]) => ({ doc, score }));
   }
 
