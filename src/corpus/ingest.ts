@@ -9,7 +9,7 @@ import { AvatarIndex } from '../retrieval/avatar-index';
 import type { ChunkStore, EntryRecord, NewChunk } from '../retrieval/chunk-store';
 import { createStagingDir, indexFiles, recoverIndexDir, removeStagingDir, swapIndexDir } from '../retrieval/index-files';
 import { LexicalIndex, Vocabulary } from '../retrieval/lexical-index';
-import { searchableText, tokenize } from '../retrieval/tokenize';
+import { indexTokens, searchableText } from '../retrieval/tokenize';
 import { chunkUnit } from './chunk';
 import { nearDuplicateGroups } from './dedupe';
 import { loadEntry } from './load';
@@ -165,7 +165,7 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   if (drafts.some((d) => d.chunks.length > 0)) {
     for (const c of store.keptChunks(replaced)) {
       keptTexts.push(c.text);
-      keptTokens.set(c.id, vocab.encode(tokenize(searchableText(c))));
+      keptTokens.set(c.id, vocab.encode(indexTokens(searchableText(c))));
     }
   }
   const flat = drafts.flatMap((d) => d.chunks.map((c) => ({ d, c })));
@@ -181,7 +181,7 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   for (const s of survivors) s.d.chunks.push(s.c);
 
   // Embed with IDF taken from the corpus as it will be after this ingest.
-  const newTokens = survivors.map((s) => vocab.encode(tokenize(searchableText(s.c))));
+  const newTokens = survivors.map((s) => vocab.encode(indexTokens(searchableText(s.c))));
   const idfIndex = LexicalIndex.build([...[...keptTokens.values()].map((tokens) => ({ id: 0, tokens })), ...newTokens.map((tokens) => ({ id: 0, tokens }))], vocab);
   const embedder = index.embedders.create((t) => idfIndex.idf(t));
   const batch = options.batchSize ?? 256;
