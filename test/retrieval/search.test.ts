@@ -54,6 +54,8 @@ describe('AvatarIndex.search', () => {
     makeAvatar(root, 'lz', FILES);
     const svc = service(root);
     await svc.ingest('lz');
+    // The index ingest writes holds the words (it must match the tokenizer its manifest names).
+    expect(svc.index('lz').load().lexical.df(`${WORD_PREFIX}连接池`)).toBeGreaterThan(0);
     const res = await svc.index('lz').search('连接池上限是多少？');
     expect(res.hits[0].chunk.source).toBe('数据库.md');
     svc.close();
