@@ -39,6 +39,8 @@ export function defaultTargets(repoRoot: string): EvalTarget[] {
       create: { name: 'Phillip Allen', from: path.join(corpora, 'enron_maildir_sent/maildir/allen-p/sent_items'), author: 'k..allen@enron.com,phillip.allen@enron.com', lang: 'en' },
     },
     { slug: 'ruanyf', split: 'dev', qa: path.join(repoRoot, 'eval/qa/ruanyf.jsonl'), create: { name: '阮一峰', from: path.join(corpora, 'ruanyf_weekly_zh/docs'), lang: 'zh' } },
+    // English prose: the same avatar as the held-out paul-graham set, different passages.
+    { slug: 'paul-graham', split: 'dev', qa: path.join(repoRoot, 'eval/qa/paul-graham-dev.jsonl'), create: { name: 'Paul Graham', from: path.join(corpora, 'paul_graham_essays'), lang: 'en' } },
   ];
   return [...dev, ...heldOutTargets(path.join(repoRoot, HELDOUT_DIR), corpora)];
 }
