@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchLark } from './lark';
+import { benchRedact } from './redact';
 import { benchRetrieval } from './retrieval';
 import { benchSlack } from './slack';
 import { benchSummarize } from './summarize';
@@ -15,6 +16,7 @@ const SECTIONS: Section[] = [
   { name: 'slack', run: benchSlack },
   { name: 'lark', run: benchLark },
   { name: 'summarize', run: benchSummarize },
+  { name: 'redact', run: benchRedact },
 ];
 
 function printTable(title: string, rows: Row[]): void {

@@ -258,17 +258,3 @@ describe('mergeCounts', () => {
     expect(a).toEqual({ email: 2, phone: 1 });
   });
 });
-
-describe('redact: speed', () => {
-  it('takes well under 0.2 ms for a 600-character chunk', () => {
-    const chunk = `${note(PLANTED.slice(0, 6))}\n${'Deploy billing-gateway v2.14.3 at 10:00 after checking the canary error rate, then post in #billing-ops. '.repeat(4)}`.slice(0, 600);
-    const plain = '发布前先确认金丝雀错误率低于 0.5%，再在 #billing-ops 里同步。Rollback with deployctl rollback billing-gateway --to v2.14.2 if p99 > 800 ms. '.repeat(6).slice(0, 600);
-    for (let i = 0; i < 300; i++) redact(i % 2 ? chunk : plain);
-    const n = 4000;
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) redact(i % 2 ? chunk : plain);
-    const perChunkMs = Number(process.hrtime.bigint() - t) / 1e6 / n;
-    // Loose bound for slow CI; measured numbers are in the commit message.
-    expect(perChunkMs).toBeLessThan(0.2);
-  });
-});
