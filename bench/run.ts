@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     print(s.name, results[s.name]);
   }
   const out = path.join(REPO, 'bench', 'results.json');
-  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  // A run of some sections keeps the other sections' last figures.
+  const previous = only.length && fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(out, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
   console.log(`\nWritten to ${path.relative(process.cwd(), out)}`);
 }
 
