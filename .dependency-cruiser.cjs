@@ -1,0 +1,50 @@
+/*
+ * Understudy's layers, lowest first. A module may import its own layer or a lower one, never a higher one.
+ *
+ *   foundation  util/, config/, errors.ts, log.ts: know nothing of avatars or chat.
+ *   domain      the avatar model (avatars/ but service.ts), the state store (store/), documents (corpus/),
+ *               search (retrieval/) and the platform-neutral chat contract (chat/types, history,
+ *               collector, i18n). Slack and Feishu are never named below the edges.
+ *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/.
+ *   app         application services and wiring: app/, avatars/service.ts, runtime.ts (the composition root).
+ *   chat        routing chat events to the app: chat/router, commands, lanes, setup, plus each feature's
+ *               chat glue (distill|summarize/chat-feature.ts, distill/subject-commands.ts).
+ *   edges       the ways in: adapters/ (Slack, Feishu, playground), cli/, server/, cli.ts, serve.ts.
+ *
+ * Also: no import cycles, src/ never imports test/, every import resolves.
+ * Violations older than these rules are listed in .dependency-cruiser-known-violations.json and tolerated
+ * (`npm run lint:deps` passes --ignore-known), so only a NEW upward import or cycle fails CI. After fixing
+ * one, run `npm run lint:deps:baseline` so the list only shrinks.
+ */
+const glue = 'src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
+const layers = [
+  ['foundation', '^src/(util|config)/|^src/(errors|log)\\.ts$'],
+  ['domain', '^src/(avatars/(?!service\\.ts$)|store/|corpus/|retrieval/|chat/(types|history|collector|i18n)\\.ts$)'],
+  ['features', '^src/(answer|eval|manifests)/|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
+  ['app', '^src/(app/|avatars/service\\.ts$|runtime\\.ts$)'],
+  ['chat', `^src/chat/(?!(types|history|collector|i18n)\\.ts$)|^${glue}`],
+  ['edges', '^src/(adapters|cli|server)/|^src/(cli|serve)\\.ts$'],
+];
+
+const upward = layers.slice(0, -1).map(([name, path], i) => ({
+  name: `${name}-imports-upward`,
+  comment: `${name} may not import ${layers.slice(i + 1).map(([n]) => n).join(', ')}`,
+  severity: 'error',
+  from: { path },
+  to: { path: layers.slice(i + 1).map(([, p]) => `(${p})`).join('|') },
+}));
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
+    { name: 'no-test-imports', severity: 'error', from: { path: '^src/' }, to: { path: '^test/' } },
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default', 'types'] },
+  },
+};
