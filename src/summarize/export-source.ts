@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadIssue, SkippedFile } from '../corpus/types';
 import { folderFiles, zipFiles, type ExportFiles } from '../corpus/loaders/export-files';
+import { ZipFormatError } from '../corpus/loaders/zip-archive';
 import { asFeishuExport } from '../corpus/loaders/feishu-export';
 import { parseJsonWithPosition } from '../corpus/loaders/json';
 import { DEFAULT_MAX_FILE_BYTES } from '../corpus/loaders/size';
@@ -49,7 +50,12 @@ function openExport(p: string): ExportFiles {
     }
     return folderFiles(p, DEFAULT_MAX_FILE_BYTES, label);
   }
-  return zipFiles(fs.readFileSync(p), DEFAULT_MAX_FILE_BYTES, label);
+  try {
+    return zipFiles(fs.readFileSync(p), DEFAULT_MAX_FILE_BYTES, label);
+  } catch (err) {
+    if (!(err instanceof ZipFormatError)) throw err;
+    throw new UnderstudyError('PARSE_FAILED', `${p}: not a readable Slack export zip (${err.message}); unzip it and pass the folder, or export again`, { cause: err, details: { file: p } });
+  }
 }
 
 /**
@@ -61,7 +67,15 @@ export function readSlackExportHistory(exportPath: string, q: ExportQuery): Expo
   const files = openExport(exportPath);
   const errors: LoadIssue[] = [];
   const readJson = (rel: string): unknown => {
-    const buf = files.read(rel);
+    let buf: Buffer | undefined;
+    try {
+      buf = files.read(rel);
+    } catch (err) {
+      // A member that does not inflate (or inflates past its declared size): report it, read the rest.
+      if (!(err instanceof ZipFormatError)) throw err;
+      errors.push({ path: rel, message: `${rel}: ${err.message}` });
+      return undefined;
+    }
     if (!buf) return undefined;
     const parsed = parseJsonWithPosition(buf.toString('utf8'), rel);
     if (parsed.error) {

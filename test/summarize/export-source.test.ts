@@ -106,3 +106,17 @@ describe('Feishu export history', () => {
     expect(h.messages).toEqual([]);
   });
 });
+
+describe('broken Slack export zips', () => {
+  it('says a file that is not a readable zip is not one, naming it, instead of failing inside', () => {
+    const dir = tmpDir('summarize-badzip-');
+    const good = zipSync({ 'channels.json': Buffer.from('[{"id":"C1","name":"general"}]'), 'users.json': Buffer.from('[]'), 'general/2026-01-01.json': Buffer.from('[]') });
+    const truncated = path.join(dir, 'cut.zip');
+    fs.writeFileSync(truncated, good.subarray(0, good.length - 30));
+    const notZip = path.join(dir, 'notes.zip');
+    fs.writeFileSync(notZip, 'these are notes, not an archive');
+    for (const file of [truncated, notZip]) {
+      expect(() => readSlackExportHistory(file, { channel: 'general' })).toThrow(expect.objectContaining({ code: 'PARSE_FAILED', message: expect.stringMatching(new RegExp(`${path.basename(file)}: not a readable Slack export zip`)) }));
+    }
+  });
+});
