@@ -26,10 +26,6 @@ export function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-export function rssMb(): number {
-  return Math.round(process.memoryUsage().rss / 1024 / 1024);
-}
-
 /** Tracks the highest RSS seen while a piece of work runs. */
 export function peakRss(): { stop(): number } {
   let peak = process.memoryUsage().rss;

@@ -91,8 +91,6 @@ export const envSchema = z
     }
   });
 
-export type Env = z.infer<typeof envSchema>;
-
 export interface ModelConfig {
   apiKey?: string;
   baseURL?: string;

@@ -14,4 +14,4 @@ export function manifestGenerator(platform: string): ManifestGenerator {
   return g;
 }
 
-export type { ManifestGenerator, ManifestInput } from './types';
+export type { ManifestGenerator } from './types';

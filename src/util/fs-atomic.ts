@@ -45,11 +45,3 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
   fs.renameSync(tmp, file);
 }
-
-/** Remove leftovers of writes that a crash interrupted. */
-export function removeStaleTemps(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  for (const name of fs.readdirSync(dir)) {
-    if (/\.tmp-\d+-/.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-  }
-}

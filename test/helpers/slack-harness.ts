@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { signSlackRequest } from '../../src/adapters/slack/verify';
@@ -138,14 +137,4 @@ export function eventBody(event: Record<string, unknown>, opts: { app?: string; 
 /** All text a set of Slack calls would show (text and blocks), for leak checks. */
 export function shownText(calls: { args: Record<string, unknown> }[]): string {
   return calls.map((c) => `${String(c.args.text ?? '')}\n${JSON.stringify(c.args.blocks ?? '')}`).join('\n');
-}
-
-export function corpusPayloads(dir: string): { name: string; content: string }[] {
-  const out: { name: string; content: string }[] = [];
-  for (const sub of fs.readdirSync(dir)) {
-    const p = path.join(dir, sub);
-    if (!fs.statSync(p).isDirectory()) continue;
-    for (const f of fs.readdirSync(p)) out.push({ name: `${sub}/${f}`, content: fs.readFileSync(path.join(p, f), 'utf8') });
-  }
-  return out;
 }

@@ -3,8 +3,7 @@ import type { Runtime } from '../../runtime';
 import type { PlatformAdapter } from '../platform';
 import { LarkAdapter } from './adapter';
 
-export { registerLarkCardAction, type LarkCardActionContext, type LarkCardActionHandler, type LarkCardActionResult } from './card-actions';
-export { LARK_EVENTS_PATH } from './adapter';
+export { registerLarkCardAction } from './card-actions';
 
 /** The Feishu adapter when LARK_* (or a per-avatar Feishu app's secret) is configured. */
 export function larkFactory(runtime: Runtime, router: ChatRouter): PlatformAdapter | undefined {

@@ -289,4 +289,3 @@ export class SlackAdapter implements PlatformAdapter {
   }
 }
 
-export type { AllMiddlewareArgs };

@@ -43,7 +43,6 @@ export const FORWARD_TITLE = /^\s*(?:fw|fwd|转发)\s*[:：]/i;
 export const FORWARD_TEXT = /(?:-{3,}\s*Forwarded by|-{3,}\s*Original Message|Begin forwarded message|转发的消息|以下为转发)/i;
 
 export const GREETING_WORDS = /^(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|greetings|hi all|hi everyone|hi team|hello all)\b|你好|您好|各位|大家好)/i;
-export const GREETING_ZH = /^(?:你好|您好|各位|大家好|早上好|下午好|hi|hello)/i;
 export const SIGNOFF_WORDS =
   /^(?:thanks|thank you|thx|many thanks|regards|best regards|kind regards|best|cheers|sincerely|talk soon|all the best|ttyl|谢谢|多谢|感谢|辛苦了|辛苦|拜托了|祝好|此致)[\s,.!！。~]*$/i;
 
