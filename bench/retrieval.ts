@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { AvatarService } from '../src/avatars/service';
-import { createAvatarPackage } from '../src/cli/avatar-create';
+import { createAvatarPackage } from '../src/avatars/create';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { isEnglishText, SemanticVectors, useLiteEncoder } from '../src/retrieval/semantic';
 import { SqliteStateStore } from '../src/store/sqlite-store';

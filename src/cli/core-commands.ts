@@ -10,7 +10,7 @@ import { AvatarService } from '../avatars/service';
 import { writeFileAtomic } from '../util/fs-atomic';
 import type { SearchMode } from '../retrieval/avatar-index';
 import { serve } from '../serve';
-import { createAvatarPackage } from './avatar-create';
+import { createAvatarPackage } from '../avatars/create';
 import type { CliContext } from './context';
 import { println } from './io';
 import { ingestProgress } from './progress';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadAvatarPackage, readSkill, saveAvatarConfig } from '../avatars/package';
 import type { ConsentRecord } from '../avatars/schema';
 import type { AvatarService } from '../avatars/service';
-import { createAvatarPackage } from '../cli/avatar-create';
+import { createAvatarPackage } from '../avatars/create';
 import { maskTextFiles } from '../corpus/mask-files';
 import type { IngestProgress, IngestReport } from '../corpus/ingest';
 import { UnderstudyError } from '../errors';
