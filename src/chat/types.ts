@@ -1,6 +1,7 @@
 import type { Answer, HistoryTurn } from '../answer/types';
 import type { Viewer } from '../avatars/visibility';
-import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../summarize/message';
+import type { HistoryCollector } from './collector';
+import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from './history';
 
 /** `playground`: the local web playground (src/adapters/playground/web.ts). */
 export type Platform = 'slack' | 'lark' | 'playground';
@@ -118,7 +119,7 @@ export interface ChatTransport {
   /** Post to a user privately (opening the DM if needed). */
   dm?(userId: string, reply: Reply): Promise<MessageRef>;
   /** Read access to history for distillation. */
-  collector?(): import('../distill/collector').HistoryCollector;
+  collector?(): HistoryCollector;
   /** Send a file (an avatar export) into a conversation. */
   uploadFile?(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { maskFileBytes, maskFileName } from '../corpus/mask-files';
 import { redact } from '../corpus/redact';
 import type { StateStore } from '../store/types';
 import { mkdirPrivate, writeFileAtomic } from '../util/fs-atomic';
-import type { CollectedMessage, CollectorChannel, HistoryCollector } from './collector';
+import type { CollectedMessage, CollectorChannel, HistoryCollector } from '../chat/collector';
 import type { ConsentRequest } from './consent';
 
 export interface CollectionProgress {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { feishuText, type FeishuMessage } from '../../corpus/loaders/feishu-export';
-import type { CollectedMessage, CollectorChannel, HistoryCollector, HistoryPage } from '../../distill/collector';
+import type { CollectedMessage, CollectorChannel, HistoryCollector, HistoryPage } from '../../chat/collector';
 import type { LarkApi } from './open-api';
 
 interface Page<T> {

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { CollectedFile, CollectedMessage, CollectorChannel, HistoryCollector, HistoryPage } from '../../distill/collector';
+import type { CollectedFile, CollectedMessage, CollectorChannel, HistoryCollector, HistoryPage } from '../../chat/collector';
 import { cleanText } from './normalize';
 import { slackCall } from './web-errors';
 

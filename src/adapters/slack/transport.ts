@@ -13,7 +13,7 @@ const known = (blocks: Block[]): KnownBlock[] => blocks as unknown as KnownBlock
 import type { UnderstudyError } from '../../errors';
 import { classifySlackError, slackCall } from './web-errors';
 import { SlackCollector } from './collector';
-import type { HistoryCollector } from '../../distill/collector';
+import type { HistoryCollector } from '../../chat/collector';
 
 export const ASSISTANT_THREADS = 'slack-assistant-threads';
 
