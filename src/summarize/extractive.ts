@@ -7,7 +7,7 @@ import { citeOf, scrubUrls } from './links';
 import { displayName, threadKey, type HistoryMessage } from './message';
 import { describeOverview, snippet } from './overview';
 import { phraseTitle } from './titles';
-import type { Participant, Summary, SummaryAction, SummaryDecision, SummaryQuestion, SummaryTopic } from './types';
+import type { Participant, Summary, SummaryAction, SummaryDecision, SummaryQuestion, SummaryTopic, Unit } from './types';
 
 export const OFFLINE_SUMMARY_MODEL = 'offline-extractive';
 
@@ -32,13 +32,6 @@ const CHAT_STOP = new Set(
 /** Topic words: no filler, no people's names (they say who, not what). */
 function topicTokens(text: string, names: Set<string>): string[] {
   return tokenize(scrubUrls(text).replace(/‹[^›]*›/g, ' ').replace(/@[^\s,:;!?]+(?: [A-Z][a-z]+)?/g, ' ')).filter((t) => !CHAT_STOP.has(t) && !names.has(t));
-}
-
-/** A conversation unit: one thread, or a burst of loose channel messages close in time. */
-export interface Unit {
-  messages: HistoryMessage[];
-  /** The thread's root when it is in range. */
-  root?: HistoryMessage;
 }
 
 /** The channel's main language: the one most of its messages are written in. */

@@ -1,7 +1,6 @@
 import type { Lang } from '../avatars/disclosure';
 import { displayName, type HistoryMessage } from './message';
-import type { Summary } from './types';
-import type { Unit } from './extractive';
+import type { Summary, Unit } from './types';
 import { splitSentences } from '../answer/sentences';
 import { scrubUrls } from './links';
 

@@ -1,5 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { Lang } from '../avatars/disclosure';
+import type { HistoryMessage } from '../chat/history';
 
 /** A pointer to one fetched message: its id and, when the platform has one, its link. */
 export interface Cite {
@@ -7,6 +8,13 @@ export interface Cite {
   link?: string;
   who: string;
   ts: number;
+}
+
+/** A conversation unit: one thread, or a burst of loose channel messages close in time. */
+export interface Unit {
+  messages: HistoryMessage[];
+  /** The thread's root when it is in range. */
+  root?: HistoryMessage;
 }
 
 export interface SummaryTopic {
