@@ -113,7 +113,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     }
   }
   // Unsure which passage answers, show a few more of the closest ones rather than only the top.
-  const pool = confidence === 'low' ? result.hits.slice(0, 4) : closeToBest(result.hits).slice(0, 3);
+  const pool = confidence === 'low' ? result.hits.slice(0, 4) : closeToBest(result.hits).slice(0, 4);
   const excerpts = selectExcerpts(pool, query, result.expansions, { index: deps.index, viewer: input.viewer });
   return {
     ...base,

@@ -2,13 +2,18 @@ import type { Lang } from '../avatars/disclosure';
 import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
-import { asksHow, bestUnit, parseBlocks, queryWeights, scoreBlock, windowOf, type Block, type Weights } from './passages';
+import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, windowOf, type Block, type Weights, type Window } from './passages';
 
 export const OFFLINE_MODEL = 'offline-extractive';
 
 const MAX_QUOTE_CHARS = 900;
 const MAX_SOURCES = 4;
 const MAX_LEAD = 3;
+/** Other matches in a source's window quoted after an ellipsis, when nearly as good as the best. */
+const MAX_OTHERS = 2;
+const OTHER_RATIO = 0.6;
+/** Blocks in the chunk retrieval matched count this much more than the rest of the window. */
+const HIT_BONUS = 1.2;
 
 export interface Excerpt {
   hit: SearchHit;
@@ -40,15 +45,27 @@ function introduces(b: Block): boolean {
 }
 
 /** One source: the best block, its lead-in and section heading, and what follows, within budget. */
-function excerptOf(hit: SearchHit, weights: Weights, how: boolean, ctx?: ExcerptContext): Excerpt {
-  const blocks = parseBlocks(windowOf(hit, ctx));
+function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean): Excerpt {
   const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
-  const inHit = (b: Block): boolean => !own || b.from === undefined || (b.to! >= Number(own[1]) && b.from <= Number(own[2]));
-  const scores = blocks.map((b) => scoreBlock(b, weights, how) + (inHit(b) ? 0.01 : 0));
-  let anchor = scores.reduce((best, sc, i) => (sc > scores[best] ? i : best), 0);
+  const inHit = (b: Block): boolean =>
+    own && b.from !== undefined ? b.to! >= Number(own[1]) && b.from <= Number(own[2]) : !win.hitLines || (b.span[1] >= win.hitLines[0] && b.span[0] <= win.hitLines[1]);
+  // The chunk retrieval matched is the likeliest answer: elsewhere in the window must match better.
+  const scores = blocks.map((b) => scoreBlock(b, weights, how) * (inHit(b) ? HIT_BONUS : 1) + (inHit(b) ? 0.01 : 0));
+  // The quote is anchored in the matched chunk; better matches elsewhere in the window are added
+  // after an ellipsis (below), and the lead picks from the whole window.
+  const top = scores.reduce((best, sc, i) => (sc > scores[best] ? i : best), 0);
+  const ownBest = blocks.reduce((best, b, i) => (b.kind !== 'heading' && inHit(b) && (best < 0 || scores[i] > scores[best]) ? i : best), -1);
+  let anchor = ownBest >= 0 ? ownBest : top;
   if (blocks[anchor]?.kind === 'heading') anchor = blocks.findIndex((b) => b.kind !== 'heading');
   if (anchor < 0) return { hit, quote: hit.chunk.text.trim(), lead: [] };
   let first = anchor;
+  // The matched chunk is quoted from its start when that fits: retrieval found it for a reason the
+  // words alone may not show (a paraphrase), and the answer is often a line above the best match.
+  if (inHit(blocks[anchor])) {
+    let start = anchor;
+    while (start > 0 && inHit(blocks[start - 1]) && blocks.slice(start - 1, anchor + 1).reduce((n, b) => n + b.text.length, 0) <= MAX_QUOTE_CHARS) start--;
+    first = start;
+  }
   // A code block keeps the sentence or step that introduces it ("While the canary is still running:").
   if (blocks[first].kind === 'code' && first > 0 && introduces(blocks[first - 1])) first--;
   // The section heading when it is close, so the quote says what it is about.
@@ -65,20 +82,35 @@ function excerptOf(hit: SearchHit, weights: Weights, how: boolean, ctx?: Excerpt
   }
   while (picked.length > 1 && picked[picked.length - 1].kind === 'heading') picked.pop();
   // A second match elsewhere in the window, nearly as good, is quoted too, after an ellipsis.
-  const second = scores
+  // Other matches elsewhere in the window, nearly as good, are quoted too, after an ellipsis,
+  // each with its section heading when that is just above ("## Fix forward instead when").
+  const taken = new Set<number>(picked.map((b) => blocks.indexOf(b)));
+  const segments: { at: number; end: number; text: string; from?: number; to?: number }[] = [
+    { at: Math.min(...taken), end: Math.max(...taken), text: picked.map((b) => b.text).join('\n\n'), from: picked[0].from, to: picked[picked.length - 1].to },
+  ];
+  const others = scores
     .map((sc, i) => ({ sc, i }))
-    .filter(({ sc, i }) => sc > 0 && sc >= 0.6 * scores[anchor] && blocks[i].kind !== 'heading' && !picked.includes(blocks[i]) && (i < first || i > anchor))
-    .sort((x, y) => y.sc - x.sc)[0];
-  const parts = [picked.map((b) => b.text).join('\n\n')];
-  let from = picked[0].from;
-  let to = picked[picked.length - 1].to;
-  if (second && blocks[second.i].text.length <= MAX_QUOTE_CHARS / 2) {
-    const b = blocks[second.i];
-    if (second.i < first) parts.unshift(b.text, '…');
-    else parts.push('…', b.text);
-    if (b.from !== undefined && from !== undefined) from = Math.min(from, b.from);
-    if (b.to !== undefined && to !== undefined) to = Math.max(to, b.to);
+    .filter(({ sc, i }) => sc > 0 && sc >= OTHER_RATIO * scores[top] && blocks[i].kind !== 'heading' && !taken.has(i) && blocks[i].text.length <= MAX_QUOTE_CHARS / 2)
+    .sort((x, y) => y.sc - x.sc)
+    .slice(0, MAX_OTHERS);
+  for (const { i } of others) {
+    let head = i;
+    // A code block keeps its introduction ("6. **切换活跃账号并滚动重启**"), any block its heading.
+    if (blocks[head].kind === 'code' && head > 0 && introduces(blocks[head - 1]) && !taken.has(head - 1)) head--;
+    if (head > 0 && blocks[head - 1].kind === 'heading' && !taken.has(head - 1)) head--;
+    for (let j = head; j <= i; j++) taken.add(j);
+    const text = blocks.slice(head, i + 1).map((b) => b.text).join('\n\n');
+    segments.push({ at: head, end: i, text, from: blocks[head].from, to: blocks[i].to });
   }
+  segments.sort((a, b) => a.at - b.at);
+  const parts: string[] = [];
+  segments.forEach((g, k) => {
+    if (k > 0) parts.push(g.at === segments[k - 1].end + 1 ? '' : '…');
+    parts.push(g.text);
+  });
+  const known = segments.every((g) => g.from !== undefined && g.to !== undefined);
+  const from = known ? Math.min(...segments.map((g) => g.from!)) : undefined;
+  const to = known ? Math.max(...segments.map((g) => g.to!)) : undefined;
   const lead = blocks
     .map((b, i) => ({ b, i, score: scores[i] }))
     // A table row or a bare heading is no answer on its own.
@@ -91,7 +123,7 @@ function excerptOf(hit: SearchHit, weights: Weights, how: boolean, ctx?: Excerpt
     });
   return {
     hit,
-    quote: parts.join('\n\n'),
+    quote: parts.filter((p) => p !== '').join('\n\n'),
     locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined,
     lead,
   };
@@ -107,9 +139,13 @@ export interface ExcerptContext {
  * around the best match, reaching into the neighbouring chunks of the same source.
  */
 export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext): Excerpt[] {
-  const weights = queryWeights(question, expansions);
   const how = asksHow(question);
-  return hits.slice(0, MAX_SOURCES).map((hit) => excerptOf(hit, weights, how, ctx));
+  const read = hits.slice(0, MAX_SOURCES).map((hit) => {
+    const win = windowOf(hit, ctx);
+    return { hit, win, blocks: parseBlocks(win) };
+  });
+  const weights = rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks));
+  return read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how));
 }
 
 /** The one to three units the answer leads with, each with its source number. */

@@ -18,43 +18,58 @@ export interface Block {
   to?: number;
   /** The nearest heading above, for context and scoring. */
   heading?: string;
+  /** Window lines (0-based, inclusive) the block spans. */
+  span: [number, number];
 }
 
 export interface Window {
   lines: string[];
   /** Line number of lines[0], when the chunks carry `Lx-Ly` locators. */
   firstLine?: number;
+  /** Without line locators: which window lines (0-based, inclusive) are the hit's own part. */
+  hitLines?: [number, number];
 }
 
 const LINE_LOCATOR = /^L(\d+)-L(\d+)$/;
-const NEIGHBOURS = 1;
+/**
+ * How many chunks each way a window reaches. A section's answer is often several chunks from the
+ * one that matched the question (the root cause two sections below the timeline that matched),
+ * and the demo documents run to a dozen chunks or so: the window is most of the document, and
+ * the scoring below prefers the matched chunk when the rest is no better.
+ */
+const NEIGHBOURS = 6;
 
 /**
  * The hit's chunk with its neighbours from the same source: chunkers cut inside code blocks
- * and sections, and the command someone needs is often just across the cut.
+ * and sections, and the command someone needs is often just across the cut. Sources without
+ * line locators (an e-mail split into parts) join the parts that share the hit's locator.
  */
 export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Viewer }): Window {
   const c = hit.chunk;
   const own = LINE_LOCATOR.exec(c.locator);
+  const sameSource = (n: Chunk | undefined): n is Chunk => Boolean(n && n.source === c.source && (own ? LINE_LOCATOR.test(n.locator) : n.locator === c.locator));
   const neighbour = (id: number): Chunk | undefined => {
     if (!ctx) return undefined;
     const n = ctx.index.get(id);
-    if (!n || n.source !== c.source || !LINE_LOCATOR.test(n.locator)) return undefined;
+    if (!sameSource(n)) return undefined;
     return ctx.index.canSee(ctx.viewer, n) ? n : undefined;
   };
-  if (!own) return { lines: c.text.split('\n') };
-  const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
   // NEIGHBOURS chunks each way, stopping at the first gap (another source, or one the viewer may not see).
-  const around: (Chunk | undefined)[] = [];
-  for (const step of [-1, 1]) {
+  const before: Chunk[] = [];
+  const after: Chunk[] = [];
+  for (const [step, into] of [[-1, before], [1, after]] as const) {
     for (let d = 1; d <= NEIGHBOURS; d++) {
       const n = neighbour(c.id + step * d);
       if (!n) break;
-      around.push(n);
+      into.push(n);
     }
   }
-  for (const n of around) {
-    if (!n) continue;
+  if (!own) {
+    const parts = [...before.reverse(), c, ...after];
+    return { lines: parts.map((p) => p.text.replace(/\s+$/, '')).join('\n\n').split('\n'), hitLines: hitLinesOf(parts, c) };
+  }
+  const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
+  for (const n of [...before, ...after]) {
     const m = LINE_LOCATOR.exec(n.locator);
     if (m) parts.push({ from: Number(m[1]), to: Number(m[2]), text: n.text });
   }
@@ -69,6 +84,17 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
     for (let i = Math.max(0, lines.length - at); i < own.length; i++) lines.push(own[i]);
   }
   return { lines, firstLine: first };
+}
+
+/** Window line range (0-based, inclusive) of the hit's own part, for windows without file lines. */
+function hitLinesOf(parts: Chunk[], hit: Chunk): [number, number] {
+  let at = 0;
+  for (const p of parts) {
+    const n = p.text.replace(/\s+$/, '').split('\n').length;
+    if (p === hit) return [at, at + n - 1];
+    at += n + 1;
+  }
+  return [0, 0];
 }
 
 const FENCE = /^\s*(```|~~~)/;
@@ -134,7 +160,8 @@ export function parseBlocks(win: Window): Block[] {
     }
     let text = lines.slice(start, Math.min(i, lines.length)).join('\n').replace(/\s+$/, '');
     if (kind === 'code') text = dedent(text);
-    blocks.push({ kind, text, from: lineNo(start), to: lineNo(Math.min(i, lines.length) - 1), heading });
+    const end = Math.min(i, lines.length) - 1;
+    blocks.push({ kind, text, from: lineNo(start), to: lineNo(end), heading, span: [Math.max(0, start + offset), Math.max(0, end + offset)] });
     if (kind === 'heading') heading = line.replace(/^#+\s+/, '').trim();
   }
   return blocks;
@@ -147,25 +174,73 @@ function dedent(text: string): string {
   return indent > 0 ? lines.map((l) => l.slice(Math.min(indent, /^\s*/.exec(l)![0].length))).join('\n') : text;
 }
 
-export type Weights = Map<string, number>;
+/** Question terms and their weights; `expansion` holds the terms that only an expansion added. */
+export type Weights = Map<string, number> & { expansion?: Set<string> };
 
 export function queryWeights(question: string, expansions: string[]): Weights {
   const weights: Weights = new Map();
+  weights.expansion = new Set();
   for (const t of tokenize(question)) weights.set(t, 1);
-  for (const e of expansions) for (const t of tokenize(e)) if (!weights.has(t)) weights.set(t, 0.5);
+  for (const e of expansions) {
+    for (const t of tokenize(e)) {
+      if (weights.has(t)) continue;
+      weights.set(t, 0.5);
+      weights.expansion.add(t);
+    }
+  }
   return weights;
+}
+
+/**
+ * Scale each question term by how rare it is among the blocks read for this answer: in a
+ * runbook about billing-gateway, "billing-gateway" is in every block and says nothing about which
+ * one answers, while "replicas" picks out the one line that does.
+ */
+export function rarityWeighted(weights: Weights, blocks: Block[]): Weights {
+  const texts = [...new Set(blocks.filter((b) => b.kind !== 'heading').map((b) => b.text))].map((t) => new Set(tokenize(t)));
+  const n = texts.length;
+  if (n === 0) return weights;
+  const out: Weights = new Map();
+  out.expansion = weights.expansion;
+  for (const [t, w] of weights) {
+    const df = texts.reduce((k, toks) => k + (toks.has(t) ? 1 : 0), 0);
+    out.set(t, df === 0 ? w : w * Math.log(1 + n / df));
+  }
+  return out;
 }
 
 /** How-to questions want the command, not the prose around it. */
 export function asksHow(question: string): boolean {
-  return /\b(how|command|run|steps?|abort|roll ?back|rotate|restart|deploy|release)\b|怎么|如何|命令|步骤|执行|操作/i.test(question);
+  if (/\b(how|command|steps?)\b|怎么|如何|命令|步骤/i.test(question)) return true;
+  // "When should I roll back…" asks for the criteria, "why did we deploy…" for a reason: not a command.
+  if (/^\s*(why|when|who|whether|is|are|should)\b|为什么|什么时候|谁/i.test(question)) return false;
+  return /\b(run|abort|roll ?back|rotate|restart|deploy|release)\b|执行|操作/i.test(question);
 }
 
+/**
+ * A text's match: the question's own terms count in full, the expansions' together count at most
+ * as much as EXPANSION_CAP of the question's terms. Expansions are several words for one idea
+ * (11.11 → 双十一, 大促, 复盘…), and a block that piles them up is not a better answer than one
+ * holding the words the asker used.
+ */
 export function scoreText(text: string, weights: Weights): number {
   const toks = new Set(tokenize(text));
-  let s = 0;
-  for (const [t, w] of weights) if (toks.has(t)) s += w;
-  return s;
+  let own = 0;
+  let expanded = 0;
+  for (const [t, w] of weights) {
+    if (!toks.has(t)) continue;
+    if (weights.expansion?.has(t)) expanded += w;
+    else own += w;
+  }
+  return own + Math.min(expanded, EXPANSION_CAP * maxOwnWeight(weights));
+}
+
+const EXPANSION_CAP = 1;
+
+function maxOwnWeight(weights: Weights): number {
+  let m = 0;
+  for (const [t, w] of weights) if (!weights.expansion?.has(t) && w > m) m = w;
+  return m || 1;
 }
 
 export function scoreBlock(b: Block, weights: Weights, how: boolean): number {

@@ -34,7 +34,8 @@ describe('offline answers carry the expected keywords (dev QA sets)', () => {
     // eslint-disable-next-line no-console
     console.log(`keyword hit: lao-zhang ${lz.hits}/${lz.total} = ${lz.rate.toFixed(3)}; lin-xiaoyu ${lx.hits}/${lx.total} = ${lx.rate.toFixed(3)}; both ${all.toFixed(3)}\nmisses:\n${[...lz.misses, ...lx.misses].join('\n')}`);
     svc.close();
-    // The issue asks for 0.70; what is left is retrieval (abstentions, wrong first source), see the report.
-    expect(all).toBeGreaterThanOrEqual(0.6);
+    // The issue's target. Most of what is left is retrieval: abstentions, and answers from a source
+    // that is not the one the question was written from.
+    expect(all).toBeGreaterThanOrEqual(0.7);
   });
 });

@@ -53,4 +53,25 @@ describe('an offline answer reads like an answer', () => {
     expect(lead).toMatch(/```bash\nvault [\s\S]*?\n```/);
     expect(lead).toMatch(/\[1\]/);
   });
+
+  it('quotes the other parts of a long e-mail, where the answer is', async () => {
+    // The handover mail is stored in four parts under one Message-ID; the question matches the
+    // last one (on-call, leaving) but who takes over, and from when, is in the first.
+    const a = await ask(svc, 'lao-zhang', 'Who takes over billing-gateway after Lao Zhang leaves, and from when?');
+    const mail = a.citations.find((c) => c.source === 'mail/2026-06-05-billing-gateway-handover.eml');
+    expect(mail?.text).toMatch(/you own billing-gateway and billing-db\s+access from 2026-07-01/);
+  });
+
+  it('answers "when should I roll back" with the criteria and their headings, not the commands', async () => {
+    const a = await ask(svc, 'lao-zhang', 'When should I roll back billing-gateway versus fix forward?');
+    const rollback = a.citations.find((c) => c.source === 'runbooks/rollback-billing-gateway.md');
+    expect(rollback?.text).toMatch(/roll back first/);
+    expect(rollback?.text).toMatch(/## Fix forward instead when\n\n- the fix is a feature flag flip/);
+  });
+
+  it('reads the whole runbook section the matched chunk belongs to (the replica count is two chunks away)', async () => {
+    const a = await ask(svc, 'lao-zhang', 'How many callback-worker replicas is it worth scaling to during a callback backlog?');
+    const [lead] = a.text.split(/Quoted from Lao Zhang's material/);
+    expect(lead).toMatch(/\[1\]\n```bash\nkubectl -n payments scale deployment\/callback-worker --replicas=24\n```/);
+  });
 });
