@@ -1,6 +1,6 @@
 import { mountWebPlayground } from './adapters/playground/web';
 import { assertPlaygroundBinding, playgroundHost } from './adapters/playground/web-guard';
-import { runTerminalChat } from './adapters/playground/terminal';
+import { runTerminalChat } from './cli/terminal-chat';
 import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
 import { guardOf } from './answer/model-guard';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runTerminalChat } from '../adapters/playground/terminal';
+import { runTerminalChat } from './terminal-chat';
 import { LOCAL_VIEWER, type Viewer } from '../avatars/visibility';
 import { UnderstudyError } from '../errors';
 import { evaluate, formatMetrics, readQaFile } from '../eval/qa';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runTerminalChat } from '../../src/adapters/playground/terminal';
+import { runTerminalChat } from '../../src/cli/terminal-chat';
 import type { CliIo } from '../../src/cli/io';
 import { createRuntime } from '../../src/runtime';
 import { serve } from '../../src/serve';

@@ -1,11 +1,11 @@
 import readline from 'node:readline';
-import type { AvatarService } from '../../avatars/service';
-import type { AvatarPackage } from '../../avatars/package';
-import { LOCAL_VIEWER } from '../../avatars/visibility';
-import { classifyError } from '../../errors';
-import { println, type CliIo } from '../../cli/io';
-import { renderAnswer } from '../../cli/render';
-import type { Answer } from '../../answer/types';
+import type { AvatarService } from '../avatars/service';
+import type { AvatarPackage } from '../avatars/package';
+import { LOCAL_VIEWER } from '../avatars/visibility';
+import { classifyError } from '../errors';
+import { println, type CliIo } from './io';
+import { renderAnswer } from './render';
+import type { Answer } from '../answer/types';
 
 const HELP = [
   'Type a question and press Enter. Commands:',
