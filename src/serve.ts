@@ -44,7 +44,7 @@ async function prepareAvatars(runtime: Runtime, io: CliIo): Promise<void> {
       if (report.filesRead > 0 || report.filesRemoved > 0) println(io.stderr, renderIngestReport(report));
     } catch (err) {
       const e = classifyError(err);
-      log.error({ avatar: pkg.config.slug, code: e.code }, e.message);
+      log.error({ avatar: pkg.config.slug, code: e.code, err }, e.message);
     }
   }
 }

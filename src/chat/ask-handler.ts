@@ -1,5 +1,4 @@
 import type { AvatarPackage } from '../avatars/package';
-import { classifyError } from '../errors';
 import type { HandlerContext } from './commands';
 import { t } from './i18n';
 import { conversationKey, stickyKey, viewerOf } from './types';
@@ -16,7 +15,7 @@ export async function handleAsk(ctx: HandlerContext, avatar: AvatarPackage, ques
   let fallbackHistory;
   if (event.threadId && transport.fetchThread && service.store.recentTurns(conversation, slug, 1).length === 0) {
     fallbackHistory = await transport.fetchThread(ctx.target).catch((err: unknown) => {
-      ctx.log.warn({ err: classifyError(err).message }, 'could not fetch thread history');
+      ctx.log.warn({ err }, 'could not fetch thread history');
       return undefined;
     });
   }

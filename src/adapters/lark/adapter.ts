@@ -125,7 +125,7 @@ export class LarkAdapter implements PlatformAdapter {
       autoReconnect: true,
       onError: (err) => {
         failed = err;
-        this.log.error({ app: live.config.name, err: err.message }, 'Feishu long connection failed');
+        this.log.error({ app: live.config.name, err }, 'Feishu long connection failed');
       },
     });
     live.ws = ws;
@@ -308,7 +308,7 @@ export class LarkAdapter implements PlatformAdapter {
       // The chat type of a group is settled below; it only matters once the message is ours.
       n = normalizeMessage(data, live.config, live.botOpenId, 'public_channel');
     } catch (err) {
-      this.log.warn({ event_id: data.event_id, message_id: data.message?.message_id, err: (err as Error).message }, 'Feishu message with malformed content skipped');
+      this.log.warn({ event_id: data.event_id, message_id: data.message?.message_id, err }, 'Feishu message with malformed content skipped');
       return;
     }
     if (n.kind === 'ignore') {
@@ -395,7 +395,7 @@ export class LarkAdapter implements PlatformAdapter {
       return result ?? {};
     } catch (err) {
       const e = classifyError(err);
-      this.log.error({ action: value.k, code: e.code, err: e.message }, 'Feishu card action failed');
+      this.log.error({ action: value.k, code: e.code, err }, 'Feishu card action failed');
       return { toast: { type: 'error', content: `Sorry, that did not work (${e.code}).` } };
     }
   }

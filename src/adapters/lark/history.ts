@@ -70,7 +70,7 @@ export class LarkHistory {
         const h = fromFeishuMessage(m, (id) => this.names.get(id));
         if (h) out.push(h);
       } catch (err) {
-        this.log.debug({ message_id: m.message_id, err: (err as Error).message }, 'unreadable Feishu message skipped');
+        this.log.debug({ message_id: m.message_id, err }, 'unreadable Feishu message skipped');
       }
     }
     countReplies(out);
@@ -94,7 +94,7 @@ export class LarkHistory {
         this.names.set(id, data.user?.name ?? data.user?.en_name ?? id);
       } catch (err) {
         // Without contact:user.base:readonly the open_id is shown instead.
-        this.log.debug({ user: id, err: (err as Error).message }, 'contact.v3.user.get failed; showing the open_id');
+        this.log.debug({ user: id, err }, 'contact.v3.user.get failed; showing the open_id');
         this.names.set(id, id);
       }
     }

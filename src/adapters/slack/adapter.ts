@@ -184,7 +184,7 @@ export class SlackAdapter implements PlatformAdapter {
       ignoreSelf: true,
     });
     app.error(async (err) => {
-      this.log.error({ err: (err as Error).message }, 'Slack listener failed');
+      this.log.error({ err }, 'Slack listener failed');
     });
     const withApp = <T extends { body: unknown }>(handler: (args: T, live: LiveApp) => Promise<void>) => async (args: T): Promise<void> => {
       const appId = (args.body as { api_app_id?: string }).api_app_id;

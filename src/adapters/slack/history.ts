@@ -125,7 +125,7 @@ export class SlackHistory {
         const u = res.user;
         this.names.set(id, u?.profile?.display_name || u?.real_name || u?.name || id);
       } catch (err) {
-        this.log.debug({ user: id, err: (err as Error).message }, 'users.info failed; showing the id');
+        this.log.debug({ user: id, err }, 'users.info failed; showing the id');
         this.names.set(id, id);
       }
     }
