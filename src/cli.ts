@@ -50,7 +50,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (e.exitCode === 2 && io.env.DEBUG) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return e.exitCode;
   } finally {
-    ctx.dispose();
+    await ctx.dispose();
   }
 }
 

@@ -11,7 +11,8 @@ export interface Runtime {
   config: Config;
   log: Logger;
   service: AvatarService;
-  close(): void;
+  /** Closes the indexes at once and the state store (a store behind a network finishes closing when the promise settles). */
+  close(): Promise<void>;
 }
 
 /** Wire config, logging, state, embedder and model together: the one place that reads the environment. */
@@ -39,9 +40,9 @@ export function createRuntime(
     config,
     log,
     service,
-    close() {
+    async close() {
       service.close();
-      store.close();
+      await store.close();
     },
   };
 }

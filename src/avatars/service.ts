@@ -102,9 +102,9 @@ export class AvatarService {
         details: { avatar: slug, status: pkg.config.status },
       });
     }
-    const stored = this.store.recentTurns(req.conversation, slug, HISTORY_TURNS);
+    const stored = await this.store.recentTurns(req.conversation, slug, HISTORY_TURNS);
     const history = stored.length > 0 ? stored.map((t) => ({ role: t.role, text: t.text })) : (req.fallbackHistory ?? []);
-    const firstContact = !this.store.hasAvatarSpoken(req.conversation, slug) && !history.some((t) => t.role === 'avatar');
+    const firstContact = !(await this.store.hasAvatarSpoken(req.conversation, slug)) && !history.some((t) => t.role === 'avatar');
     const index = this.index(slug);
     const answer = await answerQuestion(
       { config: pkg.config, skill: readSkill(pkg), index, model: this.model, onToken: req.onToken },
@@ -114,11 +114,11 @@ export class AvatarService {
     // Whatever people type (a password, a phone number) is masked before it is stored; an answer
     // may echo the question, so it is masked too.
     const question = redact(req.question.slice(0, 4000)).text;
-    this.store.appendTurn(req.conversation, slug, { role: 'user', text: question, userId: req.actor, at });
-    this.store.appendTurn(req.conversation, slug, {
+    await this.store.appendTurn(req.conversation, slug, { role: 'user', text: question, userId: req.actor, at });
+    await this.store.appendTurn(req.conversation, slug, {
       role: 'avatar', text: redact(answer.text).text, at, citations: answer.citations.map((c) => ({ source: c.source, locator: c.locator })),
     });
-    this.store.audit({
+    await this.store.audit({
       actor: req.actor,
       action: 'ask',
       avatar: slug,

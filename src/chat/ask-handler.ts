@@ -13,7 +13,7 @@ export async function handleAsk(ctx: HandlerContext, avatar: AvatarPackage, ques
   if (!native) await ctx.respond({ kind: 'status', text: statusText });
 
   let fallbackHistory;
-  if (event.threadId && transport.fetchThread && service.store.recentTurns(conversation, slug, 1).length === 0) {
+  if (event.threadId && transport.fetchThread && (await service.store.recentTurns(conversation, slug, 1)).length === 0) {
     fallbackHistory = await transport.fetchThread(ctx.target).catch((err: unknown) => {
       ctx.log.warn({ err }, 'could not fetch thread history');
       return undefined;
@@ -27,6 +27,6 @@ export async function handleAsk(ctx: HandlerContext, avatar: AvatarPackage, ques
     fallbackHistory,
   });
   // Channel threads the avatar answers in stay with it, so follow-ups need no new mention.
-  if (event.channelType !== 'dm') service.store.setSticky(`${stickyKey({ ...event, threadId: ctx.target.threadId })}`, slug);
+  if (event.channelType !== 'dm') await service.store.setSticky(`${stickyKey({ ...event, threadId: ctx.target.threadId })}`, slug);
   await ctx.respond({ kind: 'answer', answer, avatarName: avatar.config.person.name });
 }

@@ -82,7 +82,7 @@ export function registerAvatarCommands(router: CommandRouter): void {
       }
       const a = await findOrSuggest(ctx, name);
       if (!a) return;
-      ctx.service.store.setSticky(stickyKey(ctx.event), a.config.slug);
+      await ctx.service.store.setSticky(stickyKey(ctx.event), a.config.slug);
       await ctx.respond({
         kind: 'notice',
         ephemeral: true,

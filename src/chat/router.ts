@@ -8,6 +8,7 @@ import { silentLogger } from '../log';
 import { handleAsk } from './ask-handler';
 import { helpText, registerAvatarCommands, findOrSuggest } from './avatar-commands';
 import { CommandRouter, parseTextCommand, type HandlerContext } from './commands';
+import { DEDUPE_TTL_MS } from './event-pruning';
 import { t } from './i18n';
 import { InflightWork, type WorkInfo } from './inflight';
 import { ConversationLanes, Semaphore, type Turn } from './lanes';
@@ -185,10 +186,11 @@ export class ChatRouter {
     const store = this.service.store;
     // In channels the bot answers mentions, commands, and follow-ups in threads it already answers.
     if (event.channelType !== 'dm' && event.kind === 'message' && !event.mentioned) {
-      if (!event.threadId || !store.getSticky(stickyKey(event))) return;
+      if (!event.threadId || !(await store.getSticky(stickyKey(event)))) return;
     }
-    const fresh = store.claimEvent(`${event.platform}:event:${event.eventId}`);
-    const freshMessage = store.claimEvent(`${event.platform}:message:${event.channelId}:${event.messageId}`);
+    // Both keys are claimed (no short cut), as before: a retry under a new event id still marks its message.
+    const fresh = await store.claim(`${event.platform}:event:${event.eventId}`, DEDUPE_TTL_MS);
+    const freshMessage = await store.claim(`${event.platform}:message:${event.channelId}:${event.messageId}`, DEDUPE_TTL_MS);
     if (!fresh || !freshMessage) {
       log.debug('duplicate event ignored');
       return;
@@ -252,7 +254,7 @@ export class ChatRouter {
           await ctx.respond({ kind: 'notice', ephemeral: true, text: t(lang, `Unknown command /${command.name}.\n\n`, `未知命令 /${command.name}。\n\n`) + helpText(this.commands, lang) });
           return;
         }
-        ctx.avatar = event.appAvatar ?? store.getSticky(stickyKey(event));
+        ctx.avatar = event.appAvatar ?? (await store.getSticky(stickyKey(event)));
         await this.commandLane.run(() => spec.handler(ctx));
         return;
       }
@@ -330,10 +332,10 @@ export class ChatRouter {
         await findOrSuggest(ctx, m[1]);
         return undefined;
       }
-      service.store.setSticky(stickyKey(event), found.config.slug);
+      await service.store.setSticky(stickyKey(event), found.config.slug);
       return { avatar: found, question: text.replace(m[0], ' ').trim() };
     }
-    const sticky = service.store.getSticky(stickyKey(event));
+    const sticky = await service.store.getSticky(stickyKey(event));
     const stickyPkg = sticky ? service.registry.find(sticky) : undefined;
     if (stickyPkg) return { avatar: stickyPkg, question: text };
     const active = service.registry.list().filter((a) => a.config.status === 'active');
@@ -358,7 +360,7 @@ export class ChatRouter {
       if (user?.groups?.some((g) => groups.includes(g) || groups.includes(`${e.platform}:${g}`))) return true;
     }
     ctx.log.info({ avatar: avatar.config.slug }, 'access refused');
-    this.service.store.audit({ actor: `${e.platform}:${e.userId}`, action: 'access_denied', avatar: avatar.config.slug, detail: { channel: e.channelId } });
+    await this.service.store.audit({ actor: `${e.platform}:${e.userId}`, action: 'access_denied', avatar: avatar.config.slug, detail: { channel: e.channelId } });
     await ctx.respond({
       kind: 'notice',
       ephemeral: true,

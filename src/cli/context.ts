@@ -11,9 +11,9 @@ export interface CliContext {
   command?: string;
 }
 
-export function createCliContext(program: Command, io: CliIo): CliContext & { dispose(): void } {
+export function createCliContext(program: Command, io: CliIo): CliContext & { dispose(): Promise<void> } {
   let rt: Runtime | undefined;
-  const ctx: CliContext & { dispose(): void } = {
+  const ctx: CliContext & { dispose(): Promise<void> } = {
     io,
     program,
     runtime() {
@@ -25,9 +25,10 @@ export function createCliContext(program: Command, io: CliIo): CliContext & { di
       }
       return rt;
     },
-    dispose() {
-      rt?.close();
+    async dispose() {
+      const closing = rt;
       rt = undefined;
+      await closing?.close();
     },
   };
   program.hook('preAction', (_program, action) => {

@@ -141,11 +141,11 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
   skill
     .command('rollback <slug> <version>')
     .description('make a saved version the live skill (as a new version)')
-    .action((slug: string, version: string) => {
+    .action(async (slug: string, version: string) => {
       const { service } = ctx.runtime();
       const pkg = service.get(slug);
       const v = rollbackTo(pkg.dir, Number(version), operator(ctx));
-      service.store.audit({ actor: operator(ctx), action: 'rollback', avatar: pkg.config.slug, detail: { to: Number(version), version: v.version } });
+      await service.store.audit({ actor: operator(ctx), action: 'rollback', avatar: pkg.config.slug, detail: { to: Number(version), version: v.version } });
       println(io.stdout, `Rolled back ${pkg.config.slug} to version ${version} (saved as version ${v.version}).`);
     });
   skill
@@ -160,9 +160,9 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
   skill
     .command('corrections <slug>')
     .description('pending corrections from feedback and /avatar correct')
-    .action((slug: string) => {
+    .action(async (slug: string) => {
       const { service } = ctx.runtime();
-      const pending = pendingCorrections(service.store, service.get(slug).config.slug);
+      const pending = await pendingCorrections(service.store, service.get(slug).config.slug);
       if (pending.length === 0) println(io.stdout, 'No pending corrections.');
       for (const p of pending) println(io.stdout, `#${p.id}  ${p.at.slice(0, 10)}  from ${p.proposedBy}: ${p.text}`);
     });
@@ -170,12 +170,12 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
     skill
       .command(`${verb} <slug> <id>`)
       .description(`${verb} a pending correction${verb === 'approve' ? ' (it lands in the Corrections section as a new version)' : ''}`)
-      .action((slug: string, id: string) => {
+      .action(async (slug: string, id: string) => {
         const { service } = ctx.runtime();
         const pkg = service.get(slug);
-        decideCorrection(service.store, pkg.config.slug, Number(id), verb === 'approve', operator(ctx));
+        await decideCorrection(service.store, pkg.config.slug, Number(id), verb === 'approve', operator(ctx));
         if (verb === 'approve') {
-          const next = applyCorrections(readSkill(pkg), approvedCorrections(service.store, pkg.config.slug));
+          const next = applyCorrections(readSkill(pkg), await approvedCorrections(service.store, pkg.config.slug));
           const v = saveVersion(pkg.dir, next, { reason: 'correction', by: operator(ctx), evidence: anchorsIn(next).length, changes: [`correction #${id} approved`] });
           println(io.stdout, `Correction #${id} approved; skill saved as version ${v.version}.`);
         } else println(io.stdout, `Correction #${id} rejected.`);
@@ -187,11 +187,11 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
     avatar
       .command(`${status} <slug>`)
       .description(status === 'pause' ? 'stop the avatar answering anyone, until resumed' : 'let a paused avatar answer again')
-      .action((slug: string) => {
+      .action(async (slug: string) => {
         const { service } = ctx.runtime();
         const pkg = service.get(slug);
         if (pkg.config.status === 'revoked') throw new UnderstudyError('AVATAR_UNAVAILABLE', `${pkg.config.slug} was revoked; distill it again (with consent) to bring it back.`);
-        setStatus(service, pkg.config.slug, status === 'pause' ? 'paused' : 'active', operator(ctx));
+        await setStatus(service, pkg.config.slug, status === 'pause' ? 'paused' : 'active', operator(ctx));
         println(io.stdout, `${pkg.config.slug} is ${status === 'pause' ? 'paused' : 'active'}.`);
       });
   }
@@ -199,23 +199,23 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
     .command('revoke <slug>')
     .description('delete the corpus copies, the index, the skill and its versions (keeps the audit record)')
     .option('--yes', 'confirm')
-    .action((slug: string, o: { yes?: boolean }) => {
+    .action(async (slug: string, o: { yes?: boolean }) => {
       if (!o.yes) throw new UnderstudyError('INPUT_INVALID', `Revoking deletes ${slug}'s sources, index and skill for good; run again with --yes to confirm.`);
       const { service } = ctx.runtime();
       const started = Date.now();
-      const r = revoke(service, service.get(slug).config.slug, operator(ctx));
+      const r = await revoke(service, service.get(slug).config.slug, operator(ctx));
       println(io.stdout, `Revoked ${slug}: ${r.removedFiles} files deleted in ${Date.now() - started} ms; avatar.yaml stays as a tombstone.`);
     });
   avatar
     .command('export <slug>')
     .description('a zip of the skill, its versions and the sources')
     .option('--out <file>', 'where to write the zip', '')
-    .action((slug: string, o: { out: string }) => {
+    .action(async (slug: string, o: { out: string }) => {
       const { service } = ctx.runtime();
       const pkg = service.get(slug);
       const out = path.resolve(io.cwd, o.out || `${pkg.config.slug}-export.zip`);
       // The zip holds the sources: readable by whoever asked for it only.
-      fs.writeFileSync(out, exportAvatar(service, pkg.config.slug, operator(ctx)), { mode: 0o600 });
+      fs.writeFileSync(out, await exportAvatar(service, pkg.config.slug, operator(ctx)), { mode: 0o600 });
       println(io.stdout, `Wrote ${path.relative(io.cwd, out) || out}`);
     });
 
@@ -227,15 +227,15 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
     .option('--limit <n>', 'most recent entries', '50')
     .option('--verify', 'verify the keyed hash chain and its anchor (exits non-zero when it does not verify)')
     .option('--json', 'print JSON')
-    .action((o: { avatar?: string; action?: string; limit: string; verify?: boolean; json?: boolean }) => {
+    .action(async (o: { avatar?: string; action?: string; limit: string; verify?: boolean; json?: boolean }) => {
       const { service } = ctx.runtime();
       if (o.verify) {
-        const v = service.store.verifyAudit();
+        const v = await service.store.verifyAudit();
         println(io.stdout, v.ok ? `Audit log intact: ${v.entries} entries, keyed hash chain and anchor verified.` : `Audit log TAMPERED: ${v.reason ?? `the chain breaks at entry ${v.brokenAt}`}.`);
         if (!v.ok) throw new UnderstudyError('INTERNAL', `audit log does not verify: ${v.reason ?? `the chain breaks at entry ${v.brokenAt}`}`);
         return;
       }
-      const entries = service.store.auditEntries({ avatar: o.avatar, action: o.action, limit: Number(o.limit) || 50 });
+      const entries = await service.store.auditEntries({ avatar: o.avatar, action: o.action, limit: Number(o.limit) || 50 });
       if (o.json) {
         println(io.stdout, JSON.stringify(entries, null, 2));
         return;

@@ -54,7 +54,7 @@ export class DistillFeature {
     this.router.actions.set(DECLINE, (a, tr) => this.decide(a, tr, false));
     registerSubjectCommands(this.router, this.runtime);
     // Expired requests are told to their requesters; the sweep must not keep the process alive.
-    this.timer = setInterval(() => this.book.expireDue(), 3_600_000);
+    this.timer = setInterval(() => void this.book.expireDue().catch((err: unknown) => this.runtime.log.warn({ err }, 'could not expire consent requests')), 3_600_000);
     this.timer.unref();
   }
 
@@ -84,14 +84,14 @@ export class DistillFeature {
     const who = user.name ?? targetId;
     const by = requesterName ?? event.userId;
     if (!self && !ctx.isAdmin) {
-      this.runtime.service.store.audit({ actor: requester.id, action: 'distill_refused', detail: { subject: subject.id, why: 'not the subject and not an admin' } });
+      await this.runtime.service.store.audit({ actor: requester.id, action: 'distill_refused', detail: { subject: subject.id, why: 'not the subject and not an admin' } });
       return void (await reply(t(rl, 'Only the person themself or an admin can start a distillation. Ask them to run `/distill me`.', '只有本人或管理员可以发起蒸馏。可以请对方自己执行 `/distill me`。')));
     }
     if (args.policy && !ctx.isAdmin) return void (await reply(t(rl, 'Only admins can distill on a company-policy basis.', '只有管理员可以按公司政策发起蒸馏。')));
     if (args.policy && !args.reason?.trim()) return void (await reply(t(rl, 'A policy-basis distillation needs a reason: `--reason "handover after departure"`.', '按政策蒸馏必须说明理由：`--reason "离职交接"`。')));
-    let open = this.book.openFor(subject.id);
+    let open = await this.book.openFor(subject.id);
     // Earlier versions stored slugs that avatar.yaml rejects (`u-ou_wei`): resuming with one would fail again.
-    if (open && !SLUG_RE.test(open.slug)) open = this.book.update(open, { slug: this.freshSlug(user.name, targetId) });
+    if (open && !SLUG_RE.test(open.slug)) open = await this.book.update(open, { slug: await this.freshSlug(user.name, targetId) });
     if (open?.status === 'approved' && (open.requester.id === requester.id || ctx.isAdmin)) {
       // An approved run that stopped (crash, restart, rate limits): resume from its saved cursors.
       await reply(t(rl, `Resuming the distillation ${open.id} where it stopped.`, `从中断处继续蒸馏 ${open.id}。`));
@@ -105,8 +105,8 @@ export class DistillFeature {
     if (existing && self) {
       return void (await reply(t(rl, `You already have an avatar, @${existing.config.handle}. See \`/avatar mine\`; to refresh it, an admin can re-run the distillation.`, `你已经有数字分身 @${existing.config.handle}，可以用 \`/avatar mine\` 查看。`)));
     }
-    const req = this.book.create({
-      slug: existing?.config.slug ?? this.freshSlug(user.name, targetId),
+    const req = await this.book.create({
+      slug: existing?.config.slug ?? (await this.freshSlug(user.name, targetId)),
       subject,
       requester,
       basis: self ? 'self' : args.policy ? 'policy' : 'consent',
@@ -126,7 +126,7 @@ export class DistillFeature {
         if (!ctx.transport.dm) throw new UnderstudyError('PLATFORM_TRANSIENT', 'no DM support');
         await ctx.transport.dm(targetId, { kind: 'consent', id: req.id, text, lang: sl });
       } catch (err) {
-        this.book.update(req, { status: 'failed', note: classifyError(err).message });
+        await this.book.update(req, { status: 'failed', note: classifyError(err).message });
         return void (await reply(t(rl, `I could not send ${who} the consent request (${classifyError(err).code}); nothing was collected.`, `无法把授权请求发给 ${who}（${classifyError(err).code}），没有收集任何内容。`)));
       }
       return void (await reply(t(rl, `I asked ${who} for consent (${req.id}). Nothing is collected unless they approve; the request expires on ${req.expiresAt.slice(0, 10)}.`, `已向 ${who} 发送授权请求（${req.id}）。对方同意前不会收集任何内容，请求于 ${req.expiresAt.slice(0, 10)} 过期。`)));
@@ -140,8 +140,8 @@ export class DistillFeature {
   }
 
   /** A slug no other avatar or open request has: two colleagues may both be called 王伟. */
-  private freshSlug(name: string | undefined, id: string): string {
-    const open = new Set(this.book.list().filter((r) => r.status === 'pending' || r.status === 'approved').map((r) => r.slug));
+  private async freshSlug(name: string | undefined, id: string): Promise<string> {
+    const open = new Set((await this.book.list()).filter((r) => r.status === 'pending' || r.status === 'approved').map((r) => r.slug));
     return uniqueSlug(slugFromName(name, id), (s) => open.has(s) || this.runtime.service.registry.list().some((p) => p.config.slug === s));
   }
 
@@ -149,10 +149,10 @@ export class DistillFeature {
     const actor = `${action.platform}:${action.userId}`;
     let req: ConsentRequest;
     try {
-      req = this.book.decide(action.value, approve, actor);
+      req = await this.book.decide(action.value, approve, actor);
     } catch (err) {
       // Whoever clicked is most likely the subject: answer in the request's subject language.
-      const lang = this.book.get(action.value)?.subject.lang ?? 'en';
+      const lang = (await this.book.get(action.value))?.subject.lang ?? 'en';
       const e = classifyError(err);
       const zh = (err as UnderstudyError).details?.zh;
       const target = action.channelId ? { channelId: action.channelId, userId: action.userId } : undefined;
@@ -183,7 +183,7 @@ export class DistillFeature {
    * told in theirs when the avatar is ready (their consent card promised it).
    */
   async collectAndBuild(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, lang: Lang = req.requester.lang ?? 'en'): Promise<void> {
-    this.book.requireApproved(req.id);
+    await this.book.requireApproved(req.id);
     const { service, config, log } = this.runtime;
     const requesterId = req.requester.id.replace(/^[a-z]+:/, '');
     const subjectId = req.subject.id.replace(/^[a-z]+:/, '');
@@ -207,8 +207,8 @@ export class DistillFeature {
       });
       const mine = subjectMessages(collected, req.subject.id);
       if (mine === 0) {
-        this.book.update(req, { status: 'completed', note: 'no messages found' });
-        clearJob(service.store, req.id, staging);
+        await this.book.update(req, { status: 'completed', note: 'no messages found' });
+        await clearJob(service.store, req.id, staging);
         await show(t(lang, `I found no messages of ${name} in the channels I can read, so no avatar was created. Invite me to their channels and try again.`, `在我能读取的频道里没有找到 ${name} 的消息，因此没有创建数字分身。请把我加入对方所在的群后再试。`), true);
         return;
       }
@@ -223,8 +223,8 @@ export class DistillFeature {
           copySharedFiles(staging, corpusDir, collector.platform);
         },
       });
-      this.book.update(req, { status: 'completed' });
-      clearJob(service.store, req.id, staging);
+      await this.book.update(req, { status: 'completed' });
+      await clearJob(service.store, req.id, staging);
       const pkg = service.get(req.slug);
       const red = maskedSummary(outcome.ingest.redactions, lang);
       await show(
@@ -247,7 +247,7 @@ export class DistillFeature {
     } catch (err) {
       const e = classifyError(err);
       log.error({ consent: req.id, code: e.code, err }, 'distillation failed');
-      this.book.update(req, { status: e.code === 'INPUT_INVALID' ? 'completed' : 'approved', note: e.message });
+      await this.book.update(req, { status: e.code === 'INPUT_INVALID' ? 'completed' : 'approved', note: e.message });
       const hint = e.code === 'PLATFORM_SCOPE' || e.code === 'INPUT_INVALID' ? ` ${e.message}` : t(lang, ' It can resume from where it stopped: run `/distill` again.', '可以从中断处继续：再次执行 `/distill`。');
       await show(t(lang, `The distillation stopped (${e.code}).${hint}`, `蒸馏中断（${e.code}）。${hint}`), true, { errorCode: e.code });
     }

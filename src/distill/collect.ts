@@ -51,11 +51,11 @@ export async function collectHistory(
 ): Promise<Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>> {
   const subject = req.subject.id.replace(/^[a-z]+:/, '');
   const oldest = req.scope.since ? Date.parse(req.scope.since) : undefined;
-  let state = store.kvGet<JobState>(JOBS, req.id) ?? { listed: false, channels: [], pages: 0 };
+  let state = (await store.kvGet<JobState>(JOBS, req.id)) ?? { listed: false, channels: [], pages: 0 };
   if (!state.listed) {
     const all = await collector.listChannels();
     state = { listed: true, pages: 0, channels: all.filter((c) => matchesScope(c, req.scope.channels)).map((c) => ({ ...c, done: false, kept: 0 })) };
-    store.kvSet(JOBS, req.id, state);
+    await store.kvSet(JOBS, req.id, state);
   }
   mkdirPrivate(stagingDir);
   const progress = (): CollectionProgress => ({
@@ -84,7 +84,7 @@ export async function collectHistory(
       ch.cursor = page.next;
       ch.done = !page.next;
       state.pages++;
-      store.kvSet(JOBS, req.id, state);
+      await store.kvSet(JOBS, req.id, state);
       onProgress(progress());
     }
   }
@@ -170,7 +170,7 @@ export function writeCollected(
   return files;
 }
 
-export function clearJob(store: StateStore, requestId: string, stagingDir: string): void {
-  store.kvDelete(JOBS, requestId);
+export async function clearJob(store: StateStore, requestId: string, stagingDir: string): Promise<void> {
+  await store.kvDelete(JOBS, requestId);
   fs.rmSync(stagingDir, { recursive: true, force: true });
 }

@@ -56,7 +56,7 @@ export class ConsentBook {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  create(input: Omit<ConsentRequest, 'id' | 'status' | 'createdAt' | 'expiresAt'>): ConsentRequest {
+  async create(input: Omit<ConsentRequest, 'id' | 'status' | 'createdAt' | 'expiresAt'>): Promise<ConsentRequest> {
     if (input.basis === 'policy' && !input.reason?.trim()) {
       throw new UnderstudyError('CONSENT_REQUIRED', 'A policy-basis distillation needs a stated reason (--reason "...").');
     }
@@ -71,8 +71,8 @@ export class ConsentBook {
       decidedAt: selfOrPolicy ? now.toISOString() : undefined,
       decidedBy: selfOrPolicy ? input.requester.id : undefined,
     };
-    this.store.kvSet(NS, req.id, req);
-    this.store.audit({
+    await this.store.kvSet(NS, req.id, req);
+    await this.store.audit({
       actor: input.requester.id,
       action: input.basis === 'consent' ? 'consent_requested' : 'consent_recorded',
       avatar: input.slug,
@@ -81,17 +81,17 @@ export class ConsentBook {
     return req;
   }
 
-  get(id: string): ConsentRequest | undefined {
+  get(id: string): Promise<ConsentRequest | undefined> {
     return this.store.kvGet<ConsentRequest>(NS, id);
   }
 
-  list(): ConsentRequest[] {
-    return this.store.kvList<ConsentRequest>(NS).map((r) => r.value);
+  async list(): Promise<ConsentRequest[]> {
+    return (await this.store.kvList<ConsentRequest>(NS)).map((r) => r.value);
   }
 
   /** A pending or active request for this subject, if any (to refuse a second one). */
-  openFor(subjectId: string): ConsentRequest | undefined {
-    return this.list().find((r) => r.subject.id === subjectId && (r.status === 'pending' || r.status === 'approved') && !this.isExpired(r));
+  async openFor(subjectId: string): Promise<ConsentRequest | undefined> {
+    return (await this.list()).find((r) => r.subject.id === subjectId && (r.status === 'pending' || r.status === 'approved') && !this.isExpired(r));
   }
 
   isExpired(r: ConsentRequest): boolean {
@@ -99,44 +99,44 @@ export class ConsentBook {
   }
 
   /** The subject approves or declines. Only the subject may decide; an expired request cannot be approved. */
-  decide(id: string, approve: boolean, actor: string): ConsentRequest {
-    const r = this.get(id);
+  async decide(id: string, approve: boolean, actor: string): Promise<ConsentRequest> {
+    const r = await this.get(id);
     if (!r) throw new UnderstudyError('INPUT_INVALID', `No consent request ${id}.`);
     if (actor !== r.subject.id) {
-      this.store.audit({ actor, action: 'consent_decision_refused', avatar: r.slug, detail: { consent: id } });
+      await this.store.audit({ actor, action: 'consent_decision_refused', avatar: r.slug, detail: { consent: id } });
       throw new UnderstudyError('ACCESS_DENIED', 'Only the person whose avatar it would be can approve or decline this request.', { details: { zh: '只有数字分身的本人可以同意或拒绝这个请求。' } });
     }
     if (this.isExpired(r)) {
-      this.update(r, { status: 'expired' });
+      await this.update(r, { status: 'expired' });
       throw new UnderstudyError('CONSENT_REQUIRED', 'This consent request has expired; nothing was collected. Ask for a new one.', { details: { zh: '这个授权请求已过期，没有收集任何内容。请重新发起。' } });
     }
     if (r.status !== 'pending') throw new UnderstudyError('INPUT_INVALID', `This request was already ${r.status}.`, { details: { zh: `这个请求已经处理过（${r.status}）。` } });
-    const next = this.update(r, { status: approve ? 'approved' : 'declined', decidedAt: this.now().toISOString(), decidedBy: actor });
-    this.store.audit({ actor, action: approve ? 'consent_approved' : 'consent_declined', avatar: r.slug, detail: { consent: id } });
+    const next = await this.update(r, { status: approve ? 'approved' : 'declined', decidedAt: this.now().toISOString(), decidedBy: actor });
+    await this.store.audit({ actor, action: approve ? 'consent_approved' : 'consent_declined', avatar: r.slug, detail: { consent: id } });
     return next;
   }
 
   /** Mark pending requests past their expiry; returns them so requesters can be told. */
-  expireDue(): ConsentRequest[] {
+  async expireDue(): Promise<ConsentRequest[]> {
     const out: ConsentRequest[] = [];
-    for (const r of this.list()) {
+    for (const r of await this.list()) {
       if (this.isExpired(r)) {
-        out.push(this.update(r, { status: 'expired' }));
-        this.store.audit({ actor: 'system', action: 'consent_expired', avatar: r.slug, detail: { consent: r.id } });
+        out.push(await this.update(r, { status: 'expired' }));
+        await this.store.audit({ actor: 'system', action: 'consent_expired', avatar: r.slug, detail: { consent: r.id } });
       }
     }
     return out;
   }
 
-  update(r: ConsentRequest, patch: Partial<ConsentRequest>): ConsentRequest {
+  async update(r: ConsentRequest, patch: Partial<ConsentRequest>): Promise<ConsentRequest> {
     const next = { ...r, ...patch };
-    this.store.kvSet(NS, r.id, next);
+    await this.store.kvSet(NS, r.id, next);
     return next;
   }
 
   /** Must be called before any collection: throws unless the request is approved and current. */
-  requireApproved(id: string): ConsentRequest {
-    const r = this.get(id);
+  async requireApproved(id: string): Promise<ConsentRequest> {
+    const r = await this.get(id);
     if (!r || r.status !== 'approved') {
       throw new UnderstudyError('CONSENT_REQUIRED', `Nothing is collected without an approved consent record (${id}: ${r?.status ?? 'missing'}).`);
     }

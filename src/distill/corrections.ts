@@ -1,5 +1,5 @@
 import { UnderstudyError } from '../errors';
-import type { StateStore } from '../store/types';
+import type { StateStore, StoredFeedback } from '../store/types';
 
 export interface CorrectionDecision {
   status: 'approved' | 'rejected';
@@ -18,32 +18,41 @@ export interface PendingCorrection {
 const DECISIONS = 'correction-decisions';
 
 /** Corrections are feedback of kind `correction` with text; each waits for a decision. */
-export function pendingCorrections(store: StateStore, avatar: string): PendingCorrection[] {
-  return store
-    .listFeedback(avatar)
-    .filter((f) => f.kind === 'correction' && f.text && !store.kvGet(DECISIONS, String(f.id)))
-    .map((f) => ({ id: f.id, avatar, text: f.text as string, proposedBy: f.userId, at: f.at }));
+/** Correction feedback of an avatar, each with its decision (undefined while pending), oldest first. */
+async function correctionsWithDecisions(store: StateStore, avatar: string): Promise<{ f: StoredFeedback; decision: CorrectionDecision | undefined }[]> {
+  const out: { f: StoredFeedback; decision: CorrectionDecision | undefined }[] = [];
+  for (const f of await store.listFeedback(avatar)) {
+    if (f.kind !== 'correction' || !f.text) continue;
+    out.push({ f, decision: await store.kvGet<CorrectionDecision>(DECISIONS, String(f.id)) });
+  }
+  return out;
 }
 
-export function approvedCorrections(store: StateStore, avatar: string): string[] {
-  return store
-    .listFeedback(avatar)
-    .filter((f) => f.kind === 'correction' && f.text && store.kvGet<CorrectionDecision>(DECISIONS, String(f.id))?.status === 'approved')
-    .map((f) => f.text as string)
+/** Corrections are feedback of kind `correction` with text; each waits for a decision. */
+export async function pendingCorrections(store: StateStore, avatar: string): Promise<PendingCorrection[]> {
+  return (await correctionsWithDecisions(store, avatar))
+    .filter(({ decision }) => !decision)
+    .map(({ f }) => ({ id: f.id, avatar, text: f.text as string, proposedBy: f.userId, at: f.at }));
+}
+
+export async function approvedCorrections(store: StateStore, avatar: string): Promise<string[]> {
+  return (await correctionsWithDecisions(store, avatar))
+    .filter(({ decision }) => decision?.status === 'approved')
+    .map(({ f }) => f.text as string)
     .reverse();
 }
 
-export function proposeCorrection(store: StateStore, avatar: string, text: string, by: string, conversation = 'command'): number {
-  const id = store.addFeedback({ avatar, conversation, userId: by, kind: 'correction', text: text.slice(0, 2000) });
-  store.audit({ actor: by, action: 'correction_proposed', avatar, detail: { feedback: id } });
+export async function proposeCorrection(store: StateStore, avatar: string, text: string, by: string, conversation = 'command'): Promise<number> {
+  const id = await store.addFeedback({ avatar, conversation, userId: by, kind: 'correction', text: text.slice(0, 2000) });
+  await store.audit({ actor: by, action: 'correction_proposed', avatar, detail: { feedback: id } });
   return id;
 }
 
-export function decideCorrection(store: StateStore, avatar: string, id: number, approve: boolean, by: string): PendingCorrection {
-  const pending = pendingCorrections(store, avatar).find((p) => p.id === id);
+export async function decideCorrection(store: StateStore, avatar: string, id: number, approve: boolean, by: string): Promise<PendingCorrection> {
+  const pending = (await pendingCorrections(store, avatar)).find((p) => p.id === id);
   if (!pending) throw new UnderstudyError('INPUT_INVALID', `No pending correction #${id} for ${avatar}.`);
-  store.kvSet<CorrectionDecision>(DECISIONS, String(id), { status: approve ? 'approved' : 'rejected', by, at: new Date().toISOString() });
-  store.audit({ actor: by, action: approve ? 'correction_approved' : 'correction_rejected', avatar, detail: { feedback: id } });
+  await store.kvSet<CorrectionDecision>(DECISIONS, String(id), { status: approve ? 'approved' : 'rejected', by, at: new Date().toISOString() });
+  await store.audit({ actor: by, action: approve ? 'correction_approved' : 'correction_rejected', avatar, detail: { feedback: id } });
   return pending;
 }
 

@@ -107,12 +107,12 @@ export async function distill(service: AvatarService, input: DistillInput): Prom
         person: { name: input.person.name, name_en: input.person.name_en, title: input.person.title ?? person.title, team: input.person.team ?? person.team, languages: input.person.languages ?? person.languages, pronoun: person.pronoun },
         chunks,
         previous,
-        corrections: approvedCorrections(service.store, input.slug),
+        corrections: await approvedCorrections(service.store, input.slug),
       },
       { model: service.model, onProgress: (d, t, phase) => input.onProgress?.(`skill:${phase}`, d, t) },
     );
     const version = saveVersion(dir, synthesis.markdown, { reason: previous ? 'redistill' : 'distill', by: input.actor, evidence: synthesis.evidence.length, changes: synthesis.changes });
-    service.store.audit({
+    await service.store.audit({
       actor: input.actor,
       action: previous ? 'redistill' : 'distill',
       avatar: input.slug,

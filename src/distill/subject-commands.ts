@@ -32,7 +32,7 @@ async function target(ctx: HandlerContext, runtime: Runtime, name: string | unde
     return undefined;
   }
   if (!mine.includes(pkg) && !ctx.isAdmin) {
-    runtime.service.store.audit({ actor, action: 'subject_command_refused', avatar: pkg.config.slug });
+    await runtime.service.store.audit({ actor, action: 'subject_command_refused', avatar: pkg.config.slug });
     await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, 'Only the person the avatar is of, or an admin, can do that.', '只有数字分身的本人或管理员可以这样做。') });
     return undefined;
   }
@@ -58,10 +58,10 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
     });
 
   sub('mine', '/avatar mine', async (ctx, pkg) => {
-    await ctx.respond({ kind: 'notice', ephemeral: true, text: describeHoldings(service, pkg.config.slug, ctx.lang) });
+    await ctx.respond({ kind: 'notice', ephemeral: true, text: await describeHoldings(service, pkg.config.slug, ctx.lang) });
   });
   sub('pause', '/avatar pause', async (ctx, pkg) => {
-    setStatus(service, pkg.config.slug, 'paused', actorOf(ctx));
+    await setStatus(service, pkg.config.slug, 'paused', actorOf(ctx));
     await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `@${pkg.config.handle} is paused and answers no one until \`/avatar resume\`.`, `@${pkg.config.handle} 已暂停，在 \`/avatar resume\` 之前不会回答任何人。`) });
   });
   sub('resume', '/avatar resume', async (ctx, pkg) => {
@@ -69,12 +69,12 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, 'This avatar was revoked; it can only be distilled again, with consent.', '这个数字分身已被撤销，只能在授权后重新蒸馏。') });
       return;
     }
-    setStatus(service, pkg.config.slug, 'active', actorOf(ctx));
+    await setStatus(service, pkg.config.slug, 'active', actorOf(ctx));
     await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `@${pkg.config.handle} answers again.`, `@${pkg.config.handle} 已恢复回答。`) });
   });
   sub('revoke', '/avatar revoke', async (ctx, pkg) => {
     const started = Date.now();
-    const r = revoke(service, pkg.config.slug, actorOf(ctx));
+    const r = await revoke(service, pkg.config.slug, actorOf(ctx));
     await ctx.respond({
       kind: 'notice',
       ephemeral: true,
@@ -82,7 +82,7 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
     });
   });
   sub('export', '/avatar export', async (ctx, pkg) => {
-    const zip = exportAvatar(service, pkg.config.slug, actorOf(ctx));
+    const zip = await exportAvatar(service, pkg.config.slug, actorOf(ctx));
     if (ctx.transport.uploadFile && ctx.event.channelType === 'dm') {
       await ctx.transport.uploadFile({ channelId: ctx.event.channelId }, `${pkg.config.slug}-export.zip`, zip, t(ctx.lang, 'Your skill and sources.', '你的技能与资料。'));
     } else {
@@ -101,12 +101,12 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
         return;
       }
       // Masked before it is stored or ever reaches the skill.
-      const id = proposeCorrection(service.store, pkg.config.slug, redact(text).text, actorOf(ctx));
+      const id = await proposeCorrection(service.store, pkg.config.slug, redact(text).text, actorOf(ctx));
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `Thanks: correction #${id} waits for ${pkg.config.person.status === 'departed' ? 'an admin' : pkg.config.person.name} to approve it.`, `谢谢：纠正 #${id} 等待${pkg.config.person.status === 'departed' ? '管理员' : pkg.config.person.name}审批。`) });
     },
   });
   sub('corrections', '/avatar corrections', async (ctx, pkg) => {
-    const pending = pendingCorrections(service.store, pkg.config.slug);
+    const pending = await pendingCorrections(service.store, pkg.config.slug);
     await ctx.respond({
       kind: 'notice',
       ephemeral: true,
@@ -121,9 +121,9 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
         await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, 'Corrections to a departed colleague\'s avatar are approved by an admin.', '前员工数字分身的纠正由管理员审批。') });
         return;
       }
-      decideCorrection(service.store, pkg.config.slug, id, verb === 'approve', actorOf(ctx));
+      await decideCorrection(service.store, pkg.config.slug, id, verb === 'approve', actorOf(ctx));
       if (verb === 'approve') {
-        const next = applyCorrections(readSkill(pkg), approvedCorrections(service.store, pkg.config.slug));
+        const next = applyCorrections(readSkill(pkg), await approvedCorrections(service.store, pkg.config.slug));
         saveVersion(pkg.dir, next, { reason: 'correction', by: actorOf(ctx), evidence: anchorsIn(next).length, changes: [`correction #${id} approved`] });
       }
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `Correction #${id} ${verb === 'approve' ? 'approved: it is now in the skill' : 'rejected'}.`, `纠正 #${id} ${verb === 'approve' ? '已批准并写入技能' : '已拒绝'}。`) });

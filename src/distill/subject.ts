@@ -27,11 +27,11 @@ export function avatarsOf(service: AvatarService, actor: string): AvatarPackage[
   return service.registry.list().filter((p) => isSubject(p, actor));
 }
 
-export function setStatus(service: AvatarService, slug: string, status: 'active' | 'paused', actor: string): void {
+export async function setStatus(service: AvatarService, slug: string, status: 'active' | 'paused', actor: string): Promise<void> {
   const pkg = service.get(slug);
   pkg.config.status = status;
   saveAvatarConfig(pkg.dir, pkg.config);
-  service.store.audit({ actor, action: status === 'paused' ? 'pause' : 'resume', avatar: slug });
+  await service.store.audit({ actor, action: status === 'paused' ? 'pause' : 'resume', avatar: slug });
   service.reload();
 }
 
@@ -40,7 +40,7 @@ export function setStatus(service: AvatarService, slug: string, status: 'active'
  * memory. avatar.yaml stays as a tombstone (status revoked, consent record) so nothing answers;
  * the audit log keeps that it happened, not the content.
  */
-export function revoke(service: AvatarService, slug: string, actor: string): { removedFiles: number } {
+export async function revoke(service: AvatarService, slug: string, actor: string): Promise<{ removedFiles: number }> {
   const pkg = service.get(slug);
   let removed = 0;
   const count = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).length : 0);
@@ -49,17 +49,17 @@ export function revoke(service: AvatarService, slug: string, actor: string): { r
   fs.rmSync(path.join(pkg.dir, VERSIONS_DIR), { recursive: true, force: true });
   writeFileAtomic(path.join(pkg.dir, SKILL_FILE), `# Skill: ${pkg.config.person.name}\n\n(revoked: the skill and its sources were deleted)\n`);
   service.index(slug).destroy();
-  service.store.forgetAvatar(slug);
+  await service.store.forgetAvatar(slug);
   const fresh = loadAvatarPackage(pkg.dir);
   fresh.config.status = 'revoked';
   saveAvatarConfig(pkg.dir, fresh.config);
-  service.store.audit({ actor, action: 'revoke', avatar: slug, detail: { removed_files: removed } });
+  await service.store.audit({ actor, action: 'revoke', avatar: slug, detail: { removed_files: removed } });
   service.reload();
   return { removedFiles: removed };
 }
 
 /** A zip of the skill, its versions, avatar.yaml and the sources. */
-export function exportAvatar(service: AvatarService, slug: string, actor: string): Uint8Array {
+export async function exportAvatar(service: AvatarService, slug: string, actor: string): Promise<Uint8Array> {
   const pkg = service.get(slug);
   const files: Record<string, Uint8Array> = {};
   const add = (abs: string, rel: string): void => {
@@ -71,14 +71,14 @@ export function exportAvatar(service: AvatarService, slug: string, actor: string
   files[`${slug}/skill.md`] = strToU8(readSkill(pkg));
   add(path.join(pkg.dir, VERSIONS_DIR), `${slug}/${VERSIONS_DIR}`);
   add(pkg.corpusDir, `${slug}/corpus`);
-  service.store.audit({ actor, action: 'export', avatar: slug, detail: { files: Object.keys(files).length } });
+  await service.store.audit({ actor, action: 'export', avatar: slug, detail: { files: Object.keys(files).length } });
   return zipSync(files, { level: 6 });
 }
 
 /** What the avatar holds, for its subject: sources and counts, skill summary, consent, who asked. */
 const STATUS_ZH: Record<string, string> = { active: '运行中', paused: '已暂停', revoked: '已撤销' };
 
-export function describeHoldings(service: AvatarService, slug: string, lang: 'zh' | 'en' = 'en'): string {
+export async function describeHoldings(service: AvatarService, slug: string, lang: 'zh' | 'en' = 'en'): Promise<string> {
   const pkg = service.get(slug);
   const index = service.index(slug);
   const sources = index.exists() ? index.chunkStore().sourceCounts() : [];
@@ -90,7 +90,7 @@ export function describeHoldings(service: AvatarService, slug: string, lang: 'zh
   const skill = readSkill(pkg);
   const sections = [...skill.matchAll(/^##+ (.+)$/gm)].map((m) => m[1]);
   const anchors = (skill.match(/\[e:\d+\]/g) ?? []).length;
-  const asks = service.store.auditEntries({ avatar: slug, action: 'ask', limit: 5000 });
+  const asks = await service.store.auditEntries({ avatar: slug, action: 'ask', limit: 5000 });
   const since = Date.now() - 30 * 86_400_000;
   const recent = asks.filter((a) => Date.parse(a.at) >= since);
   const askers = new Set(recent.map((a) => a.actor));

@@ -5,7 +5,8 @@ import { UnderstudyError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 import { ANCHOR_FILE, GENESIS, KEY_FILE, keyedHash, loadAuditKey, MIGRATION_ACTION, readAnchor, verifyChain, writeAnchor, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, StateStore, StoredFeedback, Turn } from './types';
+import { LocalLocks } from './local-locks';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
 import { checkStateFile, sqliteDamage, stateCorruptError } from './state-health';
 import { summarizeProblems } from '../util/sqlite-check';
 
@@ -26,6 +27,11 @@ const MIGRATIONS: string[] = [
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE TABLE kv (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY(namespace, key));`,
+  // Dedupe keys carry their own expiry (set-if-absent with a TTL). Keys of version 1 kept the
+  // day that pruning used to allow them.
+  `CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+   INSERT INTO claims(key, expires_at) SELECT key, at + ${24 * 60 * 60_000} FROM events;
+   DROP TABLE events;`,
 ];
 
 export interface StateStoreOptions {
@@ -36,13 +42,18 @@ export interface StateStoreOptions {
   log?: Logger;
 }
 
-/** The embedded state store: one SQLite file in WAL mode under the data dir. */
+/**
+ * The embedded state store: one SQLite file in WAL mode under the data dir. better-sqlite3 is
+ * synchronous, so each method does its work before its promise is returned; the promises are the
+ * port's shape (types.ts). Locks are in-process: one SQLite file serves one process.
+ */
 export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly auditKey: AuditKey;
   private readonly anchorFile: string | undefined;
   private readonly log: Logger;
+  private readonly locks = new LocalLocks();
 
   constructor(file: string, options: StateStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -76,7 +87,7 @@ export class SqliteStateStore implements StateStore {
       return;
     }
     if (v.entries > 0 && v.keyed === 0) {
-      const seal = this.audit({ actor: 'system', action: MIGRATION_ACTION, detail: { legacy_entries: v.entries, legacy_head: v.head?.hash ?? null, key: this.auditKey.source } });
+      const seal = this.appendAudit({ actor: 'system', action: MIGRATION_ACTION, detail: { legacy_entries: v.entries, legacy_head: v.head?.hash ?? null, key: this.auditKey.source } });
       this.log.info({ file, legacy_entries: v.entries, seq: seal.seq }, 'audit log migrated to a keyed chain: the unkeyed entries verified and are now sealed');
     }
   }
@@ -107,22 +118,27 @@ export class SqliteStateStore implements StateStore {
     return this.now().toISOString();
   }
 
-  claimEvent(key: string): boolean {
-    const info = this.db.prepare('INSERT OR IGNORE INTO events(key, at) VALUES (?, ?)').run(key, this.now().getTime());
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new UnderstudyError('INTERNAL', `claim(${JSON.stringify(key)}): ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
+    const now = this.now().getTime();
+    // One statement: a new key is inserted, an expired one is taken over, a live one is left alone (0 changes).
+    const info = this.db
+      .prepare('INSERT INTO claims(key, expires_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?')
+      .run(key, now + Math.ceil(ttlMs), now);
     return info.changes === 1;
   }
 
-  pruneEvents(olderThanMs: number): number {
-    return this.db.prepare('DELETE FROM events WHERE at < ?').run(this.now().getTime() - olderThanMs).changes;
+  async pruneClaims(): Promise<number> {
+    return this.db.prepare('DELETE FROM claims WHERE expires_at <= ?').run(this.now().getTime()).changes;
   }
 
-  appendTurn(conversation: string, avatar: string, turn: Turn): void {
+  async appendTurn(conversation: string, avatar: string, turn: Turn): Promise<void> {
     this.db
       .prepare('INSERT INTO turns(conversation, avatar, role, text, user_id, ref, citations, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(conversation, avatar, turn.role, turn.text, turn.userId ?? null, turn.ref ?? null, turn.citations ? JSON.stringify(turn.citations) : null, turn.at);
   }
 
-  recentTurns(conversation: string, avatar: string, limit: number): Turn[] {
+  async recentTurns(conversation: string, avatar: string, limit: number): Promise<Turn[]> {
     const rows = this.db
       .prepare('SELECT role, text, user_id, ref, citations, at FROM turns WHERE conversation = ? AND avatar = ? ORDER BY id DESC LIMIT ?')
       .all(conversation, avatar, limit) as { role: Turn['role']; text: string; user_id: string | null; ref: string | null; citations: string | null; at: string }[];
@@ -136,34 +152,39 @@ export class SqliteStateStore implements StateStore {
     }));
   }
 
-  hasAvatarSpoken(conversation: string, avatar: string): boolean {
+  async hasAvatarSpoken(conversation: string, avatar: string): Promise<boolean> {
     return this.db.prepare("SELECT 1 FROM turns WHERE conversation = ? AND avatar = ? AND role = 'avatar' LIMIT 1").get(conversation, avatar) !== undefined;
   }
 
-  setSticky(key: string, avatar: string | null): void {
+  async setSticky(key: string, avatar: string | null): Promise<void> {
     if (avatar === null) this.db.prepare('DELETE FROM sticky WHERE key = ?').run(key);
     else this.db.prepare('INSERT INTO sticky(key, avatar, at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET avatar = excluded.avatar, at = excluded.at').run(key, avatar, this.iso());
   }
 
-  getSticky(key: string): string | undefined {
+  async getSticky(key: string): Promise<string | undefined> {
     return (this.db.prepare('SELECT avatar FROM sticky WHERE key = ?').get(key) as { avatar: string } | undefined)?.avatar;
   }
 
-  addFeedback(r: FeedbackRecord): number {
+  async addFeedback(r: FeedbackRecord): Promise<number> {
     const info = this.db
       .prepare('INSERT INTO feedback(avatar, conversation, ref, user_id, kind, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(r.avatar, r.conversation, r.ref ?? null, r.userId, r.kind, r.text ?? null, this.iso());
     return Number(info.lastInsertRowid);
   }
 
-  listFeedback(avatar: string): StoredFeedback[] {
+  async listFeedback(avatar: string): Promise<StoredFeedback[]> {
     const rows = this.db.prepare('SELECT * FROM feedback WHERE avatar = ? ORDER BY id').all(avatar) as {
       id: number; avatar: string; conversation: string; ref: string | null; user_id: string; kind: StoredFeedback['kind']; text: string | null; at: string;
     }[];
     return rows.map((r) => ({ id: r.id, avatar: r.avatar, conversation: r.conversation, ref: r.ref ?? undefined, userId: r.user_id, kind: r.kind, text: r.text ?? undefined, at: r.at }));
   }
 
-  audit(input: AuditInput): AuditEntry {
+  async audit(input: AuditInput): Promise<AuditEntry> {
+    return this.appendAudit(input);
+  }
+
+  /** The append itself, synchronous so that the constructor can seal a legacy chain. One transaction: read the head, link, insert. */
+  private appendAudit(input: AuditInput): AuditEntry {
     const entry = this.db.transaction((): AuditEntry => {
       const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
       const seq = (last?.seq ?? 0) + 1;
@@ -182,7 +203,7 @@ export class SqliteStateStore implements StateStore {
     return entry;
   }
 
-  auditEntries(filter: { avatar?: string; action?: string; limit?: number } = {}): AuditEntry[] {
+  async auditEntries(filter: { avatar?: string; action?: string; limit?: number } = {}): Promise<AuditEntry[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.avatar) {
@@ -198,28 +219,28 @@ export class SqliteStateStore implements StateStore {
     return rows.reverse().map(toAuditEntry);
   }
 
-  verifyAudit(): AuditVerification {
+  async verifyAudit(): Promise<AuditVerification> {
     const v = this.checkAudit();
     if (v.ok) return { ok: true, entries: v.entries };
     return { ok: false, entries: v.entries, ...(v.brokenAt !== undefined ? { brokenAt: v.brokenAt } : {}), reason: v.reason };
   }
 
-  kvGet<T>(namespace: string, key: string): T | undefined {
+  async kvGet<T>(namespace: string, key: string): Promise<T | undefined> {
     const row = this.db.prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?').get(namespace, key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  kvSet<T>(namespace: string, key: string, value: T): void {
+  async kvSet<T>(namespace: string, key: string, value: T): Promise<void> {
     this.db
       .prepare('INSERT INTO kv(namespace, key, value, at) VALUES (?, ?, ?, ?) ON CONFLICT(namespace, key) DO UPDATE SET value = excluded.value, at = excluded.at')
       .run(namespace, key, JSON.stringify(value), this.iso());
   }
 
-  kvDelete(namespace: string, key: string): void {
+  async kvDelete(namespace: string, key: string): Promise<void> {
     this.db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(namespace, key);
   }
 
-  kvList<T>(namespace: string): { key: string; value: T }[] {
+  async kvList<T>(namespace: string): Promise<{ key: string; value: T }[]> {
     const rows = this.db.prepare('SELECT key, value FROM kv WHERE namespace = ? ORDER BY key').all(namespace) as { key: string; value: string }[];
     return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as T }));
   }
@@ -229,7 +250,7 @@ export class SqliteStateStore implements StateStore {
    * DELETE leaves the rows' bytes in free pages of state.db and in state.db-wal, so the deletes
    * run with secure_delete (freed content is zeroed) and the WAL is checkpointed and truncated.
    */
-  forgetAvatar(avatar: string): void {
+  async forgetAvatar(avatar: string): Promise<void> {
     const secure = this.db.pragma('secure_delete', { simple: true }) as number;
     this.db.pragma('secure_delete = ON');
     try {
@@ -248,7 +269,12 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
-  close(): void {
+  withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
+    return this.locks.withLock(key, fn, options);
+  }
+
+  /** Closes at once (before the promise is returned), so a caller that does not await still leaves no handle open. */
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

@@ -54,34 +54,54 @@ export interface AuditVerification {
   reason?: string;
 }
 
+export interface LockOptions {
+  /** The lock frees itself after this long even if `fn` has not finished (a crashed holder must not block the conversation forever). */
+  ttlMs: number;
+}
+
+/**
+ * The state port. Every method returns a promise so that a store behind a network (PostgreSQL,
+ * Redis) can implement it; the embedded SQLite one answers at once. Callers await every call,
+ * writes included, so that ordering (dedupe before work, audit before the reply) holds for all.
+ */
 export interface StateStore {
-  readonly schemaVersion: number;
+  /**
+   * Set-if-absent with expiry: true for the first caller of `key` until `ttlMs` has passed,
+   * false for everyone else meanwhile (dedupe across retries, replicas and restarts).
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Delete expired claims; the number removed. Stores that expire keys themselves return 0. */
+  pruneClaims(): Promise<number>;
 
-  /** Record an event key; false if it was seen before (dedupe across retries and restarts). */
-  claimEvent(key: string): boolean;
-  pruneEvents(olderThanMs: number): number;
+  appendTurn(conversation: string, avatar: string, turn: Turn): Promise<void>;
+  /** The newest `limit` turns, oldest first. */
+  recentTurns(conversation: string, avatar: string, limit: number): Promise<Turn[]>;
+  hasAvatarSpoken(conversation: string, avatar: string): Promise<boolean>;
 
-  appendTurn(conversation: string, avatar: string, turn: Turn): void;
-  recentTurns(conversation: string, avatar: string, limit: number): Turn[];
-  hasAvatarSpoken(conversation: string, avatar: string): boolean;
+  setSticky(key: string, avatar: string | null): Promise<void>;
+  getSticky(key: string): Promise<string | undefined>;
 
-  setSticky(key: string, avatar: string | null): void;
-  getSticky(key: string): string | undefined;
+  addFeedback(record: FeedbackRecord): Promise<number>;
+  listFeedback(avatar: string): Promise<StoredFeedback[]>;
 
-  addFeedback(record: FeedbackRecord): number;
-  listFeedback(avatar: string): StoredFeedback[];
-
-  audit(entry: AuditInput): AuditEntry;
-  auditEntries(filter?: { avatar?: string; action?: string; limit?: number }): AuditEntry[];
-  verifyAudit(): AuditVerification;
+  /** Append one entry to the hash chain, atomically (no two entries share a sequence number). */
+  audit(entry: AuditInput): Promise<AuditEntry>;
+  auditEntries(filter?: { avatar?: string; action?: string; limit?: number }): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerification>;
 
   /** Small JSON values: consent records, collection cursors, pending corrections. */
-  kvGet<T>(namespace: string, key: string): T | undefined;
-  kvSet<T>(namespace: string, key: string, value: T): void;
-  kvDelete(namespace: string, key: string): void;
-  kvList<T>(namespace: string): { key: string; value: T }[];
+  kvGet<T>(namespace: string, key: string): Promise<T | undefined>;
+  kvSet<T>(namespace: string, key: string, value: T): Promise<void>;
+  kvDelete(namespace: string, key: string): Promise<void>;
+  kvList<T>(namespace: string): Promise<{ key: string; value: T }[]>;
+
+  /**
+   * Run `fn` while holding the lock `key` (one conversation at a time); waits its turn, frees the
+   * lock when `fn` settles (also on a throw) or after `ttlMs`, and answers with `fn`'s result.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T>;
 
   /** Delete conversations and feedback of an avatar (revoke); the audit log keeps the fact. */
-  forgetAvatar(avatar: string): void;
-  close(): void;
+  forgetAvatar(avatar: string): Promise<void>;
+  close(): Promise<void>;
 }

@@ -93,7 +93,7 @@ async function run(ctx: HandlerContext, req: Request): Promise<void> {
   const preface = req.voice ? voicePreface(summary.lang, req.voice, messages.length, Boolean(req.threadId)) : undefined;
   const text = renderSummary(summary, { format: 'markdown', preface });
   assertRenderedLinks(text, messages);
-  ctx.service.store.audit({
+  await ctx.service.store.audit({
     actor: `${event.platform}:${event.userId}`,
     action: 'summarize',
     avatar: ctx.avatar,

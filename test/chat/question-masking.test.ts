@@ -14,8 +14,9 @@ describe('secrets typed into questions', () => {
     await h.send(eventBody({ type: 'message', channel_type: 'im', channel: 'D_Q', user: 'U_Q', text: question }));
     await h.idle();
     const store = h.runtime.service.store;
-    const turns = store.recentTurns('slack:T111:D_Q', 'lao-zhang', 10).concat(...[...new Set(store.auditEntries({ action: 'ask' }).map((e) => String((e.detail as { conversation: string }).conversation)))].map((c) => store.recentTurns(c, 'lao-zhang', 10)));
-    const asked = store.auditEntries({ action: 'ask' });
+    const conversations = [...new Set((await store.auditEntries({ action: 'ask' })).map((e) => String((e.detail as { conversation: string }).conversation)))];
+    const turns = (await store.recentTurns('slack:T111:D_Q', 'lao-zhang', 10)).concat(...(await Promise.all(conversations.map((c) => store.recentTurns(c, 'lao-zhang', 10)))));
+    const asked = await store.auditEntries({ action: 'ask' });
     expect(asked).toHaveLength(1);
     expect(turns.some((t) => t.role === 'user')).toBe(true);
     const stored = JSON.stringify({ turns, asked });

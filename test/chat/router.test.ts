@@ -75,7 +75,7 @@ describe('ChatRouter', () => {
     const t = new RecordingTransport();
     await router.handle(dmEvent('@locked-avatar launch plans?'), t);
     expect(t.texts()[0]).toMatch(/limited to certain people and channels/);
-    expect(store.auditEntries({ action: 'access_denied' })).toHaveLength(1);
+    expect(await store.auditEntries({ action: 'access_denied' })).toHaveLength(1);
     await router.handle(dmEvent('@locked-avatar launch plans?', { userId: 'U_OK' }), t);
     expect(t.shown().some((r) => r.kind === 'answer')).toBe(true);
   });

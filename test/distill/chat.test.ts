@@ -41,8 +41,8 @@ function button(actionId: string, value: string, user: string): string {
   return `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: user }, api_app_id: 'A_HUB', team: { id: 'T111' }, channel: { id: `D_${user}` }, message: { ts: '1.1' }, trigger_id: 'trig', actions: [{ action_id: actionId, value, type: 'button' }] }))}`;
 }
 
-function requests(h: SlackHarness): ConsentRequest[] {
-  return h.runtime.service.store.kvList<ConsentRequest>('consent').map((r) => r.value);
+async function requests(h: SlackHarness): Promise<ConsentRequest[]> {
+  return (await h.runtime.service.store.kvList<ConsentRequest>('consent')).map((r) => r.value);
 }
 
 describe('/distill in Slack, with consent', () => {
@@ -64,12 +64,12 @@ describe('/distill in Slack, with consent', () => {
     expect(dm?.args.channel).toBe('D_SUBJ');
     expect(String(dm?.args.text)).toMatch(/asks to build a digital avatar of you[\s\S]*Nothing is collected unless you approve/);
     expect(h.fake.of('conversations.history')).toHaveLength(0);
-    const [req] = requests(h);
+    const [req] = await requests(h);
     expect(req.status).toBe('pending');
 
     await h.send(button('understudy_consent_approve', req.id, 'U_SUBJ'), { form: true });
     await h.idle();
-    expect(requests(h)[0].status).toBe('completed');
+    expect((await requests(h))[0].status).toBe('completed');
     expect(h.fake.of('conversations.history').filter((c) => c.args.cursor === '1')).toHaveLength(1);
     expect(h.fake.of('conversations.history').filter((c) => c.args.failed)).toHaveLength(1);
     expect(h.fake.of('conversations.history').some((c) => c.args.channel === 'C_OTHER')).toBe(false);
@@ -78,7 +78,7 @@ describe('/distill in Slack, with consent', () => {
     expect(yaml).toMatch(/slack:U_SUBJ/);
     expect(shownText(h.fake.calls)).toMatch(/The avatar @wang-fang-avatar is ready/);
     expect(fs.existsSync(path.join(h.root, 'avatars/wang-fang/versions/001/skill.md'))).toBe(true);
-    const audit = h.runtime.service.store.auditEntries({ avatar: 'wang-fang' }).map((e) => e.action);
+    const audit = (await h.runtime.service.store.auditEntries({ avatar: 'wang-fang' })).map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['consent_requested', 'consent_approved', 'distill']));
 
     await h.send(eventBody({ type: 'message', channel_type: 'im', channel: 'D_Q', user: 'U_Q', text: '@wang-fang-avatar how do I rotate the ledger-db password?' }));
@@ -96,10 +96,10 @@ describe('/distill in Slack, with consent', () => {
     await start();
     await h.send(command('<@U_SUBJ|wang.fang>', 'U_ADMIN'), { form: true });
     await h.idle();
-    const [req] = requests(h);
+    const [req] = await requests(h);
     await h.send(button('understudy_consent_decline', req.id, 'U_SUBJ'), { form: true });
     await h.idle();
-    expect(requests(h)[0].status).toBe('declined');
+    expect((await requests(h))[0].status).toBe('declined');
     expect(h.fake.of('conversations.history')).toHaveLength(0);
     expect(fs.existsSync(path.join(h.root, 'avatars/wang-fang'))).toBe(false);
     expect(shownText(h.fake.of('chat.postMessage').filter((c) => c.args.channel === 'D_ADMIN'))).toMatch(/declined the distillation/);
@@ -109,14 +109,14 @@ describe('/distill in Slack, with consent', () => {
     await start();
     await h.send(command('<@U_SUBJ|wang.fang>', 'U_ADMIN'), { form: true });
     await h.idle();
-    const [req] = requests(h);
+    const [req] = await requests(h);
     await h.send(button('understudy_consent_approve', req.id, 'U_ADMIN'), { form: true });
     await h.idle();
-    expect(requests(h)[0].status).toBe('pending');
-    h.runtime.service.store.kvSet('consent', req.id, { ...req, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect((await requests(h))[0].status).toBe('pending');
+    await h.runtime.service.store.kvSet('consent', req.id, { ...req, expiresAt: new Date(Date.now() - 1000).toISOString() });
     await h.send(button('understudy_consent_approve', req.id, 'U_SUBJ'), { form: true });
     await h.idle();
-    expect(requests(h)[0].status).toBe('expired');
+    expect((await requests(h))[0].status).toBe('expired');
     expect(h.fake.of('conversations.history')).toHaveLength(0);
   });
 
@@ -125,8 +125,8 @@ describe('/distill in Slack, with consent', () => {
     await h.send(command('<@U_SUBJ|wang.fang>', 'U_NOBODY'), { form: true });
     await h.idle();
     expect(shownText(h.fake.calls)).toMatch(/Only the person themself or an admin/);
-    expect(h.runtime.service.store.auditEntries({ action: 'distill_refused' })).toHaveLength(1);
-    expect(requests(h)).toHaveLength(0);
+    expect(await h.runtime.service.store.auditEntries({ action: 'distill_refused' })).toHaveLength(1);
+    expect(await requests(h)).toHaveLength(0);
   });
 
   it('gives clear replies for a bot, an unknown user, no target, and a second self-distillation', async () => {
@@ -170,12 +170,12 @@ describe('/distill in Slack, with consent', () => {
     await h.send(command('me', 'U_SUBJ', 'D_SUBJ'), { form: true });
     await h.idle();
     expect(shownText(h.fake.calls)).toMatch(/The distillation stopped/);
-    expect(requests(h)[0].status).toBe('approved');
+    expect((await requests(h))[0].status).toBe('approved');
     h.fake.fail('conversations.history', { error: 'internal_error', times: 0 });
     await h.send(command('me', 'U_SUBJ', 'D_SUBJ'), { form: true });
     await h.idle();
     expect(shownText(h.fake.calls)).toMatch(/Resuming the distillation/);
-    expect(requests(h)[0].status).toBe('completed');
+    expect((await requests(h))[0].status).toBe('completed');
     const chunks = [...h.runtime.service.index('wang-fang').chunkStore().iterateChunks()];
     const keys = chunks.map((c) => `${c.source}#${c.locator}#${c.text}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -216,7 +216,7 @@ describe('the subject controls their avatar', () => {
     expect(fs.existsSync(path.join(dir, 'versions'))).toBe(false);
     expect(fs.existsSync(path.join(h.root, 'data/avatars/wang-fang'))).toBe(false);
     expect(fs.readFileSync(path.join(dir, 'avatar.yaml'), 'utf8')).toMatch(/status: revoked/);
-    const revokeAudit = h.runtime.service.store.auditEntries({ action: 'revoke' });
+    const revokeAudit = await h.runtime.service.store.auditEntries({ action: 'revoke' });
     expect(revokeAudit).toHaveLength(1);
     expect(JSON.stringify(revokeAudit[0].detail)).not.toMatch(/vault|ledger/);
     await h.send(eventBody({ type: 'message', channel_type: 'im', channel: 'D_Q', user: 'U_Q', text: '@wang-fang-avatar how do I page on-call?' }));

@@ -113,7 +113,7 @@ describe('understudy distill (offline, from exports)', () => {
     fs.writeFileSync(path.join(cwd, 'notes/runbook.md'), '# Deploys\n\nAlways run `deployctl preflight` first, then `deployctl release`. If it touches money, roll back first.\n');
     expect((await runCli(['distill', 'me', '--name', 'Me Myself', '--from', path.join(cwd, 'notes'), '--basis', 'self'], { cwd })).code).toBe(0);
     const rt = createRuntime({ LOG_LEVEL: 'silent' }, { avatarsDir: path.join(cwd, 'avatars'), dataDir: path.join(cwd, 'data') });
-    const id = proposeCorrection(rt.service.store, 'me', 'I never say "leverage"; I say "use".', 'slack:U_PEER');
+    const id = await proposeCorrection(rt.service.store, 'me', 'I never say "leverage"; I say "use".', 'slack:U_PEER');
     rt.close();
     expect((await runCli(['skill', 'corrections', 'me'], { cwd })).stdout).toMatch(new RegExp(`#${id} .*leverage`));
     expect((await runCli(['skill', 'approve', 'me', String(id)], { cwd })).stdout).toMatch(/saved as version 2/);

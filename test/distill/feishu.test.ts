@@ -57,7 +57,7 @@ describe('a distillation that stopped on an invalid slug', () => {
     h.fake.seed({ message_id: 'om_w1', chat_id: 'oc_team', sender: 'ou_wei', content: JSON.stringify({ text: '回滚 billing-gateway 的规矩：只要涉及资金，先回滚再排查。' }), create_time: String(Date.now() - 60_000) });
     const now = new Date();
     // What an earlier version left behind: approved, with the slug the avatar-name rule rejects.
-    h.runtime.service.store.kvSet('consent', 'CONSENT-OLD', {
+    await h.runtime.service.store.kvSet('consent', 'CONSENT-OLD', {
       id: 'CONSENT-OLD', slug: 'u-ou_wei', subject: { id: 'lark:ou_wei', name: '王伟' }, requester: { id: 'lark:ou_wei', name: '王伟' }, basis: 'self',
       scope: { channels: [], files: true }, purpose: 'p', status: 'approved', createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 86_400_000).toISOString(), decidedAt: now.toISOString(), decidedBy: 'lark:ou_wei',
     });

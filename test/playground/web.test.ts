@@ -247,7 +247,7 @@ describe('web playground: through the router like any platform', () => {
       const body = closed.json<{ ok: boolean; answer?: unknown; notices: string[] }>();
       expect(body.answer).toBeUndefined();
       expect(body.notices.join('\n')).toMatch(/limited to certain people/);
-      expect(rt.service.store.auditEntries({ avatar: 'closed' }).map((e) => [e.actor, e.action])).toContainEqual(['playground:local', 'access_denied']);
+      expect((await rt.service.store.auditEntries({ avatar: 'closed' })).map((e) => [e.actor, e.action])).toContainEqual(['playground:local', 'access_denied']);
 
       const c2 = await newConversation(handle.port, { 'x-playground-session': session });
       const invited = await ask(handle.port, { avatar: 'invited', question: 'what does PLUS cost?', conversation: c2.conversation }, { 'x-playground-session': session });

@@ -29,9 +29,9 @@ function forge(file: string, edit: (db: Database.Database) => void): void {
   db.close();
 }
 
-function fill(file: string, n: number, opts: { auditKey?: string } = {}): void {
+async function fill(file: string, n: number, opts: { auditKey?: string } = {}): Promise<void> {
   const s = new SqliteStateStore(file, opts);
-  for (let i = 1; i <= n; i++) s.audit({ actor: `slack:U${i}`, action: 'ask', avatar: 'lao-zhang', detail: { question: `q${i}` } });
+  for (let i = 1; i <= n; i++) await s.audit({ actor: `slack:U${i}`, action: 'ask', avatar: 'lao-zhang', detail: { question: `q${i}` } });
   s.close();
 }
 
@@ -43,72 +43,72 @@ describe('security: the audit log cannot be forged', () => {
     file = path.join(dir, 'state.db');
   });
 
-  it('detects rows edited with the triggers dropped and the chain recomputed', () => {
-    fill(file, 4, { auditKey: KEY });
+  it('detects rows edited with the triggers dropped and the chain recomputed', async () => {
+    await fill(file, 4, { auditKey: KEY });
     forge(file, (db) => db.prepare(`UPDATE audit SET detail = '{"question":"nothing to see"}' WHERE seq = 2`).run());
     const s = new SqliteStateStore(file, { auditKey: KEY });
-    expect(s.verifyAudit()).toMatchObject({ ok: false, reason: expect.stringMatching(/no keyed entries/) });
+    expect(await s.verifyAudit()).toMatchObject({ ok: false, reason: expect.stringMatching(/no keyed entries/) });
     s.close();
     // Editing one row in place (no way to recompute its keyed hash) breaks the chain at that row.
     const b = path.join(dir, 'b2');
     fs.mkdirSync(b);
     const f2 = path.join(b, 'state.db');
-    fill(f2, 4, { auditKey: KEY });
+    await fill(f2, 4, { auditKey: KEY });
     const db = new Database(f2);
     db.exec('DROP TRIGGER audit_no_update');
     db.prepare(`UPDATE audit SET detail = '{"question":"nothing to see"}' WHERE seq = 2`).run();
     db.close();
     const s2 = new SqliteStateStore(f2, { auditKey: KEY });
-    expect(s2.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
+    expect(await s2.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
     s2.close();
   });
 
-  it('detects the newest rows deleted (the anchor outside the database remembers the head)', () => {
-    fill(file, 5, { auditKey: KEY });
+  it('detects the newest rows deleted (the anchor outside the database remembers the head)', async () => {
+    await fill(file, 5, { auditKey: KEY });
     const db = new Database(file);
     db.exec('DROP TRIGGER audit_no_delete');
     db.prepare('DELETE FROM audit WHERE seq > 3').run();
     db.close();
     const s = new SqliteStateStore(file, { auditKey: KEY });
-    const v = s.verifyAudit();
+    const v = await s.verifyAudit();
     expect(v.ok).toBe(false);
     expect(v.reason).toMatch(/newest 2 entries .*deleted/);
     s.close();
   });
 
-  it('detects a chain replaced wholesale by an unkeyed one', () => {
-    fill(file, 3, { auditKey: KEY });
+  it('detects a chain replaced wholesale by an unkeyed one', async () => {
+    await fill(file, 3, { auditKey: KEY });
     forge(file, () => undefined);
     const s = new SqliteStateStore(file, { auditKey: KEY });
-    expect(s.verifyAudit().ok).toBe(false);
+    expect((await s.verifyAudit()).ok).toBe(false);
     s.close();
   });
 
-  it('does not verify under another key', () => {
-    fill(file, 2, { auditKey: KEY });
+  it('does not verify under another key', async () => {
+    await fill(file, 2, { auditKey: KEY });
     const s = new SqliteStateStore(file, { auditKey: 'x'.repeat(40) });
-    expect(s.verifyAudit()).toMatchObject({ ok: false, brokenAt: 1 });
+    expect(await s.verifyAudit()).toMatchObject({ ok: false, brokenAt: 1 });
     s.close();
   });
 
-  it('without AUDIT_HMAC_KEY keeps a generated key in <dataDir>/audit.key (0600), and the chain verifies across restarts', () => {
-    fill(file, 2);
+  it('without AUDIT_HMAC_KEY keeps a generated key in <dataDir>/audit.key (0600), and the chain verifies across restarts', async () => {
+    await fill(file, 2);
     const keyFile = path.join(dir, 'audit.key');
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(keyFile, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
-    fill(file, 1);
+    await fill(file, 1);
     const s = new SqliteStateStore(file);
-    expect(s.verifyAudit()).toEqual({ ok: true, entries: 3 });
+    expect(await s.verifyAudit()).toEqual({ ok: true, entries: 3 });
     s.close();
     // With the key from the environment no key file is written.
     const other = tmpDir('audit-env-');
-    fill(path.join(other, 'state.db'), 1, { auditKey: KEY });
+    await fill(path.join(other, 'state.db'), 1, { auditKey: KEY });
     expect(fs.existsSync(path.join(other, 'audit.key'))).toBe(false);
   });
 
-  it('migrates an unkeyed chain of an older version: verified, then sealed by a keyed entry', () => {
+  it('migrates an unkeyed chain of an older version: verified, then sealed by a keyed entry', async () => {
     // The first version's table and chain, written directly.
-    fill(file, 0, { auditKey: KEY });
+    await fill(file, 0, { auditKey: KEY });
     fs.rmSync(path.join(dir, 'audit.anchor.json'), { force: true });
     const db = new Database(file);
     let prev = GENESIS;
@@ -121,21 +121,21 @@ describe('security: the audit log cannot be forged', () => {
     db.close();
     const { log, lines } = capturingLogger();
     const s = new SqliteStateStore(file, { auditKey: KEY, log });
-    expect(s.auditEntries().map((e) => e.action)).toEqual(['ask', 'ask', 'ask', 'audit_chain_keyed']);
-    expect(s.verifyAudit()).toEqual({ ok: true, entries: 4 });
+    expect((await s.auditEntries()).map((e) => e.action)).toEqual(['ask', 'ask', 'ask', 'audit_chain_keyed']);
+    expect(await s.verifyAudit()).toEqual({ ok: true, entries: 4 });
     expect(lines().some((l) => /migrated/.test(String(l.msg)))).toBe(true);
     s.close();
     // After the seal, the legacy part can no longer be rewritten either.
     forge(file, (d) => d.prepare(`UPDATE audit SET actor = 'cli:someone-else' WHERE seq = 1`).run());
     const again = new SqliteStateStore(file, { auditKey: KEY });
-    expect(again.verifyAudit().ok).toBe(false);
+    expect((await again.verifyAudit()).ok).toBe(false);
     again.close();
   });
 
-  it('logs the head at info on every append, and an error on start when the chain does not match', () => {
+  it('logs the head at info on every append, and an error on start when the chain does not match', async () => {
     const { log, lines } = capturingLogger();
     const s = new SqliteStateStore(file, { auditKey: KEY, log });
-    const e = s.audit({ actor: 'system', action: 'test' });
+    const e = await s.audit({ actor: 'system', action: 'test' });
     s.close();
     expect(lines().find((l) => l.msg === 'audit head')).toMatchObject({ level: 30, audit_head: { seq: 1, hash: e.hash } });
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'audit.anchor.json'), 'utf8'))).toMatchObject({ seq: 1, hash: e.hash });

@@ -29,11 +29,11 @@ describe('security: private file modes', () => {
     process.umask(umask);
   });
 
-  it('creates the data dir 0700 and the state database (and its WAL files) 0600', () => {
+  it('creates the data dir 0700 and the state database (and its WAL files) 0600', async () => {
     const root = tmpDir('modes-');
     const file = path.join(root, 'data', 'state.db');
     const s = new SqliteStateStore(file);
-    s.audit({ actor: 'system', action: 'test' });
+    await s.audit({ actor: 'system', action: 'test' });
     expect(mode(path.join(root, 'data'))).toBe(0o700);
     for (const f of fs.readdirSync(path.join(root, 'data'))) expect([f, mode(path.join(root, 'data', f))]).toEqual([f, 0o600]);
     s.close();

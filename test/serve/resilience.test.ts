@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startEventPruning } from '../../src/chat/event-pruning';
+import Database from 'better-sqlite3';
+import { DEDUPE_TTL_MS, startEventPruning } from '../../src/chat/event-pruning';
 import { silentLogger } from '../../src/log';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { capturingLogger } from '../helpers/capturing-logger';
@@ -106,17 +107,22 @@ describe('dedupe table pruning', () => {
     const dataDir = path.join(root, 'data');
     fs.mkdirSync(dataDir, { recursive: true });
     const twoDaysAgo = new SqliteStateStore(path.join(dataDir, 'state.db'), { now: () => new Date(Date.now() - 2 * 86_400_000) });
-    expect(twoDaysAgo.claimEvent('slack:event:EvOld')).toBe(true);
-    twoDaysAgo.close();
+    expect(await twoDaysAgo.claim('slack:event:EvOld', DEDUPE_TTL_MS)).toBe(true);
+    await twoDaysAgo.close();
     const recent = new SqliteStateStore(path.join(dataDir, 'state.db'));
-    expect(recent.claimEvent('slack:event:EvNew')).toBe(true);
-    recent.close();
+    expect(await recent.claim('slack:event:EvNew', DEDUPE_TTL_MS)).toBe(true);
+    await recent.close();
 
     const h = await startSlack({ root });
     try {
+      // The expired key is gone from the table, not only claimable again.
+      const raw = new Database(path.join(dataDir, 'state.db'), { readonly: true });
+      const keys = (raw.prepare('SELECT key FROM claims ORDER BY key').all() as { key: string }[]).map((r) => r.key);
+      raw.close();
+      expect(keys).toEqual(['slack:event:EvNew']);
       const store = h.runtime.service.store;
-      expect(store.claimEvent('slack:event:EvOld')).toBe(true);
-      expect(store.claimEvent('slack:event:EvNew')).toBe(false);
+      expect(await store.claim('slack:event:EvOld', DEDUPE_TTL_MS)).toBe(true);
+      expect(await store.claim('slack:event:EvNew', DEDUPE_TTL_MS)).toBe(false);
     } finally {
       await h.close();
     }
@@ -124,7 +130,7 @@ describe('dedupe table pruning', () => {
 
   it('prunes again on its timer', async () => {
     let calls = 0;
-    const stop = startEventPruning({ pruneEvents: () => ++calls }, silentLogger, { everyMs: 30 });
+    const stop = startEventPruning({ pruneClaims: async () => ++calls }, silentLogger, { everyMs: 30 });
     await new Promise((r) => setTimeout(r, 200));
     stop();
     const after = calls;

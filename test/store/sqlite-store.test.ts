@@ -9,34 +9,51 @@ describe('SqliteStateStore', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'state-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('claims an event once, also after reopening the file (restart during a retry)', () => {
+  it('claims an event once, also after reopening the file (restart during a retry)', async () => {
     const file = path.join(dir, 'state.db');
     const a = new SqliteStateStore(file);
-    expect(a.claimEvent('slack:Ev1')).toBe(true);
-    expect(a.claimEvent('slack:Ev1')).toBe(false);
-    a.close();
+    expect(await a.claim('slack:Ev1', 60_000)).toBe(true);
+    expect(await a.claim('slack:Ev1', 60_000)).toBe(false);
+    await a.close();
     const b = new SqliteStateStore(file);
-    expect(b.claimEvent('slack:Ev1')).toBe(false);
-    b.close();
+    expect(await b.claim('slack:Ev1', 60_000)).toBe(false);
+    await b.close();
   });
 
-  it('keeps conversation turns per avatar in order', () => {
+  it('migrates the dedupe keys of schema version 1 to claims that expire a day after they were taken', async () => {
+    const file = path.join(dir, 'state.db');
+    new SqliteStateStore(file).close();
+    // Back to version 1's shape: the events table with the time each key was taken.
+    const raw = new Database(file);
+    raw.exec('DROP TABLE claims; CREATE TABLE events (key TEXT PRIMARY KEY, at INTEGER NOT NULL);');
+    const now = Date.now();
+    raw.prepare('INSERT INTO events(key, at) VALUES (?, ?), (?, ?)').run('slack:event:Fresh', now - 60_000, 'slack:event:Old', now - 2 * 86_400_000);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const s = new SqliteStateStore(file);
+    expect(s.schemaVersion).toBe(2);
+    expect(await s.claim('slack:event:Fresh', 60_000)).toBe(false);
+    expect(await s.claim('slack:event:Old', 60_000)).toBe(true);
+    await s.close();
+  });
+
+  it('keeps conversation turns per avatar in order', async () => {
     const s = new SqliteStateStore(':memory:');
     const at = new Date().toISOString();
-    s.appendTurn('c1', 'lao-zhang', { role: 'user', text: 'q1', at });
-    s.appendTurn('c1', 'lao-zhang', { role: 'avatar', text: 'a1', at, citations: [{ source: 'a.md', locator: 'L1-L2' }] });
-    s.appendTurn('c1', 'other', { role: 'user', text: 'x', at });
-    expect(s.recentTurns('c1', 'lao-zhang', 10).map((t) => t.text)).toEqual(['q1', 'a1']);
-    expect(s.hasAvatarSpoken('c1', 'lao-zhang')).toBe(true);
-    expect(s.hasAvatarSpoken('c1', 'other')).toBe(false);
+    await s.appendTurn('c1', 'lao-zhang', { role: 'user', text: 'q1', at });
+    await s.appendTurn('c1', 'lao-zhang', { role: 'avatar', text: 'a1', at, citations: [{ source: 'a.md', locator: 'L1-L2' }] });
+    await s.appendTurn('c1', 'other', { role: 'user', text: 'x', at });
+    expect((await s.recentTurns('c1', 'lao-zhang', 10)).map((t) => t.text)).toEqual(['q1', 'a1']);
+    expect(await s.hasAvatarSpoken('c1', 'lao-zhang')).toBe(true);
+    expect(await s.hasAvatarSpoken('c1', 'other')).toBe(false);
   });
 
-  it('chains audit entries and detects tampering', () => {
+  it('chains audit entries and detects tampering', async () => {
     const file = path.join(dir, 'state.db');
     const s = new SqliteStateStore(file);
-    s.audit({ actor: 'slack:U1', action: 'ask', avatar: 'lao-zhang', detail: { question: 'how to deploy', sources: ['a.md#L1-L5'] } });
-    s.audit({ actor: 'slack:U2', action: 'ask', avatar: 'lao-zhang', detail: { question: 'rollback' } });
-    expect(s.verifyAudit()).toEqual({ ok: true, entries: 2 });
+    await s.audit({ actor: 'slack:U1', action: 'ask', avatar: 'lao-zhang', detail: { question: 'how to deploy', sources: ['a.md#L1-L5'] } });
+    await s.audit({ actor: 'slack:U2', action: 'ask', avatar: 'lao-zhang', detail: { question: 'rollback' } });
+    expect(await s.verifyAudit()).toEqual({ ok: true, entries: 2 });
     expect(() => (s as unknown as { db: Database.Database }).db.prepare("UPDATE audit SET actor = 'x'").run()).toThrow(/append-only/);
     s.close();
     // Someone with file access drops the trigger and edits a row: the chain shows it.
@@ -45,24 +62,24 @@ describe('SqliteStateStore', () => {
     raw.prepare("UPDATE audit SET detail = '{\"question\":\"something else\"}' WHERE seq = 1").run();
     raw.close();
     const again = new SqliteStateStore(file);
-    expect(again.verifyAudit()).toMatchObject({ ok: false, brokenAt: 1 });
+    expect(await again.verifyAudit()).toMatchObject({ ok: false, brokenAt: 1 });
     again.close();
   });
 
-  it('stores sticky avatar choices, feedback and key-values', () => {
+  it('stores sticky avatar choices, feedback and key-values', async () => {
     const s = new SqliteStateStore(':memory:');
-    s.setSticky('slack:T1:D1', 'lao-zhang');
-    expect(s.getSticky('slack:T1:D1')).toBe('lao-zhang');
-    s.setSticky('slack:T1:D1', null);
-    expect(s.getSticky('slack:T1:D1')).toBeUndefined();
-    s.addFeedback({ avatar: 'lao-zhang', conversation: 'c', userId: 'slack:U1', kind: 'down', text: 'too formal' });
-    expect(s.listFeedback('lao-zhang')).toHaveLength(1);
-    s.kvSet('consent', 'c1', { basis: 'self' });
-    expect(s.kvGet('consent', 'c1')).toEqual({ basis: 'self' });
-    expect(s.kvList('consent')).toHaveLength(1);
+    await s.setSticky('slack:T1:D1', 'lao-zhang');
+    expect(await s.getSticky('slack:T1:D1')).toBe('lao-zhang');
+    await s.setSticky('slack:T1:D1', null);
+    expect(await s.getSticky('slack:T1:D1')).toBeUndefined();
+    await s.addFeedback({ avatar: 'lao-zhang', conversation: 'c', userId: 'slack:U1', kind: 'down', text: 'too formal' });
+    expect(await s.listFeedback('lao-zhang')).toHaveLength(1);
+    await s.kvSet('consent', 'c1', { basis: 'self' });
+    expect(await s.kvGet('consent', 'c1')).toEqual({ basis: 'self' });
+    expect(await s.kvList('consent')).toHaveLength(1);
   });
 
-  it('records a schema version and refuses a newer database', () => {
+  it('records a schema version and refuses a newer database', async () => {
     const file = path.join(dir, 'state.db');
     const s = new SqliteStateStore(file);
     expect(s.schemaVersion).toBeGreaterThanOrEqual(1);
@@ -73,12 +90,12 @@ describe('SqliteStateStore', () => {
     expect(() => new SqliteStateStore(file)).toThrow(/schema version 999/);
   });
 
-  it('forgets an avatar but keeps the audit trail', () => {
+  it('forgets an avatar but keeps the audit trail', async () => {
     const s = new SqliteStateStore(':memory:');
-    s.appendTurn('c', 'a', { role: 'user', text: 'q', at: 'now' });
-    s.audit({ actor: 'x', action: 'revoke', avatar: 'a' });
-    s.forgetAvatar('a');
-    expect(s.recentTurns('c', 'a', 5)).toEqual([]);
-    expect(s.auditEntries({ avatar: 'a' })).toHaveLength(1);
+    await s.appendTurn('c', 'a', { role: 'user', text: 'q', at: 'now' });
+    await s.audit({ actor: 'x', action: 'revoke', avatar: 'a' });
+    await s.forgetAvatar('a');
+    expect(await s.recentTurns('c', 'a', 5)).toEqual([]);
+    expect(await s.auditEntries({ avatar: 'a' })).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
+import { DEDUPE_TTL_MS } from '../../chat/event-pruning';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatEvent } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
@@ -162,7 +163,7 @@ export class LarkAdapter implements PlatformAdapter {
       },
       'card.action.trigger': async (data: LarkCardActionEvent) => (mine(data) ? this.onCardAction(live, data) : {}),
       'im.chat.access_event.bot_p2p_chat_entered_v1': async (data: { app_id?: string; chat_id?: string; operator_id?: { open_id?: string } }) => {
-        if (mine(data) && data.chat_id && data.operator_id?.open_id) this.rememberP2p(live, data.operator_id.open_id, data.chat_id);
+        if (mine(data) && data.chat_id && data.operator_id?.open_id) await this.rememberP2p(live, data.operator_id.open_id, data.chat_id);
         return undefined;
       },
       // A chat's type may change or the chat may go: look it up again next time.
@@ -296,10 +297,10 @@ export class LarkAdapter implements PlatformAdapter {
     }
   }
 
-  private rememberP2p(live: LiveApp, openId: string, chatId: string): void {
+  private async rememberP2p(live: LiveApp, openId: string, chatId: string): Promise<void> {
     const key = `${live.config.appId}:${openId}`;
     const store = this.runtime.service.store;
-    if (store.kvGet<string>(P2P_CHATS, key) !== chatId) store.kvSet(P2P_CHATS, key, chatId);
+    if ((await store.kvGet<string>(P2P_CHATS, key)) !== chatId) await store.kvSet(P2P_CHATS, key, chatId);
   }
 
   private onMessage(live: LiveApp, data: LarkMessageEvent): void {
@@ -316,10 +317,14 @@ export class LarkAdapter implements PlatformAdapter {
       return;
     }
     const m = data.message as NonNullable<LarkMessageEvent['message']>;
-    if (n.event.channelType === 'dm') this.rememberP2p(live, n.event.userId, n.event.channelId);
+    // Remembered before the message is handled (a menu press right after finds the chat); a failure only costs that.
+    const remembered =
+      n.event.channelType === 'dm'
+        ? this.rememberP2p(live, n.event.userId, n.event.channelId).catch((err: unknown) => this.log.warn({ err, event_id: data.event_id }, 'could not remember the Feishu p2p chat'))
+        : undefined;
     const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
     const event = n.event;
-    const resolved: Promise<ChatEvent> = this.acksDone().then(() =>
+    const resolved: Promise<ChatEvent> = Promise.all([this.acksDone(), remembered]).then(() =>
       event.channelType === 'dm' ? event : this.chatType(live, m.chat_id).then((channelType) => ({ ...event, channelType })),
     );
     if (n.kind === 'not_text') {
@@ -339,7 +344,7 @@ export class LarkAdapter implements PlatformAdapter {
   private async tellTextOnly(event: ChatEvent, transport: LarkTransport, thread: string | undefined): Promise<undefined> {
     const store = this.runtime.service.store;
     if (Date.now() - event.sentAt > STALE_MS) return undefined;
-    if (!store.claimEvent(`lark:event:${event.eventId}`) || !store.claimEvent(`lark:message:${event.channelId}:${event.messageId}`)) return undefined;
+    if (!(await store.claim(`lark:event:${event.eventId}`, DEDUPE_TTL_MS)) || !(await store.claim(`lark:message:${event.channelId}:${event.messageId}`, DEDUPE_TTL_MS))) return undefined;
     transport.bind(event, thread);
     const lang = event.locale?.startsWith('zh') ? 'zh' : 'en';
     await transport.post({ channelId: event.channelId, threadId: event.channelType === 'dm' ? event.threadId : (event.threadId ?? event.messageId), userId: event.userId }, { kind: 'notice', text: notText(lang) });
@@ -351,15 +356,22 @@ export class LarkAdapter implements PlatformAdapter {
     // A menu key is text the app owner configured; anything else (a number, "_" alone) names no command.
     const key = typeof data.event_key === 'string' ? data.event_key : '';
     const named = /[^_\s/]/.test(key);
-    const chat = typeof user === 'string' && named ? this.runtime.service.store.kvGet<string>(P2P_CHATS, `${live.config.appId}:${user}`) : undefined;
-    const event = typeof user === 'string' && named ? normalizeMenu(data, live.config, chat) : undefined;
-    if (!event) {
+    if (typeof user !== 'string' || !named) {
       this.log.warn({ event_id: data.event_id }, 'Feishu menu event without operator or key ignored');
       return;
     }
     const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
-    transport.bind(event);
-    this.router.dispatch(event, transport);
+    // The p2p chat lookup is a store read: the router handles the event once it resolves.
+    const resolved = this.runtime.service.store.kvGet<string>(P2P_CHATS, `${live.config.appId}:${user}`).then((chat) => {
+      const event = normalizeMenu(data, live.config, chat);
+      if (!event) {
+        this.log.warn({ event_id: data.event_id }, 'Feishu menu event without operator or key ignored');
+        return undefined;
+      }
+      transport.bind(event);
+      return event;
+    });
+    this.router.dispatch(resolved, transport);
   }
 
   private async onCardAction(live: LiveApp, data: LarkCardActionEvent): Promise<LarkCardActionResult | Json> {

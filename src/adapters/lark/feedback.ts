@@ -24,7 +24,7 @@ function thanks(zh: boolean, kind: 'up' | 'down' | 'correction'): string {
  * stored as a correction for the subject to review. All of it is audited.
  */
 export function registerLarkFeedback(): void {
-  registerLarkCardAction(FEEDBACK_ACTION, (ctx: LarkCardActionContext) => {
+  registerLarkCardAction(FEEDBACK_ACTION, async (ctx: LarkCardActionContext) => {
     const avatar = str(ctx.value.a);
     const conversation = str(ctx.value.c);
     const kind = ctx.value.v;
@@ -45,12 +45,12 @@ export function registerLarkFeedback(): void {
       const who = pronounOf(zh ? 'zh' : 'en', pronoun);
       return { toast: { type: 'info', content: zh ? `请在下方的表单里写下${who}会怎么说。` : `Write how ${who} would have said it in the form below.` } };
     }
-    store.addFeedback({ avatar, conversation, ref: ctx.messageId, userId: actor, kind });
-    store.audit({ actor, action: 'feedback', avatar, detail: { kind, conversation, message: ctx.messageId ?? null } });
+    await store.addFeedback({ avatar, conversation, ref: ctx.messageId, userId: actor, kind });
+    await store.audit({ actor, action: 'feedback', avatar, detail: { kind, conversation, message: ctx.messageId ?? null } });
     return { toast: { type: 'success', content: thanks(zh, kind) } };
   });
 
-  registerLarkCardAction(CORRECTION_ACTION, (ctx: LarkCardActionContext) => {
+  registerLarkCardAction(CORRECTION_ACTION, async (ctx: LarkCardActionContext) => {
     const avatar = str(ctx.value.a);
     const conversation = str(ctx.value.c);
     const text = String(ctx.formValue.correction ?? '').trim();
@@ -62,8 +62,8 @@ export function registerLarkFeedback(): void {
     const store = ctx.runtime.service.store;
     const actor = `lark:${ctx.userId}`;
     // People paste real numbers into corrections too: mask before storing.
-    const id = store.addFeedback({ avatar, conversation, ref: str(ctx.value.r), userId: actor, kind: 'correction', text: redact(text.slice(0, 2000)).text });
-    store.audit({ actor, action: 'correction_proposed', avatar, detail: { feedback: id, conversation } });
+    const id = await store.addFeedback({ avatar, conversation, ref: str(ctx.value.r), userId: actor, kind: 'correction', text: redact(text.slice(0, 2000)).text });
+    await store.audit({ actor, action: 'correction_proposed', avatar, detail: { feedback: id, conversation } });
     const zh = /[\u4e00-\u9fff]/.test(text);
     return { toast: { type: 'success', content: thanks(zh, 'correction') }, card: { type: 'raw', data: plainCard(thanks(zh, 'correction')) } };
   });

@@ -72,7 +72,7 @@ export class LarkTransport implements ChatTransport {
       sent = await this.api.call<SentMessage>('im.v1.message.create', () =>
         this.api.client.im.v1.message.create({ params: { receive_id_type: byUser ? 'open_id' : 'chat_id' }, data: { receive_id: target.channelId, msg_type: msgType, content, uuid: this.uuid() } }),
       );
-      if (byUser && sent.chat_id) this.store.kvSet(P2P_CHATS, `${this.api.app.appId}:${target.channelId}`, sent.chat_id);
+      if (byUser && sent.chat_id) await this.store.kvSet(P2P_CHATS, `${this.api.app.appId}:${target.channelId}`, sent.chat_id);
     }
     return { channelId: target.channelId, messageId: sent.message_id ?? '', threadId: target.threadId };
   }

@@ -210,12 +210,12 @@ export class SlackAdapter implements PlatformAdapter {
     app.event('app_mention', onMessage);
     app.event('assistant_thread_started', withApp(async (args: { event: unknown; client: WebClient; body: unknown }, live) => {
       const t = (args.event as { assistant_thread: { channel_id: string; thread_ts: string; user_id: string; context?: unknown } }).assistant_thread;
-      this.runtime.service.store.kvSet(ASSISTANT_THREADS, `${t.channel_id}:${t.thread_ts}`, { user: t.user_id, context: t.context ?? null });
+      await this.runtime.service.store.kvSet(ASSISTANT_THREADS, `${t.channel_id}:${t.thread_ts}`, { user: t.user_id, context: t.context ?? null });
       await this.suggestPrompts(args.client, live, t.channel_id, t.thread_ts);
     }));
     app.event('assistant_thread_context_changed', withApp(async (args: { event: unknown; body: unknown }) => {
       const t = (args.event as { assistant_thread: { channel_id: string; thread_ts: string; user_id: string; context?: unknown } }).assistant_thread;
-      this.runtime.service.store.kvSet(ASSISTANT_THREADS, `${t.channel_id}:${t.thread_ts}`, { user: t.user_id, context: t.context ?? null });
+      await this.runtime.service.store.kvSet(ASSISTANT_THREADS, `${t.channel_id}:${t.thread_ts}`, { user: t.user_id, context: t.context ?? null });
     }));
     app.command(/.*/, withApp(async (args: { command: unknown; ack: () => Promise<void>; body: unknown; client: WebClient }, live) => {
       await args.ack();

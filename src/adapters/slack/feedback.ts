@@ -44,8 +44,8 @@ export function registerFeedback(app: App, store: StateStore, log: Logger): void
     const v = parseValue(action?.value);
     if (!v || !action) return;
     const kind = action.action_id === ACTION_UP ? 'up' : 'down';
-    store.addFeedback({ avatar: v.a, conversation: v.c, ref: b.message?.ts, userId: `slack:${b.user.id}`, kind });
-    store.audit({ actor: `slack:${b.user.id}`, action: 'feedback', avatar: v.a, detail: { kind, conversation: v.c, message: b.message?.ts ?? null } });
+    await store.addFeedback({ avatar: v.a, conversation: v.c, ref: b.message?.ts, userId: `slack:${b.user.id}`, kind });
+    await store.audit({ actor: `slack:${b.user.id}`, action: 'feedback', avatar: v.a, detail: { kind, conversation: v.c, message: b.message?.ts ?? null } });
     if (b.channel) {
       await (client as WebClient).chat
         .postEphemeral({ channel: b.channel.id, user: b.user.id, thread_ts: b.message?.thread_ts, text: kind === 'up' ? 'Thanks, noted. 👍' : 'Thanks, noted. The subject of the avatar will see it. 👎' })
@@ -79,7 +79,7 @@ export function registerFeedback(app: App, store: StateStore, log: Logger): void
     }
     const user = `slack:${body.user.id}`;
     // People paste real numbers into corrections too: mask before storing.
-    const id = store.addFeedback({ avatar: meta.a, conversation: meta.c, ref: meta.r ?? undefined, userId: user, kind: 'correction', text: redact(text.slice(0, 2000)).text });
-    store.audit({ actor: user, action: 'correction_proposed', avatar: meta.a, detail: { feedback: id, conversation: meta.c } });
+    const id = await store.addFeedback({ avatar: meta.a, conversation: meta.c, ref: meta.r ?? undefined, userId: user, kind: 'correction', text: redact(text.slice(0, 2000)).text });
+    await store.audit({ actor: user, action: 'correction_proposed', avatar: meta.a, detail: { feedback: id, conversation: meta.c } });
   });
 }

@@ -112,7 +112,7 @@ export class SlackTransport implements ChatTransport {
 
   /** The assistant surface's native status, only in threads Slack opened as assistant threads. */
   async setStatus(target: ReplyTarget, status: string): Promise<boolean> {
-    if (!target.threadId || !this.store.kvGet(ASSISTANT_THREADS, `${target.channelId}:${target.threadId}`)) return false;
+    if (!target.threadId || !(await this.store.kvGet(ASSISTANT_THREADS, `${target.channelId}:${target.threadId}`))) return false;
     await this.call('assistant.threads.setStatus', () => this.client.assistant.threads.setStatus({ channel_id: target.channelId, thread_ts: target.threadId as string, status }));
     return true;
   }

@@ -46,7 +46,7 @@ describe('Feishu consent cards', () => {
     await h.idle();
     const shown = cards(h.fake).map((c) => c.text).join('\n');
     expect(shown).toMatch(/Thank you\. Building your avatar now/);
-    expect(h.runtime.service.store.auditEntries().map((e) => e.action)).toEqual(expect.arrayContaining([expect.stringMatching(/consent/)]));
+    expect((await h.runtime.service.store.auditEntries()).map((e) => e.action)).toEqual(expect.arrayContaining([expect.stringMatching(/consent/)]));
   });
 
   it('declines, and tells the requester that nothing was collected', async () => {

@@ -75,7 +75,7 @@ describe('Feishu feedback buttons speak of the avatar with its pronoun', () => {
         context: { open_message_id: 'om_form', open_chat_id: 'oc_p2p_ou_asker' },
       }),
     );
-    const [c] = h.runtime.service.store.listFeedback('lin-xiaoyu');
+    const [c] = await h.runtime.service.store.listFeedback('lin-xiaoyu');
     expect(c.text).toBe('她会说：先打 [redacted:phone] 找财务，密码是 [redacted:password]。');
   });
 });

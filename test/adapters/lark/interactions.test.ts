@@ -46,13 +46,13 @@ describe('Feishu card buttons', () => {
     expect(up.status).toBe(200);
     expect(await up.json()).toEqual({ toast: { type: 'success', content: 'Thanks, noted. 👍' } });
     await click(h, buttons[1].value, messageId);
-    const stored = h.runtime.service.store.listFeedback('lao-zhang');
+    const stored = await h.runtime.service.store.listFeedback('lao-zhang');
     expect(stored.map((f) => [f.kind, f.userId, f.ref])).toEqual([
       ['up', 'lark:ou_u1', messageId],
       ['down', 'lark:ou_u1', messageId],
     ]);
     expect(stored[0].conversation).toMatch(/^lark:tenant_test_1:oc_p2p_ou_u1:dm$/);
-    expect(h.runtime.service.store.auditEntries({ action: 'feedback' })).toHaveLength(2);
+    expect(await h.runtime.service.store.auditEntries({ action: 'feedback' })).toHaveLength(2);
   });
 
   it('asks how they would have said it, and stores the submitted correction for review', async () => {
@@ -68,9 +68,9 @@ describe('Feishu card buttons', () => {
     const body = (await done.json()) as { toast: { type: string }; card: { type: string } };
     expect(body.toast.type).toBe('success');
     expect(body.card.type).toBe('raw');
-    const [c] = h.runtime.service.store.listFeedback('lao-zhang');
+    const [c] = await h.runtime.service.store.listFeedback('lao-zhang');
     expect(c).toMatchObject({ kind: 'correction', text: 'Roll back first, always. Then we talk.', ref: messageId, userId: 'lark:ou_u1' });
-    expect(h.runtime.service.store.auditEntries({ action: 'correction_proposed' })).toHaveLength(1);
+    expect(await h.runtime.service.store.auditEntries({ action: 'correction_proposed' })).toHaveLength(1);
   });
 
   it('acknowledges buttons it does not own, and runs handlers other features register', async () => {
@@ -83,7 +83,7 @@ describe('Feishu card buttons', () => {
     expect(await (await click(h, { k: 'someone_else', x: 1 }, 'om_1')).json()).toEqual({});
     expect(await (await click(h, { k: 'test_consent', v: 'approve' }, 'om_2')).json()).toEqual({ toast: { type: 'success', content: 'approved' } });
     expect(seen).toEqual(['approve:ou_u1:lao-zhang']);
-    expect(h.runtime.service.store.listFeedback('lao-zhang')).toHaveLength(0);
+    expect(await h.runtime.service.store.listFeedback('lao-zhang')).toHaveLength(0);
   });
 });
 

@@ -63,7 +63,7 @@ describe('Feishu long connection (LARK_MODE=ws)', () => {
     );
     const ack = await socket.waitForAck(id);
     expect(ack.data).toEqual({ toast: { type: 'success', content: '已记录，谢谢！👍' } });
-    expect(h.runtime.service.store.listFeedback('lao-zhang')).toHaveLength(1);
+    expect(await h.runtime.service.store.listFeedback('lao-zhang')).toHaveLength(1);
   });
 
   it('ignores an event for another app on this connection', async () => {

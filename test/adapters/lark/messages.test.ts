@@ -72,7 +72,7 @@ describe('Feishu message content and bad input', () => {
     const [a] = answerCards(h.fake);
     expect(h.fake.of('im.v1.message.reply')[0].body.reply_in_thread).toBe(true);
     expect(a.text).toMatch(/rollback\.md/);
-    expect(h.runtime.service.store.auditEntries({ action: 'ask' }).map((e) => JSON.stringify(e.detail))).toEqual(
+    expect((await h.runtime.service.store.auditEntries({ action: 'ask' })).map((e) => JSON.stringify(e.detail))).toEqual(
       expect.arrayContaining([expect.stringMatching(/"how do I roll back billing-gateway\? cc @Tom"/)]),
     );
   });

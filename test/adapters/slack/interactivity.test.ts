@@ -7,9 +7,9 @@ function form(payload: Record<string, unknown>): string {
 }
 
 /** Bolt listeners finish after the ack, outside the router's idle(): poll for their effect. */
-async function eventually<T>(what: string, probe: () => T | undefined): Promise<T> {
+async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 200; i++) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -65,15 +65,15 @@ describe('Slack feedback, corrections and the assistant pane', () => {
     expect(buttons.map((b) => b.action_id)).toEqual(['understudy_feedback_up', 'understudy_feedback_down', 'understudy_feedback_voice']);
     expect((await click(buttons[0], ts)).status).toBe(200);
     expect((await click(buttons[1], ts)).status).toBe(200);
-    const stored = await eventually('two feedback records', () => {
-      const all = h.runtime.service.store.listFeedback('lao-zhang');
+    const stored = await eventually('two feedback records', async () => {
+      const all = await h.runtime.service.store.listFeedback('lao-zhang');
       return all.length === 2 ? all : undefined;
     });
     expect(stored.map((f) => [f.kind, f.userId, f.ref])).toEqual([
       ['up', 'slack:U1', ts],
       ['down', 'slack:U1', ts],
     ]);
-    expect(h.runtime.service.store.auditEntries({ action: 'feedback' })).toHaveLength(2);
+    expect(await h.runtime.service.store.auditEntries({ action: 'feedback' })).toHaveLength(2);
     await waitForCall(h, 'chat.postEphemeral', 2);
     expect(shownText(h.fake.of('chat.postEphemeral'))).toMatch(/Thanks, noted/);
   });
@@ -108,12 +108,12 @@ describe('Slack feedback, corrections and the assistant pane', () => {
     expect(empty.status).toBe(200);
     expect(await empty.json()).toMatchObject({ response_action: 'errors', errors: { correction: expect.any(String) } });
     expect((await submit('He would say: roll back first, then we talk.')).status).toBe(200);
-    const corrections = await eventually('the correction', () => {
-      const c = h.runtime.service.store.listFeedback('lao-zhang').filter((f) => f.kind === 'correction');
+    const corrections = await eventually('the correction', async () => {
+      const c = (await h.runtime.service.store.listFeedback('lao-zhang')).filter((f) => f.kind === 'correction');
       return c.length ? c : undefined;
     });
     expect(corrections).toEqual([expect.objectContaining({ text: 'He would say: roll back first, then we talk.', userId: 'slack:U1', ref: ts })]);
-    expect(h.runtime.service.store.auditEntries({ action: 'correction_proposed' })).toHaveLength(1);
+    expect(await h.runtime.service.store.auditEntries({ action: 'correction_proposed' })).toHaveLength(1);
   });
 
   it('suggests prompts when an assistant thread opens, and shows the native status while answering in it', async () => {
