@@ -36,7 +36,7 @@ See README.md for app manifests: \`understudy manifest <slug> --platform slack|l
 /** Bring every active avatar's index up to date; a broken avatar is reported, not fatal. */
 async function prepareAvatars(runtime: Runtime, io: CliIo): Promise<void> {
   const { service, log } = runtime;
-  for (const bad of service.registry.invalid) log.error({ dir: bad.dir, code: bad.error.code }, bad.error.message);
+  for (const bad of service.registry.invalid) log.error({ dir: bad.dir, code: bad.error.code, err: bad.error }, bad.error.message);
   for (const pkg of service.registry.list()) {
     if (pkg.config.status !== 'active') continue;
     try {
