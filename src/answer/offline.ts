@@ -157,8 +157,9 @@ export function leadUnits(excerpts: Excerpt[]): { text: string; n: number }[] {
   const out: { text: string; n: number }[] = [];
   for (const x of all.sort((a, b) => b.score - a.score || a.n - b.n)) {
     if (out.length >= MAX_LEAD) break;
-    // The runner-up units must be nearly as good; from other sources, better still.
-    if (out.length > 0 && x.score < (x.n === out[0].n ? 0.6 : 0.75) * best) continue;
+    // The runner-up units must be nearly as good (a decision and its reason are both wanted); from
+    // other sources, better still.
+    if (out.length > 0 && x.score < (x.n === out[0].n ? 0.5 : 0.6) * best) continue;
     if (out.some((o) => o.text === x.text || o.text.includes(x.text) || x.text.includes(o.text))) continue;
     out.push({ text: x.text, n: x.n });
   }

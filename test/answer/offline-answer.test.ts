@@ -74,4 +74,11 @@ describe('an offline answer reads like an answer', () => {
     const [lead] = a.text.split(/Quoted from Lao Zhang's material/);
     expect(lead).toMatch(/\[1\]\n```bash\nkubectl -n payments scale deployment\/callback-worker --replicas=24\n```/);
   });
+
+  it('leads a why-question with the decision and its reason, both cited', async () => {
+    const a = await ask(svc, 'lin-xiaoyu', 'Why was UnionPay QR removed from the default payment list?');
+    const [lead] = a.text.split(/Quoted from Sarah Lin's material/);
+    expect(lead).toMatch(/UnionPay QR moves under "更多支付方式"[^\n]*\[1\]/);
+    expect(lead).toMatch(/0\.3% of payments used it, but 1\.8%[\s\S]*?\[1\]/);
+  });
 });
