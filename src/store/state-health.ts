@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnderstudyError } from '../errors';
 import { quickCheck } from '../util/sqlite-check';
+import { ANCHOR_FILE } from './audit-chain';
 
 /*
  * state.db holds what exists nowhere else (conversations, consent records, the audit log), so a
@@ -72,5 +73,8 @@ export function moveStateAside(file: string, options: { force?: boolean; now?: D
   for (let n = 2; fs.existsSync(target); n++) target = `${file}.corrupt-${compactTime(options.now ?? new Date())}-${n}`;
   fs.renameSync(file, target);
   for (const side of ['-wal', '-shm']) if (fs.existsSync(`${file}${side}`)) fs.renameSync(`${file}${side}`, `${target}${side}`);
+  // The audit anchor belongs to the moved chain: left behind, it would make the new, empty chain fail to verify.
+  const anchor = path.join(path.dirname(file), ANCHOR_FILE);
+  if (fs.existsSync(anchor)) fs.renameSync(anchor, `${target}.${ANCHOR_FILE}`);
   return target;
 }

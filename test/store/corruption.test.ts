@@ -76,8 +76,8 @@ describe('a damaged state.db', () => {
     const state = path.join(root, 'data', 'state.db');
     const s = new SqliteStateStore(state);
     for (let i = 0; i < 400; i++) {
-      s.appendTurn(`c${i}`, 'lz', { role: 'user', text: `question ${i} `.repeat(20), at: new Date().toISOString() });
-      s.audit({ actor: 'slack:U1', action: 'ask', avatar: 'lz', detail: { question: `question ${i}` } });
+      await s.appendTurn(`c${i}`, 'lz', { role: 'user', text: `question ${i} `.repeat(20), at: new Date().toISOString() });
+      await s.audit({ actor: 'slack:U1', action: 'ask', avatar: 'lz', detail: { question: `question ${i}` } });
     }
     s.close();
     return { root, state };
@@ -139,8 +139,14 @@ describe('a damaged state.db', () => {
     expect(moved.stdout).toContain(aside[0]);
     expect(fs.readFileSync(path.join(path.dirname(state), aside[0])).equals(bytes)).toBe(true);
     expect(fs.existsSync(state)).toBe(false);
+    // The audit anchor went with the chain it anchors, so the fresh chain verifies.
+    expect(fs.existsSync(path.join(path.dirname(state), 'audit.anchor.json'))).toBe(false);
+    expect(fs.existsSync(path.join(path.dirname(state), `${aside[0]}.audit.anchor.json`))).toBe(true);
     const list = await runCli(['avatar', 'list'], { cwd: root });
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^lz /m);
+    const verify = await runCli(['audit', '--verify'], { cwd: root });
+    expect(verify.stderr).toBe('');
+    expect(verify.code).toBe(0);
   });
 });
