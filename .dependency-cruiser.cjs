@@ -11,18 +11,19 @@
  *               chat glue (distill|summarize/chat-feature.ts, distill/subject-commands.ts).
  *   edges       the ways in: adapters/ (Slack, Feishu, playground), cli/, server/, cli.ts, serve.ts.
  *
- * Also: no import cycles, src/ never imports test/, every import resolves.
+ * Also: no import cycles, src/ never imports test/, every import resolves, and every file is in a layer
+ * (a new top-level folder fails until it is placed here).
  * Violations older than these rules are listed in .dependency-cruiser-known-violations.json and tolerated
  * (`npm run lint:deps` passes --ignore-known), so only a NEW upward import or cycle fails CI. After fixing
  * one, run `npm run lint:deps:baseline` so the list only shrinks.
  */
-const glue = 'src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
+const chatGlue = '^src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
 const layers = [
   ['foundation', '^src/(util|config)/|^src/(errors|log)\\.ts$'],
   ['domain', '^src/(avatars/(?!service\\.ts$)|store/|corpus/|retrieval/|chat/(types|history|collector|i18n)\\.ts$)'],
   ['features', '^src/(answer|eval|manifests)/|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
   ['app', '^src/(app/|avatars/service\\.ts$|runtime\\.ts$)'],
-  ['chat', `^src/chat/(?!(types|history|collector|i18n)\\.ts$)|^${glue}`],
+  ['chat', `^src/chat/(?!(types|history|collector|i18n)\\.ts$)|${chatGlue}`],
   ['edges', '^src/(adapters|cli|server)/|^src/(cli|serve)\\.ts$'],
 ];
 
@@ -37,6 +38,7 @@ const upward = layers.slice(0, -1).map(([name, path], i) => ({
 module.exports = {
   forbidden: [
     ...upward,
+    { name: 'file-outside-layers', severity: 'error', from: { path: '^src/', pathNot: layers.map(([, p]) => `(${p})`).join('|') }, to: {} },
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
     { name: 'no-test-imports', severity: 'error', from: { path: '^src/' }, to: { path: '^test/' } },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
