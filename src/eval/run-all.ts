@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { answerQuestion } from '../answer/answer';
-import { createAvatarPackage } from '../cli/avatar-create';
+import { createAvatarPackage } from '../avatars/create';
 import { UnderstudyError } from '../errors';
 import type { AvatarService } from '../avatars/service';
 import { LOCAL_VIEWER } from '../avatars/visibility';

@@ -414,7 +414,7 @@ export class AvatarIndex {
         this.loaded = this.loadDerived(store, manifest);
         return this.loaded;
       } catch (err) {
-        this.log.warn({ avatar: this.slug, err: (err as Error).message }, 'index files damaged; rebuilding them from the chunk store');
+        this.log.warn({ avatar: this.slug, err }, 'index files damaged; rebuilding them from the chunk store');
       }
     } else if (store.count() > 0) {
       const why = manifest && manifest.tokenizer !== TOKENIZER_VERSION ? `built with tokenizer ${manifest.tokenizer ?? 'v1'}, now ${TOKENIZER_VERSION}` : 'missing or stale';

@@ -1,7 +1,7 @@
 import { Embeddings } from '@langchain/core/embeddings';
 import { fnv1a } from './hash';
 import { conceptsOf } from './lexicon';
-import { isCjkToken, normalize, tokenize } from './tokenize';
+import { isCjkToken, tokenize } from './tokenize';
 
 export const LOCAL_EMBEDDER_VERSION = 'local-hash-v1';
 export const DEFAULT_LOCAL_DIMENSIONS = 384;
@@ -73,9 +73,4 @@ export class LocalEmbedder extends Embeddings {
     const h = fnv1a(feature);
     v[h % this.dimensions] += h & 0x80000000 ? -weight : weight;
   }
-}
-
-/** Whether text carries anything the embedder can use. */
-export function hasContent(text: string): boolean {
-  return tokenize(normalize(text)).length > 0;
 }
