@@ -2,7 +2,7 @@ import type { Lang } from '../avatars/disclosure';
 import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
-import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, windowOf, type Block, type Weights, type Window } from './passages';
+import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, windowOf, type Block, type Weights, type Window } from './passages';
 
 export const OFFLINE_MODEL = 'offline-extractive';
 
@@ -25,18 +25,27 @@ export interface Excerpt {
   lead: { text: string; score: number }[];
 }
 
-function clip(b: Block): Block {
+/**
+ * A block too long to quote whole keeps MAX_QUOTE_CHARS of its lines: a code block its start
+ * (and a closing fence), prose the lines around its best line (`focus` scores a line by its index),
+ * since an essay's paragraph can run over several chunks and the match is rarely at its start.
+ */
+function clip(b: Block, focus?: (j: number, line: string) => number): Block {
   if (b.text.length <= MAX_QUOTE_CHARS * 1.5) return b;
   const lines = b.text.split('\n');
-  const kept: string[] = [];
-  let len = 0;
-  for (const l of lines) {
-    if (len + l.length > MAX_QUOTE_CHARS && kept.length > 0) break;
-    kept.push(l);
-    len += l.length + 1;
+  let lo = 0;
+  if (focus && b.kind !== 'code') {
+    const sc = lines.map((l, j) => focus(j, l));
+    lo = sc.reduce((best, x, j) => (x > sc[best] ? j : best), 0);
   }
+  let hi = lo;
+  let len = lines[lo].length + 1;
+  // Grow after the best line first (what follows a match explains it), then before it.
+  while (hi + 1 < lines.length && len + lines[hi + 1].length <= MAX_QUOTE_CHARS) len += lines[++hi].length + 1;
+  while (lo > 0 && len + lines[lo - 1].length <= MAX_QUOTE_CHARS) len += lines[--lo].length + 1;
+  const kept = lines.slice(lo, hi + 1);
   if (b.kind === 'code') kept.push('…', '```');
-  return { ...b, text: kept.join('\n'), to: b.from !== undefined ? b.from + kept.length - 1 : undefined };
+  return { ...b, text: kept.join('\n'), from: b.from !== undefined ? b.from + lo : undefined, to: b.from !== undefined ? b.from + hi : undefined };
 }
 
 /** A paragraph ending in a colon, or a short step, introduces the code block after it. */
@@ -49,6 +58,12 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
   const inHit = (b: Block): boolean =>
     own && b.from !== undefined ? b.to! >= Number(own[1]) && b.from <= Number(own[2]) : !win.hitLines || (b.span[1] >= win.hitLines[0] && b.span[0] <= win.hitLines[1]);
+  // Inside a long block, the lines that match and the lines retrieval matched come first.
+  const focusOf = (b: Block) => (j: number, line: string): number => {
+    const n = own && b.from !== undefined ? b.from + j : undefined;
+    const inside = n !== undefined ? n >= Number(own![1]) && n <= Number(own![2]) : win.hitLines ? b.span[0] + j >= win.hitLines[0] && b.span[0] + j <= win.hitLines[1] : false;
+    return scoreText(line, weights) + (inside ? 0.5 : 0);
+  };
   // The chunk retrieval matched is the likeliest answer: elsewhere in the window must match better.
   const scores = blocks.map((b) => scoreBlock(b, weights, how) * (inHit(b) ? HIT_BONUS : 1) + (inHit(b) ? 0.01 : 0));
   // The quote is anchored in the matched chunk; better matches elsewhere in the window are added
@@ -71,7 +86,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   // The section heading when it is close, so the quote says what it is about.
   if (first > 0 && blocks[first - 1].kind === 'heading') first--;
   else if (first > 1 && blocks[first - 2].kind === 'heading' && blocks[first - 1].text.length < 300) first -= 2;
-  const picked = blocks.slice(first, anchor + 1).map(clip);
+  const picked = blocks.slice(first, anchor + 1).map((b) => clip(b, focusOf(b)));
   let len = picked.reduce((n, b) => n + b.text.length, 0);
   for (let i = anchor + 1; i < blocks.length; i++) {
     const b = blocks[i];
@@ -119,7 +134,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     .slice(0, 2)
     .map(({ b, i, score }) => {
       const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], weights)}\n` : '';
-      return { text: `${intro}${clip(b) === b ? bestUnit(b, weights) : clip(b).text}`, score };
+      return { text: `${intro}${b.kind === 'para' || b.kind === 'quote' || clip(b) === b ? bestUnit(b, weights) : clip(b).text}`, score };
     });
   return {
     hit,
