@@ -96,7 +96,6 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     len += b.text.length;
   }
   while (picked.length > 1 && picked[picked.length - 1].kind === 'heading') picked.pop();
-  // A second match elsewhere in the window, nearly as good, is quoted too, after an ellipsis.
   // Other matches elsewhere in the window, nearly as good, are quoted too, after an ellipsis,
   // each with its section heading when that is just above ("## Fix forward instead when").
   const taken = new Set<number>(picked.map((b) => blocks.indexOf(b)));
