@@ -3,29 +3,8 @@ import path from 'node:path';
 import { loadCorpus } from '../../src/corpus/load';
 import { runCli } from '../helpers/cli';
 import { tmpDir, write } from '../helpers/fixtures';
-import { shownText, startSlack, type SlackHarness } from '../helpers/slack-harness';
-
-const NOW = Math.floor(Date.now() / 1000);
-const ts = (n: number): string => `${NOW - 86_400 + n}.000${String(100 + n).slice(-3)}`;
-
-function seed(h: SlackHarness): void {
-  const f = h.fake;
-  f.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
-  f.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
-  f.history.C_PAY = [
-    {
-      messages: [
-        { type: 'message', user: 'U_SUBJ', text: 'To page on-call, run `pagerctl page payments-primary` and escalate after ten minutes to the secondary rota.', ts: ts(1) },
-        { type: 'message', user: 'U_SUBJ', text: 'The ledger admin password is Ledg3r!Adm1n-2025 and the vendor hotline is 13912345678, do not share.', ts: ts(2) },
-        { type: 'message', user: 'U_SUBJ', text: 'Refunds above 5000 need finance sign-off before the batch at 17:00.', ts: ts(3) },
-      ],
-    },
-  ];
-}
-
-function command(name: string, text: string, user: string): string {
-  return new URLSearchParams({ token: 't', team_id: 'T111', api_app_id: 'A_HUB', channel_id: `D_${user}`, channel_name: 'directmessage', user_id: user, user_name: user.toLowerCase(), command: `/${name}`, text, response_url: 'http://127.0.0.1:1/x', trigger_id: `trig.${Math.random()}` }).toString();
-}
+import { shownText, startSlack, type SlackHarness, slashCommand } from '../helpers/slack-harness';
+import { seedWangFang } from './wang-fang';
 
 function filesUnder(dir: string): string[] {
   return fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile()) : [];
@@ -37,8 +16,8 @@ describe('collected corpus copies on disk', () => {
 
   it('writes the collected corpus copies already masked', async () => {
     h = await startSlack();
-    seed(h);
-    await h.send(command('distill', 'me', 'U_SUBJ'), { form: true });
+    seedWangFang(h);
+    await h.send(slashCommand('distill', 'me', { user: 'U_SUBJ' }), { form: true });
     await h.idle();
     expect(shownText(h.fake.calls)).toMatch(/The avatar @wang-fang-avatar is ready/);
     const corpus = filesUnder(path.join(h.root, 'avatars/wang-fang/corpus'));

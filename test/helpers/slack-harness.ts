@@ -119,6 +119,15 @@ export async function startSlack(options: { root?: string; fake?: FakeSlack; env
 }
 
 let n = 0;
+/** A slash command as Slack posts it (form-encoded), from a user in a channel (a DM by default). */
+export function slashCommand(name: string, text: string, opts: { user: string; channel?: string; channelName?: string; app?: string }): string {
+  const channel = opts.channel ?? `D_${opts.user}`;
+  return new URLSearchParams({
+    token: 't', team_id: 'T111', api_app_id: opts.app ?? 'A_HUB', channel_id: channel, channel_name: opts.channelName ?? (channel.startsWith('D') ? 'directmessage' : channel),
+    user_id: opts.user, user_name: opts.user.toLowerCase(), command: `/${name}`, text, response_url: 'http://127.0.0.1:1/x', trigger_id: `trig.${Math.random()}`,
+  }).toString();
+}
+
 /** An Events API envelope around `event`, fresh ids and a current ts unless given. */
 export function eventBody(event: Record<string, unknown>, opts: { app?: string; eventId?: string } = {}): Record<string, unknown> {
   n++;
