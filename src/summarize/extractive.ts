@@ -165,11 +165,8 @@ function topics(units: Unit[], lang: Lang, maxTopics: number, perMessage: boolea
   });
 }
 
-/** Decisions, action items and unanswered questions, found by rule, in time order. */
-export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecision[]; actions: SummaryAction[]; questions: SummaryQuestion[] } {
-  const decisions: SummaryDecision[] = [];
-  const actions: SummaryAction[] = [];
-  const questions: SummaryQuestion[] = [];
+/** Messages grouped by thread, and whether the channel uses threads at all (then only replies answer). */
+function threadsOf(messages: HistoryMessage[]): { byThread: Map<string, HistoryMessage[]>; usesThreads: boolean } {
   const byThread = new Map<string, HistoryMessage[]>();
   for (const m of messages) {
     const g = byThread.get(threadKey(m));
@@ -177,7 +174,15 @@ export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecis
     else byThread.set(threadKey(m), [m]);
   }
   const threaded = messages.filter((m) => m.threadId && m.threadId !== m.id).length;
-  const usesThreads = threaded >= Math.max(2, messages.length * 0.05);
+  return { byThread, usesThreads: threaded >= Math.max(2, messages.length * 0.05) };
+}
+
+/** Decisions, action items and unanswered questions, found by rule, in time order. */
+export function findItems(messages: HistoryMessage[]): { decisions: SummaryDecision[]; actions: SummaryAction[]; questions: SummaryQuestion[] } {
+  const decisions: SummaryDecision[] = [];
+  const actions: SummaryAction[] = [];
+  const questions: SummaryQuestion[] = [];
+  const { byThread, usesThreads } = threadsOf(messages);
   const seen = new Set<string>();
   const asked = new Set<string>();
   messages.forEach((m, i) => {
@@ -215,14 +220,7 @@ export function questionKey(q: string): string {
  */
 export function stillOpen(questions: SummaryQuestion[], messages: HistoryMessage[]): SummaryQuestion[] {
   const index = new Map(messages.map((m, i) => [m.id, i]));
-  const byThread = new Map<string, HistoryMessage[]>();
-  for (const m of messages) {
-    const g = byThread.get(threadKey(m));
-    if (g) g.push(m);
-    else byThread.set(threadKey(m), [m]);
-  }
-  const threaded = messages.filter((m) => m.threadId && m.threadId !== m.id).length;
-  const usesThreads = threaded >= Math.max(2, messages.length * 0.05);
+  const { byThread, usesThreads } = threadsOf(messages);
   const seen = new Set<string>();
   return questions.filter((q) => {
     const i = index.get(q.cite.id);
