@@ -2,27 +2,30 @@
  * Understudy's layers, lowest first. A module may import its own layer or a lower one, never a higher one.
  *
  *   foundation  util/, config/, errors.ts, log.ts: know nothing of avatars or chat.
- *   domain      the avatar model (avatars/ but service.ts), the state store (store/), documents (corpus/),
- *               search (retrieval/) and the platform-neutral chat contract (chat/types, history,
- *               collector, i18n). Slack and Feishu are never named below the edges.
- *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/.
- *   app         application services and wiring: app/, avatars/service.ts, runtime.ts (the composition root).
+ *   domain      the avatar model and the port to the hosted avatars (avatars/), the state store (store/),
+ *               documents (corpus/), search (retrieval/), the shape of an answer (answer/types) and the
+ *               platform-neutral chat contract (chat/types, history, collector, i18n). Slack and Feishu
+ *               are never named below the edges; domain folders never import cli/, adapters/ or app/.
+ *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/. They reach the
+ *               hosted avatars through the AvatarHost port (avatars/host.ts), not app/.
+ *   app         application services composing the features: app/ (AvatarService), runtime.ts (the
+ *               composition root).
  *   chat        routing chat events to the app: chat/router, commands, lanes, setup, plus each feature's
  *               chat glue (distill|summarize/chat-feature.ts, distill/subject-commands.ts).
  *   edges       the ways in: adapters/ (Slack, Feishu, playground), cli/, server/, cli.ts, serve.ts.
  *
  * Also: no import cycles, src/ never imports test/, every import resolves, and every file is in a layer
  * (a new top-level folder fails until it is placed here).
- * Violations older than these rules are listed in .dependency-cruiser-known-violations.json and tolerated
- * (`npm run lint:deps` passes --ignore-known), so only a NEW upward import or cycle fails CI. After fixing
- * one, run `npm run lint:deps:baseline` so the list only shrinks.
+ * Violations older than these rules would be listed in .dependency-cruiser-known-violations.json and
+ * tolerated (`npm run lint:deps` passes --ignore-known), so only a NEW upward import or cycle fails CI.
+ * After fixing one, run `npm run lint:deps:baseline` so the list only shrinks.
  */
 const chatGlue = '^src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
 const layers = [
   ['foundation', '^src/(util|config)/|^src/(errors|log)\\.ts$'],
-  ['domain', '^src/(avatars/(?!service\\.ts$)|store/|corpus/|retrieval/|chat/(types|history|collector|i18n)\\.ts$)'],
-  ['features', '^src/(answer|eval|manifests)/|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
-  ['app', '^src/(app/|avatars/service\\.ts$|runtime\\.ts$)'],
+  ['domain', '^src/(avatars/|store/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|collector|i18n)\\.ts$)'],
+  ['features', '^src/(answer/(?!types\\.ts$)|eval/|manifests/)|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
+  ['app', '^src/(app/|runtime\\.ts$)'],
   ['chat', `^src/chat/(?!(types|history|collector|i18n)\\.ts$)|${chatGlue}`],
   ['edges', '^src/(adapters|cli|server)/|^src/(cli|serve)\\.ts$'],
 ];

@@ -1,4 +1,4 @@
-import { AvatarService } from '../src/avatars/service';
+import { AvatarService } from '../src/app/avatar-service';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { SqliteStateStore } from '../src/store/sqlite-store';
 

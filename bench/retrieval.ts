@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
-import { AvatarService } from '../src/avatars/service';
+import { AvatarService } from '../src/app/avatar-service';
 import { createAvatarPackage } from '../src/avatars/create';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { isEnglishText, SemanticVectors, useLiteEncoder } from '../src/retrieval/semantic';

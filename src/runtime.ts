@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AvatarService } from './avatars/service';
+import { AvatarService } from './app/avatar-service';
 import { createChatModel } from './answer/llm';
 import { loadConfig, type Config, type ConfigOverrides } from './config/env';
 import { createLogger } from './log';

@@ -1,5 +1,5 @@
 import type { AvatarPackage } from '../avatars/package';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarService } from '../app/avatar-service';
 import type { CommandRouter, HandlerContext } from './commands';
 import { t } from './i18n';
 import { stickyKey } from './types';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Lang } from '../avatars/disclosure';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarService } from '../app/avatar-service';
 import type { ChatEvent, ChatTransport, MessageRef, Reply, ReplyTarget } from './types';
 
 /** Everything a command or intent handler gets. Handlers speak through `respond` only. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { detectLang, type Lang } from '../avatars/disclosure';
 import type { AvatarPackage } from '../avatars/package';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarService } from '../app/avatar-service';
 import { guardOf, withModelBudget } from '../answer/model-guard';
 import { classifyError } from '../errors';
 import { silentLogger } from '../log';

@@ -6,7 +6,7 @@ import { UnderstudyError } from '../errors';
 import { evaluate, formatMetrics, readQaFile } from '../eval/qa';
 import { formatEvalAll } from '../eval/report';
 import { defaultTargets, runAllEvals } from '../eval/run-all';
-import { AvatarService } from '../avatars/service';
+import { AvatarService } from '../app/avatar-service';
 import { writeFileAtomic } from '../util/fs-atomic';
 import type { SearchMode } from '../retrieval/avatar-index';
 import { serve } from '../serve';

@@ -1,5 +1,5 @@
 import readline from 'node:readline';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarService } from '../app/avatar-service';
 import type { AvatarPackage } from '../avatars/package';
 import { LOCAL_VIEWER } from '../avatars/visibility';
 import { classifyError } from '../errors';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadAvatarPackage, readSkill, saveAvatarConfig } from '../avatars/package';
 import type { ConsentRecord } from '../avatars/schema';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarHost } from '../avatars/host';
 import { createAvatarPackage } from '../avatars/create';
 import { maskTextFiles } from '../corpus/mask-files';
 import type { IngestProgress, IngestReport } from '../corpus/ingest';
@@ -51,7 +51,7 @@ export interface DistillOutcome {
  * avatar.yaml, ingest (redacting), synthesise an evidence-anchored skill, save a version.
  * A brand-new avatar with no material of the person is removed again, never left empty.
  */
-export async function distill(service: AvatarService, input: DistillInput): Promise<DistillOutcome> {
+export async function distill(service: AvatarHost, input: DistillInput): Promise<DistillOutcome> {
   const avatarsDir = service.registry.avatarsDir;
   const dir = path.join(avatarsDir, input.slug);
   const existing = fs.existsSync(path.join(dir, 'avatar.yaml'));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { loadAvatarPackage, readSkill, saveAvatarConfig, SKILL_FILE, type AvatarPackage } from '../avatars/package';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarHost } from '../avatars/host';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { purposeText } from './consent';
 import { VERSIONS_DIR, listVersions } from './versions';
@@ -23,11 +23,11 @@ export function isSubject(pkg: AvatarPackage, actor: string): boolean {
 }
 
 /** The avatars whose subject this user is. */
-export function avatarsOf(service: AvatarService, actor: string): AvatarPackage[] {
+export function avatarsOf(service: AvatarHost, actor: string): AvatarPackage[] {
   return service.registry.list().filter((p) => isSubject(p, actor));
 }
 
-export async function setStatus(service: AvatarService, slug: string, status: 'active' | 'paused', actor: string): Promise<void> {
+export async function setStatus(service: AvatarHost, slug: string, status: 'active' | 'paused', actor: string): Promise<void> {
   const pkg = service.get(slug);
   pkg.config.status = status;
   saveAvatarConfig(pkg.dir, pkg.config);
@@ -40,7 +40,7 @@ export async function setStatus(service: AvatarService, slug: string, status: 'a
  * memory. avatar.yaml stays as a tombstone (status revoked, consent record) so nothing answers;
  * the audit log keeps that it happened, not the content.
  */
-export async function revoke(service: AvatarService, slug: string, actor: string): Promise<{ removedFiles: number }> {
+export async function revoke(service: AvatarHost, slug: string, actor: string): Promise<{ removedFiles: number }> {
   const pkg = service.get(slug);
   let removed = 0;
   const count = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).length : 0);
@@ -59,7 +59,7 @@ export async function revoke(service: AvatarService, slug: string, actor: string
 }
 
 /** A zip of the skill, its versions, avatar.yaml and the sources. */
-export async function exportAvatar(service: AvatarService, slug: string, actor: string): Promise<Uint8Array> {
+export async function exportAvatar(service: AvatarHost, slug: string, actor: string): Promise<Uint8Array> {
   const pkg = service.get(slug);
   const files: Record<string, Uint8Array> = {};
   const add = (abs: string, rel: string): void => {
@@ -78,7 +78,7 @@ export async function exportAvatar(service: AvatarService, slug: string, actor: 
 /** What the avatar holds, for its subject: sources and counts, skill summary, consent, who asked. */
 const STATUS_ZH: Record<string, string> = { active: '运行中', paused: '已暂停', revoked: '已撤销' };
 
-export async function describeHoldings(service: AvatarService, slug: string, lang: 'zh' | 'en' = 'en'): Promise<string> {
+export async function describeHoldings(service: AvatarHost, slug: string, lang: 'zh' | 'en' = 'en'): Promise<string> {
   const pkg = service.get(slug);
   const index = service.index(slug);
   const sources = index.exists() ? index.chunkStore().sourceCounts() : [];

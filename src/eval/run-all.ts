@@ -3,7 +3,7 @@ import path from 'node:path';
 import { answerQuestion } from '../answer/answer';
 import { createAvatarPackage } from '../avatars/create';
 import { UnderstudyError } from '../errors';
-import type { AvatarService } from '../avatars/service';
+import type { AvatarHost } from '../avatars/host';
 import { LOCAL_VIEWER } from '../avatars/visibility';
 import type { SearchMode } from '../retrieval/avatar-index';
 import { bm25Baselines } from './baselines';
@@ -95,9 +95,9 @@ export interface SetResult {
  * its QA set.
  */
 export async function runAllEvals(
-  demo: AvatarService,
+  demo: AvatarHost,
   realAvatarsDir: string,
-  real: AvatarService,
+  real: AvatarHost,
   targets: EvalTarget[],
   log: (line: string) => void,
 ): Promise<SetResult[]> {

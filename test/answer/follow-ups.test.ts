@@ -1,4 +1,4 @@
-import type { AvatarService } from '../../src/avatars/service';
+import type { AvatarService } from '../../src/app/avatar-service';
 import type { Viewer } from '../../src/avatars/visibility';
 import { createChatModel } from '../../src/answer/llm';
 import { isReferential } from '../../src/answer/follow-up';

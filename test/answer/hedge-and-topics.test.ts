@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { answerQuestion } from '../../src/answer/answer';
-import type { AvatarService } from '../../src/avatars/service';
+import type { AvatarService } from '../../src/app/avatar-service';
 import type { Viewer } from '../../src/avatars/visibility';
 import { readQaFile } from '../../src/eval/qa';
 import { runCli } from '../helpers/cli';

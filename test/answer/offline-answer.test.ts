@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { AvatarService } from '../../src/avatars/service';
+import type { AvatarService } from '../../src/app/avatar-service';
 import type { Viewer } from '../../src/avatars/visibility';
 import { readQaFile } from '../../src/eval/qa';
 import { demoService } from './demo';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createChatModel } from '../../src/answer/llm';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import type { Viewer } from '../../src/avatars/visibility';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';

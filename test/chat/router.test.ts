@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { ChatRouter } from '../../src/chat/router';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';

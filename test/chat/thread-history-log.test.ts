@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { ChatRouter } from '../../src/chat/router';
 import type { ReplyTarget } from '../../src/chat/types';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { bm25Baselines } from '../../src/eval/baselines';
 import { fileRank, metrics, type EvalRow } from '../../src/eval/qa';
 import { formatEvalAll } from '../../src/eval/report';

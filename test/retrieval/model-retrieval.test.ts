@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ChatOpenAI } from '@langchain/openai';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { embedderFactoryFor } from '../../src/retrieval/embedders';
 import { chatRewriter, parsePhrasings } from '../../src/retrieval/rewrite';
 import { SqliteStateStore } from '../../src/store/sqlite-store';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { readManifest } from '../../src/retrieval/index-files';
 import { indexTokens, TOKENIZER_VERSION, WORD_PREFIX } from '../../src/retrieval/tokenize';

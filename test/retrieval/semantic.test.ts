@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { embedderFactoryFor, localEmbedderFactory, type SemanticProvider } from '../../src/retrieval/embedders';
 import { isEnglishText, useLiteEncoder, type SentenceEncoder } from '../../src/retrieval/semantic';
 import { SqliteStateStore } from '../../src/store/sqlite-store';

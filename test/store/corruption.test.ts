@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AvatarService } from '../../src/avatars/service';
+import { AvatarService } from '../../src/app/avatar-service';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { runCli } from '../helpers/cli';

@@ -10,8 +10,9 @@ import { AvatarIndex } from '../retrieval/avatar-index';
 import type { EmbedderFactory } from '../retrieval/embedders';
 import { indexDirIdentity, recoverIndexDir } from '../retrieval/index-files';
 import type { StateStore } from '../store/types';
-import { readSkill, type AvatarPackage } from './package';
-import { AvatarRegistry } from './registry';
+import { readSkill, type AvatarPackage } from '../avatars/package';
+import { AvatarRegistry } from '../avatars/registry';
+import type { AvatarHost } from '../avatars/host';
 
 export interface AvatarServiceOptions {
   avatarsDir: string;
@@ -35,7 +36,7 @@ export interface AskRequest extends Omit<AskInput, 'firstContact' | 'history'> {
 const HISTORY_TURNS = 8;
 
 /** The avatars this process hosts: registry, indexes, skills and the ask flow around the core. */
-export class AvatarService {
+export class AvatarService implements AvatarHost {
   readonly registry: AvatarRegistry;
   readonly store: StateStore;
   readonly dataDir: string;
