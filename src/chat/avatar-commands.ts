@@ -41,6 +41,23 @@ export function helpText(router: CommandRouter, lang: 'zh' | 'en'): string {
 
 /** `/avatar list|info|use|help` and the dispatch to subcommands other issues register. */
 export function registerAvatarCommands(router: CommandRouter): void {
+  router.register({
+    name: 'avatar',
+    usage: '/avatar help',
+    handler: async (ctx) => {
+      const [sub = 'help', ...rest] = ctx.args.split(/\s+/).filter(Boolean);
+      const spec = router.avatarSub(sub);
+      if (!spec || sub === 'help') {
+        await ctx.respond({
+          kind: 'notice',
+          ephemeral: true,
+          text: (spec || sub === 'help' ? '' : t(ctx.lang, `Unknown subcommand "${sub}".\n\n`, `未知的子命令“${sub}”。\n\n`)) + helpText(router, ctx.lang),
+        });
+        return;
+      }
+      await spec.handler({ ...ctx, args: rest.join(' ') });
+    },
+  });
   router.registerAvatarSub({
     name: 'list',
     usage: '/avatar list',

@@ -47,6 +47,8 @@ export interface ChatEvent {
   fromBot?: boolean;
   /** Slack trigger_id / Feishu open_message_id: lets a command open a modal or card. */
   triggerId?: string;
+  /** The message type when it is not text (a picture, a file): answered with a note that only text is read. */
+  notText?: string;
 }
 
 /** What the core asks an adapter to show. Adapters render it as Block Kit or a Feishu card. */

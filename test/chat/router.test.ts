@@ -6,14 +6,14 @@ import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 import { dmEvent, RecordingTransport } from '../helpers/recording-transport';
 
-async function setup(opts: { rate?: number; stateFile?: string; root?: string } = {}) {
+async function setup(opts: { rate?: number; stateFile?: string; root?: string; store?: SqliteStateStore } = {}) {
   const root = opts.root ?? tmpDir();
   if (!opts.root) {
     makeAvatar(root, 'lao-zhang', { 'rollback.md': '# Rollback\n\nIf it touches money, roll back first with deployctl rollback, debug later.\n' });
     makeAvatar(root, 'lin-xiaoyu', { 'pricing.md': '# Pricing\n\nThe PLUS membership costs 99 yuan in the first year.\n' });
     makeAvatar(root, 'locked', { 'a.md': '# A\n\nsecret plans for the launch\n' }, 'access:\n  users: ["slack:U_OK"]\n');
   }
-  const store = new SqliteStateStore(opts.stateFile ?? ':memory:');
+  const store = opts.store ?? new SqliteStateStore(opts.stateFile ?? ':memory:');
   const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store });
   for (const a of service.registry.list()) await service.ingest(a.config.slug);
   const router = new ChatRouter({ service, rateLimits: { userPerMinute: opts.rate ?? 100, workspacePerMinute: 1000 } });
@@ -54,6 +54,35 @@ describe('ChatRouter', () => {
     await b.router.handle({ ...ev }, t);
     await b.router.handle({ ...ev, eventId: 'EvOther' }, t);
     expect(t.shown().filter((r) => r.kind === 'answer')).toHaveLength(1);
+  });
+
+  it('answers a conversation in arrival order when the store answers the first dedupe claim last', async () => {
+    // A networked store (PostgreSQL, Redis) may answer the first event's claim after the second's.
+    class SlowFirstClaim extends SqliteStateStore {
+      slowKey = '';
+      private opened!: () => void;
+      private readonly open = new Promise<void>((resolve) => (this.opened = resolve));
+      override async claim(key: string, ttlMs: number): Promise<boolean> {
+        if (key === this.slowKey) await this.open;
+        return super.claim(key, ttlMs);
+      }
+      /** The second question has passed its gates and chosen its avatar: let the first one's claim return. */
+      override async setSticky(key: string, avatar: string | null): Promise<void> {
+        this.opened();
+        return super.setSticky(key, avatar);
+      }
+    }
+    const store = new SlowFirstClaim(':memory:');
+    const { router } = await setup({ store });
+    const t = new RecordingTransport();
+    const first = dmEvent('how do I roll back?', { appAvatar: 'lao-zhang' });
+    const second = dmEvent('@lin-xiaoyu-avatar what does the PLUS membership cost?');
+    store.slowKey = `slack:event:${first.eventId}`;
+    router.dispatch(first, t);
+    router.dispatch(second, t);
+    await router.idle();
+    const answers = t.updates.filter((u) => u.reply.kind === 'answer').map((u) => (u.reply.kind === 'answer' ? u.reply.answer.citations[0]?.source : ''));
+    expect(answers).toEqual(['rollback.md', 'pricing.md']);
   });
 
   it('drops events older than 30 minutes', async () => {

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
-import { DEDUPE_TTL_MS } from '../../chat/event-pruning';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatEvent } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
@@ -18,7 +17,6 @@ import { LarkTransport, P2P_CHATS } from './transport';
 import { decryptLark, isFresh, matchingKey, sameToken } from './verify';
 
 export const LARK_EVENTS_PATH = '/lark/events';
-const STALE_MS = 30 * 60_000;
 /** Longest an answer waits for a burst of webhook requests to be acked before it starts anyway. */
 const ACK_FIRST_MAX_MS = 1_000;
 
@@ -43,10 +41,6 @@ interface LiveApp {
 }
 
 type Json = Record<string, unknown>;
-
-function notText(lang: 'zh' | 'en'): string {
-  return lang === 'zh' ? '我目前只能读懂文字消息（包括富文本），请把问题用文字发给我。' : 'I can only read text (plain or rich text) for now. Please send your question as text.';
-}
 
 /**
  * Feishu/Lark edge: one SDK client and EventDispatcher per app, fed by our own verified HTTP
@@ -327,28 +321,15 @@ export class LarkAdapter implements PlatformAdapter {
     const resolved: Promise<ChatEvent> = Promise.all([this.acksDone(), remembered]).then(() =>
       event.channelType === 'dm' ? event : this.chatType(live, m.chat_id).then((channelType) => ({ ...event, channelType })),
     );
-    if (n.kind === 'not_text') {
-      this.router.dispatch(resolved.then((e) => this.tellTextOnly(e, transport, m.thread_id)), transport);
-      return;
-    }
+    // A picture or a file goes through the same gates; the text-only gate answers it with a note.
+    const notText = n.kind === 'not_text' ? n.messageType : undefined;
     this.router.dispatch(
       resolved.then((e) => {
         transport.bind(e, m.thread_id);
-        return e;
+        return notText === undefined ? e : { ...e, notText };
       }),
       transport,
     );
-  }
-
-  /** A picture or file: a short note, once per message, through the same dedupe as answers. */
-  private async tellTextOnly(event: ChatEvent, transport: LarkTransport, thread: string | undefined): Promise<undefined> {
-    const store = this.runtime.service.store;
-    if (Date.now() - event.sentAt > STALE_MS) return undefined;
-    if (!(await store.claim(`lark:event:${event.eventId}`, DEDUPE_TTL_MS)) || !(await store.claim(`lark:message:${event.channelId}:${event.messageId}`, DEDUPE_TTL_MS))) return undefined;
-    transport.bind(event, thread);
-    const lang = event.locale?.startsWith('zh') ? 'zh' : 'en';
-    await transport.post({ channelId: event.channelId, threadId: event.channelType === 'dm' ? event.threadId : (event.threadId ?? event.messageId), userId: event.userId }, { kind: 'notice', text: notText(lang) });
-    return undefined;
   }
 
   private onMenu(live: LiveApp, data: LarkMenuEvent): void {

@@ -1,0 +1,121 @@
+import { classifyError } from '../errors';
+import type { StateStore } from '../store/types';
+import { helpText } from './avatar-commands';
+import type { CommandRouter } from './commands';
+import { DEDUPE_TTL_MS } from './event-pruning';
+import { t } from './i18n';
+import type { Semaphore } from './lanes';
+import type { Middleware } from './middleware';
+import { RateLimiter } from './rate-limit';
+import { stickyKey } from './types';
+
+/*
+ * The gates every event passes before any handler (router.ts lists them in order). Each is a
+ * small middleware: it stops the event by returning, or lets it on with `next()`.
+ */
+
+/** Our own replies and other bots' messages are never answered. */
+export const ignoreBots: Middleware = async (ctx, next) => {
+  if (ctx.event.fromBot) return;
+  await next();
+};
+
+/** In channels the bot answers mentions, commands, and follow-ups in threads it already answers. */
+export function ignoreUnaddressed(store: StateStore): Middleware {
+  return async function ignoreUnaddressed(ctx, next) {
+    const e = ctx.event;
+    if (e.channelType !== 'dm' && e.kind === 'message' && !e.mentioned) {
+      if (!e.threadId || !(await store.getSticky(stickyKey(e)))) return;
+    }
+    await next();
+  };
+}
+
+/** Platform retries (Slack) and re-pushes (Feishu) are answered once, across restarts and replicas. */
+export function dedupe(store: StateStore): Middleware {
+  return async function dedupe(ctx, next) {
+    const e = ctx.event;
+    // Both keys are claimed (no short cut): a retry under a new event id still marks its message.
+    const fresh = await store.claim(`${e.platform}:event:${e.eventId}`, DEDUPE_TTL_MS);
+    const freshMessage = await store.claim(`${e.platform}:message:${e.channelId}:${e.messageId}`, DEDUPE_TTL_MS);
+    if (!fresh || !freshMessage) {
+      ctx.log.debug('duplicate event ignored');
+      return;
+    }
+    await next();
+  };
+}
+
+/** Events older than `staleAfterMs` (delivered after an outage) are dropped, not answered late. */
+export function dropStale(now: () => number, staleAfterMs: number): Middleware {
+  return async function dropStale(ctx, next) {
+    const age = now() - ctx.event.sentAt;
+    if (age > staleAfterMs) {
+      ctx.log.info({ age_s: Math.round(age / 1000) }, 'stale event dropped');
+      return;
+    }
+    await next();
+  };
+}
+
+/** A picture or a file gets a short note that only text is read, once per message. */
+export const textOnly: Middleware = async (ctx, next) => {
+  if (ctx.event.notText === undefined) return next();
+  await ctx.respond({
+    kind: 'notice',
+    text: t(ctx.lang, 'I can only read text (plain or rich text) for now. Please send your question as text.', '我目前只能读懂文字消息（包括富文本），请把问题用文字发给我。'),
+  });
+};
+
+/** Per user and per workspace; a flood gets one notice per user per window, not one per message. */
+export function rateLimit(limits: { userPerMinute: number; workspacePerMinute: number }, now: () => number): Middleware {
+  const perUser = new RateLimiter(limits.userPerMinute, 60_000, now);
+  const perWorkspace = new RateLimiter(limits.workspacePerMinute, 60_000, now);
+  const notices = new RateLimiter(1, 60_000, now);
+  return async function rateLimit(ctx, next) {
+    const e = ctx.event;
+    const userKey = `${e.platform}:${e.workspaceId}:${e.userId}`;
+    if (perUser.take(userKey) && perWorkspace.take(`${e.platform}:${e.workspaceId}`)) return next();
+    if (!notices.take(userKey)) {
+      ctx.log.debug('rate limited (already told)');
+      return;
+    }
+    ctx.log.info('rate limited');
+    const wait = Math.ceil(perUser.retryAfter(userKey) / 1000) || 60;
+    await ctx.respond({
+      kind: 'notice',
+      ephemeral: true,
+      errorCode: 'RATE_LIMITED',
+      text: t(ctx.lang, `You're asking faster than I can keep up. Please try again in about ${wait} seconds.`, `提问太频繁了，请大约 ${wait} 秒后再试。`),
+    });
+  };
+}
+
+/** Commands run on their own lane (they never wait for questions); anything else goes on. */
+export function runCommand(commands: CommandRouter, lane: Semaphore, store: StateStore): Middleware {
+  return async function runCommand(ctx, next) {
+    const command = ctx.command;
+    if (!command) return next();
+    ctx.info.kind = 'command';
+    const spec = commands.get(command.name);
+    if (!spec) {
+      await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `Unknown command /${command.name}.\n\n`, `未知命令 /${command.name}。\n\n`) + helpText(commands, ctx.lang) });
+      return;
+    }
+    ctx.avatar = ctx.event.appAvatar ?? (await store.getSticky(stickyKey(ctx.event)));
+    await lane.run(() => spec.handler(ctx));
+  };
+}
+
+/** From here on a failure becomes a log line with its code and a sentence to the asker, never silence. */
+export const reportFailures: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    const e = classifyError(err);
+    ctx.log.error({ code: e.code, err }, 'handler failed');
+    await ctx
+      .respond({ kind: 'notice', errorCode: e.code, text: t(ctx.lang, `Sorry, I could not answer that (${e.code}). The team has the details in the logs.`, `抱歉，这次没能回答（${e.code}），详细信息已记录在日志中。`) })
+      .catch((postErr: unknown) => ctx.log.warn({ err: postErr }, 'could not post the failure notice'));
+  }
+};
