@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { UnderstudyError } from '../errors';
 import { PRIVATE_FILE_MODE } from '../util/fs-atomic';
-import type { AuditVerification } from './types';
+import type { Logger } from '../log';
+import type { AuditEntry, AuditInput, AuditVerification } from './types';
 
 /**
  * The audit log's integrity, kept apart from the rows it protects.
@@ -151,4 +152,39 @@ export function verifyChain(rows: Iterable<AuditRow>, key: AuditKey, anchor: Aud
   if (keyed === 0) return fail('the chain has no keyed entries although it was anchored');
   if (atAnchor !== anchor.hash) return fail(`entry ${anchor.seq} differs from the anchored head`);
   return { ok: true, entries: n, keyed, head };
+}
+
+/** A stored row as the port returns it. */
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    avatar: r.avatar ?? undefined,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** The port's answer from a chain check (without the internal counts). */
+export function toVerification(v: ChainCheck): AuditVerification {
+  if (v.ok) return { ok: true, entries: v.entries };
+  return { ok: false, entries: v.entries, ...(v.brokenAt !== undefined ? { brokenAt: v.brokenAt } : {}), reason: v.reason };
+}
+
+/** The entry that follows `head` (undefined for an empty chain), and the row that stores it. */
+export function nextEntry(key: AuditKey, head: { seq: number; hash: string } | undefined, input: AuditInput, at: string): { entry: AuditEntry; row: AuditRow } {
+  const seq = (head?.seq ?? 0) + 1;
+  const prevHash = head?.hash ?? GENESIS;
+  const detail = JSON.stringify(input.detail ?? {});
+  const hash = keyedHash(key.key, prevHash, { seq, at, actor: input.actor, action: input.action, avatar: input.avatar, detail });
+  return { entry: { ...input, seq, at, prevHash, hash }, row: { seq, at, actor: input.actor, action: input.action, avatar: input.avatar ?? null, detail, prev_hash: prevHash, hash } };
+}
+
+/** The head leaves the database: the anchor file (when there is one) and the log stream, so deleting the newest rows shows. */
+export function publishHead(anchorFile: string | undefined, log: Logger, entry: AuditEntry): void {
+  if (anchorFile) writeAnchor(anchorFile, { seq: entry.seq, hash: entry.hash, at: entry.at });
+  log.info({ audit_head: { seq: entry.seq, hash: entry.hash } }, 'audit head');
 }

@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { UnderstudyError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
-import { ANCHOR_FILE, GENESIS, KEY_FILE, keyedHash, loadAuditKey, MIGRATION_ACTION, readAnchor, verifyChain, writeAnchor, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
+import { ANCHOR_FILE, KEY_FILE, loadAuditKey, MIGRATION_ACTION, nextEntry, publishHead, readAnchor, toAuditEntry, toVerification, verifyChain, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
 import { LocalLocks } from './local-locks';
+import { auditQuery, toFeedback, toTurn, type FeedbackRow, type TurnRow } from './rows';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
 import { checkStateFile, sqliteDamage, stateCorruptError } from './state-health';
 import { summarizeProblems } from '../util/sqlite-check';
@@ -141,15 +142,8 @@ export class SqliteStateStore implements StateStore {
   async recentTurns(conversation: string, avatar: string, limit: number): Promise<Turn[]> {
     const rows = this.db
       .prepare('SELECT role, text, user_id, ref, citations, at FROM turns WHERE conversation = ? AND avatar = ? ORDER BY id DESC LIMIT ?')
-      .all(conversation, avatar, limit) as { role: Turn['role']; text: string; user_id: string | null; ref: string | null; citations: string | null; at: string }[];
-    return rows.reverse().map((r) => ({
-      role: r.role,
-      text: r.text,
-      userId: r.user_id ?? undefined,
-      ref: r.ref ?? undefined,
-      citations: r.citations ? (JSON.parse(r.citations) as Turn['citations']) : undefined,
-      at: r.at,
-    }));
+      .all(conversation, avatar, limit) as TurnRow[];
+    return rows.reverse().map(toTurn);
   }
 
   async hasAvatarSpoken(conversation: string, avatar: string): Promise<boolean> {
@@ -173,11 +167,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listFeedback(avatar: string): Promise<StoredFeedback[]> {
-    const rows = this.db.prepare('SELECT * FROM feedback WHERE avatar = ? ORDER BY id').all(avatar) as {
-      id: number; avatar: string; conversation: string; ref: string | null; user_id: string; kind: StoredFeedback['kind']; text: string | null; at: string;
-    }[];
-    return rows.map((r) => ({ id: r.id, avatar: r.avatar, conversation: r.conversation, ref: r.ref ?? undefined, userId: r.user_id, kind: r.kind, text: r.text ?? undefined, at: r.at }));
+    return (this.db.prepare('SELECT * FROM feedback WHERE avatar = ? ORDER BY id').all(avatar) as FeedbackRow[]).map(toFeedback);
   }
+
 
   async audit(input: AuditInput): Promise<AuditEntry> {
     return this.appendAudit(input);
@@ -186,43 +178,26 @@ export class SqliteStateStore implements StateStore {
   /** The append itself, synchronous so that the constructor can seal a legacy chain. One transaction: read the head, link, insert. */
   private appendAudit(input: AuditInput): AuditEntry {
     const entry = this.db.transaction((): AuditEntry => {
-      const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? GENESIS;
-      const at = this.iso();
-      const detail = JSON.stringify(input.detail ?? {});
-      const hash = keyedHash(this.auditKey.key, prevHash, { seq, at, actor: input.actor, action: input.action, avatar: input.avatar, detail });
+      const head = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      const { entry: next, row } = nextEntry(this.auditKey, head, input, this.iso());
       this.db
         .prepare('INSERT INTO audit(seq, at, actor, action, avatar, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(seq, at, input.actor, input.action, input.avatar ?? null, detail, prevHash, hash);
-      return { ...input, seq, at, prevHash, hash };
+        .run(row.seq, row.at, row.actor, row.action, row.avatar, row.detail, row.prev_hash, row.hash);
+      return next;
     })();
-    // The head leaves the database: a sidecar file and the log stream, so deleting the newest rows shows.
-    if (this.anchorFile) writeAnchor(this.anchorFile, { seq: entry.seq, hash: entry.hash, at: entry.at });
-    this.log.info({ audit_head: { seq: entry.seq, hash: entry.hash } }, 'audit head');
+    publishHead(this.anchorFile, this.log, entry);
     return entry;
   }
 
   async auditEntries(filter: { avatar?: string; action?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.avatar) {
-      where.push('avatar = ?');
-      args.push(filter.avatar);
-    }
-    if (filter.action) {
-      where.push('action = ?');
-      args.push(filter.action);
-    }
-    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, filter.limit ?? 1000) as AuditRow[];
-    return rows.reverse().map(toAuditEntry);
+    const { sql, args } = auditQuery(filter, () => '?');
+    return (this.db.prepare(sql).all(...args) as AuditRow[]).reverse().map(toAuditEntry);
   }
+
 
   async verifyAudit(): Promise<AuditVerification> {
     const v = this.checkAudit();
-    if (v.ok) return { ok: true, entries: v.entries };
-    return { ok: false, entries: v.entries, ...(v.brokenAt !== undefined ? { brokenAt: v.brokenAt } : {}), reason: v.reason };
+    return toVerification(v);
   }
 
   async kvGet<T>(namespace: string, key: string): Promise<T | undefined> {
@@ -277,19 +252,6 @@ export class SqliteStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function toAuditEntry(r: AuditRow): AuditEntry {
-  return {
-    seq: r.seq,
-    at: r.at,
-    actor: r.actor,
-    action: r.action,
-    avatar: r.avatar ?? undefined,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }
 
 export function openStateStore(dataDir: string, options: Omit<StateStoreOptions, 'now'> = {}): SqliteStateStore {

@@ -1,0 +1,69 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { UnderstudyError } from '../errors';
+
+/**
+ * REDIS_URL as ioredis options: `redis://[user:password@]host[:port][/db]` (or `rediss://` for
+ * TLS). Throws a CONFIG_INVALID error that names the variable when the URL is malformed.
+ */
+export function redisOptions(url: string, variable = 'REDIS_URL'): RedisOptions {
+  const bad = (why: string): UnderstudyError =>
+    new UnderstudyError('CONFIG_INVALID', `${variable}: ${why} (expected redis://host:6379/0)`, { details: { variable } });
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (err) {
+    throw Object.assign(bad('is not a URL'), { cause: err });
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw bad(`has the scheme ${u.protocol.replace(/:$/, '')}, not redis or rediss`);
+  if (!u.hostname) throw bad('has no host');
+  const db = u.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) throw bad(`has "${db}" where the database number goes`);
+  const port = u.port ? Number(u.port) : 6379;
+  return {
+    // new URL keeps IPv6 literals in brackets; ioredis wants them bare.
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    db: db === '' ? 0 : Number(db),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    connectTimeout: 5_000,
+  };
+}
+
+/** The network error's code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT), else the first message (a server's refusal). */
+export function connectFailure(err: unknown): string {
+  let message: string | undefined;
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code;
+    if (!message && typeof e.message === 'string' && e.message) message = e.message;
+    // AggregateError from a host with several addresses: the first attempt says enough.
+    e = (e.errors?.[0] ?? e.cause) as typeof e;
+  }
+  return message ?? String(err);
+}
+
+/**
+ * Connect to REDIS_URL and check that it answers (PING) before returning the client; otherwise
+ * throw "REDIS_URL: cannot connect to host:port (ECONNREFUSED)". `overrides` go to ioredis as
+ * they are (a BullMQ worker passes `maxRetriesPerRequest: null`).
+ */
+export async function connectRedis(url: string, overrides: RedisOptions = {}): Promise<Redis> {
+  const options = redisOptions(url);
+  const client = new Redis({ ...options, lazyConnect: true, ...overrides });
+  // Until the first connection has worked, a failure is reported once, by the throw below.
+  const quiet = (): void => undefined;
+  client.on('error', quiet);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    throw new UnderstudyError('CONFIG_INVALID', `REDIS_URL: cannot connect to ${options.host}:${options.port} (${connectFailure(err)})`, {
+      cause: err,
+      details: { variable: 'REDIS_URL' },
+    });
+  }
+  client.off('error', quiet);
+  return client;
+}

@@ -1,0 +1,52 @@
+import { openPgStateStore } from '../../src/store/pg/pg-store';
+import { MIGRATIONS } from '../../src/store/pg/migrations';
+import { adminQuery, describeServices, freshSchema, PG_URL, type FreshSchema } from '../helpers/services';
+
+describeServices('PostgreSQL migrations', () => {
+  let db: FreshSchema;
+  beforeEach(async () => {
+    db = await freshSchema();
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  it('two replicas starting against an empty database at the same moment run the migrations once', async () => {
+    const [a, b] = await Promise.all([openPgStateStore(db.url), openPgStateStore(db.url)]);
+    try {
+      const all = MIGRATIONS.map((_, i) => i + 1);
+      // One applied everything, the other found nothing left to do.
+      expect([a.appliedMigrations, b.appliedMigrations].sort((x, y) => y.length - x.length)).toEqual([all, []]);
+      const { rows } = await adminQuery('SELECT version FROM schema_migrations ORDER BY version', [], db.schema);
+      expect(rows.map((r) => r.version)).toEqual(all);
+      // Both work on the same tables.
+      expect(await a.claim('slack:event:Ev1', 60_000)).toBe(true);
+      expect(await b.claim('slack:event:Ev1', 60_000)).toBe(false);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    const again = await openPgStateStore(db.url);
+    expect(again.appliedMigrations).toEqual([]);
+    await again.close();
+  });
+
+  it('refuses a schema newer than this build, naming DATABASE_URL', async () => {
+    await (await openPgStateStore(db.url)).close();
+    await adminQuery(`INSERT INTO schema_migrations(version, name) VALUES (999, 'from the future')`, [], db.schema);
+    await expect(openPgStateStore(db.url)).rejects.toThrow(/DATABASE_URL: schema t_\w+ is at version 999, newer than this build supports/);
+  });
+
+  it('names DATABASE_URL and the address when nothing answers there', async () => {
+    await expect(openPgStateStore('postgres://root@127.0.0.1:1/test')).rejects.toThrow('DATABASE_URL: cannot connect to 127.0.0.1:1 (ECONNREFUSED)');
+  });
+
+  it('passes on the server\'s refusal (a database that does not exist)', async () => {
+    const url = new URL(PG_URL);
+    url.pathname = '/no_such_database_here';
+    await expect(openPgStateStore(url.toString())).rejects.toThrow(/DATABASE_URL: cannot connect to .*database "no_such_database_here" does not exist/);
+  });
+
+  it('rejects a URL that is not a PostgreSQL one, naming the variable', async () => {
+    await expect(openPgStateStore('mysql://127.0.0.1/x')).rejects.toThrow('DATABASE_URL: has the scheme mysql, not postgres or postgresql');
+  });
+});
