@@ -54,6 +54,9 @@ export const envSchema = z
     ANSWER_TIMEOUT_MS: positiveInt(25_000),
     UNDERSTUDY_ANSWER_CONCURRENCY: positiveInt(4),
     UNDERSTUDY_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL'),
+    UNDERSTUDY_QUEUE: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]+$/.test(v), 'must be letters, digits, dots, dashes or underscores (no colon)'),
+    UNDERSTUDY_INDEX_MEMORY_MB: positiveInt(1024),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,
@@ -126,6 +129,12 @@ export interface Config {
   answerConcurrency: number;
   /** How long SIGTERM waits for in-flight answers before abandoning them (UNDERSTUDY_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /** REDIS_URL: the job queue (and shared state) on Redis; without it, everything stays in process. */
+  redisUrl?: string;
+  /** UNDERSTUDY_QUEUE: the job queue's name on Redis, for several deployments on one Redis. */
+  queueName: string;
+  /** UNDERSTUDY_INDEX_MEMORY_MB: avatar indexes held in memory at once, least recently used evicted beyond it. */
+  indexMemoryMb: number;
   /** Keep the web playground on even when a chat platform is configured. */
   playground: boolean;
   /** PLAYGROUND_TOKEN: required by the web playground's API when set, and to listen beyond loopback. */
@@ -187,6 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     },
     answerConcurrency: Math.max(1, e.UNDERSTUDY_ANSWER_CONCURRENCY),
     shutdownTimeoutMs: e.UNDERSTUDY_SHUTDOWN_TIMEOUT_MS,
+    redisUrl: e.REDIS_URL,
+    queueName: e.UNDERSTUDY_QUEUE ?? 'understudy',
+    indexMemoryMb: e.UNDERSTUDY_INDEX_MEMORY_MB,
     playground: e.UNDERSTUDY_PLAYGROUND,
     playgroundToken: e.PLAYGROUND_TOKEN,
     llm: llmOn ? model : undefined,
