@@ -3,9 +3,10 @@
  *
  *   foundation  util/, config/, errors.ts, log.ts: know nothing of avatars or chat.
  *   domain      the avatar model and the port to the hosted avatars (avatars/), the state store (store/),
- *               documents (corpus/), search (retrieval/), the shape of an answer (answer/types) and the
- *               platform-neutral chat contract (chat/types, history, collector, i18n). Slack and Feishu
- *               are never named below the edges; domain folders never import cli/, adapters/ or app/.
+ *               the job queue and process metrics (jobs/), documents (corpus/), search (retrieval/), the
+ *               shape of an answer (answer/types) and the platform-neutral chat contract (chat/types,
+ *               history, collector, i18n). Slack and Feishu are never named below the edges; domain
+ *               folders never import cli/, adapters/ or app/.
  *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/. They reach the
  *               hosted avatars through the AvatarHost port (avatars/host.ts), not app/.
  *   app         application services composing the features: app/ (AvatarService), runtime.ts (the
@@ -23,7 +24,7 @@
 const chatGlue = '^src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
 const layers = [
   ['foundation', '^src/(util|config)/|^src/(errors|log)\\.ts$'],
-  ['domain', '^src/(avatars/|store/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|collector|i18n)\\.ts$)'],
+  ['domain', '^src/(avatars/|store/|jobs/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|collector|i18n)\\.ts$)'],
   ['features', '^src/(answer/(?!types\\.ts$)|eval/|manifests/)|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
   ['app', '^src/(app/|runtime\\.ts$)'],
   ['chat', `^src/chat/(?!(types|history|collector|i18n)\\.ts$)|${chatGlue}`],
