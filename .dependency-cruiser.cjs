@@ -1,7 +1,8 @@
 /*
  * Understudy's layers, lowest first. A module may import its own layer or a lower one, never a higher one.
  *
- *   foundation  util/, config/, errors.ts, log.ts: know nothing of avatars or chat.
+ *   foundation  util/, config/, text/ (language, CJK, stop words, sentences, hashing), errors.ts, log.ts:
+ *               know nothing of avatars or chat.
  *   domain      the avatar model and the port to the hosted avatars (avatars/), the state store (store/),
  *               the job queue and process metrics (jobs/), documents (corpus/), search (retrieval/), the
  *               shape of an answer (answer/types) and the platform-neutral chat contract (chat/types,
@@ -23,7 +24,7 @@
  */
 const chatGlue = '^src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
 const layers = [
-  ['foundation', '^src/(util|config)/|^src/(errors|log)\\.ts$'],
+  ['foundation', '^src/(util|config|text)/|^src/(errors|log)\\.ts$'],
   ['domain', '^src/(avatars/|store/|jobs/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|collector|i18n)\\.ts$)'],
   ['features', '^src/(answer/(?!types\\.ts$)|eval/|manifests/)|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
   ['app', '^src/(app/|runtime\\.ts$)'],

@@ -8,7 +8,7 @@ import { createAvatarPackage } from '../src/avatars/create';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { isEnglishText, SemanticVectors, useLiteEncoder } from '../src/retrieval/semantic';
 import { SqliteStateStore } from '../src/store/sqlite-store';
-import { splitSentences } from '../src/answer/sentences';
+import { splitSentences } from '../src/text/sentences';
 import { lengthUnits } from '../src/corpus/chunk';
 import { CORPORA, median, ms, peakRss, percentile, requireCorpora, rng, type Row } from './util';
 

@@ -1,8 +1,10 @@
-import { detectLang, introduction, label, type Lang } from '../avatars/disclosure';
+import { detectLang, type Lang } from '../text/lang';
+import { introduction, label } from '../avatars/disclosure';
 import type { AvatarConfig } from '../avatars/schema';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import { tokenize } from '../retrieval/tokenize';
+import { MAX_QUESTION_CHARS } from '../text/limits';
 import { searchPlan } from './follow-up';
 import { checkModelReply } from './guard';
 import { generate, modelName } from './llm';
@@ -11,7 +13,6 @@ import { buildPrompt } from './prompt';
 import { visibleTopics } from './topics';
 import type { Answer, AskInput, Citation } from './types';
 
-export const MAX_QUESTION_CHARS = 4000;
 const RETRIEVE_K = 6;
 
 export interface AnswerDeps {

@@ -1,4 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { countCjk, HAN } from '../text/cjk';
 import { generate } from './llm';
 import { neutralize } from './prompt';
 import type { HistoryTurn } from './types';
@@ -21,10 +22,11 @@ const ZH_TRAILING_NE = /呢[\s？?。！!…]*$/;
 
 const SHORT_EN_WORDS = 8;
 const SHORT_CJK_CHARS = 12;
+const HAN_CHARS = new RegExp(`[${HAN}]`, 'g');
 
 function isShort(question: string): boolean {
-  const cjk = (question.match(/[\u3400-\u9fff]/g) ?? []).length;
-  const words = (question.replace(/[\u3400-\u9fff]/g, ' ').match(/[a-z0-9][a-z0-9'.-]*/gi) ?? []).length;
+  const cjk = countCjk(question);
+  const words = (question.replace(HAN_CHARS, ' ').match(/[a-z0-9][a-z0-9'.-]*/gi) ?? []).length;
   return cjk <= SHORT_CJK_CHARS && words <= SHORT_EN_WORDS;
 }
 

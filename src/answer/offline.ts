@@ -1,4 +1,4 @@
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';

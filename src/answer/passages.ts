@@ -2,7 +2,7 @@ import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import type { Chunk } from '../corpus/types';
 import { tokenize } from '../retrieval/tokenize';
-import { splitSentences } from './sentences';
+import { splitSentences } from '../text/sentences';
 
 /**
  * The structure of a passage, so that an offline answer quotes whole things: a code block with

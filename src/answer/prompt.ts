@@ -1,5 +1,5 @@
 import type { AvatarConfig } from '../avatars/schema';
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import type { SearchHit } from '../retrieval/avatar-index';
 import type { HistoryTurn } from './types';
 

@@ -10,6 +10,7 @@ import { AvatarIndex } from '../retrieval/avatar-index';
 import type { EmbedderFactory } from '../retrieval/embedders';
 import { indexDirIdentity, recoverIndexDir } from '../retrieval/index-files';
 import type { StateStore } from '../store/types';
+import { MAX_QUESTION_CHARS } from '../text/limits';
 import { readSkill, type AvatarPackage } from '../avatars/package';
 import { AvatarRegistry } from '../avatars/registry';
 import type { AvatarHost } from '../avatars/host';
@@ -114,7 +115,7 @@ export class AvatarService implements AvatarHost {
     const at = new Date().toISOString();
     // Whatever people type (a password, a phone number) is masked before it is stored; an answer
     // may echo the question, so it is masked too.
-    const question = redact(req.question.slice(0, 4000)).text;
+    const question = redact(req.question.slice(0, MAX_QUESTION_CHARS)).text;
     await this.store.appendTurn(req.conversation, slug, { role: 'user', text: question, userId: req.actor, at });
     await this.store.appendTurn(req.conversation, slug, {
       role: 'avatar', text: redact(answer.text).text, at, citations: answer.citations.map((c) => ({ source: c.source, locator: c.locator })),

@@ -1,14 +1,5 @@
+import type { Lang } from '../text/lang';
 import type { AvatarConfig } from './schema';
-
-export type Lang = 'zh' | 'en';
-
-/** The language of a text: Chinese when CJK characters make up a real share of it. */
-export function detectLang(text: string, fallback: Lang = 'en'): Lang {
-  const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
-  const latin = (text.match(/[A-Za-z]+/g) ?? []).length;
-  if (cjk === 0 && latin === 0) return fallback;
-  return cjk >= latin * 0.5 ? 'zh' : 'en';
-}
 
 function englishName(c: AvatarConfig): string {
   return c.person.name_en ?? c.person.name;

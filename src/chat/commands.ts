@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import type { AvatarService } from '../app/avatar-service';
 import type { ChatEvent, ChatTransport, MessageRef, Reply, ReplyTarget } from './types';
 

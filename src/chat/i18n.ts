@@ -1,4 +1,4 @@
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 
 /** Pick the sentence for the user's language. */
 export function t(lang: Lang, en: string, zh: string): string {

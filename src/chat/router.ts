@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AvatarService } from '../app/avatar-service';
-import { detectLang, type Lang } from '../avatars/disclosure';
+import { detectLang, type Lang } from '../text/lang';
 import type { AvatarPackage } from '../avatars/package';
 import { guardOf, withModelBudget } from '../answer/model-guard';
 import { silentLogger } from '../log';

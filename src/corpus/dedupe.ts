@@ -1,4 +1,6 @@
 import { UnderstudyError } from '../errors';
+import { CJK_SCRIPTS } from '../text/cjk';
+import { fnv1a, fnv1aWords, mix32 } from '../text/hash';
 
 /**
  * Near-duplicate collapse for chunks: e-mails quoting each other, a message pasted into two
@@ -25,30 +27,18 @@ const RECALL_AT_THRESHOLD = 0.999;
 /** A crowded bucket (shared boilerplate) is searched from its newest entries up to this many. */
 const BUCKET_SCAN = 64;
 
-const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+const CJK = new RegExp(`[${CJK_SCRIPTS}]`);
 // A CJK run, or a run of other letters, digits and marks (punctuation, symbols and spaces split).
-const TOKEN = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+|[^\p{P}\p{S}\p{Z}\p{C}\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/gu;
+const TOKEN = new RegExp(`[${CJK_SCRIPTS}]+|[^\\p{P}\\p{S}\\p{Z}\\p{C}\\s${CJK_SCRIPTS}]+`, 'gu');
 
 // A module-level alias: under Jest's vm sandbox every global lookup in a hot loop is slow.
 const imul = Math.imul;
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-function mix(x: number): number {
-  let h = imul(x ^ (x >>> 16), 0x85ebca6b);
-  h = imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = imul(h ^ s.charCodeAt(i), 0x01000193);
-  return mix(h);
-}
-
 // Fixed seeds: every run collapses the same texts.
-const SEEDS = Uint32Array.from({ length: HASHES }, (_, i) => mix(0x9e3779b9 + i * 0x632be5ab));
-const MULTS = Uint32Array.from({ length: HASHES }, (_, i) => mix(0x7f4a7c15 ^ (i * 0x27d4eb2f)) | 1);
+const SEEDS = Uint32Array.from({ length: HASHES }, (_, i) => mix32(0x9e3779b9 + i * 0x632be5ab));
+const MULTS = Uint32Array.from({ length: HASHES }, (_, i) => mix32(0x7f4a7c15 ^ (i * 0x27d4eb2f)) | 1);
 
 interface Shingled {
   /** Normalised token sequence, the key for exact equality. */
@@ -68,12 +58,12 @@ function shingle(text: string): Shingled {
     words.push(run);
     if (!CJK.test(run[0])) {
       tokens++;
-      set.add(hashString(run));
+      set.add(fnv1a(run));
       continue;
     }
     tokens += run.length;
-    if (run.length === 1) set.add(hashString(run));
-    for (let i = 0; i + 1 < run.length; i++) set.add(hashString(run.slice(i, i + 2)));
+    if (run.length === 1) set.add(fnv1a(run));
+    for (let i = 0; i + 1 < run.length; i++) set.add(fnv1a(run.slice(i, i + 2)));
   }
   // Emoji-only messages have no tokens: "👍" and "🎉" still differ.
   const key = words.length > 0 ? words.join(' ') : `\u0000${norm.replace(/\s+/g, '')}`;
@@ -119,9 +109,7 @@ function banding(threshold: number): { rows: number; bands: number } {
 }
 
 function bandKey(sig: Uint32Array, band: number, rows: number): number {
-  let h = 0x811c9dc5 ^ band;
-  for (let k = band * rows; k < (band + 1) * rows; k++) h = imul(h ^ sig[k], 0x01000193);
-  return mix(h);
+  return fnv1aWords(sig, band * rows, (band + 1) * rows, band);
 }
 
 /**

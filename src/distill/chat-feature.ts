@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import { SLUG_RE, slugFromName, uniqueSlug } from '../avatars/slug';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';

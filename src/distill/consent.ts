@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import type { ConsentRecord } from '../avatars/schema';
 import { t } from '../chat/i18n';
 import { UnderstudyError } from '../errors';

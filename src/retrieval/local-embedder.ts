@@ -1,7 +1,8 @@
 import { Embeddings } from '@langchain/core/embeddings';
-import { fnv1a } from './hash';
+import { fnv1a } from '../text/hash';
 import { conceptsOf } from './lexicon';
-import { isCjkToken, tokenize } from './tokenize';
+import { isCjkToken } from '../text/cjk';
+import { tokenize } from './tokenize';
 
 export const LOCAL_EMBEDDER_VERSION = 'local-hash-v1';
 export const DEFAULT_LOCAL_DIMENSIONS = 384;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Logger } from 'pino';
+import { countCjk } from '../text/cjk';
 import { writeFileAtomic } from '../util/fs-atomic';
 import type { ChunkStore } from './chunk-store';
 import { searchableText } from './tokenize';
@@ -54,11 +55,9 @@ function normalise(v: Float32Array): Float32Array {
   return v;
 }
 
-const CJK_CHAR = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
-
 /** Whether the encoder can say anything about this text: mostly Latin script. */
 export function isEnglishText(text: string): boolean {
-  const cjk = text.match(CJK_CHAR)?.length ?? 0;
+  const cjk = countCjk(text);
   const letters = text.replace(/\s+/g, '').length;
   return letters > 0 && cjk / letters < 0.15;
 }

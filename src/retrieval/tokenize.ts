@@ -1,5 +1,7 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict';
+import { HAN, hasCjk, isCjkToken } from '../text/cjk';
+import { EN_STOPWORDS, ZH_STOP_BIGRAMS, ZH_STOP_CHARS, ZH_STOP_WORDS } from '../text/stopwords';
 
 /**
  * Tokenisation shared by the lexical index and the local embedder.
@@ -8,26 +10,7 @@ import { dict } from '@node-rs/jieba/dict';
  * choice when no dictionary segmenter is available.
  */
 
-const EN_STOP = new Set(
-  ('a an and are as at be been but by can could did do does doing for from had has have he her his how i if in into is it its ' +
-    'me my no not of on or our she so that the their them then there these they this those to too us was we were what when ' +
-    'where which who whom why will with would you your yours shall should may might must also just than very about over ' +
-    'any some all each other such only own same more most both few nor off out up down again further once here hi hello ' +
-    'please thanks thank ok okay get got let lets via per etc').split(/\s+/),
-);
-// Characters that carry little meaning alone; a bigram made only of them is dropped.
-const ZH_STOP_CHARS = new Set('的了是在和与及或也就都而且把被给让对从向到这那个们吗呢吧啊呀么着过很还又再才要会能可以我你他她它'.split(''));
-
-// Question and filler words: they say how something is asked, not what it is about.
-const ZH_STOP_BIGRAMS = new Set(
-  ('什么 怎么 怎样 如何 为什么 哪些 哪个 哪里 哪儿 多少 多久 几个 几天 是否 是不 不是 有没 没有 可以 能不 需要 应该 时候 一下 一个 这个 那个 这些 那些 ' +
-    '现在 目前 请问 一般 通常 具体 主要 之后 之前 以后 以前 的话 还是 或者 如果 因为 所以 但是 而且 就是 只是 大概 多长 要不 的时 么时 么样')
-    .split(/\s+/)
-    .flatMap((w) => (w.length === 2 ? [w] : [w.slice(0, 2), w.slice(1, 3)])),
-);
-
-const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
-const SEGMENT = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9][a-z0-9_]*(?:[-.][a-z0-9_]+)*/g;
+const SEGMENT = new RegExp(`[${HAN}]+|[a-z0-9][a-z0-9_]*(?:[-.][a-z0-9_]+)*`, 'g');
 
 /** Light English stemmer: enough to join deploy/deploys/deployed/deploying. */
 export function stem(word: string): string {
@@ -57,14 +40,14 @@ export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const m of normalize(text).matchAll(SEGMENT)) {
     const seg = m[0];
-    if (CJK.test(seg[0])) {
+    if (isCjkToken(seg)) {
       pushCjk(seg, out);
       continue;
     }
     const parts = seg.split(/[-.]/).filter(Boolean);
     for (const p of parts) {
       if (p.length < 2 && !/\d/.test(p)) continue;
-      if (EN_STOP.has(p)) continue;
+      if (EN_STOPWORDS.has(p)) continue;
       out.push(stem(p));
     }
     // Keep compounds such as billing-db or v2.3 searchable as a whole.
@@ -84,15 +67,6 @@ function pushCjk(seg: string, out: string[]): void {
     if ((ZH_STOP_CHARS.has(chars[i]) && ZH_STOP_CHARS.has(chars[i + 1])) || ZH_STOP_BIGRAMS.has(bigram)) continue;
     out.push(bigram);
   }
-}
-
-export function isCjkToken(token: string): boolean {
-  return CJK.test(token[0] ?? '');
-}
-
-/** Whether a string holds any CJK character. */
-export function hasCjk(text: string): boolean {
-  return CJK.test(text);
 }
 
 /** The text a chunk is indexed by: its title (document name, e-mail subject) and its body. */
@@ -120,11 +94,6 @@ function segmenter(): Jieba {
   return jieba;
 }
 
-const ZH_STOP_WORDS = new Set(
-  ('什么 怎么 怎样 如何 为什么 哪些 哪个 哪里 多少 多久 是否 有没有 没有 可以 能不能 需要 应该 时候 一下 一个 这个 那个 这些 那些 ' +
-    '现在 目前 请问 一般 通常 具体 主要 之后 之前 以后 以前 的话 还是 或者 如果 因为 所以 但是 而且 就是 只是 大概 我们 你们 他们 自己 这样 那样 这种 哪种').split(/\s+/),
-);
-
 /**
  * What the lexical index and queries use: `tokenize` plus, for CJK runs, jieba's dictionary
  * words (prefixed). Bigrams find any substring; words reward matches that respect word
@@ -142,4 +111,4 @@ export function indexTokens(text: string): string[] {
   return out;
 }
 
-const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+const CJK_RUN = new RegExp(`[${HAN}]+`, 'g');

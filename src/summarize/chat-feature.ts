@@ -1,4 +1,4 @@
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import { label } from '../avatars/disclosure';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';

@@ -1,4 +1,4 @@
-import { splitSentences } from '../answer/sentences';
+import { splitSentences } from '../text/sentences';
 import { scrubUrls } from './links';
 
 /**

@@ -1,6 +1,6 @@
-import type { Lang } from '../avatars/disclosure';
-import { detectLang } from '../avatars/disclosure';
+import { detectLang, type Lang } from '../text/lang';
 import { stem, tokenize } from '../retrieval/tokenize';
+import { CHAT_FILLER } from '../text/stopwords';
 import { dotDense, kmeans, mmr, tfidf, topTerms } from './cluster';
 import { detectAction, detectDecision, detectQuestion } from './detect';
 import { citeOf, scrubUrls } from './links';
@@ -19,19 +19,9 @@ export const MAX_DECISIONS = 10;
 export const MAX_ACTIONS = 10;
 export const MAX_QUESTIONS = 8;
 
-/** Chat filler that says nothing about a topic, on top of the tokenizer's stop words. */
-const CHAT_STOP = new Set(
-  ('ll ve re don didn doesn isn wasn aren won can couldn wouldn shouldn hey hi hello thank thanks thx guy folk yeah yes yep nope ' +
-    'think know like just really want need see use make go going say said look thing stuff lot much many well sure good great nice cool ' +
-    'awesome one two also still even now today tomorrow yesterday time way something anything everyone anyone someone people com www http https ' +
-    'org net html php amp gt lt simple_smile smile slightly_smiling_face joy wink sorry maybe actually probably though already able ' +
-    'uh um umm hmm oh ok okay sorta kinda gonna wanna lol btw fyi anyway guess ' +
-    '谢谢 大家 一下 哈哈 好的 可以 没有 我们 你们 他们').split(/\s+/),
-);
-
 /** Topic words: no filler, no people's names (they say who, not what). */
 function topicTokens(text: string, names: Set<string>): string[] {
-  return tokenize(scrubUrls(text).replace(/‹[^›]*›/g, ' ').replace(/@[^\s,:;!?]+(?: [A-Z][a-z]+)?/g, ' ')).filter((t) => !CHAT_STOP.has(t) && !names.has(t));
+  return tokenize(scrubUrls(text).replace(/‹[^›]*›/g, ' ').replace(/@[^\s,:;!?]+(?: [A-Z][a-z]+)?/g, ' ')).filter((t) => !CHAT_FILLER.has(t) && !names.has(t));
 }
 
 /** The channel's main language: the one most of its messages are written in. */

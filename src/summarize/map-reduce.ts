@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import { generate, modelName } from '../answer/llm';
 import type { PromptMessage } from '../answer/prompt';
 import { classifyError } from '../errors';

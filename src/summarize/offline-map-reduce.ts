@@ -1,4 +1,4 @@
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import { extractiveSummary, groupUnits } from './extractive';
 import { DAY_MS, type HistoryMessage } from './message';
 import type { Summary, SummaryTopic } from './types';

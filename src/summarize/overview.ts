@@ -1,7 +1,7 @@
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import { displayName, type HistoryMessage } from './message';
 import type { Summary, Unit } from './types';
-import { splitSentences } from '../answer/sentences';
+import { splitSentences } from '../text/sentences';
 import { scrubUrls } from './links';
 
 /** The opening worth quoting: prose sentences (not code or output) until there is something to read. */

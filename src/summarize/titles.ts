@@ -1,4 +1,4 @@
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import { tokenize } from '../retrieval/tokenize';
 import { scrubUrls } from './links';
 

@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { Lang } from '../avatars/disclosure';
+import type { Lang } from '../text/lang';
 import type { HistoryMessage } from '../chat/history';
 
 /** A pointer to one fetched message: its id and, when the platform has one, its link. */

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { introduction, label, detectLang } from '../../src/avatars/disclosure';
+import { introduction, label } from '../../src/avatars/disclosure';
+import { detectLang } from '../../src/text/lang';
 import { loadAvatarPackage, parseAvatarYaml } from '../../src/avatars/package';
 import { AvatarRegistry } from '../../src/avatars/registry';
 import { VisibilityPolicy } from '../../src/avatars/visibility';

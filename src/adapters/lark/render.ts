@@ -1,6 +1,6 @@
 import type { Answer, Citation } from '../../answer/types';
 import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, unquoteCode } from '../../answer/markup';
-import type { Lang } from '../../avatars/disclosure';
+import type { Lang } from '../../text/lang';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
 

@@ -1,6 +1,7 @@
 import { FORWARD_TEXT, FORWARD_TITLE } from './patterns';
 import { contentTerms, SurfaceForms } from './terms';
-import { cleanMessage, langOf, proseSentences, type CleanMessage, type Lang } from './text';
+import { scriptMix, type ScriptMix } from '../../text/lang';
+import { cleanMessage, proseSentences, type CleanMessage } from './text';
 import type { EvidenceChunk, SkillPerson } from './types';
 
 /** One chunk, read once: cleaned prose, sentences, terms, language. */
@@ -11,7 +12,7 @@ export interface ChunkView {
   clean: CleanMessage;
   sentences: string[];
   terms: string[];
-  lang: Lang;
+  lang: ScriptMix;
   forward: boolean;
   /** Whether this is the first chunk of its message (greetings live there). */
   first: boolean;
@@ -75,7 +76,7 @@ export function buildView(person: SkillPerson, chunks: readonly EvidenceChunk[])
       clean,
       sentences: proseSentences(clean.body),
       terms,
-      lang: langOf(clean.body || chunk.text),
+      lang: scriptMix(clean.body || chunk.text),
       forward: FORWARD_TITLE.test(chunk.title ?? '') || FORWARD_TEXT.test(chunk.text),
       first,
     });

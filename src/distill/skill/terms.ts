@@ -1,26 +1,10 @@
 import { stem, tokenize } from '../../retrieval/tokenize';
+import { TERM_STOPWORDS } from '../../text/stopwords';
 
 /**
  * Terms for people to read. The retrieval tokenizer stems ("trading" -> "trad"), which is right
  * for matching and wrong for display, so each stemmed key remembers its commonest surface form.
  */
-
-const STOP = new Set(
-  (
-    'a an and are as at be been but by can could did do does doing for from had has have he her his how i if in into is it its me my ' +
-    'no not of on or our she so that the their them then there these they this those to too us was we were what when where which who ' +
-    'whom why will with would you your yours shall should may might must also just than very about over any some all each other such ' +
-    'only own same more most both few nor off out up down again further once here hi hello please thanks thank ok okay get got let lets ' +
-    'via per etc yes yeah sure well really still even much many lot lots thing things something anything nothing everything someone ' +
-    'anyone everyone way one two three know think like want need make made take took going go went come came see seen look looks said ' +
-    'say says tell told give gave put use used using try tried work works worked good great new old first last next back now today ' +
-    'tomorrow yesterday time times day days week weeks month months year years since until while because though although however ' +
-    'maybe perhaps probably already always never sometimes often around within without between after before during against among ' +
-    'able sent send call let me know question questions help file attached attach find found keep kept seem seems right left ' +
-    'http https www com org html mr mrs ms dear regards best cheers sincerely im ive dont didnt doesnt cant wont isnt arent wasnt thats theres youre weve ' +
-    'set end bit done ask asked add added making include including already actually'
-  ).split(/\s+/),
-);
 
 const WEEKDAYS_MONTHS = new Set(
   ('monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october ' +
@@ -33,7 +17,7 @@ const LATIN = /[A-Za-z][A-Za-z0-9_]*(?:[-.'’][A-Za-z0-9_]+)*/g;
 
 export function isStopWord(word: string): boolean {
   const w = word.toLowerCase().replace(/[’']/g, '');
-  return STOP.has(w) || WEEKDAYS_MONTHS.has(w);
+  return TERM_STOPWORDS.has(w) || WEEKDAYS_MONTHS.has(w);
 }
 
 export function isCalendarWord(word: string): boolean {

@@ -1,7 +1,7 @@
-import { splitSentences } from '../../answer/sentences';
+import { countCjk, hasCjk } from '../../text/cjk';
+import { splitSentences } from '../../text/sentences';
 import { GREETING_WORDS, SIGNOFF_WORDS } from './patterns';
 
-const CJK_CHAR = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
 const LATIN_WORD = /[A-Za-z][A-Za-z'’-]*/g;
 
 /** A message split into what the subject wrote as prose and the habits around it. */
@@ -71,7 +71,7 @@ export function proseSentences(body: string): string[] {
 }
 
 export function isProse(s: string): boolean {
-  const cjk = (s.match(CJK_CHAR) ?? []).length;
+  const cjk = countCjk(s);
   const words = (s.match(LATIN_WORD) ?? []).length;
   if (cjk < 6 && words < 4) return false;
   // Tables, numbers-only lines, URLs and log output.
@@ -82,21 +82,7 @@ export function isProse(s: string): boolean {
 }
 
 export function wordCount(text: string): number {
-  return (text.match(LATIN_WORD) ?? []).length + (text.match(CJK_CHAR) ?? []).length / 1.6;
-}
-
-export type Lang = 'zh' | 'en' | 'mixed' | 'other';
-
-/** Language by script: share of CJK characters among letters. */
-export function langOf(text: string): Lang {
-  const cjk = (text.match(CJK_CHAR) ?? []).length;
-  const latin = (text.match(LATIN_WORD) ?? []).join('').length;
-  const total = cjk + latin / 2;
-  if (total < 2) return 'other';
-  const share = cjk / total;
-  if (share > 0.7) return 'zh';
-  if (share < 0.15) return 'en';
-  return 'mixed';
+  return (text.match(LATIN_WORD) ?? []).length + countCjk(text) / 1.6;
 }
 
 /** Shorten to `max` characters at a word boundary. */
@@ -111,7 +97,7 @@ export function clip(text: string, max = 180): string {
 /** A quote safe to put inside a Markdown line: no anchors, no line breaks, no backtick runs. */
 export function quote(text: string, max = 180): string {
   const q = clip(text.replace(/\[e:\d+\]/g, '').replace(/`{3,}/g, ''), max);
-  return /[\u4e00-\u9fff]/.test(q) ? `「${q}」` : `“${q}”`;
+  return hasCjk(q) ? `「${q}」` : `“${q}”`;
 }
 
 export function monthOf(date: string | undefined): string | undefined {

@@ -1,0 +1,36 @@
+import { countCjk } from './cjk';
+
+/** The languages avatars answer, label and notify in. */
+export type Lang = 'zh' | 'en';
+
+/** How a text mixes scripts: its Lang when one dominates, `mixed`, or `other` (too few letters). */
+export type ScriptMix = Lang | 'mixed' | 'other';
+
+const LATIN_WORD = /[A-Za-z]+/g;
+const LATIN_WORD_APOS = /[A-Za-z][A-Za-z'’-]*/g;
+
+/**
+ * The language of a text: Chinese when Han characters make up a real share of it (at least half
+ * as many as Latin words), English otherwise; `fallback` when it has no letters at all.
+ */
+export function detectLang(text: string, fallback: Lang = 'en'): Lang {
+  const cjk = countCjk(text);
+  const latin = (text.match(LATIN_WORD) ?? []).length;
+  if (cjk === 0 && latin === 0) return fallback;
+  return cjk >= latin * 0.5 ? 'zh' : 'en';
+}
+
+/**
+ * Script mix by letters (a Latin letter counts half a Han character): `zh` above 70% Han,
+ * `en` below 15%, `mixed` between. For describing a corpus, not for choosing a reply language.
+ */
+export function scriptMix(text: string): ScriptMix {
+  const cjk = countCjk(text);
+  const latin = (text.match(LATIN_WORD_APOS) ?? []).join('').length;
+  const total = cjk + latin / 2;
+  if (total < 2) return 'other';
+  const share = cjk / total;
+  if (share > 0.7) return 'zh';
+  if (share < 0.15) return 'en';
+  return 'mixed';
+}
