@@ -1,6 +1,11 @@
 import { UnderstudyError } from '../errors';
 import type { LockOptions } from './types';
 
+/** Claims and locks expire after a positive number of milliseconds; anything else is a caller's bug. */
+export function checkTtl(what: string, key: string, ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new UnderstudyError('INTERNAL', `${what}(${JSON.stringify(key)}): ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
+}
+
 /**
  * Named locks inside one process, for stores that serve one process (the embedded SQLite one).
  * Waiters queue in arrival order. A holder keeps the lock until its `fn` settles or `ttlMs` has
@@ -12,9 +17,7 @@ export class LocalLocks {
   private readonly tails = new Map<string, Promise<void>>();
 
   async withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
-      throw new UnderstudyError('INTERNAL', `withLock(${JSON.stringify(key)}): ttlMs must be a positive number of milliseconds, got ${String(options.ttlMs)}`);
-    }
+    checkTtl('withLock', key, options.ttlMs);
     const before = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -50,16 +50,25 @@ export function connectFailure(err: unknown): string {
  */
 export async function connectRedis(url: string, overrides: RedisOptions = {}): Promise<Redis> {
   const options = redisOptions(url);
-  const client = new Redis({ ...options, lazyConnect: true, ...overrides });
-  // Until the first connection has worked, a failure is reported once, by the throw below.
-  const quiet = (): void => undefined;
+  // No reconnect loop before the first connection has worked (it would outlive the throw below);
+  // afterwards ioredis's usual backoff, or the caller's.
+  let connected = false;
+  const retry = overrides.retryStrategy ?? ((times: number) => Math.min(times * 50, 2_000));
+  const client = new Redis({ ...options, lazyConnect: true, ...overrides, retryStrategy: (times) => (connected ? retry(times) : null) });
+  // Until the first connection has worked, a failure is reported once, by the throw below, with the socket's error.
+  let socketError: unknown;
+  const quiet = (err: unknown): void => {
+    socketError ??= err;
+  };
   client.on('error', quiet);
   try {
     await client.connect();
     await client.ping();
+    connected = true;
   } catch (err) {
-    client.disconnect();
-    throw new UnderstudyError('CONFIG_INVALID', `REDIS_URL: cannot connect to ${options.host}:${options.port} (${connectFailure(err)})`, {
+    // A client that has already ended must not be disconnected again (ioredis then waits seconds before letting the process exit).
+    if (client.status !== 'end') client.disconnect();
+    throw new UnderstudyError('CONFIG_INVALID', `REDIS_URL: cannot connect to ${options.host}:${options.port} (${connectFailure(socketError ?? err)})`, {
       cause: err,
       details: { variable: 'REDIS_URL' },
     });

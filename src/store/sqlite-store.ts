@@ -5,7 +5,7 @@ import { UnderstudyError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 import { ANCHOR_FILE, KEY_FILE, loadAuditKey, MIGRATION_ACTION, nextEntry, publishHead, readAnchor, toAuditEntry, toVerification, verifyChain, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
-import { LocalLocks } from './local-locks';
+import { checkTtl, LocalLocks } from './local-locks';
 import { auditQuery, toFeedback, toTurn, type FeedbackRow, type TurnRow } from './rows';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
 import { checkStateFile, sqliteDamage, stateCorruptError } from './state-health';
@@ -120,7 +120,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new UnderstudyError('INTERNAL', `claim(${JSON.stringify(key)}): ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
+    checkTtl('claim', key, ttlMs);
     const now = this.now().getTime();
     // One statement: a new key is inserted, an expired one is taken over, a live one is left alone (0 changes).
     const info = this.db

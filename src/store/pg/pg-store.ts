@@ -3,7 +3,8 @@ import { UnderstudyError } from '../../errors';
 import { silentLogger, type Logger } from '../../log';
 import { loadAuditKey, nextEntry, publishHead, readAnchor, toAuditEntry, toVerification, verifyChain, type AuditKey, type AuditRow } from '../audit-chain';
 import { auditQuery, toFeedback, toTurn, type FeedbackRow, type TurnRow } from '../rows';
-import { SharedLocks } from '../shared-lock';
+import { checkTtl } from '../local-locks';
+import { SharedLocks, type ExpiringLockBackend } from '../shared-lock';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from '../types';
 import { connectPg } from './connect';
 import { migrate } from './migrations';
@@ -23,8 +24,19 @@ export interface PgStateStoreOptions {
 /** Milliseconds as an interval from the database clock, so that every replica expires keys by one clock. */
 const IN_MS = `clock_timestamp() + ($2::float8 * interval '1 millisecond')`;
 
-function checkTtl(what: string, key: string, ttlMs: number): void {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new UnderstudyError('INTERNAL', `${what}(${JSON.stringify(key)}): ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
+/** Locks as rows that expire by the database clock. */
+function pgLockBackend(pool: Pool): ExpiringLockBackend {
+  return {
+    tryAcquire: async (key, token, ttlMs) =>
+      (await pool.query(
+        `INSERT INTO locks(key, token, expires_at) VALUES ($1, $3, ${IN_MS})
+         ON CONFLICT (key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at WHERE locks.expires_at <= clock_timestamp()`,
+        [key, ttlMs, token],
+      )).rowCount === 1,
+    release: async (key, token) => {
+      await pool.query('DELETE FROM locks WHERE key = $1 AND token = $2', [key, token]);
+    },
+  };
 }
 
 /**
@@ -35,6 +47,8 @@ function checkTtl(what: string, key: string, ttlMs: number): void {
 export class PgStateStore implements StateStore {
   private readonly log: Logger;
   private readonly locks: SharedLocks;
+  /** The expiring-row lock, also the fallback of a Redis lock when Redis does not answer. */
+  readonly lockBackend: ExpiringLockBackend;
   private closed = false;
   /** The schema versions this store's start applied (empty when another replica had already migrated). */
   appliedMigrations: number[] = [];
@@ -46,20 +60,8 @@ export class PgStateStore implements StateStore {
     log: Logger = silentLogger,
   ) {
     this.log = log;
-    this.locks = new SharedLocks(
-      {
-        tryAcquire: async (key, token, ttlMs) =>
-          (await pool.query(
-            `INSERT INTO locks(key, token, expires_at) VALUES ($1, $3, ${IN_MS})
-             ON CONFLICT (key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at WHERE locks.expires_at <= clock_timestamp()`,
-            [key, ttlMs, token],
-          )).rowCount === 1,
-        release: async (key, token) => {
-          await pool.query('DELETE FROM locks WHERE key = $1 AND token = $2', [key, token]);
-        },
-      },
-      log,
-    );
+    this.lockBackend = pgLockBackend(pool);
+    this.locks = new SharedLocks(this.lockBackend, log);
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {

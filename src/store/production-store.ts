@@ -1,0 +1,185 @@
+import type { Redis } from 'ioredis';
+import { silentLogger, type Logger } from '../log';
+import { checkTtl } from './local-locks';
+import { openPgStateStore, type PgStateStore, type PgStateStoreOptions } from './pg/pg-store';
+import { connectRedis } from './redis-connection';
+import { RedisKeys, redisClaim, redisLockBackend } from './redis-fast-paths';
+import { SharedLocks } from './shared-lock';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
+
+/** How long a sticky choice stays cached in Redis; PostgreSQL stays the record. */
+const STICKY_CACHE_MS = 5 * 60_000;
+/** What the cache holds for "no sticky choice", so that misses are cached too. */
+const NONE = '';
+
+/**
+ * The state store of production mode: PostgreSQL holds everything durable, Redis answers the hot
+ * paths (dedupe, per-conversation locks, the sticky-choice cache) for every replica.
+ *
+ * Dedupe asks Redis first (`SET NX PX`, the fast refusal of a retry) and then PostgreSQL's unique
+ * key, and a claim wins only when both agree: after a Redis restart or flush, PostgreSQL still
+ * refuses the second claim, so an event is never answered twice. When Redis does not answer,
+ * PostgreSQL alone decides, so no event is lost either.
+ */
+export class ProductionStateStore implements StateStore {
+  private readonly keys: RedisKeys;
+  private readonly locks: SharedLocks;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly pg: PgStateStore,
+    private readonly redis: Redis,
+    options: { prefix?: string; log?: Logger } = {},
+  ) {
+    this.keys = new RedisKeys(options.prefix ?? 'understudy:');
+    this.log = options.log ?? silentLogger;
+    this.locks = new SharedLocks(redisLockBackend(redis, this.keys, pg.lockBackend, this.log), this.log);
+    // After the first connection, ioredis reconnects by itself; each failed command is handled where it is made.
+    redis.on('error', (err: Error) => this.log.warn({ err }, 'Redis connection error; retrying'));
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    checkTtl('claim', key, ttlMs);
+    let fast: boolean | undefined;
+    try {
+      fast = await redisClaim(this.redis, this.keys.claim(key), ttlMs);
+    } catch (err) {
+      this.log.warn({ err, claim: key }, 'Redis did not answer a dedupe claim; PostgreSQL alone decides');
+    }
+    if (fast === false) return false;
+    try {
+      return await this.pg.claim(key, ttlMs);
+    } catch (err) {
+      // Not recorded as the truth: let a retry of this event claim it again.
+      if (fast) await this.redis.del(this.keys.claim(key)).catch((delErr: unknown) => this.log.warn({ err: delErr, claim: key }, 'could not undo the Redis claim'));
+      throw err;
+    }
+  }
+
+  /** Redis expires its keys itself; the table behind them is pruned. */
+  pruneClaims(): Promise<number> {
+    return this.pg.pruneClaims();
+  }
+
+  appendTurn(conversation: string, avatar: string, turn: Turn): Promise<void> {
+    return this.pg.appendTurn(conversation, avatar, turn);
+  }
+
+  recentTurns(conversation: string, avatar: string, limit: number): Promise<Turn[]> {
+    return this.pg.recentTurns(conversation, avatar, limit);
+  }
+
+  hasAvatarSpoken(conversation: string, avatar: string): Promise<boolean> {
+    return this.pg.hasAvatarSpoken(conversation, avatar);
+  }
+
+  /** Write-through: PostgreSQL first, then the cache (unconditionally, so a concurrent fill cannot keep the old value). */
+  async setSticky(key: string, avatar: string | null): Promise<void> {
+    await this.pg.setSticky(key, avatar);
+    await this.redis.set(this.keys.sticky(key), avatar ?? NONE, 'PX', STICKY_CACHE_MS).catch((err: unknown) => this.dropCached(key, err));
+  }
+
+  /** Read-through: a miss fills the cache only if nothing newer arrived meanwhile (NX). */
+  async getSticky(key: string): Promise<string | undefined> {
+    let cached: string | null = null;
+    try {
+      cached = await this.redis.get(this.keys.sticky(key));
+    } catch (err) {
+      this.log.warn({ err }, 'Redis did not answer a cache read; reading PostgreSQL');
+    }
+    if (cached !== null) return cached === NONE ? undefined : cached;
+    const avatar = await this.pg.getSticky(key);
+    await this.redis.set(this.keys.sticky(key), avatar ?? NONE, 'PX', STICKY_CACHE_MS, 'NX').catch((err: unknown) => this.log.warn({ err }, 'could not fill the sticky cache'));
+    return avatar;
+  }
+
+  /** A cache entry that could not be updated is removed (best effort; it expires anyway). */
+  private async dropCached(key: string, err: unknown): Promise<void> {
+    this.log.warn({ err, sticky: key }, 'could not update the sticky cache; dropping the entry');
+    await this.redis.del(this.keys.sticky(key)).catch((delErr: unknown) => this.log.warn({ err: delErr, sticky: key }, `the cached sticky choice may be stale for up to ${STICKY_CACHE_MS / 1000} s`));
+  }
+
+  addFeedback(record: FeedbackRecord): Promise<number> {
+    return this.pg.addFeedback(record);
+  }
+
+  listFeedback(avatar: string): Promise<StoredFeedback[]> {
+    return this.pg.listFeedback(avatar);
+  }
+
+  audit(entry: AuditInput): Promise<AuditEntry> {
+    return this.pg.audit(entry);
+  }
+
+  auditEntries(filter?: { avatar?: string; action?: string; limit?: number }): Promise<AuditEntry[]> {
+    return this.pg.auditEntries(filter);
+  }
+
+  verifyAudit(): Promise<AuditVerification> {
+    return this.pg.verifyAudit();
+  }
+
+  kvGet<T>(namespace: string, key: string): Promise<T | undefined> {
+    return this.pg.kvGet<T>(namespace, key);
+  }
+
+  kvSet<T>(namespace: string, key: string, value: T): Promise<void> {
+    return this.pg.kvSet(namespace, key, value);
+  }
+
+  kvDelete(namespace: string, key: string): Promise<void> {
+    return this.pg.kvDelete(namespace, key);
+  }
+
+  kvList<T>(namespace: string): Promise<{ key: string; value: T }[]> {
+    return this.pg.kvList<T>(namespace);
+  }
+
+  /** Revoke in PostgreSQL, then drop every cached sticky choice (revokes are rare; the cache refills). */
+  async forgetAvatar(avatar: string): Promise<void> {
+    await this.pg.forgetAvatar(avatar);
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.stickyPattern, 'COUNT', 500);
+      if (found.length > 0) await this.redis.unlink(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
+    return this.locks.withLock(key, fn, options);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pg.close(), this.closeRedis()]);
+  }
+
+  private async closeRedis(): Promise<void> {
+    // Already ended (ioredis waits seconds before letting the process exit when an ended client is disconnected again).
+    if (this.redis.status === 'end') return;
+    await this.redis.quit().catch((err: unknown) => {
+      this.log.debug({ err }, 'Redis quit failed; disconnecting');
+      this.redis.disconnect();
+    });
+  }
+}
+
+export interface ProductionStoreOptions extends PgStateStoreOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Prefix of every Redis key (default `understudy:`), so one Redis can serve several deployments. */
+  redisPrefix?: string;
+}
+
+/** Connect to both (each failure names its variable), migrate, and compose. */
+export async function openProductionStateStore(options: ProductionStoreOptions): Promise<ProductionStateStore> {
+  // A command fails after two reconnect attempts instead of twenty, so a Redis outage falls back to PostgreSQL quickly.
+  const redis = await connectRedis(options.redisUrl, { maxRetriesPerRequest: 2 });
+  try {
+    const pg = await openPgStateStore(options.databaseUrl, options);
+    return new ProductionStateStore(pg, redis, { prefix: options.redisPrefix, log: options.log });
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+}

@@ -1,0 +1,102 @@
+import { Redis } from 'ioredis';
+import { openProductionStateStore, type ProductionStateStore } from '../../src/store/production-store';
+import { connectRedis } from '../../src/store/redis-connection';
+import { describeServices, freshPrefix, freshSchema, REDIS_DB, redisUrl, type FreshSchema } from '../helpers/services';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeServices('production state store: Redis fast paths, PostgreSQL truth', () => {
+  // A Redis database of this file's own, so FLUSHDB touches no other test.
+  const url = redisUrl(REDIS_DB.productionStore);
+  let db: FreshSchema;
+  let admin: Redis;
+  const open: ProductionStateStore[] = [];
+  /** One replica: its own connections to the shared schema and Redis database. */
+  const replica = async (prefix = 'understudy:'): Promise<ProductionStateStore> => {
+    const s = await openProductionStateStore({ databaseUrl: db.url, redisUrl: url, redisPrefix: prefix });
+    open.push(s);
+    return s;
+  };
+
+  beforeEach(async () => {
+    db = await freshSchema();
+    admin = await connectRedis(url);
+    await admin.flushdb();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    admin.disconnect();
+    await db.drop();
+  });
+
+  it('Redis flushed in the middle: a second claim of the same key still fails', async () => {
+    const a = await replica();
+    const b = await replica();
+    expect(await a.claim('slack:event:Ev1', 60_000)).toBe(true);
+    expect(await admin.exists('understudy:claim:slack:event:Ev1')).toBe(1);
+    await admin.flushdb();
+    // Redis has forgotten the claim; PostgreSQL's unique key has not.
+    expect(await b.claim('slack:event:Ev1', 60_000)).toBe(false);
+    expect(await a.claim('slack:event:Ev1', 60_000)).toBe(false);
+    expect(await b.claim('slack:event:Ev2', 60_000)).toBe(true);
+  });
+
+  it('a retry refused by Redis never reaches PostgreSQL, and one replica of many wins each key', async () => {
+    const replicas = await Promise.all([replica(), replica(), replica()]);
+    const wins = await Promise.all(Array.from({ length: 30 }, (_, i) => replicas[i % 3].claim('slack:message:C1:1.0001', 60_000)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('with Redis gone, PostgreSQL alone dedupes: nothing answered twice, nothing lost', async () => {
+    const a = await replica();
+    expect(await a.claim('before', 60_000)).toBe(true);
+    // This replica's connection to Redis is down (as in a Redis restart); commands fail at once.
+    (a as unknown as { redis: Redis }).redis.disconnect();
+    expect(await a.claim('before', 60_000)).toBe(false);
+    expect(await a.claim('during', 60_000)).toBe(true);
+    expect(await a.claim('during', 60_000)).toBe(false);
+    // Locks fall back to PostgreSQL rows.
+    expect(await a.withLock('conv:A', async () => 'locked in PostgreSQL', { ttlMs: 5_000 })).toBe('locked in PostgreSQL');
+    // A replica still on Redis refuses what PostgreSQL recorded meanwhile.
+    const b = await replica();
+    expect(await b.claim('during', 60_000)).toBe(false);
+  });
+
+  it('holds a conversation lock across replicas: never two holders at once', async () => {
+    const replicas = await Promise.all([replica(), replica()]);
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        replicas[i % 2].withLock('conv:slack:T1:C1:1.0001', async () => {
+          inside++;
+          most = Math.max(most, inside);
+          await sleep(15);
+          inside--;
+        }, { ttlMs: 10_000 }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(await admin.exists('understudy:lock:conv:slack:T1:C1:1.0001')).toBe(0);
+  });
+
+  it('sticky choices are cached in Redis and stay right across replicas, a flush and a revoke', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = await Promise.all([replica(prefix), replica(prefix)]);
+    await a.setSticky('slack:T1:D1', 'lao-zhang');
+    expect(await admin.get(`${prefix}sticky:slack:T1:D1`)).toBe('lao-zhang');
+    expect(await b.getSticky('slack:T1:D1')).toBe('lao-zhang');
+    await b.setSticky('slack:T1:D1', 'wang-fang');
+    expect(await a.getSticky('slack:T1:D1')).toBe('wang-fang');
+    await admin.flushdb();
+    expect(await a.getSticky('slack:T1:D1')).toBe('wang-fang');
+    expect(await b.getSticky('slack:T1:D9')).toBeUndefined();
+    await a.forgetAvatar('wang-fang');
+    expect(await b.getSticky('slack:T1:D1')).toBeUndefined();
+  });
+
+  it('names REDIS_URL and the address when Redis does not answer', async () => {
+    await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:1/0' })).rejects.toThrow('REDIS_URL: cannot connect to 127.0.0.1:1 (ECONNREFUSED)');
+    await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'http://127.0.0.1:6379' })).rejects.toThrow('REDIS_URL: has the scheme http, not redis or rediss');
+  });
+});
