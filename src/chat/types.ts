@@ -1,7 +1,6 @@
 import type { Answer, HistoryTurn } from '../answer/types';
 import type { Viewer } from '../avatars/visibility';
-import type { HistoryCollector } from './collector';
-import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from './history';
+import type { HistoryReader } from './history';
 
 /** `playground`: the local web playground (src/adapters/playground/web.ts). */
 export type Platform = 'slack' | 'lark' | 'playground';
@@ -106,22 +105,10 @@ export interface ChatTransport {
   /** Earlier messages of a thread, oldest first, as conversation memory fallback. */
   fetchThread?(target: ReplyTarget): Promise<HistoryTurn[]>;
   resolveUser?(userId: string): Promise<ChatUser | undefined>;
-  // History for summaries (Slack: conversations.history/replies; Feishu: im.v1.message.list).
-  /** A channel's messages in a range, or one thread's, oldest first, each with its link; paginated, rate limits honoured. */
-  fetchHistory?(channelId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]>;
-  /** The platform's link to one message. */
-  permalink?(channelId: string, messageId: string, threadId?: string): Promise<string | undefined>;
-  /** Whether a person is in a channel: only members may have it summarised. */
-  isMember?(channelId: string, userId: string): Promise<boolean>;
-  channelInfo?(channelId: string): Promise<ChannelInfo | undefined>;
-  /** A channel by the name a person typed (`#general`), among those the bot can see. */
-  findChannel?(name: string): Promise<ChannelInfo | undefined>;
-  /** What a pasted message link points at; a link into another workspace or tenant is `foreign`. */
-  resolveLink?(url: string): Promise<LinkTarget>;
+  /** Read access to past messages (summaries, distillation); a reader per call, bound to this transport's event. */
+  history?(): HistoryReader;
   /** Post to a user privately (opening the DM if needed). */
   dm?(userId: string, reply: Reply): Promise<MessageRef>;
-  /** Read access to history for distillation. */
-  collector?(): HistoryCollector;
   /** Send a file (an avatar export) into a conversation. */
   uploadFile?(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void>;
 }

@@ -197,10 +197,10 @@ export class DistillFeature {
       else status = await tell(transport, requesterId, target, reply);
     };
     try {
-      if (!transport.collector) throw new UnderstudyError('PLATFORM_TRANSIENT', 'this platform cannot read history yet');
+      if (!transport.history) throw new UnderstudyError('PLATFORM_TRANSIENT', 'this platform cannot read history yet');
       await show(t(lang, `Collecting ${name}'s messages…`, `正在收集 ${name} 的消息…`));
-      const collector = transport.collector();
-      const collected = await collectHistory(req, collector, service.store, staging, (p) => {
+      const reader = transport.history();
+      const collected = await collectHistory(req, reader, service.store, staging, (p) => {
         if (Date.now() - lastUpdate < 2_000) return;
         lastUpdate = Date.now();
         void show(t(lang, `Collected ${p.messages.toLocaleString('en')} messages from ${p.channelsDone} of ${p.channels} channels…`, `已从 ${p.channels} 个频道中的 ${p.channelsDone} 个收集了 ${p.messages.toLocaleString('en')} 条消息…`));
@@ -219,8 +219,8 @@ export class DistillFeature {
         consent: consentRecord(req),
         actor: req.requester.id,
         prepare: (corpusDir) => {
-          writeCollected(corpusDir, collector.platform, collected);
-          copySharedFiles(staging, corpusDir, collector.platform);
+          writeCollected(corpusDir, reader.platform, collected);
+          copySharedFiles(staging, corpusDir, reader.platform);
         },
       });
       await this.book.update(req, { status: 'completed' });

@@ -5,7 +5,7 @@ import { maskFileBytes, maskFileName } from '../corpus/mask-files';
 import { redact } from '../corpus/redact';
 import type { StateStore } from '../store/types';
 import { mkdirPrivate, writeFileAtomic } from '../util/fs-atomic';
-import type { CollectedMessage, CollectorChannel, HistoryCollector } from '../chat/collector';
+import { readHistory, type HistoryChannel, type HistoryMessage, type HistoryReader } from '../chat/history';
 import type { ConsentRequest } from './consent';
 
 export interface CollectionProgress {
@@ -15,7 +15,7 @@ export interface CollectionProgress {
   pages: number;
 }
 
-interface ChannelState extends CollectorChannel {
+interface ChannelState extends HistoryChannel {
   cursor?: string;
   done: boolean;
   kept: number;
@@ -29,7 +29,7 @@ interface JobState {
 
 const JOBS = 'distill-jobs';
 
-function matchesScope(ch: CollectorChannel, wanted: string[]): boolean {
+function matchesScope(ch: HistoryChannel, wanted: string[]): boolean {
   if (wanted.length === 0) return true;
   return wanted.some((w) => {
     const name = w.replace(/^#/, '').toLowerCase();
@@ -44,16 +44,16 @@ function matchesScope(ch: CollectorChannel, wanted: string[]): boolean {
  */
 export async function collectHistory(
   req: ConsentRequest,
-  collector: HistoryCollector,
+  reader: HistoryReader,
   store: StateStore,
   stagingDir: string,
   onProgress: (p: CollectionProgress) => void = () => undefined,
-): Promise<Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>> {
+): Promise<Map<string, { channel: ChannelState; messages: Map<string, HistoryMessage> }>> {
   const subject = req.subject.id.replace(/^[a-z]+:/, '');
   const oldest = req.scope.since ? Date.parse(req.scope.since) : undefined;
   let state = (await store.kvGet<JobState>(JOBS, req.id)) ?? { listed: false, channels: [], pages: 0 };
   if (!state.listed) {
-    const all = await collector.listChannels();
+    const all = await reader.listChannels();
     state = { listed: true, pages: 0, channels: all.filter((c) => matchesScope(c, req.scope.channels)).map((c) => ({ ...c, done: false, kept: 0 })) };
     await store.kvSet(JOBS, req.id, state);
   }
@@ -67,17 +67,17 @@ export async function collectHistory(
   for (const ch of state.channels) {
     const staging = path.join(stagingDir, `${ch.id}.jsonl`);
     while (!ch.done) {
-      const page = await collector.history(ch, ch.cursor, oldest);
-      const kept: CollectedMessage[] = [];
+      const page = await reader.page(ch.id, { oldest }, ch.cursor);
+      const kept: HistoryMessage[] = [];
       for (const m of page.messages) {
         const mine = m.userId === subject;
         if ((m.replyCount ?? 0) > 0) {
-          const replies = await collector.replies(ch, m.threadId ?? m.id);
+          const replies = await readHistory(reader, ch.id, { threadId: m.threadId ?? m.id });
           const theirs = replies.filter((r) => r.userId === subject && r.id !== m.id);
           if (mine || theirs.length > 0) kept.push(m, ...theirs);
         } else if (mine) kept.push(m);
       }
-      if (req.scope.files && collector.downloadFile) await saveSharedFiles(kept.filter((m) => m.userId === subject), collector, path.join(stagingDir, 'files'));
+      if (req.scope.files && reader.downloadFile) await saveSharedFiles(kept.filter((m) => m.userId === subject), reader, path.join(stagingDir, 'files'));
       // Masked before it touches the disk: staging, and so the corpus copies made from it.
       if (kept.length) fs.appendFileSync(staging, kept.map((m) => JSON.stringify({ ...m, text: redact(m.text).text, files: m.files?.map((f) => ({ name: maskFileName(f.name), skipped: f.skipped })) })).join('\n') + '\n');
       ch.kept += kept.filter((m) => m.userId === subject).length;
@@ -88,15 +88,15 @@ export async function collectHistory(
       onProgress(progress());
     }
   }
-  const out = new Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>();
+  const out = new Map<string, { channel: ChannelState; messages: Map<string, HistoryMessage> }>();
   for (const ch of state.channels) {
     const staging = path.join(stagingDir, `${ch.id}.jsonl`);
-    const messages = new Map<string, CollectedMessage>();
+    const messages = new Map<string, HistoryMessage>();
     if (fs.existsSync(staging)) {
       for (const line of fs.readFileSync(staging, 'utf8').split('\n')) {
         if (!line.trim()) continue;
         try {
-          const m = JSON.parse(line) as CollectedMessage;
+          const m = JSON.parse(line) as HistoryMessage;
           messages.set(m.id, m);
         } catch {
           // A line cut short by a crash: the page it came from is collected again.
@@ -109,12 +109,12 @@ export async function collectHistory(
 }
 
 /** Download the files a message shares (text formats, where scopes allow) into the staging folder. */
-async function saveSharedFiles(messages: CollectedMessage[], collector: HistoryCollector, dir: string): Promise<void> {
+async function saveSharedFiles(messages: HistoryMessage[], reader: HistoryReader, dir: string): Promise<void> {
   for (const m of messages) {
     for (let i = 0; i < (m.files?.length ?? 0); i++) {
-      const f = await (collector.downloadFile as NonNullable<HistoryCollector['downloadFile']>)(m, i);
+      const f = await (reader.downloadFile as NonNullable<HistoryReader['downloadFile']>)(m, i);
       const name = maskFileName(f.name);
-      (m.files as NonNullable<CollectedMessage['files']>)[i] = { name, skipped: f.skipped };
+      (m.files as NonNullable<HistoryMessage['files']>)[i] = { name, skipped: f.skipped };
       if (f.data) {
         mkdirPrivate(dir);
         fs.writeFileSync(path.join(dir, `${m.id.replace(/[^\w.-]/g, '_')}-${name.replace(/[^\w.\u4e00-\u9fff-]+/g, '_')}`), maskFileBytes(f.name, f.data).data, { mode: 0o600 });
@@ -140,7 +140,7 @@ export function copySharedFiles(stagingDir: string, corpusDir: string, platform:
 }
 
 /** Count of the subject's own messages in what was collected. */
-export function subjectMessages(collected: Map<string, { messages: Map<string, CollectedMessage> }>, subjectId: string): number {
+export function subjectMessages(collected: Map<string, { messages: Map<string, HistoryMessage> }>, subjectId: string): number {
   const id = subjectId.replace(/^[a-z]+:/, '');
   let n = 0;
   for (const { messages } of collected.values()) for (const m of messages.values()) if (m.userId === id) n++;
@@ -151,7 +151,7 @@ export function subjectMessages(collected: Map<string, { messages: Map<string, C
 export function writeCollected(
   corpusDir: string,
   platform: 'slack' | 'lark',
-  collected: Map<string, { channel: ChannelState; messages: Map<string, CollectedMessage> }>,
+  collected: Map<string, { channel: ChannelState; messages: Map<string, HistoryMessage> }>,
 ): string[] {
   const files: string[] = [];
   for (const { channel, messages } of collected.values()) {
@@ -161,8 +161,8 @@ export function writeCollected(
       platform,
       channel: { id: channel.id, name: channel.name, private: channel.private, members: channel.members },
       messages: [...messages.values()]
-        .sort((a, b) => a.at - b.at)
-        .map((m) => ({ id: m.id, at: m.at, userId: m.userId, userName: m.userName, text: redact(m.text).text, threadId: m.threadId, permalink: m.permalink })),
+        .sort((a, b) => a.ts - b.ts)
+        .map((m) => ({ id: m.id, at: m.ts, userId: m.userId, userName: m.userName, text: redact(m.text).text, threadId: m.threadId, permalink: m.link })),
     };
     writeFileAtomic(path.join(corpusDir, rel), JSON.stringify(file, null, 1));
     files.push(rel);

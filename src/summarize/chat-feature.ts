@@ -1,5 +1,6 @@
 import type { Lang } from '../text/lang';
 import { label } from '../avatars/disclosure';
+import { readHistory, type ChannelInfo, type HistoryMessage, type HistoryRange, type HistoryReader } from '../chat/history';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
@@ -7,7 +8,7 @@ import { classifyError } from '../errors';
 import type { Runtime } from '../runtime';
 import { asksForSummary, asksToShare, parseSummarizeArgs, USAGE } from './chat-args';
 import { assertRenderedLinks } from './links';
-import { DAY_MS, type ChannelInfo, type HistoryMessage, type HistoryRange } from './message';
+import { DAY_MS } from './message';
 import { renderSummary } from './render';
 import { MAX_DAYS, summarize } from './summarize';
 
@@ -31,19 +32,22 @@ const say = (ctx: HandlerContext, en: string, zh: string, ephemeral = true): Pro
  * Fetch, check and summarise, then answer privately (or for the channel when asked to share and
  * allowed). Membership is checked before anything is read; links are checked before anything is shown.
  */
-async function run(ctx: HandlerContext, req: Request): Promise<void> {
+async function run(ctx: HandlerContext, req: Request, history: HistoryReader | undefined = ctx.transport.history?.()): Promise<void> {
   const { transport, event, lang } = ctx;
-  if (!transport.fetchHistory) {
+  if (!history) {
     await say(ctx, `I can't read channel history on ${transport.platform} yet, so I can't summarise here.`, `目前还不能在 ${transport.platform} 上读取频道历史，暂时无法总结。`);
     return;
   }
   const here = req.channelId === event.channelId;
-  if (transport.isMember && !(await transport.isMember(req.channelId, event.userId))) {
+  if (!(await history.isMember(req.channelId, event.userId))) {
     ctx.log.info({ target: req.channelId }, 'summary refused: requester is not a member');
     await say(ctx, "Only members of a channel can have it summarised, and you're not in that one.", '只有频道成员才能请求总结该频道，而你不在那个频道里。');
     return;
   }
-  const info: ChannelInfo | undefined = transport.channelInfo ? await transport.channelInfo(req.channelId).catch(() => undefined) : undefined;
+  const info: ChannelInfo | undefined = await history.channelInfo(req.channelId).catch((err: unknown) => {
+    ctx.log.warn({ err, target: req.channelId }, 'channel info unavailable; treating the channel by where it was asked');
+    return undefined;
+  });
   const isPrivate = info?.isPrivate ?? (here ? event.channelType !== 'public_channel' : true);
   let share = req.share;
   const notes: string[] = [];
@@ -63,13 +67,17 @@ async function run(ctx: HandlerContext, req: Request): Promise<void> {
   const range: HistoryRange = { oldest, threadId: req.threadId, maxMessages: MAX_MESSAGES };
   let next = 0;
   let messages: HistoryMessage[];
+  let capped = false;
   try {
-    messages = await transport.fetchHistory(req.channelId, range, (p) => {
+    const read = await readHistory(history, req.channelId, range, (p) => {
       if (next < PROGRESS_AT.length && p.messages >= PROGRESS_AT[next]) {
         next++;
         void say(ctx, `Still reading: ${p.messages.toLocaleString('en')} messages so far…`, `仍在读取：已读 ${p.messages.toLocaleString('en')} 条消息…`).catch(() => undefined);
       }
     });
+    // A file shared without words has nothing to summarise.
+    messages = read.filter((m) => m.text);
+    capped = read.length >= MAX_MESSAGES;
   } catch (err) {
     const e = classifyError(err);
     if (e.code !== 'PLATFORM_NOT_IN_CHANNEL') throw err;
@@ -80,7 +88,7 @@ async function run(ctx: HandlerContext, req: Request): Promise<void> {
     );
     return;
   }
-  if (messages.length >= MAX_MESSAGES) notes.push(t(lang, `Stopped reading at ${MAX_MESSAGES.toLocaleString('en')} messages.`, `读取到 ${MAX_MESSAGES.toLocaleString('en')} 条消息后停止。`));
+  if (capped) notes.push(t(lang, `Stopped reading at ${MAX_MESSAGES.toLocaleString('en')} messages.`, `读取到 ${MAX_MESSAGES.toLocaleString('en')} 条消息后停止。`));
   const summary = await summarize(messages, {
     channelName: info?.name,
     scope: req.threadId ? 'thread' : 'channel',
@@ -109,7 +117,8 @@ function voicePreface(lang: Lang, voice: { name: string; label: string }, n: num
 
 /** `/summarize [#channel] [24h|7d|since YYYY-MM-DD] [thread <link>] [share]`. */
 async function summarizeCommand(ctx: HandlerContext): Promise<void> {
-  const { event, transport } = ctx;
+  const { event } = ctx;
+  const history = ctx.transport.history?.();
   const args = parseSummarizeArgs(ctx.args, Date.now());
   if (args.unknown.length) {
     await say(ctx, `I didn't understand "${args.unknown.join(' ')}". Usage: \`${USAGE}\``, `没看懂“${args.unknown.join(' ')}”。用法：\`${USAGE}\``);
@@ -118,7 +127,7 @@ async function summarizeCommand(ctx: HandlerContext): Promise<void> {
   let channelId = args.channel?.id;
   let threadId: string | undefined;
   if (args.threadLink) {
-    const target = transport.resolveLink ? await transport.resolveLink(args.threadLink) : ({ kind: 'invalid' } as const);
+    const target = history?.resolveLink ? await history.resolveLink(args.threadLink) : ({ kind: 'invalid' } as const);
     if (target.kind === 'foreign') {
       ctx.log.info({ host: target.host }, 'summary refused: thread link from another workspace');
       await say(ctx, `That link is from another workspace (${target.host}). I only summarise conversations in this one.`, `这个链接来自其他工作区（${target.host}），我只总结本工作区的会话。`);
@@ -132,7 +141,7 @@ async function summarizeCommand(ctx: HandlerContext): Promise<void> {
     threadId = target.threadId ?? target.messageId;
   }
   if (!channelId && args.channel?.name) {
-    const found = transport.findChannel ? await transport.findChannel(args.channel.name) : undefined;
+    const found = history?.findChannel ? await history.findChannel(args.channel.name) : undefined;
     if (!found) {
       await say(ctx, `I can't find #${args.channel.name}. If it is private, add me to it first (\`/invite\`), then ask again.`, `找不到 #${args.channel.name}。如果是私有频道，请先把我加进去（\`/invite\`）再试。`);
       return;
@@ -145,7 +154,7 @@ async function summarizeCommand(ctx: HandlerContext): Promise<void> {
   }
   // In a thread (Feishu text commands can be), the thread is what is meant.
   if (!channelId && !args.since && event.threadId) threadId = event.threadId;
-  await run(ctx, { channelId: channelId ?? event.channelId, threadId, since: args.since, rangeLabel: args.rangeLabel ?? '24h', share: args.share });
+  await run(ctx, { channelId: channelId ?? event.channelId, threadId, since: args.since, rangeLabel: args.rangeLabel ?? '24h', share: args.share }, history);
 }
 
 /** "@avatar summarize this thread" / "总结一下": the summary in the avatar's voice, with its label. */

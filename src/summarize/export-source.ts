@@ -10,8 +10,9 @@ import type { SlackNames } from '../corpus/loaders/slack-text';
 import { UnderstudyError } from '../errors';
 import { suggest } from '../util/suggest';
 import { DAY_MS, type HistoryMessage } from './message';
-import { countReplies, feishuSender, fromFeishuMessage } from './feishu-messages';
-import { fromSlackMessage, type RawSlackMessage } from './slack-messages';
+import { countReplies } from '../chat/history';
+import { feishuSender, fromFeishuMessage } from '../corpus/loaders/feishu-history';
+import { fromSlackMessage, type RawSlackMessage } from '../corpus/loaders/slack-history';
 
 export interface ExportHistory {
   messages: HistoryMessage[];
@@ -133,7 +134,7 @@ export function readSlackExportHistory(exportPath: string, q: ExportQuery): Expo
     for (const raw of value) {
       if (!raw || typeof raw !== 'object') continue;
       const m = fromSlackMessage(raw as RawSlackMessage, channel.id, names, q.workspaceUrl);
-      if (!m) continue;
+      if (!m?.text) continue;
       if (q.thread && m.id !== q.thread && m.threadId !== q.thread) continue;
       if (q.since !== undefined && m.ts < q.since) continue;
       if (q.until !== undefined && m.ts > q.until) continue;

@@ -1,7 +1,7 @@
 // The history types are the chat contract's (chat/history.ts); summarize re-exports them for its own modules.
 import type { HistoryMessage } from '../chat/history';
 
-export type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../chat/history';
+export type { HistoryMessage } from '../chat/history';
 
 export const DAY_MS = 86_400_000;
 

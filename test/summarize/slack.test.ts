@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { webClientOptions } from '../../src/adapters/slack/adapter';
 import { SlackTransport } from '../../src/adapters/slack/transport';
+import { readHistory } from '../../src/chat/history';
 import { conversationKey } from '../../src/chat/types';
 import { silentLogger } from '../../src/log';
 import { openStateStore } from '../../src/store/sqlite-store';
@@ -225,7 +226,7 @@ describe('Slack history transport', () => {
     try {
       const transport = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, (e) => conversationKey(e), silentLogger);
       const pages: number[] = [];
-      const messages = await transport.fetchHistory(CHANNEL, { oldest: Date.now() - 86_400_000 }, (p) => {
+      const messages = await readHistory(transport.history(), CHANNEL, { oldest: Date.now() - 86_400_000 }, (p) => {
         pages.push(p.messages);
         if (p.pages === 1) fake.fail('conversations.history', { status: 429, retryAfter: 1, times: 1 });
       });
@@ -247,10 +248,10 @@ describe('Slack history transport', () => {
     fake.tokens.set('xoxb-t', { user_id: 'U_BOT', team_id: 'T111', bot_id: 'B1' });
     const store = openStateStore(tmpDir('summarize-store-'));
     try {
-      const transport = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, (e) => conversationKey(e), silentLogger);
-      expect(await transport.resolveLink(`${WS}/archives/C0GEN/p1700000000000100?thread_ts=1699999999.000200&cid=C0GEN`)).toEqual({ kind: 'message', channelId: 'C0GEN', messageId: '1700000000.000100', threadId: '1699999999.000200' });
-      expect(await transport.resolveLink('https://evil.slack.com/archives/C0GEN/p1700000000000100')).toEqual({ kind: 'foreign', host: 'evil.slack.com' });
-      expect(await transport.resolveLink('https://example.com/archives/C0GEN/p1700000000000100')).toEqual({ kind: 'invalid' });
+      const reader = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, (e) => conversationKey(e), silentLogger).history();
+      expect(await reader.resolveLink(`${WS}/archives/C0GEN/p1700000000000100?thread_ts=1699999999.000200&cid=C0GEN`)).toEqual({ kind: 'message', channelId: 'C0GEN', messageId: '1700000000.000100', threadId: '1699999999.000200' });
+      expect(await reader.resolveLink('https://evil.slack.com/archives/C0GEN/p1700000000000100')).toEqual({ kind: 'foreign', host: 'evil.slack.com' });
+      expect(await reader.resolveLink('https://example.com/archives/C0GEN/p1700000000000100')).toEqual({ kind: 'invalid' });
     } finally {
       store.close();
       await fake.stop();

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
+import type { ChannelInfo, HistoryChannel, HistoryMessage, HistoryPage, HistoryRange, HistoryReader } from '../../chat/history';
 import type { FeishuMessage } from '../../corpus/loaders/feishu-export';
-import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange } from '../../summarize/message';
-import { countReplies, feishuSender, fromFeishuMessage } from '../../summarize/feishu-messages';
+import { feishuSender, fromFeishuMessage } from '../../corpus/loaders/feishu-history';
 import type { LarkApi } from './open-api';
 
 const PAGE = 50;
+/** contact.v3.user.get calls per page at most; people beyond it show as their open_id. */
 const MAX_NAME_LOOKUPS = 200;
 
-interface ListPage {
-  items?: FeishuMessage[];
+interface Page<T> {
+  items?: T[];
   has_more?: boolean;
   page_token?: string;
 }
@@ -16,65 +17,54 @@ interface ListPage {
 const secs = (ms: number): string => String(Math.floor(ms / 1000));
 
 /**
- * Chat history for summaries through im.v1.message.list (chat or thread container), oldest
- * first, paginated; the Open API client waits out frequency limits. Names come from the
- * messages' mentions and contact.v3.user.get, else the open_id.
+ * Feishu history through im.v1.message.list (chat or thread container), oldest first, in pages
+ * with resumable cursors; the Open API client waits out frequency limits. Names come from the
+ * messages' mentions and contact.v3.user.get. Feishu has no public message links, so none are made up.
  */
-export class LarkHistory {
-  private readonly names = new Map<string, string>();
+export class LarkHistory implements HistoryReader {
+  readonly platform = 'lark' as const;
+  private readonly names = new Map<string, string | undefined>();
 
+  /** `containerOf`: the thread container (omt_...) of a root message, when the caller knows it. */
   constructor(
     private readonly api: LarkApi,
     private readonly log: Logger,
+    private readonly containerOf: (rootId: string) => string | undefined = () => undefined,
   ) {}
 
   /**
-   * `threadContainer` is the Feishu thread id (omt_...) when the caller knows it; without it a
-   * thread is read from the chat's list by root id.
+   * A chat's messages, thread replies included (Feishu lists them in the chat). A thread is read
+   * from its container when known (a topic id omt_..., or the event's thread), else from the
+   * chat's list by root id.
    */
-  async fetch(chatId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void, threadContainer?: string): Promise<HistoryMessage[]> {
-    const max = range.maxMessages ?? 20_000;
-    const byThread = Boolean(range.threadId && threadContainer);
-    const items: FeishuMessage[] = [];
-    const progress: HistoryProgress = { messages: 0, threads: range.threadId ? 1 : 0, pages: 0 };
-    let token: string | undefined;
-    do {
-      const page: ListPage = await this.api.call<ListPage>('im.v1.message.list', () =>
-        this.api.client.im.v1.message.list({
-          params: {
-            container_id_type: byThread ? 'thread' : 'chat',
-            container_id: byThread ? (threadContainer as string) : chatId,
-            start_time: !byThread && range.oldest !== undefined ? secs(range.oldest) : undefined,
-            end_time: !byThread && range.latest !== undefined ? secs(range.latest) : undefined,
-            sort_type: 'ByCreateTimeAsc',
-            page_size: PAGE,
-            page_token: token,
-          },
-        }) as Promise<{ code?: number; msg?: string; data?: ListPage }>,
-      );
-      for (const m of page.items ?? []) {
-        const ms = Number(m.create_time);
-        if ((range.oldest !== undefined && ms < range.oldest) || (range.latest !== undefined && ms > range.latest)) continue;
-        if (range.threadId && !byThread && m.message_id !== range.threadId && m.root_id !== range.threadId) continue;
-        items.push({ ...m, chat_id: m.chat_id ?? chatId });
-      }
-      progress.pages++;
-      progress.messages = items.length;
-      onProgress?.({ ...progress });
-      token = page.has_more && items.length < max ? page.page_token : undefined;
-    } while (token);
+  async page(chatId: string, range: HistoryRange, cursor?: string): Promise<HistoryPage> {
+    const root = range.threadId;
+    const container = root && (root.startsWith('omt_') ? root : this.containerOf(root));
+    const page = await this.api.call<Page<FeishuMessage>>('im.v1.message.list', () =>
+      this.api.client.im.v1.message.list({
+        params: {
+          container_id_type: container ? 'thread' : 'chat',
+          container_id: container || chatId,
+          start_time: !container && range.oldest !== undefined ? secs(range.oldest) : undefined,
+          end_time: !container && range.latest !== undefined ? secs(range.latest) : undefined,
+          sort_type: 'ByCreateTimeAsc',
+          page_size: PAGE,
+          page_token: cursor,
+        },
+      }) as Promise<{ code?: number; msg?: string; data?: Page<FeishuMessage> }>,
+    );
+    const items = (page.items ?? []).filter((m) => !root || container || m.message_id === root || m.root_id === root).map((m) => ({ ...m, chat_id: m.chat_id ?? chatId }));
     await this.lookUpNames(items);
-    const out: HistoryMessage[] = [];
-    for (const m of items.slice(0, max)) {
+    const messages: HistoryMessage[] = [];
+    for (const m of items) {
       try {
         const h = fromFeishuMessage(m, (id) => this.names.get(id));
-        if (h) out.push(h);
+        if (h) messages.push(h);
       } catch (err) {
-        this.log.debug({ message_id: m.message_id, err }, 'unreadable Feishu message skipped');
+        this.log.warn({ message_id: m.message_id, err }, 'Feishu message with malformed content skipped');
       }
     }
-    countReplies(out);
-    return out.sort((a, b) => a.ts - b.ts);
+    return { messages, next: page.has_more ? page.page_token || undefined : undefined };
   }
 
   private async lookUpNames(items: FeishuMessage[]): Promise<void> {
@@ -85,31 +75,63 @@ export class LarkHistory {
     let lookups = 0;
     for (const m of items) {
       const { id, type } = feishuSender(m);
-      if (!id || type !== 'user' || this.names.has(id) || lookups >= MAX_NAME_LOOKUPS) continue;
-      lookups++;
-      try {
-        const data = await this.api.call<{ user?: { name?: string; en_name?: string } }>('contact.v3.user.get', () =>
-          this.api.client.contact.v3.user.get({ path: { user_id: id }, params: { user_id_type: 'open_id' } }),
-        );
-        this.names.set(id, data.user?.name ?? data.user?.en_name ?? id);
-      } catch (err) {
-        // Without contact:user.base:readonly the open_id is shown instead.
-        this.log.debug({ user: id, err }, 'contact.v3.user.get failed; showing the open_id');
-        this.names.set(id, id);
-      }
+      if (!id || type !== 'user' || this.names.has(id) || lookups++ >= MAX_NAME_LOOKUPS) continue;
+      await this.userName(id);
     }
   }
 
-  async isMember(chatId: string, openId: string): Promise<boolean> {
+  async userName(openId: string): Promise<string | undefined> {
+    if (!this.names.has(openId)) {
+      try {
+        const data = await this.api.call<{ user?: { name?: string; en_name?: string } }>('contact.v3.user.get', () =>
+          this.api.client.contact.v3.user.get({ path: { user_id: openId }, params: { user_id_type: 'open_id' } }),
+        );
+        this.names.set(openId, data.user?.name || data.user?.en_name || undefined);
+      } catch (err) {
+        // Without contact:user.base:readonly the open_id is shown instead.
+        this.log.debug({ user: openId, err }, 'contact.v3.user.get failed; showing the open_id');
+        this.names.set(openId, undefined);
+      }
+    }
+    return this.names.get(openId);
+  }
+
+  /** The chats the bot is in; private ones (and any whose type is unknown) with their members. */
+  async listChannels(): Promise<HistoryChannel[]> {
+    const out: HistoryChannel[] = [];
     let token: string | undefined;
     do {
-      const page = await this.api.call<{ items?: { member_id?: string }[]; has_more?: boolean; page_token?: string }>('im.v1.chatMembers.get', () =>
-        this.api.client.im.v1.chatMembers.get({ path: { chat_id: chatId }, params: { member_id_type: 'open_id', page_size: 100, page_token: token } }),
-      );
-      if ((page.items ?? []).some((m) => m.member_id === openId)) return true;
+      const page: Page<{ chat_id?: string; name?: string }> = await this.api.call('im.v1.chat.list', () => this.api.client.im.v1.chat.list({ params: { page_size: 100, page_token: token } }));
+      for (const c of page.items ?? []) {
+        if (!c.chat_id) continue;
+        const info = await this.channelInfo(c.chat_id).catch((err: unknown) => {
+          // When unsure, private: its messages then stay with the chat's members.
+          this.log.warn({ err, chat_id: c.chat_id }, 'im.v1.chat.get failed; treating the chat as private');
+          return undefined;
+        });
+        const isPrivate = info?.isPrivate ?? true;
+        out.push({ id: c.chat_id, name: c.name || c.chat_id, private: isPrivate, members: isPrivate ? await this.members(c.chat_id) : undefined });
+      }
       token = page.has_more ? page.page_token : undefined;
     } while (token);
-    return false;
+    return out;
+  }
+
+  private async members(chatId: string, until?: (ids: string[]) => boolean): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page: Page<{ member_id?: string }> = await this.api.call('im.v1.chatMembers.get', () =>
+        this.api.client.im.v1.chatMembers.get({ path: { chat_id: chatId }, params: { member_id_type: 'open_id', page_size: 100, page_token: token } }),
+      );
+      for (const m of page.items ?? []) if (m.member_id) out.push(m.member_id);
+      token = page.has_more && !until?.(out) ? page.page_token : undefined;
+    } while (token);
+    return out;
+  }
+
+  async isMember(chatId: string, openId: string): Promise<boolean> {
+    return (await this.members(chatId, (ids) => ids.includes(openId))).includes(openId);
   }
 
   async channelInfo(chatId: string): Promise<ChannelInfo | undefined> {

@@ -5,8 +5,6 @@ import { conversationKey, type ChatEvent, type ChatTransport, type ChatUser, typ
 import { feishuText } from '../../corpus/loaders/feishu-export';
 import type { UnderstudyError } from '../../errors';
 import type { StateStore } from '../../store/types';
-import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange } from '../../summarize/message';
-import { LarkCollector } from './collector';
 import { LarkHistory } from './history';
 import type { LarkApi } from './open-api';
 import { renderReply, type Card } from './render';
@@ -123,11 +121,6 @@ export class LarkTransport implements ChatTransport {
     }
   }
 
-  /** Read access to the chats the bot is in, for an approved distillation. */
-  collector(): LarkCollector {
-    return new LarkCollector(this.api, this.log);
-  }
-
   /** A file into the conversation (a subject's avatar export): uploaded, then sent as a file message. */
   async uploadFile(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void> {
     const uploaded = await this.api.call<{ file_key?: string }>('im.v1.file.create', async () => {
@@ -190,26 +183,9 @@ export class LarkTransport implements ChatTransport {
     return turns;
   }
 
-  private historyReader?: LarkHistory;
-
-  /** History for summaries (history.ts). */
-  private get history(): LarkHistory {
-    this.historyReader ??= new LarkHistory(this.api, this.log);
-    return this.historyReader;
-  }
-
-  /** A thread of the event being answered is read by its thread container; others by root id. */
-  fetchHistory(chatId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]> {
-    const container = range.threadId && range.threadId === this.event?.threadId ? this.threadContainer : undefined;
-    return this.history.fetch(chatId, range, onProgress, container);
-  }
-
-  isMember(chatId: string, userId: string): Promise<boolean> {
-    return this.history.isMember(chatId, userId);
-  }
-
-  channelInfo(chatId: string): Promise<ChannelInfo | undefined> {
-    return this.history.channelInfo(chatId);
+  /** History (history.ts); a thread of the event being answered is read by its thread container. */
+  history(): LarkHistory {
+    return new LarkHistory(this.api, this.log, (root) => (root === this.event?.threadId ? this.threadContainer : undefined));
   }
 
   /** Name and departments (for access lists); needs contact:user.base:readonly. */

@@ -1,40 +1,50 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { ChannelInfo, HistoryChannel, HistoryFile, HistoryMessage, HistoryPage, HistoryRange, HistoryReader, LinkTarget } from '../../chat/history';
+import { fromSlackMessage, slackPermalink, tsToMs, type RawSlackMessage } from '../../corpus/loaders/slack-history';
 import type { SlackNames } from '../../corpus/loaders/slack-text';
-import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../../summarize/message';
-import { fromSlackMessage, slackPermalink, type RawSlackMessage } from '../../summarize/slack-messages';
 
 /** One Web API call with the transport's rate-limit handling (waits Retry-After, then retries). */
 export type SlackCaller = <T>(method: string, fn: () => Promise<T>) => Promise<T>;
 
 const PAGE = 200;
+/** users.info calls per page at most; people beyond it show as their id. */
 const MAX_NAME_LOOKUPS = 300;
+const FILE_LIMIT = 5 * 1024 * 1024;
+const TEXT_TYPES = /^(text\/|application\/(pdf|json|vnd\.openxmlformats-officedocument\.wordprocessingml))/;
 
-interface Page {
+interface Listing {
   messages?: RawSlackMessage[];
+  channels?: { id?: string; name?: string; is_private?: boolean; is_member?: boolean }[];
+  members?: string[];
   has_more?: boolean;
   response_metadata?: { next_cursor?: string };
 }
 
 const secs = (ms: number): string => (ms / 1000).toFixed(6);
+const nextCursor = (p: Listing): string | undefined => (p.has_more !== false ? p.response_metadata?.next_cursor || undefined : undefined);
 
 /**
- * Channel history for summaries: conversations.history for the range, conversations.replies for
- * every thread active in it, names from users.info, permalinks built on the workspace URL that
- * auth.test reports (chat.getPermalink when it reports none).
+ * Slack history through the Web API: conversations.history for a channel, conversations.replies
+ * for a thread, names from users.info, permalinks built on the workspace URL (auth.test when none
+ * was configured; chat.getPermalink when it reports none), shared files with the bot token.
  */
-export class SlackHistory {
+export class SlackHistory implements HistoryReader {
+  readonly platform = 'slack' as const;
   private base?: Promise<string | undefined>;
-  private readonly names = new Map<string, string>();
+  private readonly names = new Map<string, string | undefined>();
 
   constructor(
     private readonly client: WebClient,
     private readonly call: SlackCaller,
     private readonly log: Logger,
-  ) {}
+    workspaceUrl?: string,
+  ) {
+    if (workspaceUrl) this.base = Promise.resolve(workspaceUrl);
+  }
 
-  /** `https://acme.slack.com/`, once per transport. */
-  workspaceUrl(): Promise<string | undefined> {
+  /** `https://acme.slack.com/`, once per reader. */
+  private workspaceUrl(): Promise<string | undefined> {
     this.base ??= this.call('auth.test', () => this.client.auth.test()).then((r) => (r.url as string | undefined) || undefined);
     return this.base;
   }
@@ -46,67 +56,38 @@ export class SlackHistory {
     return res.permalink as string | undefined;
   }
 
-  /** Every page of one listing; the cursor comes back in response_metadata. */
-  private async pages(method: string, fetch: (cursor?: string) => Promise<Page>, onPage: (p: Page) => boolean): Promise<void> {
+  /** Every page of one listing, until `onPage` says stop. */
+  private async pages(method: string, fetch: (cursor?: string) => Promise<Listing>, onPage: (p: Listing) => boolean | void): Promise<void> {
     let cursor: string | undefined;
     do {
       const page = await this.call(method, () => fetch(cursor));
-      if (!onPage(page)) return;
-      cursor = page.has_more !== false ? page.response_metadata?.next_cursor || undefined : undefined;
+      if (onPage(page) === false) return;
+      cursor = nextCursor(page);
     } while (cursor);
   }
 
-  async fetch(channelId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]> {
-    const max = range.maxMessages ?? 20_000;
-    const oldest = range.oldest !== undefined ? secs(range.oldest) : undefined;
-    const latest = range.latest !== undefined ? secs(range.latest) : undefined;
-    const inRange = (m: RawSlackMessage): boolean => {
-      const ms = Number(m.ts) * 1000;
-      return (range.oldest === undefined || ms >= range.oldest) && (range.latest === undefined || ms <= range.latest);
-    };
-    const raw: RawSlackMessage[] = [];
-    const progress: HistoryProgress = { messages: 0, threads: 0, pages: 0 };
-    const take = (page: Page, thread?: string, skipRoot?: string): boolean => {
-      progress.pages++;
-      for (const m of page.messages ?? []) {
-        if (m.ts === skipRoot || !inRange(m)) continue;
-        // Everything conversations.replies returns belongs to that thread, whatever the message says.
-        if (thread) m.thread_ts ??= thread;
-        raw.push(m);
-      }
-      progress.messages = raw.length;
-      onProgress?.({ ...progress });
-      return raw.length < max;
-    };
-    const replies = async (ts: string, skipRoot?: string): Promise<void> => {
-      progress.threads++;
-      await this.pages('conversations.replies', (cursor) => this.client.conversations.replies({ channel: channelId, ts, cursor, limit: PAGE }) as Promise<Page>, (p) => take(p, ts, skipRoot));
-    };
-    if (range.threadId) {
-      await replies(range.threadId);
-    } else {
-      await this.pages(
-        'conversations.history',
-        (cursor) => this.client.conversations.history({ channel: channelId, oldest, latest, inclusive: true, cursor, limit: PAGE }) as Promise<Page>,
-        (p) => take(p),
-      );
-      // A thread started before the range can still have replies inside it; history lists its root only if the root is in range.
-      const threads = raw.filter((m) => (m.reply_count ?? 0) > 0 && (!m.latest_reply || range.oldest === undefined || Number(m.latest_reply) * 1000 >= range.oldest));
-      for (const root of threads) {
-        if (raw.length >= max) break;
-        await replies(root.ts as string, root.ts);
-      }
-    }
-    const url = await this.workspaceUrl();
+  async page(channelId: string, range: HistoryRange, cursor?: string): Promise<HistoryPage> {
+    const thread = range.threadId;
+    const res: Listing = thread
+      ? await this.call('conversations.replies', () => this.client.conversations.replies({ channel: channelId, ts: thread, cursor, limit: PAGE }) as Promise<Listing>)
+      : await this.call('conversations.history', () =>
+          this.client.conversations.history({
+            channel: channelId,
+            oldest: range.oldest !== undefined ? secs(range.oldest) : undefined,
+            latest: range.latest !== undefined ? secs(range.latest) : undefined,
+            inclusive: true,
+            cursor,
+            limit: PAGE,
+          }) as Promise<Listing>,
+        );
+    const raw = res.messages ?? [];
+    // Everything conversations.replies returns belongs to that thread, whatever the message says.
+    if (thread) for (const m of raw) m.thread_ts ??= thread;
     const names = await this.namesFor(raw);
-    const out: HistoryMessage[] = [];
-    for (const m of raw.slice(0, max)) {
-      const h = fromSlackMessage(m, channelId, names, url);
-      if (!h) continue;
-      h.link ??= await this.permalink(channelId, h.id, m.thread_ts);
-      out.push(h);
-    }
-    return out.sort((a, b) => a.ts - b.ts);
+    const url = await this.workspaceUrl();
+    const messages = raw.map((m) => fromSlackMessage(m, channelId, names, url)).filter((m): m is HistoryMessage => m !== undefined);
+    const threads = thread ? undefined : raw.filter((m) => m.ts && (m.reply_count ?? 0) > 0).map((m) => ({ id: m.ts as string, latestReply: m.latest_reply ? tsToMs(m.latest_reply) : undefined }));
+    return { messages, next: nextCursor(res), threads };
   }
 
   /** Display names of authors and mentioned people, looked up once each. */
@@ -116,33 +97,61 @@ export class SlackHistory {
       if (m.user) ids.add(m.user);
       for (const x of (m.text ?? '').matchAll(/<@([UW][A-Z0-9]+)/g)) ids.add(x[1]);
     }
+    const users = new Map<string, string>();
     let lookups = 0;
     for (const id of ids) {
-      if (this.names.has(id) || lookups >= MAX_NAME_LOOKUPS) continue;
-      lookups++;
+      if (!this.names.has(id) && lookups++ >= MAX_NAME_LOOKUPS) continue;
+      const name = await this.userName(id);
+      if (name) users.set(id, name);
+    }
+    return { users, channels: new Map() };
+  }
+
+  async userName(userId: string): Promise<string | undefined> {
+    if (!this.names.has(userId)) {
       try {
-        const res = await this.call('users.info', () => this.client.users.info({ user: id }));
+        const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
         const u = res.user;
-        this.names.set(id, u?.profile?.display_name || u?.real_name || u?.name || id);
+        this.names.set(userId, u?.profile?.display_name || u?.real_name || u?.name || undefined);
       } catch (err) {
-        this.log.debug({ user: id, err }, 'users.info failed; showing the id');
-        this.names.set(id, id);
+        this.log.debug({ user: userId, err }, 'users.info failed; showing the id');
+        this.names.set(userId, undefined);
       }
     }
-    return { users: this.names, channels: new Map() };
+    return this.names.get(userId);
+  }
+
+  /** Channels the bot is a member of; private ones with their members. */
+  async listChannels(): Promise<HistoryChannel[]> {
+    const found: NonNullable<Listing['channels']> = [];
+    await this.pages(
+      'conversations.list',
+      (cursor) => this.client.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, cursor }) as Promise<Listing>,
+      (p) => void found.push(...(p.channels ?? []).filter((c) => c.id && c.is_member)),
+    );
+    const out: HistoryChannel[] = [];
+    for (const c of found) {
+      const id = c.id as string;
+      out.push({ id, name: c.name ?? id, private: Boolean(c.is_private), members: c.is_private ? await this.members(id) : undefined });
+    }
+    return out;
+  }
+
+  private async members(channelId: string, until?: (ids: string[]) => boolean): Promise<string[]> {
+    const out: string[] = [];
+    await this.pages(
+      'conversations.members',
+      (cursor) => this.client.conversations.members({ channel: channelId, cursor, limit: 1000 }) as Promise<Listing>,
+      (p) => {
+        out.push(...(p.members ?? []));
+        return !until?.(out);
+      },
+    );
+    return out;
   }
 
   async isMember(channelId: string, userId: string): Promise<boolean> {
-    let found = false;
-    await this.pages(
-      'conversations.members',
-      (cursor) => this.client.conversations.members({ channel: channelId, cursor, limit: 1000 }) as Promise<Page & { members?: string[] }>,
-      (p) => {
-        found = ((p as { members?: string[] }).members ?? []).includes(userId);
-        return !found;
-      },
-    );
-    return found;
+    return (await this.members(channelId, (ids) => ids.includes(userId))).includes(userId);
   }
 
   async channelInfo(channelId: string): Promise<ChannelInfo | undefined> {
@@ -157,11 +166,10 @@ export class SlackHistory {
     let found: ChannelInfo | undefined;
     await this.pages(
       'conversations.list',
-      (cursor) => this.client.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: 1000, cursor }) as Promise<Page>,
+      (cursor) => this.client.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: 1000, cursor }) as Promise<Listing>,
       (p) => {
-        const list = ((p as { channels?: { id: string; name?: string; is_private?: boolean; is_member?: boolean }[] }).channels ?? []);
-        const c = list.find((x) => x.name?.toLowerCase() === want);
-        if (c) found = { id: c.id, name: c.name, isPrivate: Boolean(c.is_private), botIsMember: c.is_member };
+        const c = (p.channels ?? []).find((x) => x.id && x.name?.toLowerCase() === want);
+        if (c) found = { id: c.id as string, name: c.name, isPrivate: Boolean(c.is_private), botIsMember: c.is_member };
         return !found;
       },
     );
@@ -187,5 +195,22 @@ export class SlackHistory {
     const messageId = `${m[2]}.${m[3]}`;
     const thread = u.searchParams.get('thread_ts') ?? undefined;
     return { kind: 'message', channelId: m[1], messageId, threadId: thread ?? messageId };
+  }
+
+  /** Text-like files up to 5 MB, downloaded with the bot token (needs files:read). */
+  async downloadFile(message: HistoryMessage, index: number): Promise<HistoryFile> {
+    const f = message.files?.[index];
+    if (!f) return { name: 'file', skipped: 'missing' };
+    if (!f.url) return { name: f.name, skipped: 'no download URL (files:read scope missing?)' };
+    if ((f.size ?? 0) > FILE_LIMIT) return { name: f.name, skipped: 'larger than 5 MB' };
+    if (!TEXT_TYPES.test(f.mimetype ?? '')) return { name: f.name, skipped: `not a text format (${f.mimetype ?? 'unknown'})` };
+    try {
+      const res = await fetch(f.url, { headers: { authorization: `Bearer ${this.client.token ?? ''}` } });
+      if (!res.ok) return { name: f.name, skipped: `download refused (${res.status}); add the files:read scope` };
+      return { name: f.name, data: new Uint8Array(await res.arrayBuffer()) };
+    } catch (err) {
+      this.log.warn({ err, file: f.name }, 'shared file download failed');
+      return { name: f.name, skipped: `download failed: ${(err as Error).message}` };
+    }
   }
 }

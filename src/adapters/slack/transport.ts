@@ -3,7 +3,6 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
 import type { ChatEvent, ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
-import type { ChannelInfo, HistoryMessage, HistoryProgress, HistoryRange, LinkTarget } from '../../summarize/message';
 import type { StateStore } from '../../store/types';
 import { renderReply, type Block } from './render';
 import { SlackHistory } from './history';
@@ -12,8 +11,6 @@ import { SlackHistory } from './history';
 const known = (blocks: Block[]): KnownBlock[] => blocks as unknown as KnownBlock[];
 import type { UnderstudyError } from '../../errors';
 import { classifySlackError, slackCall } from './web-errors';
-import { SlackCollector } from './collector';
-import type { HistoryCollector } from '../../chat/collector';
 
 export const ASSISTANT_THREADS = 'slack-assistant-threads';
 
@@ -40,10 +37,6 @@ export class SlackTransport implements ChatTransport {
     const channel = (res.channel as { id?: string } | undefined)?.id;
     if (!channel) throw classifySlackError({ data: { error: 'channel_not_found' } }, 'conversations.open', this.log);
     return this.post({ channelId: channel }, reply);
-  }
-
-  collector(): HistoryCollector {
-    return new SlackCollector(this.client, this.log, this.workspaceUrl);
   }
 
   async uploadFile(target: ReplyTarget, filename: string, data: Uint8Array, comment: string): Promise<void> {
@@ -131,35 +124,8 @@ export class SlackTransport implements ChatTransport {
     return { id: userId, name: res.user.profile?.display_name || res.user.real_name || res.user.name, isBot: Boolean(res.user.is_bot) };
   }
 
-  private historyReader?: SlackHistory;
-
-  /** History for summaries (history.ts): paginated, with this transport's rate-limit waits. */
-  private get history(): SlackHistory {
-    this.historyReader ??= new SlackHistory(this.client, (method, fn) => this.call(method, fn), this.log);
-    return this.historyReader;
-  }
-
-  fetchHistory(channelId: string, range: HistoryRange, onProgress?: (p: HistoryProgress) => void): Promise<HistoryMessage[]> {
-    return this.history.fetch(channelId, range, onProgress);
-  }
-
-  permalink(channelId: string, messageId: string, threadId?: string): Promise<string | undefined> {
-    return this.history.permalink(channelId, messageId, threadId);
-  }
-
-  isMember(channelId: string, userId: string): Promise<boolean> {
-    return this.history.isMember(channelId, userId);
-  }
-
-  channelInfo(channelId: string): Promise<ChannelInfo | undefined> {
-    return this.history.channelInfo(channelId);
-  }
-
-  findChannel(name: string): Promise<ChannelInfo | undefined> {
-    return this.history.findChannel(name);
-  }
-
-  resolveLink(url: string): Promise<LinkTarget> {
-    return this.history.resolveLink(url);
+  /** History (history.ts): paginated, with this transport's rate-limit waits. */
+  history(): SlackHistory {
+    return new SlackHistory(this.client, (method, fn) => this.call(method, fn), this.log, this.workspaceUrl);
   }
 }

@@ -1,5 +1,5 @@
-import { feishuText, type FeishuMessage } from '../corpus/loaders/feishu-export';
-import type { HistoryMessage } from './message';
+import type { HistoryMessage } from '../../chat/history';
+import { feishuText, type FeishuMessage } from './feishu-export';
 
 export function feishuSender(m: FeishuMessage): { id: string; name?: string; type?: string } {
   return typeof m.sender === 'string' ? { id: m.sender } : { id: m.sender?.id ?? '', name: m.sender?.name, type: m.sender?.sender_type };
@@ -18,18 +18,5 @@ export function fromFeishuMessage(m: FeishuMessage, nameOf: (id: string) => stri
   const ts = Number(m.create_time);
   if (!text || !m.message_id || !Number.isFinite(ts)) return undefined;
   const mentions = (m.mentions ?? []).map((x) => x.name).filter((x): x is string => Boolean(x));
-  return { id: m.message_id, threadId: m.root_id || undefined, channelId: m.chat_id, userId: s.id, userName: s.name ?? nameOf(s.id) ?? s.id, text, mentions, ts };
-}
-
-/** Roots learn their reply counts from the replies present (Feishu lists do not carry them). */
-export function countReplies(messages: HistoryMessage[]): void {
-  const replies = new Map<string, number>();
-  for (const m of messages) if (m.threadId && m.threadId !== m.id) replies.set(m.threadId, (replies.get(m.threadId) ?? 0) + 1);
-  for (const m of messages) {
-    const n = replies.get(m.id);
-    if (n) {
-      m.replyCount = n;
-      m.threadId ??= m.id;
-    }
-  }
+  return { id: m.message_id, threadId: m.root_id || undefined, channelId: m.chat_id, userId: s.id, userName: s.name ?? nameOf(s.id), text, mentions, ts };
 }
