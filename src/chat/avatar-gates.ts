@@ -1,12 +1,11 @@
 import type { AvatarPackage } from '../avatars/package';
 import type { StateStore } from '../store/types';
+import { MAX_QUESTION_CHARS } from '../text/limits';
 import { findOrSuggest, helpText } from './avatar-commands';
 import type { CommandRouter } from './commands';
 import { t } from './i18n';
 import type { Middleware } from './middleware';
 import { conversationKey, stickyKey } from './types';
-
-export const MAX_MESSAGE_CHARS = 4000;
 
 /**
  * Which avatar a question speaks to: the app's own avatar, `@handle` in the text (hub mode),
@@ -18,13 +17,13 @@ export const resolveAvatar: Middleware = async (ctx, next) => {
   ctx.info.kind = 'question';
   ctx.info.conversation = conversationKey(event);
   let text = event.text.trim();
-  if (text.length > MAX_MESSAGE_CHARS) {
+  if (text.length > MAX_QUESTION_CHARS) {
     await ctx.respond({
       kind: 'notice',
       ephemeral: true,
-      text: t(lang, `Your message is ${text.length.toLocaleString('en')} characters; I read only the first ${MAX_MESSAGE_CHARS.toLocaleString('en')}.`, `你的消息有 ${text.length.toLocaleString('en')} 个字符，我只读取前 ${MAX_MESSAGE_CHARS.toLocaleString('en')} 个。`),
+      text: t(lang, `Your message is ${text.length.toLocaleString('en')} characters; I read only the first ${MAX_QUESTION_CHARS.toLocaleString('en')}.`, `你的消息有 ${text.length.toLocaleString('en')} 个字符，我只读取前 ${MAX_QUESTION_CHARS.toLocaleString('en')} 个。`),
     });
-    text = text.slice(0, MAX_MESSAGE_CHARS);
+    text = text.slice(0, MAX_QUESTION_CHARS);
   }
   const found = await pick(ctx, text);
   if (!found) return;

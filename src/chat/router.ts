@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AvatarService } from '../app/avatar-service';
-import { detectLang, type Lang } from '../text/lang';
+import { personLang, type Lang } from '../text/lang';
 import type { AvatarPackage } from '../avatars/package';
 import { guardOf, withModelBudget } from '../answer/model-guard';
 import { silentLogger } from '../log';
@@ -176,7 +176,7 @@ export class ChatRouter {
   async handle(event: ChatEvent, transport: ChatTransport, info: WorkInfo = { kind: 'event', since: this.now() }): Promise<void> {
     const log = this.log.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId });
     const command = event.kind === 'command' ? { name: event.command ?? '', args: event.text.trim() } : parseTextCommand(event.text);
-    const lang: Lang = event.locale?.startsWith('zh') ? 'zh' : detectLang(event.text, 'en');
+    const lang: Lang = personLang(event.text, event.locale);
     const target = replyTargetOf(event, command !== undefined);
     let placeholder: MessageRef | undefined;
     const ctx: RouteContext = {

@@ -1,9 +1,6 @@
 import type { Answer, HistoryTurn } from '../answer/types';
-import type { Viewer } from '../avatars/visibility';
+import type { Platform, Viewer } from '../avatars/visibility';
 import type { HistoryReader } from './history';
-
-/** `playground`: the local web playground (src/adapters/playground/web.ts). */
-export type Platform = 'slack' | 'lark' | 'playground';
 
 export type ChannelType = 'dm' | 'public_channel' | 'private_channel';
 

@@ -21,6 +21,16 @@ export function detectLang(text: string, fallback: Lang = 'en'): Lang {
 }
 
 /**
+ * The language to tell a person something about their message in (notices, prompts, errors): their
+ * client's locale when it is Chinese, else the message's language, English when it has no letters.
+ * An answer follows the question alone, falling back to the avatar's language (answer/answer.ts):
+ * someone with a Chinese client who asks in English gets English sources in English.
+ */
+export function personLang(text: string, locale?: string): Lang {
+  return locale?.startsWith('zh') ? 'zh' : detectLang(text, 'en');
+}
+
+/**
  * Script mix by letters (a Latin letter counts half a Han character): `zh` above 70% Han,
  * `en` below 15%, `mixed` between. For describing a corpus, not for choosing a reply language.
  */

@@ -1,6 +1,6 @@
 import { countCjk, hasCjk, isCjkToken } from '../../src/text/cjk';
 import { fnv1a, fnv1aWords } from '../../src/text/hash';
-import { detectLang, scriptMix } from '../../src/text/lang';
+import { detectLang, personLang, scriptMix } from '../../src/text/lang';
 import { splitSentences } from '../../src/text/sentences';
 import { CHAT_FILLER, EN_STOPWORDS, TERM_STOPWORDS } from '../../src/text/stopwords';
 
@@ -13,6 +13,12 @@ describe('language', () => {
   it('falls back to the given language when a text has no letters', () => {
     expect(detectLang('???', 'zh')).toBe('zh');
     expect(detectLang('👍')).toBe('en');
+  });
+
+  it("talks to a person in their client's Chinese locale, else in their message's language", () => {
+    expect(personLang('How do I roll back?', 'zh-CN')).toBe('zh');
+    expect(personLang('怎么回滚？', 'en-US')).toBe('zh');
+    expect(personLang('???')).toBe('en');
   });
 
   it('describes how a text mixes scripts', () => {

@@ -1,3 +1,4 @@
+import type { ChatPlatform } from '../../avatars/visibility';
 import type { LoadResult, SourceUnit } from '../types';
 import { authorMatcher } from './author-filter';
 
@@ -6,7 +7,7 @@ export const COLLECTED_CHAT_FORMAT = 'understudy-chat/1';
 /** What distillation writes after collecting a channel: one neutral file per conversation. */
 export interface CollectedChatFile {
   format: typeof COLLECTED_CHAT_FORMAT;
-  platform: 'slack' | 'lark';
+  platform: ChatPlatform;
   channel: { id: string; name: string; private: boolean; members?: string[] };
   messages: { id: string; at: number; userId: string; userName?: string; text: string; threadId?: string; permalink?: string }[];
 }
