@@ -1,3 +1,4 @@
+import { countCjk, hasCjk } from '../text/cjk';
 import { splitSentences } from '../text/sentences';
 import { scrubUrls } from './links';
 
@@ -91,7 +92,7 @@ export function isQuestionSentence(s: string): boolean {
   const t = s.trim();
   if (/[?？]["'”’)）]*$/.test(t)) return true;
   if (/[?？]\s/.test(t) && t.length < 300) return true;
-  return QUESTION_ZH.test(t) && /[\u4e00-\u9fff]/.test(t) && /[吗呢么？?]$/.test(t);
+  return QUESTION_ZH.test(t) && hasCjk(t) && /[吗呢么？?]$/.test(t);
 }
 
 /** The sentence that states a decision, if one does. */
@@ -146,7 +147,7 @@ export function detectAction(text: string, sender: string, mentions: string[] = 
 /** The first question a message asks, if any. Short interjections ("really?") are not questions. */
 export function detectQuestion(text: string): string | undefined {
   for (const s of proseSentences(text)) {
-    const words = (s.match(/[A-Za-z]{2,}/g) ?? []).length + (s.match(/[\u4e00-\u9fff]/g) ?? []).length / 2;
+    const words = (s.match(/[A-Za-z]{2,}/g) ?? []).length + countCjk(s) / 2;
     if (words < 3) continue;
     if (isQuestionSentence(s) || (QUESTION_START_EN.test(s) && s.length < 160 && !/[.!]/.test(s))) return clean(s);
   }

@@ -1,5 +1,6 @@
 import { detectLang, type Lang } from '../text/lang';
 import { stem, tokenize } from '../retrieval/tokenize';
+import { hasCjk } from '../text/cjk';
 import { CHAT_FILLER } from '../text/stopwords';
 import { dotDense, kmeans, mmr, tfidf, topTerms } from './cluster';
 import { detectAction, detectDecision, detectQuestion } from './detect';
@@ -68,7 +69,7 @@ export function groupUnits(messages: HistoryMessage[], perMessage = false): Unit
 
 /** The word people actually wrote for a stemmed term ("packag" -> "packages"). */
 function surface(term: string, texts: string[]): string {
-  if (/[\u3400-\u9fff]/.test(term) || term.includes('-') || term.includes('.')) return term;
+  if (hasCjk(term) || term.includes('-') || term.includes('.')) return term;
   const counts = new Map<string, number>();
   for (const t of texts) {
     for (const w of t.toLowerCase().match(/[a-z][a-z0-9_]*/g) ?? []) if (w.startsWith(term.slice(0, 3)) && stem(w) === term) counts.set(w, (counts.get(w) ?? 0) + 1);
