@@ -131,6 +131,7 @@ export class FakeLark {
     if (m && method === 'POST') return { name: 'im.v1.message.reply', id: m[1] };
     m = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(p);
     if (m && method === 'PATCH') return { name: 'im.v1.message.patch', id: m[1] };
+    if (m && method === 'GET') return { name: 'im.v1.message.get', id: m[1] };
     if (method === 'GET' && p === '/open-apis/im/v1/chats') return { name: 'im.v1.chat.list' };
     m = /^\/open-apis\/im\/v1\/chats\/([^/]+)\/members$/.exec(p);
     if (m && method === 'GET') return { name: 'im.v1.chatMembers.get', id: m[1] };
@@ -261,6 +262,11 @@ export class FakeLark {
         if (Buffer.byteLength(String(body.content)) > CONTENT_LIMIT) return reply(400, { code: 230025, msg: 'The message content is too long' });
         m.content = String(body.content);
         return ok({});
+      }
+      case 'im.v1.message.get': {
+        const m = this.messages.get(r.id as string);
+        if (!m) return reply(400, { code: 230011, msg: 'The message was not found' });
+        return ok({ items: [{ message_id: m.message_id, root_id: m.root_id, thread_id: m.thread_id, msg_type: m.msg_type, create_time: m.create_time, chat_id: m.chat_id, body: { content: m.content } }] });
       }
       case 'im.v1.message.list': {
         const canned = this.history.get(query.container_id ?? '');

@@ -24,22 +24,23 @@ const secs = (ms: number): string => String(Math.floor(ms / 1000));
 export class LarkHistory implements HistoryReader {
   readonly platform = 'lark' as const;
   private readonly names = new Map<string, string | undefined>();
+  private readonly containers = new Map<string, Promise<string | undefined>>();
 
-  /** `containerOf`: the thread container (omt_...) of a root message, when the caller knows it. */
+  /** `knownContainer`: a root's thread container the caller already knows (from the event), saving a lookup. */
   constructor(
     private readonly api: LarkApi,
     private readonly log: Logger,
-    private readonly containerOf: (rootId: string) => string | undefined = () => undefined,
+    private readonly knownContainer: (rootId: string) => string | undefined = () => undefined,
   ) {}
 
   /**
    * A chat's messages, thread replies included (Feishu lists them in the chat). A thread is read
-   * from its container when known (a topic id omt_..., or the event's thread), else from the
-   * chat's list by root id.
+   * from its container (omt_...: given, or the one its root message opened), else from the chat's
+   * list by root id.
    */
   async page(chatId: string, range: HistoryRange, cursor?: string): Promise<HistoryPage> {
     const root = range.threadId;
-    const container = root && (root.startsWith('omt_') ? root : this.containerOf(root));
+    const container = root && (root.startsWith('omt_') ? root : await this.containerOf(root));
     const page = await this.api.call<Page<FeishuMessage>>('im.v1.message.list', () =>
       this.api.client.im.v1.message.list({
         params: {
@@ -65,6 +66,24 @@ export class LarkHistory implements HistoryReader {
       }
     }
     return { messages, next: page.has_more ? page.page_token || undefined : undefined };
+  }
+
+  /** The thread container a root message opened (topic groups, replies in thread), once per root; undefined for a plain reply chain. */
+  private containerOf(rootId: string): Promise<string | undefined> {
+    const known = this.knownContainer(rootId);
+    if (known) return Promise.resolve(known);
+    let found = this.containers.get(rootId);
+    if (!found) {
+      found = this.api
+        .call<{ items?: { thread_id?: string }[] }>('im.v1.message.get', () => this.api.client.im.v1.message.get({ path: { message_id: rootId } }))
+        .then((d) => d.items?.[0]?.thread_id || undefined)
+        .catch((err: unknown) => {
+          this.log.warn({ err, message_id: rootId }, 'im.v1.message.get failed; reading the thread from the chat by root id');
+          return undefined;
+        });
+      this.containers.set(rootId, found);
+    }
+    return found;
   }
 
   private async lookUpNames(items: FeishuMessage[]): Promise<void> {
