@@ -6,7 +6,7 @@
  *   domain      the avatar model and the port to the hosted avatars (avatars/), the state store (store/),
  *               the job queue and process metrics (jobs/), documents (corpus/), search (retrieval/), the
  *               shape of an answer (answer/types) and the platform-neutral chat contract (chat/types,
- *               history, collector, i18n). Slack and Feishu are never named below the edges; domain
+ *               history, i18n). Slack and Feishu are never named below the edges; domain
  *               folders never import cli/, adapters/ or app/.
  *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/. They reach the
  *               hosted avatars through the AvatarHost port (avatars/host.ts), not app/.
@@ -25,10 +25,10 @@
 const chatGlue = '^src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
 const layers = [
   ['foundation', '^src/(util|config|text)/|^src/(errors|log)\\.ts$'],
-  ['domain', '^src/(avatars/|store/|jobs/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|collector|i18n)\\.ts$)'],
+  ['domain', '^src/(avatars/|store/|jobs/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|i18n)\\.ts$)'],
   ['features', '^src/(answer/(?!types\\.ts$)|eval/|manifests/)|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
   ['app', '^src/(app/|runtime\\.ts$)'],
-  ['chat', `^src/chat/(?!(types|history|collector|i18n)\\.ts$)|${chatGlue}`],
+  ['chat', `^src/chat/(?!(types|history|i18n)\\.ts$)|${chatGlue}`],
   ['edges', '^src/(adapters|cli|server)/|^src/(cli|serve)\\.ts$'],
 ];
 

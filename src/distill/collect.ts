@@ -96,7 +96,10 @@ export async function collectHistory(
       for (const line of fs.readFileSync(staging, 'utf8').split('\n')) {
         if (!line.trim()) continue;
         try {
-          const m = JSON.parse(line) as HistoryMessage;
+          const m = JSON.parse(line) as HistoryMessage & { at?: number; permalink?: string };
+          // Staged before the history port, a line says `at` and `permalink`.
+          m.ts ??= m.at as number;
+          m.link ??= m.permalink;
           messages.set(m.id, m);
         } catch {
           // A line cut short by a crash: the page it came from is collected again.
