@@ -5,7 +5,7 @@ import { createAvatarPackage } from '../avatars/create';
 import { UnderstudyError } from '../errors';
 import type { AvatarHost } from '../avatars/host';
 import { LOCAL_VIEWER } from '../avatars/visibility';
-import type { SearchMode } from '../retrieval/avatar-index';
+import type { AvatarIndex, SearchMode } from '../retrieval/avatar-index';
 import { bm25Baselines } from './baselines';
 import { evaluateRows, fileRank, readQaFile, reportOf, type EvalReport, type EvalRow, type QaItem } from './qa';
 
@@ -89,10 +89,40 @@ export interface SetResult {
   keywordHit: { hits: number; of: number };
 }
 
+export interface EvalServices {
+  /** Hosts the demo avatars (the repository's own avatars dir). */
+  demo: AvatarHost;
+  /** Hosts the avatars built from the shared corpora, in `realAvatarsDir` (never in the repository). */
+  real: AvatarHost;
+  realAvatarsDir: string;
+}
+
 /**
- * Make sure each target avatar exists (creating the real-corpus ones in the eval avatars dir,
- * never in the repository) and is ingested, then run our retrieval and the BM25 baselines on
- * its QA set.
+ * Make sure a target avatar exists (creating a real-corpus one in the eval avatars dir) and is
+ * ingested; its index, service and a line describing what ingest did.
+ */
+export async function openTarget(t: EvalTarget, s: EvalServices): Promise<{ index: AvatarIndex; service: AvatarHost; line: string }> {
+  if (!fs.existsSync(t.qa)) throw new UnderstudyError('FILE_UNREADABLE', `QA set ${t.qa} is missing`);
+  const service = t.create ? s.real : s.demo;
+  if (t.create) {
+    if (!fs.existsSync(t.create.from)) {
+      throw new UnderstudyError('FILE_UNREADABLE', `${t.create.from} is missing: the real corpora must sit in ../shared/corpora beside the checkout`);
+    }
+    if (!service.registry.find(t.slug)) {
+      createAvatarPackage(s.realAvatarsDir, { slug: t.slug, name: t.create.name, from: [t.create.from], author: t.create.author, lang: t.create.lang }, process.cwd());
+      service.reload();
+    }
+  }
+  const started = Date.now();
+  const ingest = await service.ingest(t.slug);
+  const index = service.index(t.slug);
+  const semantic = await index.semanticReady();
+  const line = `${t.slug} (${t.split}): ${ingest.totalChunks} chunks (${ingest.filesRead} files read now, ${((Date.now() - started) / 1000).toFixed(1)} s${semantic ? `; ${semantic}` : ''})`;
+  return { index, service, line };
+}
+
+/**
+ * Open each target (see openTarget), then run our retrieval and the BM25 baselines on its QA set.
  */
 export async function runAllEvals(
   demo: AvatarHost,
@@ -103,22 +133,8 @@ export async function runAllEvals(
 ): Promise<SetResult[]> {
   const out: SetResult[] = [];
   for (const t of targets) {
-    if (!fs.existsSync(t.qa)) throw new UnderstudyError('FILE_UNREADABLE', `QA set ${t.qa} is missing`);
-    const service = t.create ? real : demo;
-    if (t.create) {
-      if (!fs.existsSync(t.create.from)) {
-        throw new UnderstudyError('FILE_UNREADABLE', `${t.create.from} is missing: the real corpora must sit in ../shared/corpora beside the checkout`);
-      }
-      if (!service.registry.find(t.slug)) {
-        createAvatarPackage(realAvatarsDir, { slug: t.slug, name: t.create.name, from: [t.create.from], author: t.create.author, lang: t.create.lang }, process.cwd());
-        service.reload();
-      }
-    }
-    const started = Date.now();
-    const ingest = await service.ingest(t.slug);
-    const index = service.index(t.slug);
-    const semantic = await index.semanticReady();
-    log(`${t.slug} (${t.split}): ${ingest.totalChunks} chunks (${ingest.filesRead} files read now, ${((Date.now() - started) / 1000).toFixed(1)} s${semantic ? `; ${semantic}` : ''})`);
+    const { index, service, line } = await openTarget(t, { demo, real, realAvatarsDir });
+    log(line);
     const items = readQaFile(t.qa);
     const reports: SetResult['reports'] = [];
     for (const r of EVAL_RUNS) reports.push({ label: r.label, ...(await evaluateRows(index, items, r.mode, r.expansion)) });

@@ -1,8 +1,15 @@
+import fitted from './abstention-weights.json';
+import type { FileScore } from './fusion';
+import type { LexicalIndex, WeightedTerm } from './lexical-index';
+import { hasCjk, isCjkToken } from '../text/cjk';
+import { CHAR_PREFIX, tokenize } from './tokenize';
+
 /**
  * Calibrated abstention: whether retrieval found something about the question, from several
  * signals at once (a single score threshold told answerable from unanswerable questions apart
  * with a balanced accuracy of only ~0.6-0.7). The weights are a logistic regression fitted on
- * the dev QA sets (`npm run eval`, dev split); the held-out sets were only ever reported.
+ * the dev QA sets by `node dist/bench/fit-abstention.js` (leave-one-set-out); the held-out sets
+ * were only ever reported.
  */
 export interface AbstentionSignals {
   /** Share of the question's own terms (IDF mass) found in the best of the top hits. */
@@ -19,11 +26,131 @@ export interface AbstentionSignals {
   similarity: number;
   /** Share of the question's IDF mass in terms the corpus never uses (Kafka, GPT-5...). */
   missing: number;
+  /**
+   * IDF share of the question's content terms (English words, Chinese dictionary words; not
+   * the character bigrams, which straddle word boundaries) held by the best hit.
+   */
+  contentCoverage: number;
+  /** The same over the content terms the corpus uses at all. */
+  presentCoverage: number;
+  /** Share of the content terms (by count) the corpus uses at all. */
+  presentShare: number;
+  /**
+   * 1 when a named thing of the question is absent from the whole corpus: a capitalised word
+   * inside an English sentence, a word with digits, a Latin word in a Chinese question
+   * (Redis, PSP, GPT-5, SU7). A near miss usually names what the corpus lacks.
+   */
+  namedMissing: number;
 }
 
-interface Model {
+/** What the signals are computed from (one search). */
+export interface SignalInput {
+  question: string;
+  lexical: LexicalIndex;
+  /** The question's own terms (weight 1) and the lexicon's synonyms of them. */
+  own: readonly WeightedTerm[];
+  synonyms: readonly WeightedTerm[];
+  /** Lexical-index positions of the top hits' chunks, best first (undefined: not indexed). */
+  hitDocs: readonly (number | undefined)[];
+  /** Model-embedding similarity of each top hit, when a model embedder found it. */
+  hitSimilarity: readonly (number | undefined)[];
+  /** The lexical file ranking, best first. */
+  lexicalFiles: readonly FileScore[];
+  /** The semantic (USE) file ranking, when that ranker took part. */
+  semanticFiles?: readonly FileScore[];
+  /** A model embedder's cosine is meaningful; the local hashed one's is not. */
+  modelEmbedder: boolean;
+}
+
+const MODEL_SIMILARITY_OFFSET = 0.25;
+/** BM25 saturates near (k1 + 1) x IDF per term: the best score per unit of IDF mass is below ~2.2. */
+const STRENGTH_SCALE = 2.2;
+
+export function signalsOf(x: SignalInput): AbstentionSignals {
+  const { lexical, own, synonyms } = x;
+  const top = x.hitDocs.slice(0, 3);
+  const coverageBy = (terms: readonly WeightedTerm[], doc: number | undefined): number => (doc === undefined || terms.length === 0 ? 0 : lexical.coverage(terms, doc, synonyms));
+  const coverage = Math.max(0, ...top.map((d) => coverageBy(own, d)));
+  const idfs = own.map((t) => lexical.idf(t.term)).sort((a, b) => a - b);
+  const median = idfs[Math.floor(idfs.length / 2)] ?? 0;
+  const rare = own.filter((t) => lexical.idf(t.term) >= median);
+  const rareCoverage = Math.max(0, ...top.map((d) => coverageBy(rare, d)));
+  const s1 = x.lexicalFiles[0]?.score ?? 0;
+  const s2 = x.lexicalFiles[1]?.score ?? 0;
+  const margin = s1 > 0 ? Math.max(0, (s1 - s2) / s1) : 0;
+  const idfMass = idfs.reduce((a, b) => a + b, 0);
+  const strength = idfMass > 0 ? Math.min(1, s1 / (STRENGTH_SCALE * idfMass)) : 0;
+  const lexTop = new Set(x.lexicalFiles.slice(0, 3).map((f) => f.file));
+  const agreement = x.semanticFiles ? (x.semanticFiles.slice(0, 3).some((f) => lexTop.has(f.file)) ? 1 : 0) : 0.5;
+  const similarity = x.modelEmbedder ? Math.max(0, ...x.hitSimilarity.slice(0, 3).map((s) => (s ?? 0) - MODEL_SIMILARITY_OFFSET)) : 0;
+  const absent = own.filter((t) => lexical.df(t.term) === 0);
+  const missing = idfMass > 0 ? absent.reduce((a, t) => a + lexical.idf(t.term), 0) / idfMass : 0;
+  const content = own.filter((t) => !t.term.startsWith(CHAR_PREFIX) && !isCjkToken(t.term));
+  const present = content.filter((t) => lexical.df(t.term) > 0);
+  const named = namedTerms(x.question);
+  return {
+    coverage,
+    rareCoverage,
+    margin,
+    strength,
+    agreement,
+    similarity,
+    missing,
+    contentCoverage: coverageBy(content, x.hitDocs[0]),
+    presentCoverage: coverageBy(present, x.hitDocs[0]),
+    presentShare: content.length > 0 ? present.length / content.length : 0,
+    namedMissing: absent.some((t) => named.has(t.term)) ? 1 : 0,
+  };
+}
+
+const LATIN_WORD = /[A-Za-z0-9][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*/g;
+
+/**
+ * The index terms of the words that name something: in a Chinese question every Latin word; in
+ * English ones a capitalised word that does not start a sentence, a word with digits, or one
+ * with several capitals (GraphQL).
+ */
+export function namedTerms(question: string): Set<string> {
+  const out = new Set<string>();
+  const cjk = hasCjk(question);
+  let first = true;
+  for (const m of question.matchAll(LATIN_WORD)) {
+    const w = m[0];
+    const before = question.slice(0, m.index).trimEnd();
+    const starts = first || /[.?!]$/.test(before);
+    first = false;
+    const capitals = (w.match(/[A-Z]/g) ?? []).length;
+    if (cjk || /\d/.test(w) || capitals > 1 || (capitals === 1 && /^[A-Z]/.test(w) && !starts)) for (const t of tokenize(w)) out.add(t);
+  }
+  return out;
+}
+
+/**
+ * The model's inputs. coverage, rareCoverage and missing (the earlier model's) are left out:
+ * beside the content-term signals they lowered the leave-one-set-out figures.
+ */
+export const FEATURES = ['contentCoverage', 'presentCoverage', 'presentShare', 'namedMissing', 'nearMiss', 'margin', 'strength', 'agreement'] as const;
+export type FeatureName = (typeof FEATURES)[number];
+
+export function featuresOf(s: AbstentionSignals): Record<FeatureName, number> {
+  return {
+    contentCoverage: s.contentCoverage,
+    presentCoverage: s.presentCoverage,
+    presentShare: s.presentShare,
+    namedMissing: s.namedMissing,
+    // A near miss: what the corpus knows of the question sits together in the best chunk, but
+    // part of the question is unknown to the corpus (a linear model cannot draw this product).
+    nearMiss: s.presentCoverage * (1 - s.presentShare),
+    margin: s.margin,
+    strength: s.strength,
+    agreement: s.agreement,
+  };
+}
+
+export interface AbstentionModel {
   bias: number;
-  weights: Record<keyof AbstentionSignals, number>;
+  /** Per feature, on the raw (unstandardised) scale; a feature left out weighs 0. */
+  weights: Partial<Record<FeatureName, number>>;
   /** Below: decline. */
   decline: number;
   /** At or above: answer plainly; between: answer, hedged. */
@@ -31,27 +158,29 @@ interface Model {
 }
 
 /**
- * Fitted on the 269 dev questions (221 answerable, 48 unanswerable), classes balanced,
- * standardised features. `decline` keeps dev false abstention at 0.11 while declining 31% of
- * unanswerable questions: a hedged answer is preferred to a refusal. The ceiling is the data:
- * paraphrased answerable questions look lexically *less* relevant than the unanswerable near
- * misses (dev coverage 0.17 vs 0.29), and USE agreement barely differs (0.56 vs 0.67), so no
- * offline signal separates them. `similarity` exists only with a model embedder and was not
- * fitted (no dev run with a model): it keeps the old heuristic's say.
+ * A model embedder's similarity was never fitted (no dev run with a model): it keeps the say
+ * the earlier hand-set model gave it.
  */
-export const ABSTENTION: Model = {
-  bias: -0.39,
-  weights: { coverage: 0.06, rareCoverage: 0.14, margin: 2.36, strength: 3.19, agreement: -1.15, similarity: 2, missing: -1.14 },
-  decline: 0.27,
-  high: 0.55,
-};
+const SIMILARITY_WEIGHT = 2;
 
-export function relevanceOf(s: AbstentionSignals, model: Model = ABSTENTION): number {
-  let z = model.bias;
-  for (const k of Object.keys(model.weights) as (keyof AbstentionSignals)[]) z += model.weights[k] * s[k];
+export const ABSTENTION: AbstentionModel = fitted;
+
+/**
+ * No term of the question (nor a synonym) in any top hit: there is nothing to answer from,
+ * whatever the other signals say (the dev sets hold no such answerable question).
+ */
+export function noEvidence(s: AbstentionSignals): boolean {
+  return s.coverage === 0;
+}
+
+export function relevanceOf(s: AbstentionSignals, model: AbstentionModel = ABSTENTION): number {
+  if (noEvidence(s)) return 0;
+  const f = featuresOf(s);
+  let z = model.bias + SIMILARITY_WEIGHT * s.similarity;
+  for (const k of FEATURES) z += (model.weights[k] ?? 0) * f[k];
   return 1 / (1 + Math.exp(-z));
 }
 
-export function decide(relevance: number, model: Model = ABSTENTION): { grounded: boolean; confidence: 'high' | 'low' } {
+export function decide(relevance: number, model: AbstentionModel = ABSTENTION): { grounded: boolean; confidence: 'high' | 'low' } {
   return { grounded: relevance >= model.decline, confidence: relevance >= model.high ? 'high' : 'low' };
 }

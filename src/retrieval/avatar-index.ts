@@ -11,7 +11,7 @@ import { ChunkStore } from './chunk-store';
 import type { EmbedderFactory, IndexEmbedder } from './embedders';
 import { indexFiles, readManifest, removeIndexDirs, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
 import { LexicalIndex, Vocabulary, type WeightedTerm } from './lexical-index';
-import { decide, relevanceOf, type AbstentionSignals } from './abstention';
+import { decide, relevanceOf, signalsOf, type AbstentionSignals } from './abstention';
 import { filesOf, fuseFiles, type FileScore, type Ranker } from './fusion';
 import { planQuery, type ExpansionOptions } from './query';
 import { indexTokens, searchableText, TOKENIZER_VERSION } from './tokenize';
@@ -112,7 +112,6 @@ const VECTOR_CANDIDATES = 50;
 const LOCAL_VECTOR_EF = 128;
 /** A file's score: its best chunk plus this share of its second best. */
 const SECOND_CHUNK_WEIGHT = 0.3;
-const MODEL_SIMILARITY_OFFSET = 0.25;
 
 interface Loaded {
   lexical: LexicalIndex;
@@ -343,35 +342,19 @@ export class AvatarIndex {
         if (!used.has(id)) pushHit(id, score, {});
       }
     }
-    const signals = this.signalsOf(L.lexical, hits, own, plan.synonyms, lexicalFiles, rankers, local);
+    const signals = signalsOf({
+      question: query,
+      lexical: L.lexical,
+      own,
+      synonyms: plan.synonyms,
+      hitDocs: hits.map((h) => docPos.get(h.chunk.id)),
+      hitSimilarity: hits.map((h) => h.similarity),
+      lexicalFiles,
+      semanticFiles: rankers.find((r) => r.name === 'semantic')?.files,
+      modelEmbedder: !local,
+    });
     const relevance = relevanceOf(signals);
     return { hits, relevance, ...decide(relevance), expansions: plan.expansions.map((e) => e.term), signals, ...(phrasings.length > 0 ? { phrasings } : {}) };
-  }
-
-  /** The evidence abstention weighs (see abstention.ts). */
-  private signalsOf(lexical: LexicalIndex, hits: SearchHit[], own: WeightedTerm[], synonyms: WeightedTerm[], lexicalFiles: FileScore[], rankers: Ranker[], local: boolean): AbstentionSignals {
-    const top = hits.slice(0, 3);
-    const docPos = this.docPositions(lexical);
-    const coverage = Math.max(0, ...top.map((h) => h.coverage));
-    const idfs = own.map((t) => lexical.idf(t.term)).sort((a, b) => a - b);
-    const median = idfs[Math.floor(idfs.length / 2)] ?? 0;
-    const rare = own.filter((t) => lexical.idf(t.term) >= median);
-    const rareCoverage = Math.max(0, ...top.map((h) => {
-      const pos = docPos.get(h.chunk.id);
-      return pos === undefined ? 0 : lexical.coverage(rare, pos, synonyms);
-    }));
-    const s1 = lexicalFiles[0]?.score ?? 0;
-    const s2 = lexicalFiles[1]?.score ?? 0;
-    const margin = s1 > 0 ? Math.max(0, (s1 - s2) / s1) : 0;
-    const idfMass = idfs.reduce((a, b) => a + b, 0);
-    const strength = idfMass > 0 ? Math.min(1, s1 / (2.2 * idfMass)) : 0;
-    const semantic = rankers.find((r) => r.name === 'semantic');
-    const lexTop = new Set(lexicalFiles.slice(0, 3).map((f) => f.file));
-    const agreement = semantic ? (semantic.files.slice(0, 3).some((f) => lexTop.has(f.file)) ? 1 : 0) : 0.5;
-    const similarity = local ? 0 : Math.max(0, ...top.map((h) => (h.similarity ?? 0) - MODEL_SIMILARITY_OFFSET));
-    const absent = own.filter((t) => lexical.df(t.term) === 0).reduce((a, t) => a + lexical.idf(t.term), 0);
-    const missing = idfMass > 0 ? absent / idfMass : 0;
-    return { coverage, rareCoverage, margin, strength, agreement, similarity, missing };
   }
 
   private docPositionCache: { index: LexicalIndex; map: Map<number, number> } | undefined;

@@ -1,20 +1,106 @@
-import { ABSTENTION, decide, relevanceOf, type AbstentionSignals } from '../../src/retrieval/abstention';
+import path from 'node:path';
+import type { AvatarService } from '../../src/app/avatar-service';
+import { readQaFile } from '../../src/eval/qa';
+import { ABSTENTION, decide, FEATURES, namedTerms, relevanceOf, type AbstentionSignals } from '../../src/retrieval/abstention';
+import { demoService } from '../answer/demo';
 
-const base: AbstentionSignals = { coverage: 0, rareCoverage: 0, margin: 0, strength: 0, agreement: 0.5, similarity: 0, missing: 0 };
+const base: AbstentionSignals = {
+  coverage: 0.5,
+  rareCoverage: 0.5,
+  margin: 0.3,
+  strength: 0.3,
+  agreement: 0.5,
+  similarity: 0,
+  missing: 0,
+  contentCoverage: 0.5,
+  presentCoverage: 0.5,
+  presentShare: 1,
+  namedMissing: 0,
+};
 
-describe('abstention', () => {
+describe('abstention model', () => {
   it('declines below the decline point, hedges in the middle band, answers plainly above', () => {
     expect(decide(ABSTENTION.decline - 0.01)).toEqual({ grounded: false, confidence: 'low' });
     expect(decide((ABSTENTION.decline + ABSTENTION.high) / 2)).toEqual({ grounded: true, confidence: 'low' });
     expect(decide(ABSTENTION.high)).toEqual({ grounded: true, confidence: 'high' });
   });
 
-  it('weighs several signals: a clear lexical winner is answered, absent terms and no evidence are declined', () => {
-    const strong = relevanceOf({ ...base, coverage: 1, rareCoverage: 1, margin: 0.6, strength: 0.7 });
-    const nothing = relevanceOf({ ...base, missing: 0.8 });
+  it('answers plainly when the best chunk holds the whole question', () => {
+    const strong = relevanceOf({ ...base, coverage: 1, rareCoverage: 1, contentCoverage: 1, presentCoverage: 1, margin: 0.6, strength: 0.8 });
     expect(decide(strong)).toEqual({ grounded: true, confidence: 'high' });
-    expect(decide(nothing).grounded).toBe(false);
-    // Same lexical evidence, but the term that says what the question is about is absent.
-    expect(relevanceOf({ ...base, margin: 0.3, strength: 0.3, missing: 0.6 })).toBeLessThan(relevanceOf({ ...base, margin: 0.3, strength: 0.3 }));
+  });
+
+  it('declines when nothing of the question is in any hit, whatever else the signals say', () => {
+    const r = relevanceOf({ ...base, coverage: 0, rareCoverage: 0, contentCoverage: 0, presentCoverage: 0, presentShare: 0, missing: 1, margin: 1 });
+    expect(r).toBe(0);
+    expect(decide(r).grounded).toBe(false);
+  });
+
+  it('rates a near miss lower: the part the corpus knows sits in one chunk, but a named term is unknown to the corpus', () => {
+    const whole = relevanceOf({ ...base, presentCoverage: 0.8, presentShare: 1 });
+    const nearMiss = relevanceOf({ ...base, presentCoverage: 0.8, presentShare: 0.6, missing: 0.4 });
+    const named = relevanceOf({ ...base, presentCoverage: 0.8, presentShare: 0.6, missing: 0.4, namedMissing: 1 });
+    expect(nearMiss).toBeLessThan(whole);
+    expect(named).toBeLessThan(nearMiss);
+  });
+
+  it('ships a weight for every feature it computes and none it does not', () => {
+    expect(Object.keys(ABSTENTION.weights).sort()).toEqual([...FEATURES].sort());
+    expect(ABSTENTION.decline).toBeLessThan(ABSTENTION.high);
+  });
+});
+
+describe('namedTerms', () => {
+  it('takes capitalised words inside an English sentence, words with digits and several capitals, not the first word', () => {
+    const t = namedTerms('Which GraphQL schema does billing-gateway expose to the Mobile app in 2026?');
+    expect([...t]).toEqual(expect.arrayContaining(['graphql', 'mobile', '2026']));
+    expect(t.has('which')).toBe(false);
+    expect(t.has('schema')).toBe(false);
+    expect(namedTerms('How do I enable Apple Pay? Refunds take long.').has('refund')).toBe(false);
+  });
+
+  it('takes every Latin word of a Chinese question', () => {
+    expect([...namedTerms('阮一峰对 GPT-5 有什么评价？')]).toEqual(expect.arrayContaining(['gpt', 'gpt-5']));
+    expect([...namedTerms('redis-payments 集群容量不够的时候怎么扩容？')]).toEqual(expect.arrayContaining(['redis', 'redis-payments']));
+  });
+});
+
+/**
+ * The demo avatar on its own dev QA set, offline (no semantic layer, as in the test runs): the
+ * near-miss unanswerable questions are mostly declined while the answerable ones are answered
+ * at the dev rate. The model before the fit declined 3 of the 12 near misses; this one 4 (5 with
+ * the semantic layer).
+ */
+describe('the demo avatar declines near misses and off-topic questions', () => {
+  jest.setTimeout(60_000);
+  let svc: AvatarService;
+  beforeAll(async () => {
+    svc = await demoService(['lao-zhang']);
+  });
+  afterAll(() => svc.close());
+
+  it('declines at least a third of the near-miss questions (the earlier model: a quarter) of eval/qa/lao-zhang.jsonl with false abstention at most 15%', async () => {
+    const index = svc.index('lao-zhang');
+    const items = readQaFile(path.join(__dirname, '..', '..', 'eval', 'qa', 'lao-zhang.jsonl'));
+    const declined: string[] = [];
+    let falseAbstentions = 0;
+    for (const item of items) {
+      const r = await index.search(item.question, { k: 5 });
+      if (!item.answerable && !r.grounded) declined.push(item.question);
+      if (item.answerable && !r.grounded) falseAbstentions++;
+    }
+    const unanswerable = items.filter((i) => !i.answerable).length;
+    expect(declined.length / unanswerable).toBeGreaterThanOrEqual(1 / 3);
+    expect(falseAbstentions / items.filter((i) => i.answerable).length).toBeLessThanOrEqual(0.15);
+    // Named things the corpus never mentions.
+    expect(declined).toEqual(expect.arrayContaining(['Which GraphQL schema does billing-gateway expose to the mobile app?', 'How do I enable Apple Pay for international buyers?']));
+  });
+
+  it('declines questions about nothing in the corpus, in both languages', async () => {
+    const index = svc.index('lao-zhang');
+    for (const q of ['How do I make a good espresso?', 'Who won the Tour de France last year?', '怎么做番茄炒蛋？', '上海有什么好吃的？']) {
+      const r = await index.search(q, { k: 5 });
+      expect({ q, grounded: r.grounded }).toEqual({ q, grounded: false });
+    }
   });
 });
