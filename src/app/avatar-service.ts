@@ -2,7 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type { Logger } from 'pino';
 import { answerQuestion } from '../answer/answer';
 import type { Answer, AskInput } from '../answer/types';
-import { ingestAvatar, type IngestOptions, type IngestReport } from '../corpus/ingest';
+import { ingestAvatar, type IngestOptions, type IngestReport } from '../retrieval/ingest';
 import { redact } from '../corpus/redact';
 import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';

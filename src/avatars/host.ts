@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { IngestOptions, IngestReport } from '../corpus/ingest';
+import type { IngestOptions, IngestReport } from '../retrieval/ingest';
 import type { AvatarIndex } from '../retrieval/avatar-index';
 import type { StateStore } from '../store/types';
 import type { AvatarPackage } from './package';

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
-import type { IngestProgress } from '../corpus/ingest';
+import type { IngestProgress } from '../retrieval/ingest';
 
 const LABELS: Record<IngestProgress['phase'], string> = { scan: 'scanning', load: 'reading files', embed: 'embedding', index: 'indexing', done: 'done' };
 

@@ -1,6 +1,6 @@
 import { mapOutsideCode, stripControl, unquoteCode } from '../answer/markup';
 import type { Answer } from '../answer/types';
-import type { IngestReport } from '../corpus/ingest';
+import type { IngestReport } from '../retrieval/ingest';
 
 /**
  * Markdown for a terminal: headings and **bold** in bold (plain without colour), quotes behind a

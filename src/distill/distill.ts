@@ -6,7 +6,7 @@ import type { ConsentRecord } from '../avatars/schema';
 import type { AvatarHost } from '../avatars/host';
 import { createAvatarPackage } from '../avatars/create';
 import { maskTextFiles } from '../corpus/mask-files';
-import type { IngestProgress, IngestReport } from '../corpus/ingest';
+import type { IngestProgress, IngestReport } from '../retrieval/ingest';
 import { UnderstudyError } from '../errors';
 import { restrictTree } from '../util/fs-atomic';
 import { approvedCorrections } from './corrections';
