@@ -1,12 +1,6 @@
-import type { Visibility } from '../corpus/types';
+import type { Platform, Visibility } from '../corpus/types';
 import { globMatcher } from '../util/glob';
 import type { AvatarConfig } from './schema';
-
-/** Every way in: the chat platforms, the web playground (adapters/playground/web.ts) and the terminal. */
-export type Platform = 'slack' | 'lark' | 'playground' | 'cli';
-
-/** The chat platforms: workspaces with channels, history and people to look up. */
-export type ChatPlatform = Extract<Platform, 'slack' | 'lark'>;
 
 /** Who is looking, and where: decides which sources an answer may use and cite. */
 export interface Viewer {

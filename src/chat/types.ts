@@ -1,5 +1,6 @@
 import type { Answer, HistoryTurn } from '../answer/types';
-import type { Platform, Viewer } from '../avatars/visibility';
+import type { Viewer } from '../avatars/visibility';
+import type { Platform } from '../corpus/types';
 import type { HistoryReader } from './history';
 
 export type ChannelType = 'dm' | 'public_channel' | 'private_channel';

@@ -3,6 +3,12 @@ export const VISIBILITIES: readonly Visibility[] = ['public', 'team', 'private']
 
 export type SourceKind = 'markdown' | 'text' | 'html' | 'email' | 'slack' | 'feishu' | 'pdf' | 'docx';
 
+/** Every way in: the chat platforms, the web playground (adapters/playground/web.ts) and the terminal. */
+export type Platform = 'slack' | 'lark' | 'playground' | 'cli';
+
+/** The chat platforms: workspaces with channels, history and people to look up (and collect from). */
+export type ChatPlatform = Extract<Platform, 'slack' | 'lark'>;
+
 /**
  * One unit a loader produces: a whole document, one e-mail, or one chat message.
  * Documents get line-range locators from the chunker; messages carry their own locator.

@@ -1,5 +1,4 @@
-import type { ChatPlatform } from '../../avatars/visibility';
-import type { LoadResult, SourceUnit } from '../types';
+import type { ChatPlatform, LoadResult, SourceUnit } from '../types';
 import { authorMatcher } from './author-filter';
 
 export const COLLECTED_CHAT_FORMAT = 'understudy-chat/1';
