@@ -1,26 +1,25 @@
 /*
  * Understudy's layers, lowest first. A module may import its own layer or a lower one, never a higher one.
  *
- *   foundation  util/, config/, text/ (language, CJK, stop words, sentences, hashing), errors.ts, log.ts:
- *               know nothing of avatars or chat.
- *   domain      the avatar model and the port to the hosted avatars (avatars/), the state store (store/),
- *               the job queue and process metrics (jobs/), documents (corpus/), search (retrieval/), the
- *               shape of an answer (answer/types) and the platform-neutral chat contract (chat/types,
- *               history, i18n). Slack and Feishu are never named below the edges; domain
- *               folders never import cli/, adapters/ or app/.
+ *   foundation  util/, config/, errors.ts, log.ts and text/ (language, CJK, stop words, sentences,
+ *               hashing): know nothing of avatars or chat.
+ *   domain      the avatar model and the AvatarHost port (avatars/), documents (corpus/), search and
+ *               its index building (retrieval/), state (store/), the job queue and metrics (jobs/),
+ *               the shape of an answer (answer/types) and the platform-neutral chat contract
+ *               (chat/types, history, i18n). Slack and Feishu are never named below the edges.
  *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/. They reach the
- *               hosted avatars through the AvatarHost port (avatars/host.ts), not app/.
+ *               hosted avatars through AvatarHost (avatars/host.ts), never app/.
  *   app         application services composing the features: app/ (AvatarService), runtime.ts (the
  *               composition root).
- *   chat        routing chat events to the app: chat/router, commands, lanes, setup, plus each feature's
- *               chat glue (distill|summarize/chat-feature.ts, distill/subject-commands.ts).
+ *   chat        routing chat events to the app: chat/router, gates, commands, lanes, setup, plus each
+ *               feature's chat glue (distill|summarize/chat-feature.ts, distill/subject-commands.ts).
  *   edges       the ways in: adapters/ (Slack, Feishu, playground), cli/, server/, cli.ts, serve.ts.
  *
- * Also: no import cycles, src/ never imports test/, every import resolves, and every file is in a layer
- * (a new top-level folder fails until it is placed here).
- * Violations older than these rules would be listed in .dependency-cruiser-known-violations.json and
- * tolerated (`npm run lint:deps` passes --ignore-known), so only a NEW upward import or cycle fails CI.
- * After fixing one, run `npm run lint:deps:baseline` so the list only shrinks.
+ * So domain folders never import cli/, adapters/ or app/. Also: no import cycles, src/ never imports
+ * test/, every import resolves, and every file is in a layer (a new top-level folder fails until it is
+ * placed here). .dependency-cruiser-known-violations.json lists tolerated older violations (empty now;
+ * `npm run lint:deps` passes --ignore-known); after fixing one, `npm run lint:deps:baseline` shrinks it.
+ * `npm run lint:graph` prints the figures: upward imports, cycles, mutual folders, largest files.
  */
 const chatGlue = '^src/(distill|summarize)/chat-feature\\.ts$|^src/distill/subject-commands\\.ts$';
 const layers = [
