@@ -1,3 +1,5 @@
+import type { ChatPlatform } from '../corpus/types';
+
 /**
  * The history port: how features read a platform's past messages. Summaries and distillation
  * both read through a `HistoryReader`; each platform has one reader, in its adapter folder
@@ -94,7 +96,7 @@ export type LinkTarget =
 
 /** Read access to one workspace's history. Implementations page through the platform and honour its rate limits. */
 export interface HistoryReader {
-  readonly platform: 'slack' | 'lark';
+  readonly platform: ChatPlatform;
   /**
    * One page of a channel within oldest/latest (Slack: top-level messages and thread roots;
    * Feishu: replies too), or of one thread when `range.threadId` is set. Pass the page's `next`

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { COLLECTED_CHAT_FORMAT, type CollectedChatFile } from '../corpus/loaders/collected-chat';
 import { maskFileBytes, maskFileName } from '../corpus/mask-files';
 import { redact } from '../corpus/redact';
+import type { ChatPlatform } from '../corpus/types';
 import type { StateStore } from '../store/types';
 import { mkdirPrivate, writeFileAtomic } from '../util/fs-atomic';
 import { readHistory, type HistoryChannel, type HistoryMessage, type HistoryReader } from '../chat/history';
@@ -153,7 +154,7 @@ export function subjectMessages(collected: Map<string, { messages: Map<string, H
 /** Write one neutral chat file per channel into the avatar's corpus; returns their relative paths. */
 export function writeCollected(
   corpusDir: string,
-  platform: 'slack' | 'lark',
+  platform: ChatPlatform,
   collected: Map<string, { channel: ChannelState; messages: Map<string, HistoryMessage> }>,
 ): string[] {
   const files: string[] = [];
