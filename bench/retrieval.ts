@@ -9,7 +9,7 @@ import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { isEnglishText, SemanticVectors, useLiteEncoder } from '../src/retrieval/semantic';
 import { SqliteStateStore } from '../src/store/sqlite-store';
 import { splitSentences } from '../src/text/sentences';
-import { lengthUnits } from '../src/corpus/chunk';
+import { lengthUnits } from '../src/text/cjk';
 import { CORPORA, median, ms, peakRss, percentile, requireCorpora, rng, type Row } from './util';
 
 function service(root: string): AvatarService {

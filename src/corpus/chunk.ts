@@ -1,4 +1,5 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { lengthUnits } from '../text/cjk';
 import type { SourceUnit } from './types';
 
 export interface ChunkDraft {
@@ -7,7 +8,7 @@ export interface ChunkDraft {
 }
 
 export interface ChunkOptions {
-  /** Target size in length units (see `lengthUnits`); default 600. */
+  /** Target size in length units (`lengthUnits`, text/cjk.ts); default 600. */
   chunkSize?: number;
   /** Overlap between neighbouring chunks in length units; default 80, at most half the size. */
   chunkOverlap?: number;
@@ -27,29 +28,6 @@ const SEPARATORS = ['\n# ', '\n## ', '\n### ', '\n#### ', '\n\n', '\n', '。', '
 const TRAILING = new Set(['。', '！', '？', '；', '. ', '! ', '? ', '; ', '，', ', ']);
 /** Closing quotes and brackets that follow a Chinese sentence end stay with it: 他说：“好。” */
 const CLOSERS = '”’」』）》】"';
-
-function isWide(code: number): boolean {
-  return (
-    (code >= 0x3000 && code <= 0x30ff) || // CJK punctuation, kana
-    (code >= 0x3400 && code <= 0x4dbf) ||
-    (code >= 0x4e00 && code <= 0x9fff) ||
-    (code >= 0xac00 && code <= 0xd7af) || // Hangul
-    (code >= 0xf900 && code <= 0xfaff) ||
-    (code >= 0xff00 && code <= 0xffef) // full-width forms
-  );
-}
-
-/**
- * Length in units where a CJK character counts 2 and anything else 1. A Chinese character carries
- * roughly what a short English word does in about half the characters, so a 600-unit chunk holds
- * ~300 Chinese characters or ~600 Latin ones: similar amounts of meaning for the embedder and the
- * prompt budget.
- */
-export function lengthUnits(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) if (isWide(text.charCodeAt(i))) n++;
-  return n;
-}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[/\-\\^$*+?.()|[\]{}]/g, '\\$&');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chunkUnit, lengthUnits, type ChunkDraft } from '../../src/corpus/chunk';
+import { chunkUnit, type ChunkDraft } from '../../src/corpus/chunk';
+import { lengthUnits } from '../../src/text/cjk';
 import type { SourceUnit } from '../../src/corpus/types';
 import { describeCorpora } from '../helpers/corpora';
 
