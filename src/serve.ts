@@ -8,9 +8,19 @@ import { startEventPruning } from './chat/event-pruning';
 import { createChatRouter } from './chat/setup';
 import { println, type CliIo } from './cli/io';
 import { renderIngestReport } from './cli/render';
-import { classifyError } from './errors';
+import type { IngestReport } from './retrieval/ingest';
+import { UnderstudyError } from './errors';
+import { watchQueue } from './jobs/metrics';
+import { createJobQueue } from './jobs/queue';
+import type { JobQueue, JobWorker } from './jobs/types';
 import type { Runtime } from './runtime';
+import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
+import { SLACK_EVENTS_PATH } from './adapters/slack/adapter';
 import { HttpServer } from './server/http-server';
+import { enqueueIngests, ingestHandler } from './server/ingest-jobs';
+import { mountMetrics } from './server/metrics';
+import { connectRedis } from './store/redis-connection';
+import type { Redis } from 'ioredis';
 
 export interface ServeHandle {
   port: number;
@@ -19,10 +29,29 @@ export interface ServeHandle {
   router: import('./chat/router').ChatRouter;
   platforms: PlatformAdapter[];
   server: HttpServer;
+  role: ServeRole;
+  /** Background jobs: in process, or BullMQ on REDIS_URL. */
+  queue: JobQueue;
   /** Resolves when the process should exit (terminal chat ended, or a signal). */
   done: Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * What a replica does. `web` verifies, acks and answers chat and enqueues background work;
+ * `worker` runs the jobs and serves only /healthz, /readyz and /metrics; `all` (the default)
+ * does both. Replicas other than `all` share their queue through Redis.
+ */
+export const SERVE_ROLES = ['all', 'web', 'worker'] as const;
+export type ServeRole = (typeof SERVE_ROLES)[number];
+
+export interface ServeOptions {
+  interactive?: boolean;
+  role?: ServeRole;
+}
+
+/** Jobs a worker runs at once: ingests only for now, which each hold a whole corpus in memory. */
+const WORKER_CONCURRENCY = 1;
 
 const SETUP_HELP = `No chat platform is configured, so Understudy is serving the local playground only.
 
@@ -33,59 +62,105 @@ LARK_VERIFICATION_TOKEN), then point the event URL at POST /lark/events (or LARK
 Set OPENAI_API_KEY / OPENAI_BASE_URL to answer with a model instead of quoting.
 See README.md for app manifests: \`understudy manifest <slug> --platform slack|lark\`.`;
 
-/** Bring every active avatar's index up to date; a broken avatar is reported, not fatal. */
-async function prepareAvatars(runtime: Runtime, io: CliIo): Promise<void> {
+/**
+ * Bring every active avatar's index up to date through the ingest jobs; a broken avatar is
+ * reported, not fatal. `wait`: until every ingest has finished (a replica that also works);
+ * a web replica only enqueues them for the workers.
+ */
+async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait: boolean): Promise<void> {
   const { service, log } = runtime;
   for (const bad of service.registry.invalid) log.error({ dir: bad.dir, code: bad.error.code, err: bad.error }, bad.error.message);
-  for (const pkg of service.registry.list()) {
-    if (pkg.config.status !== 'active') continue;
-    try {
-      const report = await service.ingest(pkg.config.slug);
-      if (report.filesRead > 0 || report.filesRemoved > 0) println(io.stderr, renderIngestReport(report));
-    } catch (err) {
-      const e = classifyError(err);
-      log.error({ avatar: pkg.config.slug, code: e.code, err }, e.message);
-    }
+  const jobs = await enqueueIngests(runtime, queue);
+  if (!wait) {
+    if (jobs.length > 0) log.info({ avatars: jobs.map((j) => j.slug) }, 'ingests enqueued for the workers');
+    return;
+  }
+  for (const { id } of jobs) {
+    // The handler logged a failure with its error; a dead job needs no second line here.
+    const done = await queue.waitFor(id, 24 * 3600_000);
+    const report = done.state === 'completed' ? (done.result as IngestReport) : undefined;
+    if (report && (report.filesRead > 0 || report.filesRemoved > 0)) println(io.stderr, renderIngestReport(report));
   }
 }
 
 /** `understudy serve`: health endpoint, platforms when configured, otherwise the playground. */
-export async function serve(runtime: Runtime, io: CliIo, options: { interactive?: boolean } = {}): Promise<ServeHandle> {
+export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions = {}): Promise<ServeHandle> {
+  const role = options.role ?? 'all';
+  const redisUrl = runtime.config.redisUrl;
+  if (role !== 'all' && !redisUrl) {
+    throw new UnderstudyError(
+      'CONFIG_INVALID',
+      `serve --role ${role} needs REDIS_URL: web and worker replicas share their job queue through Redis. Set REDIS_URL=redis://host:6379, or run --role all (the default) for one process that does both.`,
+      { details: { variable: 'REDIS_URL', role } },
+    );
+  }
   const server = new HttpServer(runtime.log);
+  mountMetrics(server);
+  server.meterEvents(SLACK_EVENTS_PATH, 'slack');
+  server.meterEvents(LARK_EVENTS_PATH, 'lark');
   const router = createChatRouter(runtime);
-  const platforms = PLATFORM_FACTORIES.map((f) => f(runtime, router)).filter((p): p is PlatformAdapter => p !== undefined);
+  // A worker takes no chat traffic: no platforms, no playground.
+  const platforms = role === 'worker' ? [] : PLATFORM_FACTORIES.map((f) => f(runtime, router)).filter((p): p is PlatformAdapter => p !== undefined);
   const guard = guardOf(runtime.service.model);
   server.setHealth(() => {
     // A model behind an open breaker is `degraded`: answers still go out, quoted from the sources.
     const modelHealth = guard?.health();
     return {
       status: modelHealth?.state ?? 'ok',
+      role,
+      queue: queue.backend,
       avatars: runtime.service.registry.list().map((a) => ({ slug: a.config.slug, status: a.config.status })),
       platforms: Object.fromEntries(platforms.map((p) => [p.name, p.health()])),
       model: runtime.config.llm ? runtime.config.llm.model : 'offline-extractive',
       ...(modelHealth ? { model_health: modelHealth } : {}),
     };
   });
-  const playground = platforms.length === 0 || runtime.config.playground;
+  const playground = role !== 'worker' && (platforms.length === 0 || runtime.config.playground);
   // With the playground on, listen on loopback unless HOST says otherwise (and then a token is required).
   const host = playground ? playgroundHost(runtime.config.host) : runtime.config.host;
   if (playground) {
     assertPlaygroundBinding(host ?? '0.0.0.0', runtime.config.playgroundToken);
     mountWebPlayground(server, router, { host: host ?? '0.0.0.0', token: runtime.config.playgroundToken });
   }
-  const interactive = platforms.length === 0 && (options.interactive ?? io.isTTY);
+  const interactive = role !== 'worker' && platforms.length === 0 && (options.interactive ?? io.isTTY);
   // Log lines would interleave with the terminal chat: keep only warnings unless asked.
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
-  const port = await server.listen(runtime.config.port, host);
-  runtime.log.info({ port, host: host ?? 'all interfaces' }, 'listening');
-
-  await prepareAvatars(runtime, io);
+  // Everything that may refuse to start (platform settings, the playground binding) has been checked.
+  const queue = createJobQueue({ redisUrl, name: runtime.config.queueName, log: runtime.log });
+  let redis: Redis | undefined;
+  let worker: JobWorker | undefined;
+  const unwatchQueue = watchQueue(queue);
+  const release = async (): Promise<void> => {
+    await worker?.close();
+    await queue.close();
+    unwatchQueue();
+    redis?.disconnect();
+  };
+  let port: number;
   try {
+    // Fails fast, naming REDIS_URL, when Redis cannot be reached at start.
+    redis = redisUrl ? await connectRedis(redisUrl) : undefined;
+    redis?.on('error', (err) => runtime.log.warn({ err }, 'Redis connection error'));
+    const store = runtime.service.store;
+    server.readinessCheck('database', async () => void (await store.getSticky('readyz:probe')));
+    if (redis) server.readinessCheck('redis', async () => void (await (redis as Redis).ping()));
+    server.readinessCheck('queue', () => queue.ping());
+    port = await server.listen(runtime.config.port, host);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  runtime.log.info({ port, host: host ?? 'all interfaces', role }, 'listening');
+
+  try {
+    if (role !== 'web') worker = queue.process({ ingest: ingestHandler(runtime) }, { concurrency: WORKER_CONCURRENCY });
+    if (role !== 'worker') await prepareAvatars(runtime, io, queue, role === 'all');
     for (const p of platforms) await p.start(server);
   } catch (err) {
     // Fail fast (bad token, missing secret) without leaving the port open.
     for (const p of platforms) await p.stop().catch(() => undefined);
     await server.close();
+    await release();
     throw err;
   }
   server.markReady();
@@ -106,6 +181,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
       for (const p of platforms) await p.stop().catch((err: unknown) => runtime.log.warn({ err, platform: p.name }, 'platform did not stop cleanly'));
       const summary = await drained;
       stopPruning();
+      // A job cut short here is run again by another worker (BullMQ) or at the next start.
+      await release();
       await server.close();
       runtime.log.info({ ...summary, ms: Date.now() - started }, 'shut down');
       finish();
@@ -114,7 +191,9 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   // The address it really listens on (localhost may resolve to ::1 first); the token is never printed.
   const origin = `${host && host !== '0.0.0.0' && host !== '::' ? (host.includes(':') ? `[${host}]` : host) : 'localhost'}:${port}`;
   const pageUrl = `http://${origin}/${runtime.config.playgroundToken ? '#token=<PLAYGROUND_TOKEN>' : ''}`;
-  if (platforms.length === 0) {
+  if (role === 'worker') {
+    println(io.stdout, `Understudy worker: running jobs from the queue on REDIS_URL. Health: http://${origin}/healthz, readiness: /readyz, metrics: /metrics`);
+  } else if (platforms.length === 0) {
     if (interactive) {
       println(io.stdout, `Understudy playground (also in your browser at ${pageUrl}). No keys needed.`);
       void runTerminalChat(runtime.service, io).then(close, close);
@@ -124,5 +203,5 @@ export async function serve(runtime: Runtime, io: CliIo, options: { interactive?
   } else {
     runtime.log.info({ platforms: platforms.map((p) => p.name) }, 'serving chat platforms');
   }
-  return { port, host, router, platforms, server, done, close };
+  return { port, host, router, platforms, server, role, queue, done, close };
 }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { UnderstudyError } from '../errors';
+import { metrics } from '../jobs/metrics';
 import { silentLogger } from '../log';
 import { CircuitBreaker, type BreakerState } from './breaker';
 
@@ -95,6 +96,7 @@ export class ModelGuard {
       const timedOut = ctrl.signal.reason instanceof TimeoutSignal;
       const reason: ModelFailureReason = timedOut ? 'timeout' : reasonOf(err);
       const opened = this.breaker.failure(reason);
+      metrics.modelErrors.inc({ reason });
       const fields = { err: timedOut ? undefined : err, reason, elapsed_ms: elapsed, consecutive_failures: this.breaker.snapshot().consecutiveFailures };
       const hint = HINTS[reason];
       if (reason === 'auth' || reason === 'not_found' || reason === 'unreachable') this.log.error(fields, `language model call failed: ${hint}; answering from the sources`);

@@ -1,6 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { Logger } from 'pino';
 import { answerQuestion } from '../answer/answer';
+import { OFFLINE_MODEL } from '../answer/offline';
 import type { Answer, AskInput } from '../answer/types';
 import { ingestAvatar, type IngestOptions, type IngestReport } from '../retrieval/ingest';
 import { redact } from '../corpus/redact';
@@ -8,7 +9,9 @@ import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 import { AvatarIndex } from '../retrieval/avatar-index';
 import type { EmbedderFactory } from '../retrieval/embedders';
+import { IndexCache, indexFootprint } from '../retrieval/index-cache';
 import { indexDirIdentity, recoverIndexDir } from '../retrieval/index-files';
+import { answerPath, metrics } from '../jobs/metrics';
 import type { StateStore } from '../store/types';
 import { MAX_QUESTION_CHARS } from '../text/limits';
 import { readSkill, type AvatarPackage } from '../avatars/package';
@@ -22,6 +25,8 @@ export interface AvatarServiceOptions {
   store: StateStore;
   model?: BaseChatModel;
   log?: Logger;
+  /** Loaded indexes held at once, in MB (UNDERSTUDY_INDEX_MEMORY_MB); the least recently used are unloaded beyond it. Default 1024. */
+  indexMemoryMb?: number;
 }
 
 export interface AskRequest extends Omit<AskInput, 'firstContact' | 'history'> {
@@ -47,6 +52,8 @@ export class AvatarService implements AvatarHost {
   private readonly indexes = new Map<string, AvatarIndex>();
   /** Identity of each index directory when last seen: a rebuild elsewhere swaps in a new one. */
   private readonly indexDirs = new Map<string, string | undefined>();
+  /** Which indexes stay loaded: a hub with a hundred avatars holds only the recently asked ones. */
+  readonly indexMemory: IndexCache;
 
   constructor(options: AvatarServiceOptions) {
     this.registry = new AvatarRegistry(options.avatarsDir);
@@ -55,6 +62,7 @@ export class AvatarService implements AvatarHost {
     this.embedders = options.embedders;
     this.model = options.model;
     this.log = options.log ?? silentLogger;
+    this.indexMemory = new IndexCache((options.indexMemoryMb ?? 1024) * 2 ** 20, this.log);
   }
 
   get(slugOrHandle: string): AvatarPackage {
@@ -71,9 +79,14 @@ export class AvatarService implements AvatarHost {
     } else {
       const seen = this.indexDirs.get(pkg.config.slug);
       // Another process (`ingest --rebuild`) swapped a new directory in: reopen from it.
-      if (seen !== undefined && seen !== indexDirIdentity(idx.files.dir)) idx.close();
+      if (seen !== undefined && seen !== indexDirIdentity(idx.files.dir)) {
+        idx.close();
+        this.indexMemory.forget(pkg.config.slug);
+      }
     }
     this.indexDirs.set(pkg.config.slug, indexDirIdentity(idx.files.dir));
+    const used = idx;
+    this.indexMemory.touch(pkg.config.slug, () => indexFootprint(used.files), () => used.close());
     return idx;
   }
 
@@ -85,6 +98,7 @@ export class AvatarService implements AvatarHost {
       if (!pkg) {
         idx.close();
         this.indexes.delete(slug);
+        this.indexMemory.forget(slug);
       } else idx.updateConfig(pkg.config);
     }
   }
@@ -112,6 +126,7 @@ export class AvatarService implements AvatarHost {
       { config: pkg.config, skill: readSkill(pkg), index, model: this.model, onToken: req.onToken },
       { question: req.question, history, viewer: req.viewer, firstContact },
     );
+    metrics.answers.inc({ path: answerPath(answer, OFFLINE_MODEL) });
     const at = new Date().toISOString();
     // Whatever people type (a password, a phone number) is masked before it is stored; an answer
     // may echo the question, so it is masked too.
@@ -137,6 +152,7 @@ export class AvatarService implements AvatarHost {
   }
 
   close(): void {
+    this.indexMemory.clear();
     for (const idx of this.indexes.values()) idx.close();
     this.indexes.clear();
   }

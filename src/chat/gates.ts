@@ -1,4 +1,5 @@
 import { classifyError } from '../errors';
+import { metrics } from '../jobs/metrics';
 import type { StateStore } from '../store/types';
 import { helpText } from './avatar-commands';
 import type { CommandRouter } from './commands';
@@ -39,6 +40,7 @@ export function dedupe(store: StateStore): Middleware {
     const fresh = await store.claim(`${e.platform}:event:${e.eventId}`, DEDUPE_TTL_MS);
     const freshMessage = await store.claim(`${e.platform}:message:${e.channelId}:${e.messageId}`, DEDUPE_TTL_MS);
     if (!fresh || !freshMessage) {
+      metrics.eventsDeduped.inc({ platform: e.platform });
       ctx.log.debug('duplicate event ignored');
       return;
     }

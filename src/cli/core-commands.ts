@@ -9,7 +9,7 @@ import { defaultTargets, runAllEvals } from '../eval/run-all';
 import { AvatarService } from '../app/avatar-service';
 import { writeFileAtomic } from '../util/fs-atomic';
 import type { SearchMode } from '../retrieval/avatar-index';
-import { serve } from '../serve';
+import { serve, SERVE_ROLES, type ServeRole } from '../serve';
 import { createAvatarPackage } from '../avatars/create';
 import type { CliContext } from './context';
 import { println } from './io';
@@ -61,8 +61,10 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('start the bot: Slack/Feishu when configured, else the local playground (what `npm start` runs)')
-    .action(async () => {
-      const handle = await serve(ctx.runtime(), io);
+    .option('--role <role>', `${SERVE_ROLES.join('|')}: web answers chat and enqueues background work, worker runs the jobs, all does both (web and worker need REDIS_URL)`, 'all')
+    .action(async (o: { role: string }) => {
+      if (!(SERVE_ROLES as readonly string[]).includes(o.role)) throw new UnderstudyError('INPUT_INVALID', `--role must be one of ${SERVE_ROLES.join(', ')}, got "${o.role}"`);
+      const handle = await serve(ctx.runtime(), io, { role: o.role as ServeRole });
       const stop = (): void => void handle.close();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

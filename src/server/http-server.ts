@@ -2,13 +2,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { UnderstudyError } from '../errors';
+import { metrics } from '../jobs/metrics';
 import { silentLogger } from '../log';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
+/** A dependency /readyz checks: resolves when it is reachable, throws (or times out) when not. */
+export type ReadinessCheck = () => Promise<void>;
+
+/** How long /readyz waits for each dependency before calling it unreachable. */
+const READY_CHECK_TIMEOUT_MS = 2_000;
+
 /**
- * One HTTP server on PORT for everything: health, Slack events, Feishu events, playground.
- * Unknown paths get 404 at once (the Feishu SDK's own adapter would leave them hanging).
+ * One HTTP server on PORT for everything: health, readiness, metrics, Slack events, Feishu
+ * events, playground. Unknown paths get 404 at once (the Feishu SDK's own adapter would leave
+ * them hanging). `/healthz` says the process is alive and serving; `/readyz` also checks that
+ * the database, Redis and the job queue answer, so a load balancer sends no traffic to a
+ * replica that cannot reach them.
  */
 export class HttpServer {
   private readonly routes = new Map<string, RouteHandler>();
@@ -16,12 +26,54 @@ export class HttpServer {
   private server: http.Server | undefined;
   private ready = false;
   private health: () => Record<string, unknown> = () => ({});
+  private readonly checks = new Map<string, ReadinessCheck>();
+  /** Platform event endpoints (path -> platform), counted in the events metrics. */
+  private readonly eventPaths = new Map<string, string>();
 
   constructor(private readonly log: Logger = silentLogger) {
     this.route('GET', '/healthz', (_req, res) => {
       const body = { ok: this.ready, ...this.health() };
       send(res, this.ready ? 200 : 503, body);
     });
+    this.route('GET', '/readyz', async (_req, res) => {
+      const { ok, checks } = await this.readiness();
+      const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
+      send(res, ok ? 200 : 503, { ok, ...(this.ready ? {} : { starting: true }), checks, ...(failed.length ? { failed } : {}) });
+    });
+  }
+
+  /** Add a dependency /readyz checks (database, redis, queue). */
+  readinessCheck(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  /** Count requests to a platform's event endpoint (received) and its 2xx answers (acked). */
+  meterEvents(path: string, platform: string): void {
+    this.eventPaths.set(path, platform);
+  }
+
+  private async readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    const results = await Promise.all(
+      [...this.checks].map(async ([name, check]): Promise<[string, string]> => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            check(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS);
+            }),
+          ]);
+          return [name, 'ok'];
+        } catch (err) {
+          this.log.warn({ err, dependency: name }, 'readiness check failed');
+          return [name, err instanceof Error ? err.message : String(err)];
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    return { ok: this.ready && results.every(([, v]) => v === 'ok'), checks };
   }
 
   route(method: string, path: string, handler: RouteHandler): void {
@@ -59,6 +111,13 @@ export class HttpServer {
       const known = [...this.routes.keys()].some((k) => k.endsWith(` ${url}`));
       send(res, known ? 405 : 404, { ok: false, error: known ? 'method not allowed' : 'not found' });
       return;
+    }
+    const platform = this.eventPaths.get(url);
+    if (platform) {
+      metrics.eventsReceived.inc({ platform });
+      res.once('finish', () => {
+        if (res.statusCode >= 200 && res.statusCode < 300) metrics.eventsAcked.inc({ platform });
+      });
     }
     try {
       await handler(req, res);

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { silentLogger } from '../log';
+import { readManifest, type IndexFiles } from './index-files';
+
+/**
+ * What one loaded index costs beyond its files: the chunk store's SQLite page cache and the
+ * per-chunk maps (visibility policy, file of each chunk, lexical position), measured with
+ * `npm run bench scale` (resident memory of 100 avatars of 10k chunks).
+ */
+const BASE_BYTES = 1 << 20;
+const BYTES_PER_CHUNK = 600;
+
+/**
+ * The memory one avatar's index takes once loaded, estimated from what is on disk: the lexical
+ * and vector files are read into memory whole, the semantic vectors too when built.
+ */
+export function indexFootprint(files: IndexFiles): number {
+  const size = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  const chunks = readManifest(files.manifest)?.chunks ?? 0;
+  return BASE_BYTES + size(files.lexical) + size(files.vectors) + size(path.join(files.dir, 'semantic.bin')) + chunks * BYTES_PER_CHUNK;
+}
+
+interface Held {
+  bytes: number;
+  evict: () => void;
+}
+
+/**
+ * Which avatar indexes may stay in memory: a hub with a hundred avatars cannot hold a hundred
+ * indexes. Each use of an index marks it most recent; past the budget
+ * (UNDERSTUDY_INDEX_MEMORY_MB) the least recently used are unloaded (they reload from disk on
+ * their next question). The index in use is never the one evicted, so one larger than the
+ * whole budget still answers, alone.
+ */
+export class IndexCache {
+  /** Most recently used last (a Map keeps insertion order). */
+  private readonly held = new Map<string, Held>();
+  private used = 0;
+  private evictions = 0;
+
+  constructor(
+    readonly budgetBytes: number,
+    private readonly log: Logger = silentLogger,
+  ) {}
+
+  /**
+   * `key` is about to be used. A key not held yet is measured (`bytes`, only then) and takes
+   * its place by unloading the least recently used others; `evict` unloads it in its turn.
+   */
+  touch(key: string, bytes: () => number, evict: () => void): void {
+    const held = this.held.get(key);
+    if (held) {
+      this.held.delete(key);
+      this.held.set(key, held);
+      return;
+    }
+    const entry = { bytes: bytes(), evict };
+    for (const [other, h] of this.held) {
+      if (this.used + entry.bytes <= this.budgetBytes) break;
+      this.drop(other, h);
+      this.evictions++;
+      this.log.debug({ avatar: other, mb: mb(h.bytes), for: key }, 'index unloaded to stay within UNDERSTUDY_INDEX_MEMORY_MB');
+    }
+    if (entry.bytes > this.budgetBytes) {
+      this.log.warn({ avatar: key, mb: mb(entry.bytes), budget_mb: mb(this.budgetBytes) }, 'this index alone is larger than UNDERSTUDY_INDEX_MEMORY_MB; holding it anyway');
+    }
+    this.held.set(key, entry);
+    this.used += entry.bytes;
+  }
+
+  /** Stop accounting for `key` (its index was closed or removed) without calling its evict. */
+  forget(key: string): void {
+    const h = this.held.get(key);
+    if (!h) return;
+    this.held.delete(key);
+    this.used -= h.bytes;
+  }
+
+  /** Unload everything. */
+  clear(): void {
+    for (const [key, h] of [...this.held]) this.drop(key, h);
+  }
+
+  /** Keys held, least recently used first. */
+  keys(): string[] {
+    return [...this.held.keys()];
+  }
+
+  stats(): { held: number; usedBytes: number; budgetBytes: number; evictions: number } {
+    return { held: this.held.size, usedBytes: this.used, budgetBytes: this.budgetBytes, evictions: this.evictions };
+  }
+
+  private drop(key: string, h: Held): void {
+    this.held.delete(key);
+    this.used -= h.bytes;
+    h.evict();
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.round((bytes / (1 << 20)) * 10) / 10;
+}
