@@ -35,6 +35,7 @@ export function createRuntime(
     store,
     model,
     log,
+    indexMemoryMb: config.indexMemoryMb,
   });
   return {
     config,
