@@ -1,5 +1,5 @@
 import { countCjk, hasCjk } from '../text/cjk';
-import { splitSentences } from '../text/sentences';
+import { splitChatSentences } from '../text/sentences';
 import { scrubUrls } from './links';
 
 /**
@@ -81,9 +81,7 @@ function clean(sentence: string, max = 220): string {
 
 /** Sentences worth reading: prose, not code, quoted output or a bare link. */
 function proseSentences(text: string): string[] {
-  return splitSentences(scrubUrls(text))
-    // Chat lines are short and kept whole by splitSentences; a decision is one sentence of them.
-    .flatMap((line) => line.split(/(?<=[.!?])\s+(?=[A-Z@"'(])|(?<=[。！？；])/))
+  return splitChatSentences(scrubUrls(text))
     .map((x) => x.trim())
     .filter((s) => !/^(?:#>|>|\$ |```|[{}[\]();]+$)/.test(s) && /[A-Za-z\u4e00-\u9fff]{2}/.test(s));
 }

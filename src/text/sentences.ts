@@ -21,3 +21,14 @@ export function splitSentences(text: string): string[] {
   }
   return out;
 }
+
+/** A sentence end inside a short line: `. ! ?` before a capital, a mention or a quote, or a full-width stop. */
+const CHAT_SENTENCE_END = /(?<=[.!?])\s+(?=[A-Z@"'(])|(?<=[。！？；])/;
+
+/**
+ * Sentences of chat messages: as splitSentences, and the short lines it keeps whole are cut at
+ * sentence ends too, since a chat line often holds two sentences and a decision is one of them.
+ */
+export function splitChatSentences(text: string): string[] {
+  return splitSentences(text).flatMap((line) => line.split(CHAT_SENTENCE_END));
+}

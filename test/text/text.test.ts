@@ -1,7 +1,7 @@
 import { countCjk, hasCjk, isCjkToken } from '../../src/text/cjk';
 import { fnv1a, fnv1aWords } from '../../src/text/hash';
 import { detectLang, personLang, scriptMix } from '../../src/text/lang';
-import { splitSentences } from '../../src/text/sentences';
+import { splitChatSentences, splitSentences } from '../../src/text/sentences';
 import { CHAT_FILLER, EN_STOPWORDS, TERM_STOPWORDS } from '../../src/text/stopwords';
 
 describe('language', () => {
@@ -76,5 +76,10 @@ describe('sentences', () => {
       '先回滚。',
       '再检查监控面板上的错误率，确认 billing-gateway 恢复正常之后再通知大家，这一步不能省略，否则值班同学会重复处理同一个告警，浪费很多时间。',
     ]);
+  });
+
+  it('cuts short chat lines at their sentence ends too', () => {
+    expect(splitSentences('Ship it Friday. @Alice owns it')).toEqual(['Ship it Friday. @Alice owns it']);
+    expect(splitChatSentences('Ship it Friday. @Alice owns it\n好的。周五发布')).toEqual(['Ship it Friday.', '@Alice owns it', '好的。', '周五发布']);
   });
 });
