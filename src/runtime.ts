@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { AvatarService } from './app/avatar-service';
 import { createChatModel } from './answer/llm';
@@ -5,12 +6,22 @@ import { loadConfig, type Config, type ConfigOverrides } from './config/env';
 import { createLogger } from './log';
 import { embedderFactoryFor } from './retrieval/embedders';
 import { chatRewriter } from './retrieval/rewrite';
+import { KEY_FILE } from './store/audit-chain';
+import { PendingStateStore } from './store/pending-store';
+import { openProductionStateStore, PG_ANCHOR_FILE } from './store/production-store';
 import { openStateStore } from './store/sqlite-store';
+import type { StateStore } from './store/types';
+import { mkdirPrivate } from './util/fs-atomic';
 
 export interface Runtime {
   config: Config;
   log: Logger;
   service: AvatarService;
+  /**
+   * Resolves once the state store is reachable and migrated: at once for SQLite; in production
+   * mode after PostgreSQL and Redis have answered, else it rejects naming DATABASE_URL or REDIS_URL.
+   */
+  ready(): Promise<void>;
   /** Closes the indexes at once and the state store (a store behind a network finishes closing when the promise settles). */
   close(): Promise<void>;
 }
@@ -25,7 +36,7 @@ export function createRuntime(
   const config = loadConfig(env, overrides, options.cwd);
   const pretty = config.log.format === 'pretty' || (config.log.format === 'auto' && Boolean(options.isTTY));
   const log = options.logger ?? createLogger({ level: config.log.level, pretty, logBodies: config.log.bodies });
-  const store = openStateStore(config.dataDir, { auditKey: config.env.AUDIT_HMAC_KEY?.trim() || undefined, log });
+  const store = openConfiguredStore(config, log);
   const model = config.llm ? createChatModel(config.llm, { ...config.modelLimits, log }) : undefined;
   const service = new AvatarService({
     avatarsDir: config.avatarsDir,
@@ -41,9 +52,33 @@ export function createRuntime(
     config,
     log,
     service,
+    async ready() {
+      if (store instanceof PendingStateStore) await store.ready();
+    },
     async close() {
       service.close();
       await store.close();
     },
   };
+}
+
+/**
+ * Production mode (DATABASE_URL and REDIS_URL): PostgreSQL + Redis, still connecting when this
+ * returns (Runtime.ready). Otherwise the embedded SQLite file in the data dir, open at once.
+ */
+function openConfiguredStore(config: Config, log: Logger): StateStore {
+  const auditKey = config.env.AUDIT_HMAC_KEY?.trim() || undefined;
+  if (!config.databaseUrl || !config.redisUrl) return openStateStore(config.dataDir, { auditKey, log });
+  // Without AUDIT_HMAC_KEY the audit key file lives in the data dir, which replicas share.
+  mkdirPrivate(config.dataDir);
+  return new PendingStateStore(
+    openProductionStateStore({
+      databaseUrl: config.databaseUrl,
+      redisUrl: config.redisUrl,
+      auditKey,
+      keyFile: path.join(config.dataDir, KEY_FILE),
+      anchorFile: path.join(config.dataDir, PG_ANCHOR_FILE),
+      log,
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { UnderstudyError } from '../errors';
+import { databaseUrlProblem, redisUrlProblem } from './service-urls';
 
 const optionalString = z
   .string()
@@ -54,7 +55,11 @@ export const envSchema = z
     ANSWER_TIMEOUT_MS: positiveInt(25_000),
     UNDERSTUDY_ANSWER_CONCURRENCY: positiveInt(4),
     UNDERSTUDY_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-    REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL'),
+    // Production mode (README "Production mode: PostgreSQL + Redis"): DATABASE_URL holds the durable
+    // state, REDIS_URL dedupe, locks, the cache and the job queue. REDIS_URL alone runs the job queue
+    // on Redis with the state still in SQLite; DATABASE_URL needs REDIS_URL.
+    DATABASE_URL: optionalString,
+    REDIS_URL: optionalString,
     UNDERSTUDY_QUEUE: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]+$/.test(v), 'must be letters, digits, dots, dashes or underscores (no colon)'),
     UNDERSTUDY_INDEX_MEMORY_MB: positiveInt(1024),
     SLACK_SIGNING_SECRET: optionalString,
@@ -70,6 +75,13 @@ export const envSchema = z
     LARK_DOMAIN: url,
   })
   .superRefine((env, ctx) => {
+    const dbProblem = env.DATABASE_URL === undefined ? undefined : databaseUrlProblem(env.DATABASE_URL);
+    if (dbProblem) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: dbProblem });
+    const redisProblem = env.REDIS_URL === undefined ? undefined : redisUrlProblem(env.REDIS_URL);
+    if (redisProblem) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: redisProblem });
+    if (env.DATABASE_URL && !env.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when DATABASE_URL is set: production mode keeps dedupe, locks and the cache on Redis (set REDIS_URL=redis://host:6379/0, or unset DATABASE_URL for the embedded SQLite state)' });
+    }
     if (env.SLACK_BOT_TOKEN && !env.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'must be a bot token starting with xoxb-' });
     }
@@ -129,8 +141,10 @@ export interface Config {
   answerConcurrency: number;
   /** How long SIGTERM waits for in-flight answers before abandoning them (UNDERSTUDY_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
-  /** REDIS_URL: the job queue (and shared state) on Redis; without it, everything stays in process. */
+  /** REDIS_URL: the job queue (and, with DATABASE_URL, dedupe, locks and the cache) on Redis; without it, everything stays in process. */
   redisUrl?: string;
+  /** DATABASE_URL: durable state on PostgreSQL (production mode, always with REDIS_URL); without it, SQLite in the data dir. */
+  databaseUrl?: string;
   /** UNDERSTUDY_QUEUE: the job queue's name on Redis, for several deployments on one Redis. */
   queueName: string;
   /** UNDERSTUDY_INDEX_MEMORY_MB: avatar indexes held in memory at once, least recently used evicted beyond it. */
@@ -197,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     answerConcurrency: Math.max(1, e.UNDERSTUDY_ANSWER_CONCURRENCY),
     shutdownTimeoutMs: e.UNDERSTUDY_SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
     queueName: e.UNDERSTUDY_QUEUE ?? 'understudy',
     indexMemoryMb: e.UNDERSTUDY_INDEX_MEMORY_MB,
     playground: e.UNDERSTUDY_PLAYGROUND,

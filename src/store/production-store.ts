@@ -7,6 +7,9 @@ import { RedisKeys, redisClaim, redisLockBackend } from './redis-fast-paths';
 import { SharedLocks } from './shared-lock';
 import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
 
+/** The audit head of the PostgreSQL chain, anchored in the (shared) data dir beside SQLite's own anchor. */
+export const PG_ANCHOR_FILE = 'audit-pg.anchor.json';
+
 /** How long a sticky choice stays cached in Redis; PostgreSQL stays the record. */
 const STICKY_CACHE_MS = 5 * 60_000;
 /** What the cache holds for "no sticky choice", so that misses are cached too. */
@@ -25,6 +28,7 @@ export class ProductionStateStore implements StateStore {
   private readonly keys: RedisKeys;
   private readonly locks: SharedLocks;
   private readonly log: Logger;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly pg: PgStateStore,
@@ -150,8 +154,9 @@ export class ProductionStateStore implements StateStore {
     return this.locks.withLock(key, fn, options);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.pg.close(), this.closeRedis()]);
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    return (this.closing ??= Promise.all([this.pg.close(), this.closeRedis()]).then(() => undefined));
   }
 
   private async closeRedis(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { redisUrlProblem } from '../config/service-urls';
 import { UnderstudyError } from '../errors';
 
 /**
@@ -6,18 +7,10 @@ import { UnderstudyError } from '../errors';
  * TLS). Throws a CONFIG_INVALID error that names the variable when the URL is malformed.
  */
 export function redisOptions(url: string, variable = 'REDIS_URL'): RedisOptions {
-  const bad = (why: string): UnderstudyError =>
-    new UnderstudyError('CONFIG_INVALID', `${variable}: ${why} (expected redis://host:6379/0)`, { details: { variable } });
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (err) {
-    throw Object.assign(bad('is not a URL'), { cause: err });
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw bad(`has the scheme ${u.protocol.replace(/:$/, '')}, not redis or rediss`);
-  if (!u.hostname) throw bad('has no host');
+  const problem = redisUrlProblem(url);
+  if (problem) throw new UnderstudyError('CONFIG_INVALID', `${variable}: ${problem}`, { details: { variable } });
+  const u = new URL(url);
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw bad(`has "${db}" where the database number goes`);
   const port = u.port ? Number(u.port) : 6379;
   return {
     // new URL keeps IPv6 literals in brackets; ioredis wants them bare.

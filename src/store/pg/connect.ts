@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { databaseUrlProblem } from '../../config/service-urls';
 import { UnderstudyError } from '../../errors';
 import type { Logger } from '../../log';
 import { connectFailure } from '../redis-connection';
@@ -9,23 +10,10 @@ export function pgTarget(url: string): string {
   return `${u.hostname || u.searchParams.get('host') || 'localhost'}:${u.port || 5432}`;
 }
 
-/**
- * Check DATABASE_URL's shape: `postgres://user[:password]@host[:port]/database`. Throws a
- * CONFIG_INVALID error naming the variable. Connection options such as
- * `?options=-c%20search_path%3Dunderstudy` pass through to the server.
- */
+/** Throws a CONFIG_INVALID error naming the variable when DATABASE_URL is not a PostgreSQL URL. */
 export function checkDatabaseUrl(url: string, variable = 'DATABASE_URL'): void {
-  const bad = (why: string): UnderstudyError =>
-    new UnderstudyError('CONFIG_INVALID', `${variable}: ${why} (expected postgres://user:password@host:5432/database)`, { details: { variable } });
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw bad('is not a URL');
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw bad(`has the scheme ${u.protocol.replace(/:$/, '')}, not postgres or postgresql`);
-  if (!u.hostname && !u.searchParams.get('host')) throw bad('has no host');
-  if (u.port && !/^\d+$/.test(u.port)) throw bad(`has the port "${u.port}"`);
+  const problem = databaseUrlProblem(url);
+  if (problem) throw new UnderstudyError('CONFIG_INVALID', `${variable}: ${problem}`, { details: { variable } });
 }
 
 /**
