@@ -86,6 +86,8 @@ async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait
 /** `understudy serve`: health endpoint, platforms when configured, otherwise the playground. */
 export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions = {}): Promise<ServeHandle> {
   const role = options.role ?? 'all';
+  // Production mode: PostgreSQL and Redis answer (and are migrated) before anything listens.
+  await runtime.ready();
   const redisUrl = runtime.config.redisUrl;
   if (role !== 'all' && !redisUrl) {
     throw new UnderstudyError(

@@ -31,12 +31,8 @@ export function createCliContext(program: Command, io: CliIo): CliContext & { di
       await closing?.close();
     },
   };
-  program.hook('preAction', async (_program, action) => {
+  program.hook('preAction', (_program, action) => {
     ctx.command = action.name();
-    // A server must not listen before its state store answers: in production mode a PostgreSQL or
-    // Redis that cannot be reached stops it here, with the variable's name. Other commands meet
-    // the same error at their first store call.
-    if (ctx.command === 'serve') await ctx.runtime().ready();
   });
   return ctx;
 }
