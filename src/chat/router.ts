@@ -3,7 +3,9 @@ import type { AvatarService } from '../app/avatar-service';
 import { personLang, type Lang } from '../text/lang';
 import type { AvatarPackage } from '../avatars/package';
 import { guardOf, withModelBudget } from '../answer/model-guard';
+import { classifyError } from '../errors';
 import { silentLogger } from '../log';
+import { FEEDBACK_ACTION, feedbackAction, type ActionHandler, type ActionReply } from './actions';
 import { handleAsk } from './ask-handler';
 import { registerAvatarCommands } from './avatar-commands';
 import { avatarStatus, checkAccess, resolveAvatar } from './avatar-gates';
@@ -36,8 +38,6 @@ export interface Intent {
   handle(ctx: HandlerContext): Promise<void>;
 }
 
-export type ActionHandler = (action: ChatAction, transport: ChatTransport, router: ChatRouter) => Promise<void>;
-
 /**
  * The one entry into the core for every platform. Events run through `pipeline`, top to
  * bottom: ignore bots and unaddressed channel chatter, dedupe (persisted), drop stale events,
@@ -47,7 +47,7 @@ export type ActionHandler = (action: ChatAction, transport: ChatTransport, route
 export class ChatRouter {
   readonly commands = new CommandRouter();
   readonly intents: Intent[] = [];
-  /** Button handlers by action id (consent Approve/Decline...); adapters call dispatchAction. */
+  /** Button handlers by action id (feedback, consent Approve/Decline); adapters call dispatchAction. */
   readonly actions = new Map<string, ActionHandler>();
   private readonly log: Logger;
   private readonly inflight: InflightWork;
@@ -66,6 +66,7 @@ export class ChatRouter {
     this.commandLane = new Semaphore(Math.max(1, options.commandConcurrency ?? 8));
     registerAvatarCommands(this.commands);
     const store = options.service.store;
+    this.actions.set(FEEDBACK_ACTION, feedbackAction(store));
     this.pipeline = [
       ignoreBots,
       ignoreUnaddressed(store),
@@ -113,17 +114,24 @@ export class ChatRouter {
     return true;
   }
 
-  /** Handle a button press in the background; unknown actions are ignored. */
-  dispatchAction(action: ChatAction, transport: ChatTransport): void {
+  /**
+   * Handle a button press on the command lane (idle() and shutdown wait for it). Answers with
+   * what to tell the presser, if anything; never rejects: a failure is logged and becomes a
+   * `failed` reply. Unknown actions are ignored.
+   */
+  dispatchAction(action: ChatAction, transport: ChatTransport): Promise<ActionReply | undefined> {
     const handler = this.actions.get(action.actionId);
-    if (!handler) return;
-    if (this.refuse()) return;
-    this.track(
-      this.commandLane.run(() => handler(action, transport, this)).catch((err: unknown) => {
-        this.log.error({ action: action.actionId, err }, 'action failed');
-      }),
-      'action',
+    if (!handler || this.refuse()) return Promise.resolve(undefined);
+    const work = this.commandLane.run(() => handler(action, transport)).then(
+      (reply) => reply ?? undefined,
+      (err: unknown): ActionReply => {
+        const e = classifyError(err);
+        this.log.error({ action: action.actionId, code: e.code, err }, 'action failed');
+        return { text: `Sorry, that did not work (${e.code}).`, failed: true };
+      },
     );
+    this.track(work, 'action');
+    return work;
   }
 
   /** Let idle() and shutdown wait for background work a handler starts (a long collection). */
@@ -177,7 +185,7 @@ export class ChatRouter {
     const log = this.log.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId });
     const command = event.kind === 'command' ? { name: event.command ?? '', args: event.text.trim() } : parseTextCommand(event.text);
     const lang: Lang = personLang(event.text, event.locale);
-    const target = replyTargetOf(event, command !== undefined);
+    const target = replyTargetOf(event, command !== undefined, lang);
     let placeholder: MessageRef | undefined;
     const ctx: RouteContext = {
       event,
@@ -236,10 +244,11 @@ export class ChatRouter {
 }
 
 /** Where replies go: the DM (its thread, if any), or the thread in a channel (a new one under a question). */
-function replyTargetOf(event: ChatEvent, isCommand: boolean): ReplyTarget {
+function replyTargetOf(event: ChatEvent, isCommand: boolean, lang: Lang): ReplyTarget {
   return {
     channelId: event.channelId,
     threadId: event.channelType === 'dm' ? event.threadId : (event.threadId ?? (isCommand ? undefined : event.messageId)),
     userId: event.userId,
+    origin: { eventId: event.eventId, channelId: event.channelId, channelType: event.channelType, messageId: event.messageId, conversation: conversationKey(event), lang },
   };
 }

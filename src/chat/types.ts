@@ -77,12 +77,26 @@ export interface ReplyTarget {
   threadId?: string;
   /** The user a private (ephemeral) reply is for. */
   userId?: string;
+  /** The event being answered, when there is one: it travels with every reply, so transports keep no per-event state. */
+  origin?: ReplyOrigin;
 }
 
-export interface MessageRef {
+/** What a platform needs to know about the message it answers to place and key its reply. */
+export interface ReplyOrigin {
+  eventId: string;
   channelId: string;
+  channelType: ChannelType;
+  /** The message being answered: Feishu replies to it rather than posting loose in the chat. */
   messageId: string;
-  threadId?: string;
+  /** conversationKey of the event: feedback buttons carry it. */
+  conversation: string;
+  /** The asker's language, for a platform's own notices (a missing Feishu permission). */
+  lang: 'zh' | 'en';
+}
+
+/** A message we posted, with the target it went to (an update renders for the same conversation). */
+export interface MessageRef extends ReplyTarget {
+  messageId: string;
 }
 
 export interface ChatUser {

@@ -84,7 +84,7 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
   sub('export', '/avatar export', async (ctx, pkg) => {
     const zip = await exportAvatar(service, pkg.config.slug, actorOf(ctx));
     if (ctx.transport.uploadFile && ctx.event.channelType === 'dm') {
-      await ctx.transport.uploadFile({ channelId: ctx.event.channelId }, `${pkg.config.slug}-export.zip`, zip, t(ctx.lang, 'Your skill and sources.', '你的技能与资料。'));
+      await ctx.transport.uploadFile(ctx.target, `${pkg.config.slug}-export.zip`, zip, t(ctx.lang, 'Your skill and sources.', '你的技能与资料。'));
     } else {
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `Run \`/avatar export\` in a DM with me to receive the zip (${Math.round(zip.length / 1024)} KB), or ask an admin for \`understudy avatar export ${pkg.config.slug}\`.`, `请在与我的私聊中执行 \`/avatar export\` 来接收压缩包（${Math.round(zip.length / 1024)} KB）。`) });
     }

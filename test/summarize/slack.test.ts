@@ -2,7 +2,6 @@ import { WebClient } from '@slack/web-api';
 import { webClientOptions } from '../../src/adapters/slack/adapter';
 import { SlackTransport } from '../../src/adapters/slack/transport';
 import { readHistory } from '../../src/chat/history';
-import { conversationKey } from '../../src/chat/types';
 import { silentLogger } from '../../src/log';
 import { openStateStore } from '../../src/store/sqlite-store';
 import { linksIn } from '../../src/summarize/links';
@@ -224,7 +223,7 @@ describe('Slack history transport', () => {
     fake.history[CHANNEL] = [0, 1, 2].map((p) => ({ messages: [0, 1].map((i) => ({ type: 'message', user: 'U1', text: `page ${p} message ${i}`, ts: ago(10 + p * 2 + i) })) }));
     const store = openStateStore(tmpDir('summarize-store-'));
     try {
-      const transport = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, (e) => conversationKey(e), silentLogger);
+      const transport = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, silentLogger);
       const pages: number[] = [];
       const messages = await readHistory(transport.history(), CHANNEL, { oldest: Date.now() - 86_400_000 }, (p) => {
         pages.push(p.messages);
@@ -248,7 +247,7 @@ describe('Slack history transport', () => {
     fake.tokens.set('xoxb-t', { user_id: 'U_BOT', team_id: 'T111', bot_id: 'B1' });
     const store = openStateStore(tmpDir('summarize-store-'));
     try {
-      const reader = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, (e) => conversationKey(e), silentLogger).history();
+      const reader = new SlackTransport(new WebClient('xoxb-t', webClientOptions(fake.url)), 'U_BOT', store, silentLogger).history();
       expect(await reader.resolveLink(`${WS}/archives/C0GEN/p1700000000000100?thread_ts=1699999999.000200&cid=C0GEN`)).toEqual({ kind: 'message', channelId: 'C0GEN', messageId: '1700000000.000100', threadId: '1699999999.000200' });
       expect(await reader.resolveLink('https://evil.slack.com/archives/C0GEN/p1700000000000100')).toEqual({ kind: 'foreign', host: 'evil.slack.com' });
       expect(await reader.resolveLink('https://example.com/archives/C0GEN/p1700000000000100')).toEqual({ kind: 'invalid' });

@@ -38,6 +38,8 @@ interface LiveApp {
   botOpenId?: string;
   dispatcher: lark.EventDispatcher;
   ws?: lark.WSClient;
+  /** The app's one transport: every reply of this app goes through it. */
+  transport: LarkTransport;
 }
 
 type Json = Record<string, unknown>;
@@ -104,7 +106,8 @@ export class LarkAdapter implements PlatformAdapter {
       const e = classifyError(err);
       throw new UnderstudyError('PLATFORM_AUTH', `Feishu app "${app.name}" (${app.appId}) could not start: ${e.message}. Check its app id and secret, and that the bot capability is on.`, { cause: err });
     }
-    const live: LiveApp = { config: app, api, botOpenId: bot.open_id, dispatcher: undefined as unknown as lark.EventDispatcher };
+    const transport = new LarkTransport(api, this.runtime.service.store, this.log);
+    const live: LiveApp = { config: app, api, botOpenId: bot.open_id, dispatcher: undefined as unknown as lark.EventDispatcher, transport };
     live.dispatcher = this.makeDispatcher(live, log);
     return live;
   }
@@ -316,7 +319,7 @@ export class LarkAdapter implements PlatformAdapter {
       n.event.channelType === 'dm'
         ? this.rememberP2p(live, n.event.userId, n.event.channelId).catch((err: unknown) => this.log.warn({ err, event_id: data.event_id }, 'could not remember the Feishu p2p chat'))
         : undefined;
-    const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
+    live.transport.rememberThread(n.event.threadId, m.thread_id);
     const event = n.event;
     const resolved: Promise<ChatEvent> = Promise.all([this.acksDone(), remembered]).then(() =>
       event.channelType === 'dm' ? event : this.chatType(live, m.chat_id).then((channelType) => ({ ...event, channelType })),
@@ -324,11 +327,8 @@ export class LarkAdapter implements PlatformAdapter {
     // A picture or a file goes through the same gates; the text-only gate answers it with a note.
     const notText = n.kind === 'not_text' ? n.messageType : undefined;
     this.router.dispatch(
-      resolved.then((e) => {
-        transport.bind(e, m.thread_id);
-        return notText === undefined ? e : { ...e, notText };
-      }),
-      transport,
+      resolved.then((e) => (notText === undefined ? e : { ...e, notText })),
+      live.transport,
     );
   }
 
@@ -341,7 +341,6 @@ export class LarkAdapter implements PlatformAdapter {
       this.log.warn({ event_id: data.event_id }, 'Feishu menu event without operator or key ignored');
       return;
     }
-    const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
     // The p2p chat lookup is a store read: the router handles the event once it resolves.
     const resolved = this.runtime.service.store.kvGet<string>(P2P_CHATS, `${live.config.appId}:${user}`).then((chat) => {
       const event = normalizeMenu(data, live.config, chat);
@@ -349,10 +348,9 @@ export class LarkAdapter implements PlatformAdapter {
         this.log.warn({ event_id: data.event_id }, 'Feishu menu event without operator or key ignored');
         return undefined;
       }
-      transport.bind(event);
       return event;
     });
-    this.router.dispatch(resolved, transport);
+    this.router.dispatch(resolved, live.transport);
   }
 
   private async onCardAction(live: LiveApp, data: LarkCardActionEvent): Promise<LarkCardActionResult | Json> {
@@ -362,10 +360,9 @@ export class LarkAdapter implements PlatformAdapter {
     const userId = data.operator?.open_id;
     if (key && !handler && userId && this.router.actions.has(key)) {
       // A button the core handles on every platform (consent Approve/Decline).
-      const transport = new LarkTransport(live.api, this.runtime.service.store, this.log);
-      this.router.dispatchAction(
+      void this.router.dispatchAction(
         { platform: 'lark', appId: live.config.appId, workspaceId: data.tenant_key ?? data.operator?.tenant_key ?? '-', userId, actionId: key, value: typeof value.v === 'string' ? value.v : '', channelId: data.context?.open_chat_id, messageId: data.context?.open_message_id, appAvatar: live.config.avatar },
-        transport,
+        live.transport,
       );
       return { toast: { type: 'info', content: value.l === 'zh' ? '已收到' : 'Received' } };
     }
@@ -376,14 +373,16 @@ export class LarkAdapter implements PlatformAdapter {
         value,
         formValue: data.action?.form_value ?? {},
         userId,
+        tenantKey: data.tenant_key ?? data.operator?.tenant_key,
         messageId: data.context?.open_message_id,
         chatId: data.context?.open_chat_id,
         app: live.config,
         api: live.api,
         runtime: this.runtime,
         router: this.router,
+        transport: live.transport,
         log: this.log.child({ event_id: data.event_id, action: value.k }),
-        background: (work) => this.router.dispatch(work.then(() => undefined), new LarkTransport(live.api, this.runtime.service.store, this.log)),
+        background: (work) => this.router.dispatch(work.then(() => undefined), live.transport),
       });
       return result ?? {};
     } catch (err) {

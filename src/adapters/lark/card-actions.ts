@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
+import type { ChatTransport } from '../../chat/types';
 import type { Runtime } from '../../runtime';
 import type { LarkAppConfig } from './apps';
 import type { LarkApi } from './open-api';
@@ -22,12 +23,15 @@ export interface LarkCardActionContext {
   formValue: Record<string, unknown>;
   /** The clicker's open id. */
   userId: string;
+  tenantKey?: string;
   messageId?: string;
   chatId?: string;
   app: LarkAppConfig;
   api: LarkApi;
   runtime: Runtime;
   router: ChatRouter;
+  /** The app's transport, for core actions. */
+  transport: ChatTransport;
   log: Logger;
   /** Work that may outlast the 3 s Feishu waits for the callback answer; idle() and shutdown wait for it. */
   background(work: Promise<unknown>): void;

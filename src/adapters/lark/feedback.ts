@@ -1,7 +1,7 @@
+import { FEEDBACK_ACTION as CORE_FEEDBACK, feedbackValue, type Feedback } from '../../chat/actions';
 import { pronounOf, type Pronoun } from '../../chat/i18n';
-import { redact } from '../../corpus/redact';
 import type { Runtime } from '../../runtime';
-import { registerLarkCardAction, type LarkCardActionContext } from './card-actions';
+import { registerLarkCardAction, type LarkCardActionContext, type LarkCardActionResult } from './card-actions';
 import { CORRECTION_ACTION, correctionCard, FEEDBACK_ACTION, plainCard } from './render';
 
 function str(v: unknown): string | undefined {
@@ -13,15 +13,18 @@ function pronounFor(runtime: Runtime, slug: string): Pronoun | undefined {
   return runtime.service.registry.find(slug)?.config.person.pronoun;
 }
 
-function thanks(zh: boolean, kind: 'up' | 'down' | 'correction'): string {
-  if (kind === 'up') return zh ? '已记录，谢谢！👍' : 'Thanks, noted. 👍';
-  if (kind === 'down') return zh ? '已记录，谢谢。本人会看到这条反馈。👎' : 'Thanks, noted. The subject of the avatar will see it. 👎';
-  return zh ? '谢谢，本人会审阅这条纠正。' : 'Thanks. The subject of the avatar will review your correction.';
+/** Hand the feedback to the core action (chat/actions.ts); its thanks come back as the toast. */
+async function dispatch(ctx: LarkCardActionContext, feedback: Feedback): Promise<LarkCardActionResult | undefined> {
+  const action = { platform: 'lark' as const, appId: ctx.app.appId, workspaceId: ctx.tenantKey ?? '-', userId: ctx.userId, channelId: ctx.chatId, messageId: ctx.messageId, appAvatar: ctx.app.avatar };
+  const reply = await ctx.router.dispatchAction({ ...action, actionId: CORE_FEEDBACK, value: feedbackValue(feedback) }, ctx.transport);
+  if (!reply) return undefined;
+  if (reply.failed) return { toast: { type: 'error', content: reply.text } };
+  return { toast: { type: 'success', content: reply.text }, ...(feedback.kind === 'correction' ? { card: { type: 'raw' as const, data: plainCard(reply.text) } } : {}) };
 }
 
 /**
- * 👍 / 👎 are stored at once; "not how they'd say it" sends a small form whose submission is
- * stored as a correction for the subject to review. All of it is audited.
+ * 👍 / 👎 and a submitted correction are the core's feedback action; this file only reads the
+ * card values. "Not how they'd say it" sends a small form whose submission is the correction.
  */
 export function registerLarkFeedback(): void {
   registerLarkCardAction(FEEDBACK_ACTION, async (ctx: LarkCardActionContext) => {
@@ -30,8 +33,6 @@ export function registerLarkFeedback(): void {
     const kind = ctx.value.v;
     const zh = ctx.value.l === 'zh';
     if (!avatar || !conversation || (kind !== 'up' && kind !== 'down' && kind !== 'voice')) return undefined;
-    const store = ctx.runtime.service.store;
-    const actor = `lark:${ctx.userId}`;
     if (kind === 'voice') {
       const messageId = ctx.messageId;
       if (!messageId) return undefined;
@@ -45,9 +46,7 @@ export function registerLarkFeedback(): void {
       const who = pronounOf(zh ? 'zh' : 'en', pronoun);
       return { toast: { type: 'info', content: zh ? `请在下方的表单里写下${who}会怎么说。` : `Write how ${who} would have said it in the form below.` } };
     }
-    await store.addFeedback({ avatar, conversation, ref: ctx.messageId, userId: actor, kind });
-    await store.audit({ actor, action: 'feedback', avatar, detail: { kind, conversation, message: ctx.messageId ?? null } });
-    return { toast: { type: 'success', content: thanks(zh, kind) } };
+    return dispatch(ctx, { avatar, conversation, kind, ref: ctx.messageId, lang: zh ? 'zh' : 'en' });
   });
 
   registerLarkCardAction(CORRECTION_ACTION, async (ctx: LarkCardActionContext) => {
@@ -59,12 +58,6 @@ export function registerLarkFeedback(): void {
       const pronoun = pronounFor(ctx.runtime, avatar);
       return { toast: { type: 'warning', content: `Please write how ${pronounOf('en', pronoun)} would have said it. / 请写下${pronounOf('zh', pronoun)}会怎么说。` } };
     }
-    const store = ctx.runtime.service.store;
-    const actor = `lark:${ctx.userId}`;
-    // People paste real numbers into corrections too: mask before storing.
-    const id = await store.addFeedback({ avatar, conversation, ref: str(ctx.value.r), userId: actor, kind: 'correction', text: redact(text.slice(0, 2000)).text });
-    await store.audit({ actor, action: 'correction_proposed', avatar, detail: { feedback: id, conversation } });
-    const zh = /[\u4e00-\u9fff]/.test(text);
-    return { toast: { type: 'success', content: thanks(zh, 'correction') }, card: { type: 'raw', data: plainCard(thanks(zh, 'correction')) } };
+    return dispatch(ctx, { avatar, conversation, kind: 'correction', ref: str(ctx.value.r), text });
   });
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
-import { conversationKey, type ChatEvent, type ChatTransport, type ChatUser, type MessageRef, type Reply, type ReplyTarget } from '../../chat/types';
+import type { ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
 import { feishuText } from '../../corpus/loaders/feishu-export';
 import type { UnderstudyError } from '../../errors';
 import type { StateStore } from '../../store/types';
@@ -26,62 +26,61 @@ interface HistoryItem {
   deleted?: boolean;
 }
 
-/** ChatTransport over one app's Open API client, for one event. */
+/**
+ * ChatTransport over one app's Open API client, one per app for the life of the process: where a
+ * reply goes and what it answers travel in each call (ReplyTarget, MessageRef). What it keeps is
+ * a few facts learned on the way (thread containers, who was already told of a missing scope).
+ */
 export class LarkTransport implements ChatTransport {
   readonly platform = 'lark' as const;
-  private event?: ChatEvent;
-  private conversation = '';
-  private threadContainer?: string;
   private seq = 0;
-  private toldScope = false;
-  private log: Logger;
+  /** Events whose asker was already told that the app lacks a permission. */
+  private readonly toldScope = new Recent<string, true>(1_000);
+  /** Feishu's thread container (omt_...) by thread root message, learned from events. */
+  private readonly threads = new Recent<string, string>(10_000);
 
   constructor(
     private readonly api: LarkApi,
     private readonly store: StateStore,
-    log: Logger,
-  ) {
-    this.log = log;
-  }
+    private readonly log: Logger,
+  ) {}
 
-  /** Attach the event this transport answers: where replies go, conversation key, log context. */
-  bind(event: ChatEvent, threadContainer?: string): void {
-    this.event = event;
-    this.conversation = conversationKey(event);
-    this.threadContainer = threadContainer;
-    this.log = this.log.child({ event_id: event.eventId });
+  /** Remember which thread container a thread root belongs to (its earlier turns are listed by it). */
+  rememberThread(rootId: string | undefined, container: string | undefined): void {
+    if (rootId && container) this.threads.set(rootId, container);
   }
 
   /** Idempotency key per message we send, so that a retried call never posts twice. */
-  private uuid(): string {
-    return crypto.createHash('sha1').update(`${this.event?.eventId ?? 'x'}:${++this.seq}`).digest('hex').slice(0, 40);
+  private uuid(target: ReplyTarget): string {
+    return crypto.createHash('sha1').update(`${target.origin?.eventId ?? crypto.randomUUID()}:${++this.seq}`).digest('hex').slice(0, 40);
   }
 
   private async send(target: ReplyTarget, msgType: 'interactive' | 'text' | 'file', content: string): Promise<MessageRef> {
-    const e = this.event;
-    const replyTo = target.threadId ?? (e && e.channelId === target.channelId && !e.messageId.startsWith('menu:') ? e.messageId : undefined);
+    const o = target.origin;
+    const replyTo = target.threadId ?? (o && o.channelId === target.channelId && !o.messageId.startsWith('menu:') ? o.messageId : undefined);
     let sent: SentMessage;
     if (replyTo) {
       sent = await this.api.call<SentMessage>('im.v1.message.reply', () =>
-        this.api.client.im.v1.message.reply({ path: { message_id: replyTo }, data: { msg_type: msgType, content, reply_in_thread: target.threadId !== undefined, uuid: this.uuid() } }),
+        this.api.client.im.v1.message.reply({ path: { message_id: replyTo }, data: { msg_type: msgType, content, reply_in_thread: target.threadId !== undefined, uuid: this.uuid(target) } }),
       );
     } else {
       const byUser = !target.channelId.startsWith('oc_');
       sent = await this.api.call<SentMessage>('im.v1.message.create', () =>
-        this.api.client.im.v1.message.create({ params: { receive_id_type: byUser ? 'open_id' : 'chat_id' }, data: { receive_id: target.channelId, msg_type: msgType, content, uuid: this.uuid() } }),
+        this.api.client.im.v1.message.create({ params: { receive_id_type: byUser ? 'open_id' : 'chat_id' }, data: { receive_id: target.channelId, msg_type: msgType, content, uuid: this.uuid(target) } }),
       );
       if (byUser && sent.chat_id) await this.store.kvSet(P2P_CHATS, `${this.api.app.appId}:${target.channelId}`, sent.chat_id);
     }
-    return { channelId: target.channelId, messageId: sent.message_id ?? '', threadId: target.threadId };
+    return { ...target, messageId: sent.message_id ?? '' };
   }
 
   /** Tell the asker, once, that the app lacks a permission; the log has the scope too. */
   private async tellScope(err: unknown, target: ReplyTarget): Promise<void> {
     const e = err as UnderstudyError;
-    if (e?.code !== 'PLATFORM_SCOPE' || this.toldScope) return;
-    this.toldScope = true;
+    const told = target.origin?.eventId;
+    if (e?.code !== 'PLATFORM_SCOPE' || (told && this.toldScope.get(told))) return;
+    if (told) this.toldScope.set(told, true);
     const needed = ((e.details?.needed as string[] | undefined) ?? []).join(' / ') || 'a permission';
-    const zh = this.event?.locale?.startsWith('zh') || /[\u4e00-\u9fff]/.test(this.event?.text ?? '');
+    const zh = target.origin?.lang === 'zh';
     const text = zh
       ? `这个应用缺少飞书权限 ${needed}，所以没能完成回答。请让管理员在开发者后台的“权限管理”中开通并发布新版本。`
       : `This app is missing the Feishu permission ${needed}, so I could not finish the answer. An admin can add it under Permissions & Scopes and publish a new version.`;
@@ -92,17 +91,18 @@ export class LarkTransport implements ChatTransport {
    * After the specific sentence above, a generic failure notice about the same missing scope adds
    * nothing. Decided by the notice's errorCode, never its text (the Chinese one has （）).
    */
-  private redundant(reply: Reply): boolean {
-    return this.toldScope && reply.kind === 'notice' && reply.errorCode === 'PLATFORM_SCOPE';
+  private redundant(target: ReplyTarget, reply: Reply): boolean {
+    const told = target.origin?.eventId;
+    return told !== undefined && this.toldScope.get(told) === true && reply.kind === 'notice' && reply.errorCode === 'PLATFORM_SCOPE';
   }
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
-    if (this.redundant(reply)) return { channelId: target.channelId, messageId: '', threadId: target.threadId };
-    const cards = renderReply(reply, this.conversation);
-    if (reply.kind === 'notice' && reply.ephemeral && target.userId && this.event?.channelType !== 'dm' && target.channelId.startsWith('oc_')) {
+    if (this.redundant(target, reply)) return { ...target, messageId: '' };
+    const cards = renderReply(reply, target.origin?.conversation ?? '');
+    if (reply.kind === 'notice' && reply.ephemeral && target.userId && target.origin?.channelType !== 'dm' && target.channelId.startsWith('oc_')) {
       try {
         for (const card of cards) await this.ephemeral(target.channelId, target.userId, card);
-        return { channelId: target.channelId, messageId: '', threadId: target.threadId };
+        return { ...target, messageId: '' };
       } catch (err) {
         // Only visible to them, or else visible to all: the notice still matters more.
         if ((err as UnderstudyError).code !== 'PLATFORM_TRANSIENT' && (err as UnderstudyError).code !== 'PLATFORM_SCOPE') throw err;
@@ -145,9 +145,9 @@ export class LarkTransport implements ChatTransport {
 
   /** Patch the placeholder card with the first card; further cards follow as replies. */
   async update(ref: MessageRef, reply: Reply): Promise<void> {
-    if (this.redundant(reply)) return;
-    const [head, ...rest] = renderReply(reply, this.conversation);
-    const target: ReplyTarget = { channelId: ref.channelId, threadId: ref.threadId };
+    if (this.redundant(ref, reply)) return;
+    const [head, ...rest] = renderReply(reply, ref.origin?.conversation ?? '');
+    const target: ReplyTarget = { channelId: ref.channelId, threadId: ref.threadId, origin: ref.origin };
     try {
       await this.api.call('im.v1.message.patch', () => this.api.client.im.v1.message.patch({ path: { message_id: ref.messageId }, data: { content: JSON.stringify(head) } }));
       for (const card of rest) await this.send(target, 'interactive', JSON.stringify(card));
@@ -159,8 +159,8 @@ export class LarkTransport implements ChatTransport {
 
   /** Earlier messages of this thread (Feishu thread container), oldest first. */
   async fetchThread(target: ReplyTarget): Promise<HistoryTurn[]> {
-    if (!target.threadId || !this.threadContainer) return [];
-    const container = this.threadContainer;
+    const container = target.threadId ? this.threads.get(target.threadId) : undefined;
+    if (!container) return [];
     const page = await this.api
       .call<{ items?: HistoryItem[] }>('im.v1.message.list', () =>
         this.api.client.im.v1.message.list({ params: { container_id_type: 'thread', container_id: container, sort_type: 'ByCreateTimeAsc', page_size: 30 } }),
@@ -185,7 +185,7 @@ export class LarkTransport implements ChatTransport {
 
   /** History (history.ts); a thread of the event being answered is read by its thread container. */
   history(): LarkHistory {
-    return new LarkHistory(this.api, this.log, (root) => (root === this.event?.threadId ? this.threadContainer : undefined));
+    return new LarkHistory(this.api, this.log, (root) => this.threads.get(root));
   }
 
   /** Name and departments (for access lists); needs contact:user.base:readonly. */
@@ -213,4 +213,21 @@ function cardText(content: string | undefined): string {
   };
   walk(JSON.parse(content ?? '') as unknown, '');
   return out.join('\n');
+}
+
+/** A map that forgets its oldest entries beyond `limit`: facts worth keeping a while, never all. */
+class Recent<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+  }
 }

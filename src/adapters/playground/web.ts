@@ -40,6 +40,7 @@ export interface WebPlaygroundOptions {
 export function mountWebPlayground(server: HttpServer, router: ChatRouter, options: WebPlaygroundOptions): void {
   const hosts = allowedHostNames(options.host);
   const sessions = new PlaygroundSessions();
+  const transport = new PlaygroundTransport();
 
   /** The checks every playground route makes first; false when it has already answered. */
   const guard = (req: http.IncomingMessage, res: http.ServerResponse, api: boolean): boolean => {
@@ -109,7 +110,6 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
       send(res, 404, { ok: false, error: `no avatar "${avatar}"` });
       return;
     }
-    const transport = new PageTransport();
     const event: ChatEvent = {
       eventId: crypto.randomUUID(),
       platform: 'playground',
@@ -130,8 +130,13 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
     };
     const work = router.handle(event, transport);
     router.track(work);
-    await work;
-    const { answer, notices, code, empty } = transport.result();
+    let shown: ReturnType<PlaygroundTransport['take']>;
+    try {
+      await work;
+    } finally {
+      shown = transport.take(event.eventId);
+    }
+    const { answer, notices, code, empty } = shown;
     // A playground event is always fresh, addressed and recent, so the router stays silent only
     // when it has already told this user to slow down in the current window.
     const status = answer ? 200 : code === 'RATE_LIMITED' || empty ? 429 : code === 'ACCESS_DENIED' ? 403 : 200;
@@ -145,32 +150,46 @@ function headerOf(req: http.IncomingMessage, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Collects what the router would post in a chat, to answer the HTTP request with it. */
-class PageTransport implements ChatTransport {
+/**
+ * The playground's one transport: what the router would post in a chat is kept by the event it
+ * answers (the reply target's origin), for the HTTP request of that event to take.
+ */
+export class PlaygroundTransport implements ChatTransport {
   readonly platform = 'playground' as const;
-  private readonly replies = new Map<string, Reply>();
+  private readonly replies = new Map<string, Map<string, Reply>>();
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
-    const ref = { channelId: target.channelId, messageId: crypto.randomUUID() };
-    this.replies.set(ref.messageId, reply);
+    const ref = { ...target, messageId: crypto.randomUUID() };
+    this.of(target)?.set(ref.messageId, reply);
     return ref;
   }
 
   async update(ref: MessageRef, reply: Reply): Promise<void> {
-    this.replies.set(ref.messageId, reply);
+    this.of(ref)?.set(ref.messageId, reply);
   }
 
-  result(): { answer?: Answer; notices: string[]; code?: string; empty: boolean } {
+  private of(target: ReplyTarget): Map<string, Reply> | undefined {
+    const eventId = target.origin?.eventId;
+    if (!eventId) return undefined;
+    let replies = this.replies.get(eventId);
+    if (!replies) this.replies.set(eventId, (replies = new Map()));
+    return replies;
+  }
+
+  /** What was shown for `eventId` (and forget it): the answer, the notices, the first error code. */
+  take(eventId: string): { answer?: Answer; notices: string[]; code?: string; empty: boolean } {
+    const replies = this.replies.get(eventId) ?? new Map<string, Reply>();
+    this.replies.delete(eventId);
     let answer: Answer | undefined;
     let code: string | undefined;
     const notices: string[] = [];
-    for (const r of this.replies.values()) {
+    for (const r of replies.values()) {
       if (r.kind === 'answer') answer = r.answer;
       else if (r.kind === 'notice') {
         notices.push(r.text);
         code ??= r.errorCode;
       } else if (r.kind === 'consent') notices.push(r.text);
     }
-    return { answer, notices, code, empty: this.replies.size === 0 };
+    return { answer, notices, code, empty: replies.size === 0 };
   }
 }

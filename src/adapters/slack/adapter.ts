@@ -3,14 +3,14 @@ import { App, HTTPReceiver, SocketModeReceiver, type AllMiddlewareArgs, type Aut
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
-import { conversationKey, type ChannelType, type ChatEvent } from '../../chat/types';
+import type { ChannelType } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
 import type { Runtime } from '../../runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
 import type { PlatformAdapter } from '../platform';
 import { slackApps, type SlackAppConfig } from './apps';
 import { boltLogger } from './bolt-logger';
-import { registerFeedback } from './feedback';
+import { registerFeedback, type ActionSource } from './feedback';
 import { channelTypeOf, normalizeCommand, normalizeMessage, type SlackEnvelope, type SlackMessageEvent, type SlashCommandBody } from './normalize';
 import { ASSISTANT_THREADS, SlackTransport } from './transport';
 import { checkSlackBody } from './request-shape';
@@ -37,6 +37,8 @@ interface LiveApp {
   teamId?: string;
   /** https://<workspace>.slack.com/, for permalinks. */
   url?: string;
+  /** The app's one transport: every reply of this app goes through it. */
+  transport: SlackTransport;
 }
 
 interface Group {
@@ -148,11 +150,14 @@ export class SlackAdapter implements PlatformAdapter {
     const client = new WebClient(app.botToken, webClientOptions(this.runtime.config.slack?.apiUrl, boltLogger(this.log)));
     try {
       const res = await client.auth.test();
+      const botUserId = res.user_id as string | undefined;
+      const url = res.url as string | undefined;
       return {
         config: { ...app, teamId: app.teamId ?? (res.team_id as string | undefined) },
-        botUserId: res.user_id as string | undefined,
+        botUserId,
         teamId: res.team_id as string | undefined,
-        url: res.url as string | undefined,
+        url,
+        transport: new SlackTransport(client, botUserId, this.runtime.service.store, this.log, url),
       };
     } catch (err) {
       const e = classifySlackError(err, 'auth.test');
@@ -204,7 +209,7 @@ export class SlackAdapter implements PlatformAdapter {
       const event = (known ? Promise.resolve(known) : this.channelType(args.client, ev.channel)).then((type) =>
         normalizeMessage(args.body as SlackEnvelope, ev, live.config, live.botUserId, type),
       );
-      this.dispatch(event, args.client, live);
+      this.router.dispatch(event, live.transport);
     });
     app.event('message', onMessage);
     app.event('app_mention', onMessage);
@@ -219,37 +224,31 @@ export class SlackAdapter implements PlatformAdapter {
     }));
     app.command(/.*/, withApp(async (args: { command: unknown; ack: () => Promise<void>; body: unknown; client: WebClient }, live) => {
       await args.ack();
-      this.dispatch(normalizeCommand(args.command as SlashCommandBody, live.config), args.client, live);
+      this.router.dispatch(normalizeCommand(args.command as SlashCommandBody, live.config), live.transport);
     }));
-    registerFeedback(app, this.runtime.service.store, this.log);
-    // Buttons the core handles (consent Approve/Decline): normalized and handed to the router.
-    app.action(/^understudy_consent_/, withApp(async (args: { ack: () => Promise<void>; body: unknown; action: unknown; client: WebClient }, live) => {
+    // Buttons the core handles (feedback, consent Approve/Decline): normalized and handed to the router.
+    const sourceOf = (body: unknown): ActionSource | undefined => {
+      const live = this.appFor(opts.apps, (body as { api_app_id?: string }).api_app_id);
+      if (!live) return undefined;
+      const b = body as { user: { id: string }; team?: { id?: string } | null; channel?: { id: string }; message?: { ts: string } };
+      return {
+        base: { platform: 'slack', appId: live.config.appId ?? live.config.name, workspaceId: b.team?.id ?? live.teamId ?? '-', userId: b.user.id, channelId: b.channel?.id, messageId: b.message?.ts, appAvatar: live.config.avatar },
+        transport: live.transport,
+      };
+    };
+    registerFeedback(app, this.router, this.log, sourceOf);
+    app.action(/^understudy_consent_/, async (args) => {
       await args.ack();
-      const b = args.body as { user: { id: string }; team?: { id?: string }; channel?: { id: string }; message?: { ts: string } };
+      const source = sourceOf(args.body);
       const a = args.action as { action_id: string; value?: string };
-      const transport = new SlackTransport(args.client, live.botUserId, this.runtime.service.store, (e) => conversationKey(e), this.log, live.url);
-      this.router.dispatchAction(
-        { platform: 'slack', appId: live.config.appId ?? live.config.name, workspaceId: b.team?.id ?? live.teamId ?? '-', userId: b.user.id, actionId: a.action_id, value: a.value ?? '', channelId: b.channel?.id, messageId: b.message?.ts, appAvatar: live.config.avatar },
-        transport,
-      );
-    }));
+      if (source) void this.router.dispatchAction({ ...source.base, actionId: a.action_id, value: a.value ?? '' }, source.transport);
+    });
     // Buttons, menus and views of other apps' messages: acknowledge so Slack shows no error.
     app.action(/^(?!understudy_)/, async ({ ack }) => ack());
     app.view(/^(?!understudy_)/, async ({ ack }) => ack());
     app.shortcut(/.*/, async ({ ack }) => ack());
     app.options(/.*/, async ({ ack }) => ack({ options: [] }));
     return app;
-  }
-
-  private dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, client: WebClient, live: LiveApp): void {
-    const transport = new SlackTransport(client, live.botUserId, this.runtime.service.store, (e) => conversationKey(e), this.log, live.url);
-    this.router.dispatch(
-      Promise.resolve(event).then((e) => {
-        if (e) transport.bind(e);
-        return e;
-      }),
-      transport,
-    );
   }
 
   /** Public or private, for events that do not say (app_mention): ask once, assume public if unsure. */

@@ -1,16 +1,17 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { FEEDBACK_ACTION, feedbackValue, type Feedback } from '../../chat/actions';
 import type { Pronoun } from '../../chat/i18n';
-import { redact } from '../../corpus/redact';
-import type { StateStore } from '../../store/types';
+import type { ChatRouter } from '../../chat/router';
+import type { ChatAction, ChatTransport } from '../../chat/types';
 import { ACTION_DOWN, ACTION_UP, ACTION_VOICE, CORRECTION_VIEW, correctionModal } from './render';
 import { classifySlackError } from './web-errors';
 
-interface FeedbackValue {
+/** What our feedback buttons carry (render.ts): avatar, conversation, answer language, pronoun. */
+interface ButtonValue {
   a: string;
   c: string;
-  /** Answer language and the avatar's pronoun, for the correction modal. */
   l?: 'zh' | 'en';
   p?: Pronoun;
 }
@@ -23,34 +24,44 @@ interface ActionBody {
   actions?: { action_id: string; value?: string }[];
 }
 
-function parseValue(value: string | undefined): FeedbackValue | undefined {
+/** Who pressed, in which app and workspace: the part of a ChatAction the adapter knows, and its transport. */
+export interface ActionSource {
+  base: Omit<ChatAction, 'actionId' | 'value'>;
+  transport: ChatTransport;
+}
+
+function parseValue(value: string | undefined): ButtonValue | undefined {
   try {
-    const v = JSON.parse(value ?? '') as FeedbackValue;
+    const v = JSON.parse(value ?? '') as ButtonValue;
     return typeof v.a === 'string' && typeof v.c === 'string' ? v : undefined;
   } catch {
+    // Not one of our buttons' values: nothing to do.
     return undefined;
   }
 }
 
+function feedbackPress(source: ActionSource, feedback: Feedback): ChatAction {
+  return { ...source.base, actionId: FEEDBACK_ACTION, value: feedbackValue(feedback) };
+}
+
 /**
- * 👍 / 👎 buttons store feedback at once; "That's not how they'd say it" opens a modal whose
- * submission is stored as a correction for the subject to review. All of it is audited.
+ * 👍 / 👎 and a submitted correction are the core's feedback action (chat/actions.ts); this file
+ * only reads Slack's payloads. "That's not how they'd say it" opens the correction modal.
  */
-export function registerFeedback(app: App, store: StateStore, log: Logger): void {
-  app.action({ action_id: new RegExp(`^(${ACTION_UP}|${ACTION_DOWN})$`) }, async ({ ack, body, client }) => {
+export function registerFeedback(app: App, router: ChatRouter, log: Logger, sourceOf: (body: unknown) => ActionSource | undefined): void {
+  app.action({ action_id: new RegExp(`^(${ACTION_UP}|${ACTION_DOWN})$`) }, async ({ ack, body }) => {
     await ack();
     const b = body as unknown as ActionBody;
     const action = b.actions?.[0];
     const v = parseValue(action?.value);
-    if (!v || !action) return;
+    const source = sourceOf(body);
+    if (!v || !action || !source) return;
     const kind = action.action_id === ACTION_UP ? 'up' : 'down';
-    await store.addFeedback({ avatar: v.a, conversation: v.c, ref: b.message?.ts, userId: `slack:${b.user.id}`, kind });
-    await store.audit({ actor: `slack:${b.user.id}`, action: 'feedback', avatar: v.a, detail: { kind, conversation: v.c, message: b.message?.ts ?? null } });
-    if (b.channel) {
-      await (client as WebClient).chat
-        .postEphemeral({ channel: b.channel.id, user: b.user.id, thread_ts: b.message?.thread_ts, text: kind === 'up' ? 'Thanks, noted. 👍' : 'Thanks, noted. The subject of the avatar will see it. 👎' })
-        .catch((err: unknown) => classifySlackError(err, 'chat.postEphemeral', log));
-    }
+    const reply = await router.dispatchAction(feedbackPress(source, { avatar: v.a, conversation: v.c, kind, ref: b.message?.ts, lang: v.l }), source.transport);
+    if (!b.channel || !reply || reply.failed) return;
+    await source.transport
+      .post({ channelId: b.channel.id, threadId: b.message?.thread_ts, userId: b.user.id }, { kind: 'notice', ephemeral: true, text: reply.text })
+      .catch((err: unknown) => log.warn({ err }, 'could not thank for the feedback'));
   });
 
   app.action(ACTION_VOICE, async ({ ack, body, client }) => {
@@ -70,16 +81,15 @@ export function registerFeedback(app: App, store: StateStore, log: Logger): void
       return;
     }
     await ack();
-    let meta: FeedbackValue & { r?: string | null } = { a: '', c: '' };
+    let meta: ButtonValue & { r?: string | null };
     try {
       meta = JSON.parse(view.private_metadata) as typeof meta;
-    } catch {
-      log.warn('correction modal without metadata');
+    } catch (err) {
+      log.warn({ err }, 'correction modal without metadata');
       return;
     }
-    const user = `slack:${body.user.id}`;
-    // People paste real numbers into corrections too: mask before storing.
-    const id = await store.addFeedback({ avatar: meta.a, conversation: meta.c, ref: meta.r ?? undefined, userId: user, kind: 'correction', text: redact(text.slice(0, 2000)).text });
-    await store.audit({ actor: user, action: 'correction_proposed', avatar: meta.a, detail: { feedback: id, conversation: meta.c } });
+    const source = sourceOf(body);
+    if (!source) return;
+    await router.dispatchAction(feedbackPress(source, { avatar: meta.a, conversation: meta.c, kind: 'correction', ref: meta.r ?? undefined, text }), source.transport);
   });
 }

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
-import type { ChatEvent, ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
+import type { ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
 import type { StateStore } from '../../store/types';
 import { renderReply, type Block } from './render';
 import { SlackHistory } from './history';
@@ -14,23 +14,20 @@ import { classifySlackError, slackCall } from './web-errors';
 
 export const ASSISTANT_THREADS = 'slack-assistant-threads';
 
-/** ChatTransport over one app's WebClient in one workspace. */
+/**
+ * ChatTransport over one app's WebClient, one per app for the life of the process: where a reply
+ * goes and what it answers travel in each call (ReplyTarget, MessageRef), never in the transport.
+ */
 export class SlackTransport implements ChatTransport {
   readonly platform = 'slack' as const;
-
-  private conversation = '';
-  private log: Logger;
 
   constructor(
     private readonly client: WebClient,
     private readonly botUserId: string | undefined,
     private readonly store: StateStore,
-    private readonly keyOf: (e: ChatEvent) => string,
-    log: Logger,
+    private readonly log: Logger,
     private readonly workspaceUrl?: string,
-  ) {
-    this.log = log;
-  }
+  ) {}
 
   async dm(userId: string, reply: Reply): Promise<MessageRef> {
     const res = await this.call('conversations.open', () => this.client.conversations.open({ users: userId }));
@@ -46,33 +43,27 @@ export class SlackTransport implements ChatTransport {
     );
   }
 
-  /** Attach the event this transport answers (conversation key for feedback, log context). */
-  bind(event: ChatEvent): void {
-    this.conversation = this.keyOf(event);
-    this.log = this.log.child({ event_id: event.eventId });
-  }
-
-  private call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    return slackCall(method, fn, this.log);
+  private call<T>(method: string, fn: () => Promise<T>, target?: ReplyTarget): Promise<T> {
+    return slackCall(method, fn, target?.origin ? this.log.child({ event_id: target.origin.eventId }) : this.log);
   }
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
-    const messages = renderReply(reply, this.conversation);
+    const messages = renderReply(reply, target.origin?.conversation ?? '');
     if (reply.kind === 'notice' && reply.ephemeral && target.userId) {
       for (const m of messages) {
         await this.call('chat.postEphemeral', () =>
           this.client.chat.postEphemeral({ channel: target.channelId, user: target.userId as string, text: m.text, blocks: known(m.blocks), thread_ts: target.threadId }),
-        );
+        target);
       }
-      return { channelId: target.channelId, messageId: '', threadId: target.threadId };
+      return { ...target, messageId: '' };
     }
     let first: MessageRef | undefined;
     try {
       for (const m of messages) {
         const res = await this.call('chat.postMessage', () =>
           this.client.chat.postMessage({ channel: target.channelId, text: m.text, blocks: known(m.blocks), thread_ts: target.threadId, unfurl_links: false }),
-        );
-        first ??= { channelId: target.channelId, messageId: String(res.ts ?? ''), threadId: target.threadId };
+        target);
+        first ??= { ...target, messageId: String(res.ts ?? '') };
       }
     } catch (err) {
       if ((err as UnderstudyError).code === 'PLATFORM_NOT_IN_CHANNEL' && target.userId && !target.channelId.startsWith('D')) await this.tellInDm(target.userId, target.channelId);
@@ -95,11 +86,11 @@ export class SlackTransport implements ChatTransport {
   }
 
   async update(ref: MessageRef, reply: Reply): Promise<void> {
-    const [head, ...rest] = renderReply(reply, this.conversation);
-    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channelId, ts: ref.messageId, text: head.text, blocks: known(head.blocks) }));
+    const [head, ...rest] = renderReply(reply, ref.origin?.conversation ?? '');
+    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channelId, ts: ref.messageId, text: head.text, blocks: known(head.blocks) }), ref);
     // Anything beyond one message's 50 blocks follows in the same thread.
     for (const m of rest) {
-      await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: ref.channelId, thread_ts: ref.threadId ?? ref.messageId, text: m.text, blocks: known(m.blocks) }));
+      await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: ref.channelId, thread_ts: ref.threadId ?? ref.messageId, text: m.text, blocks: known(m.blocks) }), ref);
     }
   }
 

@@ -102,7 +102,7 @@ describeCorpora("Feishu's documented event samples through our HTTP routing and 
     fake.history.set('omt_sample', read('api_responses/GetImV1MessagesResponseDto.json'));
     const runtime = { kvSet: () => undefined } as unknown as import('../../../src/store/types').StateStore;
     const t = new LarkTransport(api, runtime, silentLogger);
-    t.bind({ eventId: 'e', platform: 'lark', appId: SAMPLE_APP, workspaceId: 't', channelId: 'oc_x', channelType: 'private_channel', messageId: 'om_x', threadId: 'om_root', userId: 'ou_x', text: 'q', mentioned: true, mentions: [], kind: 'message', sentAt: Date.now() }, 'omt_sample');
+    t.rememberThread('om_root', 'omt_sample');
     const turns = await t.fetchThread({ channelId: 'oc_x', threadId: 'om_root' });
     expect(turns).toEqual([{ role: 'avatar', text: 'test content' }]);
   });
