@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
 
 /**
  * A store still connecting (PostgreSQL and Redis are behind a network), usable at once: every
@@ -70,6 +70,9 @@ export class PendingStateStore implements StateStore {
   }
   kvList<T>(namespace: string): Promise<{ key: string; value: T }[]> {
     return this.use((s) => s.kvList<T>(namespace));
+  }
+  hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    return this.use((s) => s.hit(key, limit, windowMs));
   }
   withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
     return this.use((s) => s.withLock(key, fn, options));

@@ -3,9 +3,10 @@ import { silentLogger, type Logger } from '../log';
 import { checkTtl } from './local-locks';
 import { openPgStateStore, type PgStateStore, type PgStateStoreOptions } from './pg/pg-store';
 import { connectRedis } from './redis-connection';
-import { RedisKeys, redisClaim, redisLockBackend } from './redis-fast-paths';
+import { LocalRateLimits } from './local-rate-limits';
+import { RedisKeys, redisClaim, redisLockBackend, redisRateHit } from './redis-fast-paths';
 import { SharedLocks } from './shared-lock';
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
 
 /** The audit head of the PostgreSQL chain, anchored in the (shared) data dir beside SQLite's own anchor. */
 export const PG_ANCHOR_FILE = 'audit-pg.anchor.json';
@@ -29,6 +30,8 @@ export class ProductionStateStore implements StateStore {
   private readonly locks: SharedLocks;
   private readonly log: Logger;
   private closing: Promise<void> | undefined;
+  /** Used only while Redis does not answer: limits per replica instead of none. */
+  private readonly localRates = new LocalRateLimits();
 
   constructor(
     private readonly pg: PgStateStore,
@@ -148,6 +151,17 @@ export class ProductionStateStore implements StateStore {
       if (found.length > 0) await this.redis.unlink(...found);
       cursor = next;
     } while (cursor !== '0');
+  }
+
+  /** Shared by every replica on Redis; per replica while Redis does not answer. */
+  async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    if (limit <= 0) return { allowed: true, retryAfterMs: 0 };
+    try {
+      return await redisRateHit(this.redis, this.keys.rate(key), limit, windowMs);
+    } catch (err) {
+      this.log.warn({ err, rate: key }, 'Redis did not answer a rate-limit hit; limiting in this replica');
+      return this.localRates.hit(key, limit, windowMs);
+    }
   }
 
   withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {

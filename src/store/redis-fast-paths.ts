@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log';
+import { randomUUID } from 'node:crypto';
 import type { ExpiringLockBackend } from './shared-lock';
+import type { RateDecision } from './types';
 
 /** Compare-and-delete: only the holder's token frees the lock (an expired holder must not free its successor). */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -11,6 +13,7 @@ export class RedisKeys {
   claim = (key: string): string => `${this.prefix}claim:${key}`;
   lock = (key: string): string => `${this.prefix}lock:${key}`;
   sticky = (key: string): string => `${this.prefix}sticky:${key}`;
+  rate = (key: string): string => `${this.prefix}rate:${key}`;
   /** SCAN pattern of every cached sticky choice (glob characters in the prefix escaped). */
   get stickyPattern(): string {
     return `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}sticky:*`;
@@ -45,4 +48,27 @@ export function redisLockBackend(redis: Redis, keys: RedisKeys, fallback: Expiri
       await redis.eval(RELEASE, 1, keys.lock(key), token);
     },
   };
+}
+
+/**
+ * A sliding window as a sorted set of hit times (Redis's own clock, so replicas agree): drop the
+ * hits that left the window, count, and add this one only when under the limit. One script, so
+ * concurrent hits from every replica are counted exactly.
+ */
+const SLIDING_WINDOW = `
+local now = redis.call('TIME')
+local t = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], t, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, tonumber(oldest[2]) + window - t}`;
+
+export async function redisRateHit(redis: Redis, key: string, limit: number, windowMs: number): Promise<RateDecision> {
+  const [allowed, wait] = (await redis.eval(SLIDING_WINDOW, 1, key, limit, Math.ceil(windowMs), randomUUID())) as [number, number];
+  return { allowed: allowed === 1, retryAfterMs: allowed === 1 ? 0 : Math.max(1, wait) };
 }

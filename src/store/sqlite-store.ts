@@ -7,7 +7,8 @@ import { ensurePrivateFile, mkdirPrivate } from '../util/fs-atomic';
 import { ANCHOR_FILE, KEY_FILE, loadAuditKey, MIGRATION_ACTION, nextEntry, publishHead, readAnchor, toAuditEntry, toVerification, verifyChain, type AuditKey, type AuditRow, type ChainCheck } from './audit-chain';
 import { checkTtl, LocalLocks } from './local-locks';
 import { auditQuery, toFeedback, toTurn, type FeedbackRow, type TurnRow } from './rows';
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from './types';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
+import { LocalRateLimits } from './local-rate-limits';
 import { checkStateFile, sqliteDamage, stateCorruptError } from './state-health';
 import { summarizeProblems } from '../util/sqlite-check';
 
@@ -55,6 +56,7 @@ export class SqliteStateStore implements StateStore {
   private readonly anchorFile: string | undefined;
   private readonly log: Logger;
   private readonly locks = new LocalLocks();
+  private readonly rates = new LocalRateLimits();
 
   constructor(file: string, options: StateStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -242,6 +244,11 @@ export class SqliteStateStore implements StateStore {
     if (result && result.busy) {
       this.log.error({ avatar }, 'revoke: another process kept state.db-wal busy, so the deleted conversations may still be in it until the next checkpoint; stop other Understudy processes and run the revoke again');
     }
+  }
+
+  /** Per process: one SQLite file serves one process (PostgreSQL alone shares no rate limits; production mode has Redis for them). */
+  async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    return this.rates.hit(key, limit, windowMs);
   }
 
   withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {

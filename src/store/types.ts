@@ -54,6 +54,13 @@ export interface AuditVerification {
   reason?: string;
 }
 
+export interface RateDecision {
+  /** The hit was counted and may go ahead. */
+  allowed: boolean;
+  /** When refused: milliseconds until the oldest counted hit leaves the window; 0 when allowed. */
+  retryAfterMs: number;
+}
+
 export interface LockOptions {
   /** The lock frees itself after this long even if `fn` has not finished (a crashed holder must not block the conversation forever). */
   ttlMs: number;
@@ -94,6 +101,13 @@ export interface StateStore {
   kvSet<T>(namespace: string, key: string, value: T): Promise<void>;
   kvDelete(namespace: string, key: string): Promise<void>;
   kvList<T>(namespace: string): Promise<{ key: string; value: T }[]>;
+
+  /**
+   * Rate limit: count a hit of `key` if fewer than `limit` were counted in the last `windowMs`
+   * (a sliding window), else refuse it without counting it. `limit` 0 means no limit. Shared by
+   * every replica where the store is (Redis); per process for the embedded store.
+   */
+  hit(key: string, limit: number, windowMs: number): Promise<RateDecision>;
 
   /**
    * Run `fn` while holding the lock `key` (one conversation at a time); waits its turn, frees the

@@ -80,6 +80,14 @@ describeServices('production state store: Redis fast paths, PostgreSQL truth', (
     expect(await admin.exists('understudy:lock:conv:slack:T1:C1:1.0001')).toBe(0);
   });
 
+  it('shares rate limits between replicas, and limits per replica while Redis is gone', async () => {
+    const [a, b] = await Promise.all([replica(), replica()]);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).hit('user:slack:U1', 4, 60_000)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(4);
+    (a as unknown as { redis: Redis }).redis.disconnect();
+    expect((await a.hit('user:slack:U1', 4, 60_000)).allowed).toBe(true);
+  });
+
   it('sticky choices are cached in Redis and stay right across replicas, a flush and a revoke', async () => {
     const prefix = freshPrefix();
     const [a, b] = await Promise.all([replica(prefix), replica(prefix)]);

@@ -245,6 +245,33 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       });
     });
 
+    describe('hit (rate limits: a sliding window)', () => {
+      it('counts up to the limit, refuses the next hit with the wait, and keeps keys apart', async () => {
+        for (let i = 0; i < 3; i++) expect(await store.hit('user:slack:U1', 3, 60_000)).toEqual({ allowed: true, retryAfterMs: 0 });
+        const refused = await store.hit('user:slack:U1', 3, 60_000);
+        expect(refused.allowed).toBe(false);
+        expect(refused.retryAfterMs).toBeGreaterThan(30_000);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(60_000);
+        expect((await store.hit('user:slack:U2', 3, 60_000)).allowed).toBe(true);
+        expect((await store.hit('workspace:slack:T1', 0, 60_000)).allowed).toBe(true);
+      });
+
+      it('lets hits through again as the counted ones leave the window; refused hits are not counted', async () => {
+        expect((await store.hit('k', 2, 300)).allowed).toBe(true);
+        expect((await store.hit('k', 2, 300)).allowed).toBe(true);
+        for (let i = 0; i < 5; i++) expect((await store.hit('k', 2, 300)).allowed).toBe(false);
+        await sleep(450);
+        expect((await store.hit('k', 2, 300)).allowed).toBe(true);
+        expect((await store.hit('k', 2, 300)).allowed).toBe(true);
+        expect((await store.hit('k', 2, 300)).allowed).toBe(false);
+      });
+
+      it('counts concurrent hits exactly', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.hit('user:slack:U1', 5, 60_000)));
+        expect(results.filter((r) => r.allowed)).toHaveLength(5);
+      });
+    });
+
     describe('withLock (per-conversation lock)', () => {
       it('runs holders of the same key one at a time, in arrival order, and returns each result', async () => {
         let inside = 0;

@@ -5,7 +5,8 @@ import { loadAuditKey, nextEntry, publishHead, readAnchor, toAuditEntry, toVerif
 import { auditQuery, toFeedback, toTurn, type FeedbackRow, type TurnRow } from '../rows';
 import { checkTtl } from '../local-locks';
 import { SharedLocks, type ExpiringLockBackend } from '../shared-lock';
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, StateStore, StoredFeedback, Turn } from '../types';
+import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from '../types';
+import { LocalRateLimits } from '../local-rate-limits';
 import { connectPg } from './connect';
 import { migrate } from './migrations';
 
@@ -47,6 +48,7 @@ function pgLockBackend(pool: Pool): ExpiringLockBackend {
 export class PgStateStore implements StateStore {
   private readonly log: Logger;
   private readonly locks: SharedLocks;
+  private readonly rates = new LocalRateLimits();
   /** The expiring-row lock, also the fallback of a Redis lock when Redis does not answer. */
   readonly lockBackend: ExpiringLockBackend;
   private closed = false;
@@ -207,6 +209,11 @@ export class PgStateStore implements StateStore {
       await c.query('DELETE FROM feedback WHERE avatar = $1', [avatar]);
       await c.query('DELETE FROM sticky WHERE avatar = $1', [avatar]);
     });
+  }
+
+  /** Per process: one SQLite file serves one process (PostgreSQL alone shares no rate limits; production mode has Redis for them). */
+  async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    return this.rates.hit(key, limit, windowMs);
   }
 
   withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
