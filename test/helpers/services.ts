@@ -73,6 +73,18 @@ export async function freshSchema(): Promise<FreshSchema> {
   return { schema, url: url.toString(), drop };
 }
 
+/** An empty database of its own (public schema only), dropped by `drop()`: what a first deployment starts against. */
+export async function freshDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  const drop = async (): Promise<void> => {
+    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  return { name, url: url.toString(), drop };
+}
+
 /** One statement on its own connection (schema set-up, tampering behind a store's back). */
 export async function adminQuery(sql: string, params: unknown[] = [], schema?: string): Promise<{ rows: Record<string, unknown>[] }> {
   const client = new Client({ connectionString: PG_URL, ...(schema ? { options: `-c search_path=${schema}` } : {}) });

@@ -1,6 +1,6 @@
 import { openPgStateStore } from '../../src/store/pg/pg-store';
 import { MIGRATIONS } from '../../src/store/pg/migrations';
-import { adminQuery, describeServices, freshSchema, PG_URL, type FreshSchema } from '../helpers/services';
+import { adminQuery, describeServices, freshDatabase, freshSchema, PG_URL, type FreshSchema } from '../helpers/services';
 
 describeServices('PostgreSQL migrations', () => {
   let db: FreshSchema;
@@ -12,18 +12,32 @@ describeServices('PostgreSQL migrations', () => {
   });
 
   it('two replicas starting against an empty database at the same moment run the migrations once', async () => {
-    const [a, b] = await Promise.all([openPgStateStore(db.url), openPgStateStore(db.url)]);
+    const empty = await freshDatabase();
     try {
+      const [a, b] = await Promise.all([openPgStateStore(empty.url), openPgStateStore(empty.url)]);
       const all = MIGRATIONS.map((_, i) => i + 1);
       // One applied everything, the other found nothing left to do.
       expect([a.appliedMigrations, b.appliedMigrations].sort((x, y) => y.length - x.length)).toEqual([all, []]);
+      expect(await a.claim('slack:event:Ev1', 60_000)).toBe(true);
+      expect(await b.claim('slack:event:Ev1', 60_000)).toBe(false);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('several replicas starting in one schema at once: each version applied once, and a restart applies nothing', async () => {
+    const [a, b, c] = await Promise.all([openPgStateStore(db.url), openPgStateStore(db.url), openPgStateStore(db.url)]);
+    try {
+      const all = MIGRATIONS.map((_, i) => i + 1);
+      expect([a, b, c].map((s) => s.appliedMigrations).sort((x, y) => y.length - x.length)).toEqual([all, [], []]);
       const { rows } = await adminQuery('SELECT version FROM schema_migrations ORDER BY version', [], db.schema);
       expect(rows.map((r) => r.version)).toEqual(all);
-      // Both work on the same tables.
+      // All work on the same tables.
       expect(await a.claim('slack:event:Ev1', 60_000)).toBe(true);
       expect(await b.claim('slack:event:Ev1', 60_000)).toBe(false);
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await Promise.all([a.close(), b.close(), c.close()]);
     }
     const again = await openPgStateStore(db.url);
     expect(again.appliedMigrations).toEqual([]);
