@@ -39,7 +39,8 @@ export function connectFailure(err: unknown): string {
 /**
  * Connect to REDIS_URL and check that it answers (PING) before returning the client; otherwise
  * throw "REDIS_URL: cannot connect to host:port (ECONNREFUSED)". `overrides` go to ioredis as
- * they are (a BullMQ worker passes `maxRetriesPerRequest: null`).
+ * they are (a BullMQ worker passes `maxRetriesPerRequest: null`). The caller attaches its own
+ * 'error' listener: later connection errors (a Redis restart) are emitted while ioredis reconnects.
  */
 export async function connectRedis(url: string, overrides: RedisOptions = {}): Promise<Redis> {
   const options = redisOptions(url);
