@@ -10,7 +10,6 @@ import { silentLogger } from '../log';
 import { AvatarIndex } from '../retrieval/avatar-index';
 import type { EmbedderFactory } from '../retrieval/embedders';
 import { IndexCache, indexFootprint } from '../retrieval/index-cache';
-import { indexDirIdentity, recoverIndexDir } from '../retrieval/index-files';
 import { answerPath, metrics } from '../jobs/metrics';
 import type { StateStore } from '../store/types';
 import { MAX_QUESTION_CHARS } from '../text/limits';
@@ -50,8 +49,8 @@ export class AvatarService implements AvatarHost {
   readonly model?: BaseChatModel;
   private readonly log: Logger;
   private readonly indexes = new Map<string, AvatarIndex>();
-  /** Identity of each index directory when last seen: a rebuild elsewhere swaps in a new one. */
-  private readonly indexDirs = new Map<string, string | undefined>();
+  /** The index version each avatar served when last used: a new one is measured again for the memory budget. */
+  private readonly indexVersions = new Map<string, string | undefined>();
   /** Which indexes stay loaded: a hub with a hundred avatars holds only the recently asked ones. */
   readonly indexMemory: IndexCache;
 
@@ -74,17 +73,12 @@ export class AvatarService implements AvatarHost {
     let idx = this.indexes.get(pkg.config.slug);
     if (!idx) {
       idx = new AvatarIndex(this.dataDir, pkg.config, this.embedders, this.log.child({ avatar: pkg.config.slug }));
-      for (const line of recoverIndexDir(idx.files.dir)) this.log.warn({ avatar: pkg.config.slug }, line);
       this.indexes.set(pkg.config.slug, idx);
-    } else {
-      const seen = this.indexDirs.get(pkg.config.slug);
-      // Another process (`ingest --rebuild`) swapped a new directory in: reopen from it.
-      if (seen !== undefined && seen !== indexDirIdentity(idx.files.dir)) {
-        idx.close();
-        this.indexMemory.forget(pkg.config.slug);
-      }
     }
-    this.indexDirs.set(pkg.config.slug, indexDirIdentity(idx.files.dir));
+    // The index follows its published version itself (a new one is loaded before it replaces the old).
+    const version = idx.version;
+    if (this.indexVersions.get(pkg.config.slug) !== version) this.indexMemory.forget(pkg.config.slug);
+    this.indexVersions.set(pkg.config.slug, version);
     const used = idx;
     this.indexMemory.touch(pkg.config.slug, () => indexFootprint(used.files), () => used.close());
     return idx;
@@ -101,6 +95,11 @@ export class AvatarService implements AvatarHost {
         this.indexMemory.forget(slug);
       } else idx.updateConfig(pkg.config);
     }
+  }
+
+  /** A new version of `slug`'s index was published elsewhere (a Redis notification): load it now if the index is in use. */
+  indexPublished(slug: string): void {
+    this.indexes.get(slug)?.refresh();
   }
 
   async ingest(slug: string, options: IngestOptions = {}): Promise<IngestReport> {

@@ -9,7 +9,8 @@ import { silentLogger } from '../log';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ChunkStore } from './chunk-store';
 import type { EmbedderFactory, IndexEmbedder } from './embedders';
-import { indexFiles, readManifest, removeIndexDirs, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
+import { filesIn, readManifest, removeIndexDirs, stampOf, writeManifest, type IndexFiles, type IndexManifest } from './index-files';
+import { collectVersions, createVersion, discardVersion, indexRoot, legacyIndexDir, migrateLegacyIndex, publishVersion, readPointer, removeIndexRoot, versionFiles } from './index-versions';
 import { LexicalIndex, Vocabulary, type WeightedTerm } from './lexical-index';
 import { decide, relevanceOf, signalsOf, type AbstentionSignals } from './abstention';
 import { filesOf, fuseFiles, type FileScore, type Ranker } from './fusion';
@@ -123,53 +124,182 @@ interface Loaded {
   manifest: IndexManifest;
 }
 
+/** One index version as this process holds it; searches hold a reference while they run. */
+interface Version {
+  /** The published version's name; undefined for a directory being built (pinned). */
+  name: string | undefined;
+  files: IndexFiles;
+  store?: ChunkStore;
+  loaded?: Loaded;
+  refs: number;
+  /** Superseded or closed: its store closes when the last search on it finishes. */
+  retired: boolean;
+}
+
+/** How often a published index checks its pointer for a version published elsewhere. */
+const POINTER_POLL_MS = 1_000;
+
 /**
  * One avatar's searchable index: the chunk store plus derived lexical and vector structures,
  * loaded lazily on the first search and repaired from the chunk store when they are stale.
+ *
+ * A published index (the constructor) reads the current immutable version under
+ * `<data>/indexes/<slug>/` and follows its pointer: a version published by another process is
+ * picked up on the next search after a pointer check (at most once a second) or at once by
+ * refresh(). The new version is loaded before it replaces the old, and searches already running
+ * finish on the old one. A pinned index (AvatarIndex.pinned) is one directory being built.
  */
 export class AvatarIndex {
-  readonly files: IndexFiles;
-  private store: ChunkStore | undefined;
-  private loaded: Loaded | undefined;
+  private active: Version | undefined;
+  private checkedAt = 0;
+  private migrated = false;
   private policy: VisibilityPolicy;
+  private readonly root: string;
+  private readonly pinnedDir: string | undefined;
 
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private config: AvatarConfig,
     readonly embedders: EmbedderFactory,
     private readonly log: Logger = silentLogger,
+    pinnedDir?: string,
   ) {
-    this.files = indexFiles(dataDir, config.slug);
     this.policy = new VisibilityPolicy(config);
+    this.pinnedDir = pinnedDir;
+    this.root = pinnedDir ?? indexRoot(dataDir, config.slug);
+  }
+
+  /** An index over one unpublished version directory, written in place by ingest. */
+  static pinned(dir: string, config: AvatarConfig, embedders: EmbedderFactory, log?: Logger): AvatarIndex {
+    return new AvatarIndex(dir, config, embedders, log, dir);
   }
 
   get slug(): string {
     return this.config.slug;
   }
 
+  /** `<data>/indexes/<slug>/` (or the pinned directory). */
+  get versionsRoot(): string {
+    return this.root;
+  }
+
+  /** The files of the version in use (of a directory that does not exist when nothing was published). */
+  get files(): IndexFiles {
+    return this.current()?.files ?? filesIn(path.join(this.root, 'unpublished'));
+  }
+
+  /** The published version in use, if any. */
+  get version(): string | undefined {
+    return this.current()?.name;
+  }
+
   /** Whether anything was ever ingested for this avatar. */
   exists(): boolean {
-    return fs.existsSync(this.files.chunks);
+    const v = this.current();
+    return v !== undefined && fs.existsSync(v.files.chunks);
   }
 
   chunkStore(): ChunkStore {
-    this.store ??= new ChunkStore(this.files.chunks);
-    return this.store;
+    const v = this.current();
+    if (!v) throw new UnderstudyError('INDEX_MISSING', `No index of "${this.slug}" is published under ${this.root}: run \`understudy ingest ${this.slug}\`.`);
+    return this.storeOf(v);
+  }
+
+  private storeOf(v: Version): ChunkStore {
+    v.store ??= new ChunkStore(v.files.chunks, { readonly: v.name !== undefined });
+    return v.store;
+  }
+
+  /**
+   * The version to use: a pinned directory, or the published one named by the pointer (checked
+   * at most every POINTER_POLL_MS unless `force`). A newer version replaces the active one only
+   * once loaded, when the active one was; a version that fails to load is logged and skipped.
+   */
+  private current(force = false): Version | undefined {
+    if (this.pinnedDir !== undefined) {
+      this.active ??= { name: undefined, files: filesIn(this.pinnedDir), refs: 0, retired: false };
+      return this.active;
+    }
+    const now = Date.now();
+    if (!force && this.active && now - this.checkedAt < POINTER_POLL_MS) return this.active;
+    this.checkedAt = now;
+    if (!this.migrated) {
+      this.migrated = true;
+      migrateLegacyIndex(this.dataDir, this.slug, (file) => new ChunkStore(file).seal(), this.log);
+      // What killed builds left, and versions superseded long ago.
+      for (const line of collectVersions(this.root)) this.log.info({ avatar: this.slug }, line);
+    }
+    const name = readPointer(this.root, this.log)?.version;
+    if (name === this.active?.name) return this.active;
+    if (name === undefined) {
+      this.retire(this.active);
+      this.active = undefined;
+      return undefined;
+    }
+    const next: Version = { name, files: versionFiles(this.root, name), refs: 0, retired: false };
+    if (this.active?.loaded) {
+      try {
+        this.loadVersion(next);
+      } catch (err) {
+        this.log.error({ err, avatar: this.slug, version: name }, 'cannot load the newly published index version; still serving the previous one');
+        next.store?.close();
+        return this.active;
+      }
+    }
+    this.retire(this.active);
+    this.active = next;
+    this.log.info({ avatar: this.slug, version: name }, 'serving index version');
+    return next;
+  }
+
+  /** Check the pointer now and load a newer version if one was published (after a notification). */
+  refresh(): void {
+    this.current(true);
+  }
+
+  private retire(v: Version | undefined): void {
+    if (!v || v.retired) return;
+    v.retired = true;
+    if (v.refs === 0) this.closeVersion(v);
+  }
+
+  private closeVersion(v: Version): void {
+    v.store?.close();
+    v.store = undefined;
+    v.loaded = undefined;
+  }
+
+  /** The loaded version for a search, held until release(). */
+  private acquire(): { v: Version; L: Loaded } {
+    const v = this.current();
+    if (!v) throw new UnderstudyError('INDEX_MISSING', `No index of "${this.slug}" is published under ${this.root}.`);
+    const L = this.loadVersion(v);
+    // A stale version was repaired into a new one: use that.
+    const now = this.active ?? v;
+    now.refs++;
+    return { v: now, L: now.loaded ?? L };
+  }
+
+  private release(v: Version): void {
+    v.refs--;
+    if (v.retired && v.refs === 0) this.closeVersion(v);
   }
 
   /** Apply a changed avatar.yaml (visibility rules) without reloading vectors. */
   updateConfig(config: AvatarConfig): void {
     this.config = config;
     this.policy = new VisibilityPolicy(config);
-    if (this.loaded) this.loaded.policies = this.loadPolicies(this.chunkStore());
+    const v = this.active;
+    if (v?.loaded) v.loaded.policies = this.loadPolicies(this.storeOf(v));
   }
 
+  /** Unload; searches still running finish first. The next use reopens the current version. */
   close(): void {
     this.epoch++;
     this.semantic = undefined;
-    this.store?.close();
-    this.store = undefined;
-    this.loaded = undefined;
+    this.retire(this.active);
+    this.active = undefined;
+    this.checkedAt = 0;
   }
 
   /**
@@ -187,8 +317,9 @@ export class AvatarIndex {
     return `semantic layer ready: ${this.semantic?.vectors?.size ?? 0} English chunks (${st.embedded} embedded at ${st.rate.toFixed(1)} chunks/s, ${st.reused} from cache) in ${st.seconds.toFixed(1)} s`;
   }
 
+  /** The USE cache lives beside the versions: it is keyed by chunk id and text checksum, so every version reuses it. */
   private get semanticFile(): string {
-    return path.join(this.files.dir, 'semantic.bin');
+    return path.join(this.root, 'semantic.bin');
   }
 
   private semantic: { generation: number; building?: Promise<void>; vectors?: SemanticVectors; status?: SemanticStatus } | undefined;
@@ -224,13 +355,18 @@ export class AvatarIndex {
 
   /** Forget the derived structures so the next search reloads them (after an ingest). */
   invalidate(): void {
-    this.loaded = undefined;
+    if (this.active) this.active.loaded = undefined;
   }
 
   get(id: number): Chunk | undefined {
-    const c = this.chunkStore().get(id);
+    const v = this.current();
+    return v ? this.chunkOf(v, id) : undefined;
+  }
+
+  private chunkOf(v: Version, id: number): Chunk | undefined {
+    const c = this.storeOf(v).get(id);
     if (!c) return undefined;
-    const p = this.policyOf(c.id, c.source, c.visibility, c.audience);
+    const p = v.loaded?.policies.get(c.id) ?? this.policy.resolve(c.source, c.visibility, c.audience);
     return { ...c, visibility: p.visibility, audience: p.audience };
   }
 
@@ -249,8 +385,15 @@ export class AvatarIndex {
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     const empty: SearchResult = { hits: [], relevance: 0, grounded: false, confidence: 'low', expansions: [] };
     if (!this.exists() || indexTokens(query).length === 0) return empty;
-    const L = this.load();
-    if (L.lexical.size === 0) return empty;
+    const { v, L } = this.acquire();
+    try {
+      return L.lexical.size === 0 ? empty : await this.searchIn(v, L, query, options);
+    } finally {
+      this.release(v);
+    }
+  }
+
+  private async searchIn(v: Version, L: Loaded, query: string, options: SearchOptions): Promise<SearchResult> {
     const k = options.k ?? 5;
     const mode = options.mode ?? 'hybrid';
     const viewer = options.viewer ?? LOCAL_VIEWER;
@@ -323,7 +466,7 @@ export class AvatarIndex {
     const hits: SearchHit[] = [];
     const used = new Set<number>();
     const pushHit = (id: number, score: number, ranks: Record<string, number>): void => {
-      const chunk = this.get(id);
+      const chunk = this.chunkOf(v, id);
       if (!chunk) return;
       used.add(id);
       const pos = docPos.get(id);
@@ -369,9 +512,16 @@ export class AvatarIndex {
 
   /** Load the derived structures, repairing them from the chunk store when stale or damaged. */
   load(): Loaded {
-    if (this.loaded) return this.loaded;
-    const store = this.chunkStore();
-    const loaded = this.loadLexical(store);
+    const v = this.current();
+    if (!v) throw new UnderstudyError('INDEX_MISSING', `No index of "${this.slug}" is published under ${this.root}.`);
+    this.loadVersion(v);
+    return (this.active ?? v).loaded as Loaded;
+  }
+
+  private loadVersion(v: Version): Loaded {
+    if (v.loaded) return v.loaded;
+    const store = this.storeOf(v);
+    const loaded = this.loadLexical(v, store);
     const provider = this.embedders.semantic;
     if (provider && !this.semantic) {
       // Whatever an earlier build cached is usable at once (chunks since removed are skipped).
@@ -382,7 +532,7 @@ export class AvatarIndex {
     return loaded;
   }
 
-  private loadLexical(store: ChunkStore): Loaded {
+  private loadLexical(v: Version, store: ChunkStore): Loaded {
     const storedEmbedder = store.getMeta('embedder');
     if (storedEmbedder && storedEmbedder !== this.embedders.id) {
       throw new UnderstudyError(
@@ -391,11 +541,11 @@ export class AvatarIndex {
         { details: { built: storedEmbedder, configured: this.embedders.id } },
       );
     }
-    const manifest = readManifest(this.files.manifest);
+    const manifest = readManifest(v.files.manifest);
     if (manifest && manifest.generation === store.generation && manifest.embedder === this.embedders.id && manifest.tokenizer === TOKENIZER_VERSION) {
       try {
-        this.loaded = this.loadDerived(store, manifest);
-        return this.loaded;
+        v.loaded = this.loadDerived(v.files, store, manifest);
+        return v.loaded;
       } catch (err) {
         this.log.warn({ avatar: this.slug, err }, 'index files damaged; rebuilding them from the chunk store');
       }
@@ -403,26 +553,60 @@ export class AvatarIndex {
       const why = manifest && manifest.tokenizer !== TOKENIZER_VERSION ? `built with tokenizer ${manifest.tokenizer ?? 'v1'}, now ${TOKENIZER_VERSION}` : 'missing or stale';
       this.log.warn({ avatar: this.slug, why }, 'index files are out of date; rebuilding them from the chunk store');
     }
-    this.rebuildDerived();
-    this.loaded = this.loadDerived(store, readManifest(this.files.manifest) as IndexManifest);
-    return this.loaded;
+    if (v.name === undefined) {
+      this.rebuildDerived();
+      v.loaded = this.loadDerived(v.files, store, readManifest(v.files.manifest) as IndexManifest);
+      return v.loaded;
+    }
+    return this.repair(v);
   }
 
-  private loadDerived(store: ChunkStore, manifest: IndexManifest): Loaded {
-    const buf = fs.readFileSync(this.files.lexical);
+  /**
+   * A published version is never changed: its derived files are rebuilt into a copy that is
+   * published in its place (unless another process published a newer version meanwhile, which
+   * is then used).
+   */
+  private repair(v: Version): Loaded {
+    const name = v.name as string;
+    const { version, dir } = createVersion(this.root);
+    try {
+      fs.copyFileSync(v.files.chunks, filesIn(dir).chunks, fs.constants.COPYFILE_FICLONE);
+      const staged = AvatarIndex.pinned(dir, this.config, this.embedders, this.log);
+      staged.rebuildDerived();
+      staged.sealStore();
+      const published = publishVersion(this.root, version, { expected: name, log: this.log });
+      if (!published) discardVersion(this.root, version);
+    } catch (err) {
+      discardVersion(this.root, version);
+      throw err;
+    }
+    const next = this.current(true);
+    if (!next || next === v) throw new UnderstudyError('INDEX_CORRUPT', `The index files of "${this.slug}" in ${v.files.dir} are stale and could not be replaced.`);
+    this.active = next;
+    return this.loadVersion(next);
+  }
+
+  /** Close a pinned index for publication (its chunk store sealed). */
+  sealStore(): void {
+    this.active?.store?.seal();
+    this.close();
+  }
+
+  private loadDerived(files: IndexFiles, store: ChunkStore, manifest: IndexManifest): Loaded {
+    const buf = fs.readFileSync(files.lexical);
     const stamp = stampOf(buf);
     if (stamp.bytes !== manifest.lexical.bytes || stamp.crc32 !== manifest.lexical.crc32) {
-      throw new UnderstudyError('INDEX_CORRUPT', `${this.files.lexical} does not match its manifest (truncated or damaged)`);
+      throw new UnderstudyError('INDEX_CORRUPT', `${files.lexical} does not match its manifest (truncated or damaged)`);
     }
-    const lexical = LexicalIndex.deserialize(buf, this.files.lexical);
-    const vectors = manifest.vectors ? VectorIndex.load(this.files.vectors, manifest.dimensions, manifest.vectors) : null;
+    const lexical = LexicalIndex.deserialize(buf, files.lexical);
+    const vectors = manifest.vectors ? VectorIndex.load(files.vectors, manifest.dimensions, manifest.vectors) : null;
     const embedder = this.embedders.create((t) => lexical.idf(t));
     const rows = store.policyRows();
-    const files = new Map<string, number>();
+    const sources = new Map<string, number>();
     const fileOf = new Map<number, number>();
     for (const r of rows) {
-      let f = files.get(r.source);
-      if (f === undefined) files.set(r.source, (f = files.size));
+      let f = sources.get(r.source);
+      if (f === undefined) sources.set(r.source, (f = sources.size));
       fileOf.set(r.id, f);
     }
     return { lexical, vectors, embedder, policies: this.policiesOf(rows), fileOf, manifest };
@@ -440,10 +624,6 @@ export class AvatarIndex {
     return m;
   }
 
-  private policyOf(id: number, source: string, visibility: Chunk['visibility'] | null, audience?: string[]): SourcePolicy {
-    return this.loaded?.policies.get(id) ?? this.policy.resolve(source, visibility, audience);
-  }
-
   /**
    * Rebuild the lexical and vector files from the chunk store. With `previous`, the vector
    * index is updated in place (deleted and added labels) instead of being rebuilt.
@@ -452,7 +632,10 @@ export class AvatarIndex {
     previous?: { vectors: VectorIndex | null; removedIds: number[]; addedIds: number[] },
     tokens?: { byId: Map<number, Uint32Array>; vocab: Vocabulary },
   ): { lexical: LexicalIndex } {
-    const store = this.chunkStore();
+    const v = this.current();
+    if (!v || v.name !== undefined) throw new UnderstudyError('INDEX_CORRUPT', `The published index of "${this.slug}" is never rebuilt in place; ingest builds a new version.`);
+    const files = v.files;
+    const store = this.storeOf(v);
     const vocab = tokens?.vocab ?? new Vocabulary();
     const docs: { id: number; tokens: Uint32Array }[] = [];
     const added = new Set(previous?.addedIds ?? []);
@@ -471,12 +654,12 @@ export class AvatarIndex {
     const dimensions = vectors?.dimensions ?? Number(store.getMeta('dimensions') ?? '0');
     const lexical = LexicalIndex.build(docs, vocab);
     if (docs.length === 0) vectors = null;
-    fs.mkdirSync(this.files.dir, { recursive: true });
+    fs.mkdirSync(files.dir, { recursive: true });
     const lexBuf = lexical.serialize();
-    writeFileAtomic(this.files.lexical, lexBuf);
-    const vecStamp = vectors ? vectors.save(this.files.vectors) : null;
-    if (!vectors) fs.rmSync(this.files.vectors, { force: true });
-    writeManifest(this.files.manifest, {
+    writeFileAtomic(files.lexical, lexBuf);
+    const vecStamp = vectors ? vectors.save(files.vectors) : null;
+    if (!vectors) fs.rmSync(files.vectors, { force: true });
+    writeManifest(files.manifest, {
       version: 1,
       generation: store.generation,
       embedder: this.embedders.id,
@@ -487,7 +670,7 @@ export class AvatarIndex {
       vectors: vecStamp,
       builtAt: new Date().toISOString(),
     });
-    this.loaded = undefined;
+    v.loaded = undefined;
     return { lexical };
   }
 
@@ -500,9 +683,14 @@ export class AvatarIndex {
     }
   }
 
-  /** Delete every generated file of this avatar (revoke, --rebuild). */
+  /** Delete every generated file of this avatar, every version and the legacy directory (revoke). */
   destroy(): void {
     this.close();
-    removeIndexDirs(this.files.dir);
+    if (this.pinnedDir !== undefined) {
+      fs.rmSync(this.pinnedDir, { recursive: true, force: true });
+      return;
+    }
+    removeIndexRoot(this.root);
+    removeIndexDirs(legacyIndexDir(this.dataDir, this.slug));
   }
 }

@@ -68,19 +68,29 @@ export class ChunkStore {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[number], ChunkRow>;
 
-  constructor(readonly file: string) {
-    mkdirPrivate(path.dirname(file));
+  /** `readonly`: a published index version, which is never written (and sealed, so it needs no -wal/-shm). */
+  constructor(
+    readonly file: string,
+    options: { readonly?: boolean } = {},
+  ) {
     let db: Database.Database | undefined;
     try {
-      // Private like all our data; SQLite gives the -wal/-shm files this file's mode.
-      ensurePrivateFile(file);
-      db = new Database(file);
+      if (options.readonly) {
+        db = new Database(file, { readonly: true, fileMustExist: true });
+      } else {
+        mkdirPrivate(path.dirname(file));
+        // Private like all our data; SQLite gives the -wal/-shm files this file's mode.
+        ensurePrivateFile(file);
+        db = new Database(file);
+      }
       // Damaged pages otherwise surface later as a bare "database disk image is malformed".
       const problems = quickCheck(db);
       if (problems.length > 0) throw new ChunkStoreDamage(summarizeProblems(problems));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.exec(SCHEMA);
+      }
     } catch (err) {
       db?.close();
       throw openError(file, err);
@@ -91,6 +101,16 @@ export class ChunkStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Close for publication: the write-ahead log is folded into the file and switched off, so the
+   * file alone is the database and read-only openers need no -wal/-shm beside it.
+   */
+  seal(): void {
+    if (!this.db.open) return;
+    this.db.pragma('journal_mode = DELETE');
+    this.db.close();
   }
 
   getMeta(key: string): string | undefined {
@@ -225,7 +245,9 @@ function openError(file: string, err: unknown): UnderstudyError {
   const damaged = err instanceof ChunkStoreDamage || (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB'));
   const why = (err as Error).message.replace(/\s+/g, ' ');
   if (!damaged) return new UnderstudyError('FILE_UNREADABLE', `${file} cannot be opened (${why})`, { cause: err, details: { file } });
-  const slug = path.basename(path.dirname(file));
+  // chunks.db sits in indexes/<slug>/<version>/ (or avatars/<slug>/ before versions).
+  const dir = path.dirname(file);
+  const slug = /^v\d{13}-[0-9a-f]{8}$/.test(path.basename(dir)) ? path.basename(path.dirname(dir)) : path.basename(dir);
   return new UnderstudyError(
     'INDEX_CORRUPT',
     `${file} is damaged (${why}). It holds only what was read from the corpus: run \`understudy ingest ${slug}\` to rebuild it from the corpus.`,

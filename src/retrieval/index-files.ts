@@ -1,14 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { writeFileAtomic } from '../util/fs-atomic';
 import type { VectorFileStamp } from './vector-index';
-
-/** Where an avatar's generated data lives: `<dataDir>/avatars/<slug>/`, never inside avatars/. */
-export function avatarDataDir(dataDir: string, slug: string): string {
-  return path.join(dataDir, 'avatars', slug);
-}
 
 export interface IndexFiles {
   dir: string;
@@ -18,8 +12,8 @@ export interface IndexFiles {
   manifest: string;
 }
 
-export function indexFiles(dataDir: string, slug: string): IndexFiles {
-  const dir = avatarDataDir(dataDir, slug);
+/** The files of one index directory (a version under indexes/, or the legacy avatars/<slug>/). */
+export function filesIn(dir: string): IndexFiles {
   return {
     dir,
     chunks: path.join(dir, 'chunks.db'),
@@ -64,59 +58,19 @@ export function stampOf(buf: Uint8Array): VectorFileStamp {
 }
 
 /*
- * A rebuild is written into `<slug>.rebuild-<pid>-<hex>/` beside the live directory and swapped
- * in by two renames (live -> `<slug>.old-<pid>-<hex>`, staged -> live). A crash at any point
- * leaves a complete index: the live one, or the swapped-out one that recoverIndexDir puts back.
- * Slugs have no dots, so these names never collide with an avatar.
+ * Before versions, a rebuild was written into `<slug>.rebuild-<pid>-<hex>/` beside the live
+ * directory and swapped in by two renames (live -> `<slug>.old-<pid>-<hex>`, staged -> live).
+ * What a killed rebuild of that layout left is tidied before the legacy index is migrated.
  */
 const SIDE_DIR = /^(.+)\.(rebuild|old)-(\d+)-[0-9a-f]+$/;
-/** Side directories this process made: its own pid on a leftover from before a restart is stale. */
-const ours = new Set<string>();
 
-function sideName(live: string, kind: 'rebuild' | 'old'): string {
-  return `${live}.${kind}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-}
-
-function isAlive(pid: number, dir: string): boolean {
-  if (pid === process.pid) return ours.has(dir);
+/** Whether a process with this pid runs on this host (one we may not signal counts as running). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A fresh, empty staging directory beside `live` for a rebuild by this process. */
-export function createStagingDir(live: string): string {
-  const dir = sideName(live, 'rebuild');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  ours.add(dir);
-  return dir;
-}
-
-/** Forget and delete a staging directory of this process (after a swap or a failure). */
-export function removeStagingDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-  ours.delete(dir);
-}
-
-/** Make the complete index in `staged` the live one. */
-export function swapIndexDir(staged: string, live: string): void {
-  const old = sideName(live, 'old');
-  ours.add(old);
-  try {
-    const hadLive = fs.existsSync(live);
-    if (hadLive) fs.renameSync(live, old);
-    try {
-      fs.renameSync(staged, live);
-    } catch (err) {
-      if (hadLive) fs.renameSync(old, live);
-      throw err;
-    }
-    fs.rmSync(old, { recursive: true, force: true });
-  } finally {
-    ours.delete(old);
   }
 }
 
@@ -138,7 +92,7 @@ export function recoverIndexDir(live: string): string[] {
   const done: string[] = [];
   const side = names
     .map((name) => ({ name, m: SIDE_DIR.exec(name) }))
-    .filter((s) => s.m && s.m[1] === slug && !isAlive(Number(s.m[3]), path.join(parent, s.name)))
+    .filter((s) => s.m && s.m[1] === slug && Number(s.m[3]) !== process.pid && !processAlive(Number(s.m[3])))
     .sort((a, b) => (a.m?.[2] === b.m?.[2] ? 0 : a.m?.[2] === 'old' ? -1 : 1));
   for (const { name, m } of side) {
     const dir = path.join(parent, name);
@@ -170,10 +124,4 @@ export function removeIndexDirs(live: string): void {
   for (const name of names) {
     if (SIDE_DIR.exec(name)?.[1] === slug) fs.rmSync(path.join(path.dirname(live), name), { recursive: true, force: true });
   }
-}
-
-/** Identity of the live index directory; it changes when a rebuild is swapped in. */
-export function indexDirIdentity(live: string): string | undefined {
-  const st = fs.statSync(live, { throwIfNoEntry: false });
-  return st ? `${st.dev}:${st.ino}` : undefined;
 }

@@ -13,7 +13,8 @@ import { UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 import { AvatarIndex } from './avatar-index';
 import type { ChunkStore, EntryRecord, NewChunk } from './chunk-store';
-import { createStagingDir, indexFiles, recoverIndexDir, removeStagingDir, swapIndexDir } from './index-files';
+import { filesIn } from './index-files';
+import { createVersion, discardVersion, publishVersion } from './index-versions';
 import { LexicalIndex, Vocabulary } from './lexical-index';
 import { indexTokens, searchableText } from './tokenize';
 
@@ -88,11 +89,59 @@ export function redactUnit(unit: SourceUnit, keepEmails: string[]): { unit: Sour
 }
 
 /**
- * Bring an avatar's index up to date with its corpus folder. Only entries whose content hash
- * changed are loaded and embedded. The chunk store commits in one transaction and the derived
- * files are replaced atomically, so an interrupted ingest leaves a loadable index.
+ * Bring an avatar's index up to date with its corpus folder, as a new immutable version: the
+ * current version is copied into a new directory, only entries whose content hash changed are
+ * loaded and embedded into the copy, and the copy is synced and published by switching the
+ * pointer (index-versions.ts). `rebuild` starts from an empty directory instead. An interrupted
+ * or failed ingest leaves the published version as it was; one that changes nothing publishes
+ * nothing.
  */
 export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, options: IngestOptions = {}): Promise<IngestReport> {
+  const log = options.log ?? silentLogger;
+  const slug = pkg.config.slug;
+  const source = options.rebuild || !index.exists() ? undefined : index.files;
+  const attempt = async (copyFrom: typeof source): Promise<IngestReport> => {
+    const root = index.versionsRoot;
+    const { version, dir } = createVersion(root);
+    try {
+      if (copyFrom) {
+        const to = filesIn(dir);
+        for (const key of ['chunks', 'lexical', 'vectors', 'manifest'] as const) {
+          if (fs.existsSync(copyFrom[key])) fs.copyFileSync(copyFrom[key], to[key], fs.constants.COPYFILE_FICLONE);
+        }
+      }
+      const staged = AvatarIndex.pinned(dir, pkg.config, index.embedders, options.log);
+      let result: { report: IngestReport; changed: boolean };
+      try {
+        result = await updateIndex(pkg, staged, options);
+        staged.sealStore();
+      } finally {
+        staged.close();
+      }
+      if (!result.changed) discardVersion(root, version);
+      else {
+        publishVersion(root, version, { log });
+        // This process serves the new version from its next search.
+        index.refresh();
+      }
+      return result.report;
+    } catch (err) {
+      discardVersion(root, version);
+      throw err;
+    }
+  };
+  try {
+    return await attempt(source);
+  } catch (err) {
+    if (!source || !(err instanceof UnderstudyError) || err.code !== 'INDEX_CORRUPT') throw err;
+    // The corpus is the source of truth: a damaged chunks.db is rebuilt from it, not trusted.
+    log.warn({ err, avatar: slug }, 'chunk store damaged; rebuilding the index from the corpus');
+    return { ...(await attempt(undefined)), repaired: `${source.chunks} was damaged; rebuilt from the corpus` };
+  }
+}
+
+/** The incremental ingest into a pinned (unpublished) directory. */
+async function updateIndex(pkg: AvatarPackage, index: AvatarIndex, options: IngestOptions): Promise<{ report: IngestReport; changed: boolean }> {
   const started = Date.now();
   const log = options.log ?? silentLogger;
   const progress = options.onProgress ?? (() => undefined);
@@ -100,17 +149,7 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   const aliases = pkg.config.person.aliases;
   const author = options.author ?? (aliases.length > 0 ? aliases : undefined);
   const keepEmails = aliases.filter((a) => a.includes('@'));
-
-  if (options.rebuild) return rebuildBeside(pkg, index, options);
-  let store: ChunkStore;
-  try {
-    store = index.chunkStore();
-  } catch (err) {
-    if (!(err instanceof UnderstudyError) || err.code !== 'INDEX_CORRUPT') throw err;
-    // The corpus is the source of truth: a damaged chunks.db is rebuilt from it, not trusted.
-    log.warn({ err, avatar: slug }, 'chunk store damaged; rebuilding the index from the corpus');
-    return { ...(await rebuildBeside(pkg, index, options)), repaired: `${index.files.chunks} was damaged; rebuilt from the corpus` };
-  }
+  const store = index.chunkStore();
   const stored = store.getMeta('embedder');
   if (stored && stored !== index.embedders.id) {
     throw new UnderstudyError('INDEX_MISMATCH', `The index of "${slug}" was built with ${stored}, not ${index.embedders.id}: run \`understudy ingest ${slug} --rebuild\`.`);
@@ -196,7 +235,7 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
   survivors.forEach((s, i) => withVectors.set(s.c, { ...s.c, vector: vectors[i] }));
 
   progress({ phase: 'index', done: 0, total: 1 });
-  const previousVectors = options.rebuild || known.size === 0 ? null : index.loadedVectors();
+  const previousVectors = known.size === 0 ? null : index.loadedVectors();
   const added = drafts.map((d) => ({ entry: { ...d.entry, chunks: d.chunks.length }, chunks: d.chunks.map((c) => withVectors.get(c) as NewChunk) }));
   const noChange = removed.length === 0 && changed.length === 0 && store.getMeta('embedder') !== undefined;
   let removedIds: number[] = [];
@@ -232,28 +271,5 @@ export async function ingestAvatar(pkg: AvatarPackage, index: AvatarIndex, optio
     seconds: (Date.now() - started) / 1000,
   };
   log.info({ ...report, skipped: allSkipped.length, errors: errors.length }, 'ingest finished');
-  return report;
-}
-
-/**
- * `--rebuild` (and the repair of a damaged chunk store): build a fresh index in a staging
- * directory beside the live one and swap it in only when complete, so a killed or failed
- * rebuild leaves the old index serving instead of an empty one.
- */
-async function rebuildBeside(pkg: AvatarPackage, index: AvatarIndex, options: IngestOptions): Promise<IngestReport> {
-  const live = index.files.dir;
-  for (const line of recoverIndexDir(live)) (options.log ?? silentLogger).warn({ avatar: pkg.config.slug }, line);
-  const staging = createStagingDir(live);
-  const staged = new AvatarIndex(staging, pkg.config, index.embedders, options.log);
-  try {
-    const report = await ingestAvatar(pkg, staged, { ...options, rebuild: false });
-    staged.close();
-    // Release the live files (this process reopens the new ones on the next search).
-    index.close();
-    swapIndexDir(indexFiles(staging, pkg.config.slug).dir, live);
-    return report;
-  } finally {
-    staged.close();
-    removeStagingDir(staging);
-  }
+  return { report, changed: !noChange };
 }

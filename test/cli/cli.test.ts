@@ -80,7 +80,7 @@ describe('understudy CLI', () => {
     expect(res.stdout).toMatch(/Created avatars\/allen-p/);
     expect(res.stdout).toMatch(/skipped: +\d+[\s\S]*forward or quote only/);
     expect(fs.existsSync(path.join(cwd, 'avatars/allen-p/corpus/sent_items/10.'))).toBe(true);
-    expect(fs.existsSync(path.join(cwd, 'data/avatars/allen-p/chunks.db'))).toBe(true);
+    expect(fs.existsSync(path.join(cwd, 'data/indexes/allen-p/current.json'))).toBe(true);
     const list = await runCli(['avatar', 'list', '--json'], { cwd });
     expect(JSON.parse(list.stdout).avatars[0]).toMatchObject({ slug: 'allen-p', chunks: expect.any(Number) });
     const ask = await runCli(['ask', 'allen-p', 'What did Phillip say about the volumes by tenor charts?', '--json'], { cwd });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { AvatarService } from '../../src/app/avatar-service';
 import type { EmbedderFactory } from '../../src/retrieval/embedders';
@@ -28,10 +29,30 @@ function bulk(n: number): Record<string, string> {
   return files;
 }
 
-/** Directories left beside the live index of `slug` (staging or swapped-out copies). */
-function leftovers(root: string, slug: string): string[] {
+/** The version directories under indexes/<slug>/, oldest first. */
+function versions(root: string, slug: string): string[] {
+  const dir = path.join(root, 'data', 'indexes', slug);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^v\d{13}-[0-9a-f]{8}$/.test(n)).sort() : [];
+}
+
+/** Version directories still marked as being built (unpublished). */
+function building(root: string, slug: string): string[] {
+  return versions(root, slug).filter((v) => fs.existsSync(path.join(root, 'data', 'indexes', slug, v, '.building')));
+}
+
+/** Legacy side directories left beside avatars/<slug>/ (the layout before versions). */
+function legacyLeftovers(root: string, slug: string): string[] {
   const parent = path.join(root, 'data', 'avatars');
   return fs.existsSync(parent) ? fs.readdirSync(parent).filter((n) => n.startsWith(`${slug}.`)) : [];
+}
+
+/** Search until `ok` holds (another process's publication is picked up by a pointer check). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** A pid that no process has any more (a child that already exited). */
@@ -40,7 +61,7 @@ function deadPid(): number {
   return Number(r.stdout);
 }
 
-describe('ingest --rebuild builds beside the live index and swaps it in only when complete', () => {
+describe('ingest --rebuild builds a new index version and publishes it only when complete', () => {
   it('a rebuild killed with SIGKILL mid-way leaves the old index searchable; the next run cleans up and swaps', async () => {
     const root = tmpDir('rebuild-kill-');
     const dir = makeAvatar(root, 'lz', { 'legacy.md': LEGACY, 'rollback.md': ROLLBACK, ...bulk(300) });
@@ -61,8 +82,9 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     });
     child.kill('SIGKILL');
     expect(await killed).toBe('SIGKILL');
-    // Killed mid-build: its staging directory is still there, the live index untouched.
-    expect(leftovers(root, 'lz')).toEqual([expect.stringMatching(/^lz\.rebuild-\d+-[0-9a-f]+$/)]);
+    // Killed mid-build: its unpublished version is still there, the published one untouched.
+    expect(versions(root, 'lz')).toHaveLength(2);
+    expect(building(root, 'lz')).toHaveLength(1);
     // `understudy search` (a new process, like a restarted bot) answers from the old index.
     const search = spawnSync(process.execPath, [BIN, 'search', 'lz', 'zanzibar cluster zctl bounce', '--json'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent' }, encoding: 'utf8' });
     expect(search.status).toBe(0);
@@ -72,7 +94,8 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     const old = await after.index('lz').search('zanzibar cluster zctl bounce');
     expect(old.hits[0]?.chunk.source).toBe('legacy.md');
     expect(after.index('lz').count()).toBeGreaterThan(300);
-    expect(leftovers(root, 'lz')).toEqual([]);
+    expect(building(root, 'lz')).toEqual([]);
+    expect(versions(root, 'lz')).toHaveLength(1);
     after.close();
 
     const done = service(root);
@@ -80,11 +103,13 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     expect(report.totalChunks).toBeGreaterThan(300);
     expect((await done.index('lz').search('zanzibar cluster zctl bounce')).hits.map((h) => h.chunk.source)).not.toContain('legacy.md');
     expect((await done.index('lz').search('deployctl rollback billing-gateway')).hits[0].chunk.source).toBe('rollback.md');
-    expect(leftovers(root, 'lz')).toEqual([]);
+    // The new version and the previous one (kept whatever its age).
+    expect(versions(root, 'lz')).toHaveLength(2);
+    expect(building(root, 'lz')).toEqual([]);
     done.close();
   }, 120_000);
 
-  it('a rebuild that fails (embedder error) keeps the old index and removes its staging directory', async () => {
+  it('a rebuild that fails (embedder error) keeps the old index and removes its unpublished version', async () => {
     const root = tmpDir('rebuild-fail-');
     makeAvatar(root, 'lz', { 'legacy.md': LEGACY, 'rollback.md': ROLLBACK });
     const svc = service(root);
@@ -103,11 +128,11 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     broken.close();
     const again = service(root);
     expect((await again.index('lz').search('zanzibar cluster')).hits[0]?.chunk.source).toBe('legacy.md');
-    expect(leftovers(root, 'lz')).toEqual([]);
+    expect(versions(root, 'lz')).toHaveLength(1);
     again.close();
   });
 
-  it('a running service serves the rebuilt index after the swap, whether it or another process rebuilt', async () => {
+  it('a running service serves the rebuilt index once published, whether it or another process rebuilt', async () => {
     const root = tmpDir('rebuild-live-');
     const dir = makeAvatar(root, 'lz', { 'legacy.md': LEGACY, 'rollback.md': ROLLBACK });
     const bot = service(root);
@@ -120,7 +145,7 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     const cli = service(root);
     await cli.ingest('lz', { rebuild: true });
     cli.close();
-    expect((await bot.index('lz').search('hand over the pager monday')).hits[0]?.chunk.source).toBe('oncall.md');
+    await eventually(async () => (await bot.index('lz').search('hand over the pager monday')).hits[0]?.chunk.source === 'oncall.md');
     expect((await bot.index('lz').search('zanzibar cluster')).hits.map((h) => h.chunk.source)).not.toContain('legacy.md');
 
     // And the bot's own rebuild.
@@ -130,52 +155,59 @@ describe('ingest --rebuild builds beside the live index and swaps it in only whe
     bot.close();
   });
 
-  it('a crash between the two renames of the swap: the next open restores the complete old index', async () => {
-    const root = tmpDir('rebuild-swap-');
+  it('an index in the layout before versions is migrated (after tidying a swap killed between its renames) and searched', async () => {
+    const root = tmpDir('rebuild-legacy-');
     makeAvatar(root, 'lz', { 'legacy.md': LEGACY, 'rollback.md': ROLLBACK });
     const svc = service(root);
     await svc.ingest('lz');
-    const live = svc.index('lz').files.dir;
+    const published = svc.index('lz').files.dir;
     svc.close();
-    // What a process killed after "live -> old" and before "staging -> live" leaves behind.
+    // Recreate the old layout: avatars/<slug>/ ... as left by a process killed after "live -> old"
+    // and before "staging -> live".
+    const legacyParent = path.join(root, 'data', 'avatars');
+    fs.mkdirSync(legacyParent, { recursive: true });
     const pid = deadPid();
-    fs.renameSync(live, path.join(path.dirname(live), `lz.old-${pid}-a1b2c3`));
-    write(path.join(path.dirname(live), `lz.rebuild-${pid}-a1b2c3`), 'avatars/lz/chunks.db', 'half written');
+    fs.renameSync(published, path.join(legacyParent, `lz.old-${pid}-a1b2c3`));
+    fs.rmSync(path.join(root, 'data', 'indexes'), { recursive: true });
+    write(path.join(legacyParent, `lz.rebuild-${pid}-a1b2c3`), 'avatars/lz/chunks.db', 'half written');
 
     const after = service(root);
     expect((await after.index('lz').search('zanzibar cluster')).hits[0]?.chunk.source).toBe('legacy.md');
-    expect(leftovers(root, 'lz')).toEqual([]);
+    expect(legacyLeftovers(root, 'lz')).toEqual([]);
+    expect(fs.existsSync(path.join(legacyParent, 'lz'))).toBe(false);
+    expect(versions(root, 'lz')).toHaveLength(1);
     after.close();
   });
 
-  it('destroy (revoke) also deletes copies left beside the index, so a later start cannot restore them', async () => {
+  it('destroy (revoke) deletes every version and what the old layout left, so a later start finds nothing', async () => {
     const root = tmpDir('rebuild-revoke-');
     makeAvatar(root, 'lz', { 'legacy.md': LEGACY });
     const bot = service(root);
     await bot.ingest('lz');
-    const live = bot.index('lz').files.dir;
-    // While the bot runs, a CLI rebuild is killed between its two renames, and one is still running.
-    fs.renameSync(live, path.join(path.dirname(live), `lz.old-${deadPid()}-0a0b0c`));
-    write(path.join(path.dirname(live), `lz.rebuild-${process.ppid}-0d0e0f`), 'avatars/lz/chunks.db', 'being written');
+    // A build still running elsewhere, and a copy left by the layout before versions.
+    write(path.join(root, 'data', 'indexes', 'lz', 'v0000000000001-0d0e0f0a'), '.building', JSON.stringify({ pid: process.ppid, host: os.hostname() }));
+    write(path.join(root, 'data', 'avatars', `lz.old-${deadPid()}-0a0b0c`), 'chunks.db', 'old copy');
     bot.index('lz').destroy();
     bot.close();
-    expect(leftovers(root, 'lz')).toEqual([]);
+    expect(versions(root, 'lz')).toEqual([]);
+    expect(legacyLeftovers(root, 'lz')).toEqual([]);
     const restarted = service(root);
     expect(restarted.index('lz').exists()).toBe(false);
     expect((await restarted.index('lz').search('zanzibar cluster')).hits).toEqual([]);
     restarted.close();
   });
 
-  it('leaves the staging directory of a rebuild that is still running alone', async () => {
+  it('leaves the unpublished version of a build that is still running alone', async () => {
     const root = tmpDir('rebuild-busy-');
     makeAvatar(root, 'lz', { 'rollback.md': ROLLBACK });
     const svc = service(root);
     await svc.ingest('lz');
     const parent = path.dirname(svc.index('lz').files.dir);
     svc.close();
-    // The parent process is alive: its staging directory belongs to a rebuild in progress.
-    const busy = path.join(parent, `lz.rebuild-${process.ppid}-d4e5f6`);
-    write(busy, 'avatars/lz/chunks.db', 'being written');
+    // The parent process is alive: its version directory belongs to a build in progress, however old.
+    const busy = path.join(parent, 'v0000000000001-d4e5f6a0');
+    write(busy, '.building', JSON.stringify({ pid: process.ppid, host: os.hostname() }));
+    write(busy, 'chunks.db', 'being written');
     const other = service(root);
     expect((await other.index('lz').search('deployctl rollback')).hits[0]?.chunk.source).toBe('rollback.md');
     expect(fs.existsSync(busy)).toBe(true);

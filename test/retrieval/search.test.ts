@@ -61,7 +61,7 @@ describe('AvatarIndex.search', () => {
     svc.close();
   });
 
-  it('rebuilds an index made with an older tokenizer from the chunk store, saying why', async () => {
+  it('rebuilds an index made with an older tokenizer from the chunk store into a new version, saying why', async () => {
     const root = tmpDir('search-');
     makeAvatar(root, 'lz', FILES);
     const first = service(root);
@@ -78,7 +78,10 @@ describe('AvatarIndex.search', () => {
     const res = await svc.index('lz').search('连接池上限是多少？');
     expect(res.hits[0].chunk.source).toBe('数据库.md');
     expect(cap.lines().find((l) => String(l.msg).includes('rebuilding'))).toMatchObject({ why: `built with tokenizer v1, now ${TOKENIZER_VERSION}` });
-    expect(readManifest(files.manifest)?.tokenizer).toBe(TOKENIZER_VERSION);
+    // The published version is never rewritten: the repair is a new version, published in its place.
+    expect(readManifest(files.manifest)?.tokenizer).toBeUndefined();
+    expect(svc.index('lz').files.dir).not.toBe(files.dir);
+    expect(readManifest(svc.index('lz').files.manifest)?.tokenizer).toBe(TOKENIZER_VERSION);
     svc.close();
   });
 });

@@ -53,7 +53,8 @@ describe('semantic layer (USE lite)', () => {
     expect(before.signals?.agreement).toBe(0.5);
     const ready = await index.semanticReady();
     expect(ready).toMatch(/semantic layer ready: 4 English chunks \(4 embedded/);
-    expect(fs.existsSync(path.join(index.files.dir, 'semantic.bin'))).toBe(true);
+    // The cache sits beside the index versions (keyed by chunk id and text), so every version reuses it.
+    expect(fs.existsSync(path.join(index.versionsRoot, 'semantic.bin'))).toBe(true);
     // A reworded question (no shared content word with the passage) now ranks the essay first.
     const res = await index.search('Which town urges people to get richer?', { k: 3 });
     expect(res.hits[0].chunk.source).toBe('essays/cities.md');
