@@ -9,8 +9,8 @@
  *               (chat/types, history, i18n). Slack and Feishu are never named below the edges.
  *   features    what an avatar does: answer/, distill/, summarize/, eval/, manifests/. They reach the
  *               hosted avatars through AvatarHost (avatars/host.ts), never app/.
- *   app         application services composing the features: app/ (AvatarService), runtime.ts (the
- *               composition root).
+ *   app         application services composing the features (app/avatar-service.ts) and the
+ *               composition root that wires config, state, embedders and the model (app/runtime.ts).
  *   chat        routing chat events to the app: chat/router, gates, commands, lanes, setup, plus each
  *               feature's chat glue (distill|summarize/chat-feature.ts, distill/subject-commands.ts).
  *   edges       the ways in: adapters/ (Slack, Feishu, playground), cli/, server/, cli.ts, serve.ts.
@@ -26,7 +26,7 @@ const layers = [
   ['foundation', '^src/(util|config|text)/|^src/(errors|log)\\.ts$'],
   ['domain', '^src/(avatars/|store/|jobs/|corpus/|retrieval/|answer/types\\.ts$|chat/(types|history|i18n)\\.ts$)'],
   ['features', '^src/(answer/(?!types\\.ts$)|eval/|manifests/)|^src/(distill|summarize)/(?!chat-feature\\.ts$|subject-commands\\.ts$)'],
-  ['app', '^src/(app/|runtime\\.ts$)'],
+  ['app', '^src/app/'],
   ['chat', `^src/chat/(?!(types|history|i18n)\\.ts$)|${chatGlue}`],
   ['edges', '^src/(adapters|cli|server)/|^src/(cli|serve)\\.ts$'],
 ];

@@ -18,7 +18,7 @@ import { crossValidate, figures, FIT_DEFAULTS, fitModel, formatFigures, signalRo
 import { readQaFile } from '../src/eval/qa';
 import { defaultTargets, openTarget } from '../src/eval/run-all';
 import { ABSTENTION, FEATURES } from '../src/retrieval/abstention';
-import { createRuntime } from '../src/runtime';
+import { createRuntime } from '../src/app/runtime';
 import { writeFileAtomic } from '../src/util/fs-atomic';
 
 const REPO = path.resolve(__dirname, '..', '..');

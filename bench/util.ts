@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { silentLogger } from '../src/log';
-import { createRuntime, type Runtime } from '../src/runtime';
+import { createRuntime, type Runtime } from '../src/app/runtime';
 import { serve, type ServeHandle } from '../src/serve';
 import fs from 'node:fs';
 

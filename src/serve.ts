@@ -13,7 +13,7 @@ import { UnderstudyError } from './errors';
 import { watchQueue } from './jobs/metrics';
 import { createJobQueue } from './jobs/queue';
 import type { JobQueue, JobWorker } from './jobs/types';
-import type { Runtime } from './runtime';
+import type { Runtime } from './app/runtime';
 import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
 import { SLACK_EVENTS_PATH } from './adapters/slack/adapter';
 import { HttpServer } from './server/http-server';

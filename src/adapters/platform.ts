@@ -1,5 +1,5 @@
 import type { ChatRouter } from '../chat/router';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../app/runtime';
 import type { HttpServer } from '../server/http-server';
 
 /** A chat platform edge: Slack or Feishu. Each turns its events into calls on the core. */

@@ -1,4 +1,4 @@
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../app/runtime';
 import { registerDistillFeature } from '../distill/chat-feature';
 import { registerSummarizeFeature } from '../summarize/chat-feature';
 import { ChatRouter } from './router';

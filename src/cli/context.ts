@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createRuntime, type Runtime } from '../runtime';
+import { createRuntime, type Runtime } from '../app/runtime';
 import type { CliIo } from './io';
 
 /** What every command gets: the IO edges and a lazily built runtime honouring the global options. */

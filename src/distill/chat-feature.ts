@@ -6,7 +6,7 @@ import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
 import type { ChatAction, ChatTransport, MessageRef, Reply, ReplyTarget } from '../chat/types';
 import { classifyError, UnderstudyError } from '../errors';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../app/runtime';
 import { parseDistillArgs } from './chat-args';
 import { clearJob, collectHistory, copySharedFiles, subjectMessages, writeCollected } from './collect';
 import { ConsentBook, consentRecord, describeScope, langOfName, purposeText, type ConsentRequest, type Party } from './consent';

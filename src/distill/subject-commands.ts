@@ -4,7 +4,7 @@ import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import { redact } from '../corpus/redact';
 import type { ChatRouter } from '../chat/router';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../app/runtime';
 import { applyCorrections, approvedCorrections, decideCorrection, pendingCorrections, proposeCorrection } from './corrections';
 import { anchorsIn } from './skill/anchors';
 import { avatarsOf, describeHoldings, exportAvatar, isSubject, revoke, setStatus } from './subject';

@@ -5,7 +5,7 @@ import { AVATAR_FILE, type AvatarPackage } from '../avatars/package';
 import type { IngestReport } from '../retrieval/ingest';
 import { classifyError } from '../errors';
 import type { JobHandler, JobQueue } from '../jobs/types';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../app/runtime';
 
 export interface IngestJob {
   slug: string;

@@ -5,7 +5,7 @@ import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
 import { classifyError } from '../errors';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../app/runtime';
 import { asksForSummary, asksToShare, parseSummarizeArgs, USAGE } from './chat-args';
 import { assertRenderedLinks } from './links';
 import { DAY_MS } from './message';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { proposeCorrection } from '../../src/distill/corrections';
-import { createRuntime } from '../../src/runtime';
+import { createRuntime } from '../../src/app/runtime';
 import { runCli } from '../helpers/cli';
 import { corpus, itCorpora } from '../helpers/corpora';
 import { tmpDir } from '../helpers/fixtures';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { encryptLark, signLarkRequest } from '../../src/adapters/lark/verify';
 import { silentLogger } from '../../src/log';
-import { createRuntime, type Runtime } from '../../src/runtime';
+import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { serve, type ServeHandle } from '../../src/serve';
 import { FakeLark } from './fake-lark';
 import { makeAvatar, tmpDir } from './fixtures';

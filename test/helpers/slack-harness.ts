@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { signSlackRequest } from '../../src/adapters/slack/verify';
-import { createRuntime, type Runtime } from '../../src/runtime';
+import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { serve, type ServeHandle } from '../../src/serve';
 import { silentLogger, type Logger } from '../../src/log';
 import { FakeSlack } from './fake-slack';

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { PLAYGROUND_HTML } from '../../src/adapters/playground/web-page';
 import type { CliIo } from '../../src/cli/io';
 import { silentLogger } from '../../src/log';
-import { createRuntime, type Runtime } from '../../src/runtime';
+import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { serve, type ServeHandle } from '../../src/serve';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 

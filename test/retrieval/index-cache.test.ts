@@ -2,7 +2,7 @@ import path from 'node:path';
 import { LOCAL_VIEWER } from '../../src/avatars/visibility';
 import { silentLogger } from '../../src/log';
 import { IndexCache } from '../../src/retrieval/index-cache';
-import { createRuntime } from '../../src/runtime';
+import { createRuntime } from '../../src/app/runtime';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 
 const FACTS: Record<string, string> = {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
 import { silentLogger } from '../../src/log';
-import { createRuntime, type Runtime } from '../../src/runtime';
+import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { serve, type ServeHandle, type ServeRole } from '../../src/serve';
 import { runCli } from '../helpers/cli';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runTerminalChat } from '../../src/cli/terminal-chat';
 import type { CliIo } from '../../src/cli/io';
-import { createRuntime } from '../../src/runtime';
+import { createRuntime } from '../../src/app/runtime';
 import { serve } from '../../src/serve';
 import { silentLogger } from '../../src/log';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatEvent } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
-import type { Runtime } from '../../runtime';
+import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
 import type { PlatformAdapter } from '../platform';
 import { larkApps, type LarkAppConfig } from './apps';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
 import type { ChatTransport } from '../../chat/types';
-import type { Runtime } from '../../runtime';
+import type { Runtime } from '../../app/runtime';
 import type { LarkAppConfig } from './apps';
 import type { LarkApi } from './open-api';
 import type { Card } from './render';

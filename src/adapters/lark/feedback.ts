@@ -1,6 +1,6 @@
 import { FEEDBACK_ACTION as CORE_FEEDBACK, feedbackValue, type Feedback } from '../../chat/actions';
 import { pronounOf, type Pronoun } from '../../chat/i18n';
-import type { Runtime } from '../../runtime';
+import type { Runtime } from '../../app/runtime';
 import { registerLarkCardAction, type LarkCardActionContext, type LarkCardActionResult } from './card-actions';
 import { CORRECTION_ACTION, correctionCard, FEEDBACK_ACTION, plainCard } from './render';
 

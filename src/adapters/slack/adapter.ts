@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
-import type { Runtime } from '../../runtime';
+import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
 import type { PlatformAdapter } from '../platform';
 import { slackApps, type SlackAppConfig } from './apps';

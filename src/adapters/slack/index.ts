@@ -1,5 +1,5 @@
 import { ChatRouter } from '../../chat/router';
-import type { Runtime } from '../../runtime';
+import type { Runtime } from '../../app/runtime';
 import type { PlatformAdapter } from '../platform';
 import { SlackAdapter } from './adapter';
 

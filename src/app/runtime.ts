@@ -1,17 +1,17 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { AvatarService } from './app/avatar-service';
-import { createChatModel } from './answer/llm';
-import { loadConfig, type Config, type ConfigOverrides } from './config/env';
-import { createLogger } from './log';
-import { embedderFactoryFor } from './retrieval/embedders';
-import { chatRewriter } from './retrieval/rewrite';
-import { KEY_FILE } from './store/audit-chain';
-import { PendingStateStore } from './store/pending-store';
-import { openProductionStateStore, PG_ANCHOR_FILE } from './store/production-store';
-import { openStateStore } from './store/sqlite-store';
-import type { StateStore } from './store/types';
-import { mkdirPrivate } from './util/fs-atomic';
+import { createChatModel } from '../answer/llm';
+import { loadConfig, type Config, type ConfigOverrides } from '../config/env';
+import { createLogger } from '../log';
+import { embedderFactoryFor } from '../retrieval/embedders';
+import { chatRewriter } from '../retrieval/rewrite';
+import { KEY_FILE } from '../store/audit-chain';
+import { PendingStateStore } from '../store/pending-store';
+import { openProductionStateStore, PG_ANCHOR_FILE } from '../store/production-store';
+import { openStateStore } from '../store/sqlite-store';
+import type { StateStore } from '../store/types';
+import { mkdirPrivate } from '../util/fs-atomic';
+import { AvatarService } from './avatar-service';
 
 export interface Runtime {
   config: Config;
