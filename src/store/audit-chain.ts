@@ -114,44 +114,78 @@ export interface ChainCheck extends AuditVerification {
   head?: { seq: number; hash: string };
 }
 
-/** Walk the chain in order and compare its head with the anchor. */
-/** `anchor` is `'none'` for a store with no files to anchor in (in-memory). */
-export function verifyChain(rows: Iterable<AuditRow>, key: AuditKey, anchor: AuditAnchor | null | 'unreadable' | 'none'): ChainCheck {
-  let prev = GENESIS;
-  let n = 0;
-  let keyed = 0;
-  let atAnchor: string | undefined;
-  const broken = (seq: number, reason: string): ChainCheck => ({ ok: false, entries: n, brokenAt: seq, reason, keyed });
-  for (const r of rows) {
-    n++;
-    if (r.seq !== n) return broken(r.seq, `entry ${n} is missing (sequence jumps to ${r.seq})`);
-    if (r.prev_hash !== prev) return broken(r.seq, `entry ${r.seq} does not link to the entry before it`);
-    const mac = keyedHash(key.key, prev, r);
-    if (keyed > 0 || r.hash === mac) {
+type AnchorState = AuditAnchor | null | 'unreadable' | 'none';
+
+/** The chain's check, one row at a time, so that a long chain need not be held in memory. */
+class ChainWalker {
+  private prev = GENESIS;
+  private n = 0;
+  private keyed = 0;
+  private atAnchor: string | undefined;
+  private failure: ChainCheck | undefined;
+
+  constructor(
+    private readonly key: AuditKey,
+    private readonly anchor: AnchorState,
+  ) {}
+
+  /** Check the next row; false once the chain is broken (the rest need not be read). */
+  push(r: AuditRow): boolean {
+    const broken = (reason: string): boolean => {
+      this.failure = { ok: false, entries: this.n, brokenAt: r.seq, reason, keyed: this.keyed };
+      return false;
+    };
+    const n = ++this.n;
+    if (r.seq !== n) return broken(`entry ${n} is missing (sequence jumps to ${r.seq})`);
+    if (r.prev_hash !== this.prev) return broken(`entry ${r.seq} does not link to the entry before it`);
+    const mac = keyedHash(this.key.key, this.prev, r);
+    if (this.keyed > 0 || r.hash === mac) {
       // Keyed from the first entry (a new log) or from the migration seal on; never in between.
-      if (r.hash !== mac) return broken(r.seq, `entry ${r.seq} was changed (its keyed hash does not match)`);
-      if (keyed === 0 && n > 1 && r.action !== MIGRATION_ACTION) return broken(r.seq, `entry ${r.seq} starts a keyed chain without the migration seal`);
-      keyed++;
-    } else if (r.hash !== legacyHash(prev, r)) {
-      return broken(r.seq, `entry ${r.seq} was changed (or hashed with another key)`);
+      if (r.hash !== mac) return broken(`entry ${r.seq} was changed (its keyed hash does not match)`);
+      if (this.keyed === 0 && n > 1 && r.action !== MIGRATION_ACTION) return broken(`entry ${r.seq} starts a keyed chain without the migration seal`);
+      this.keyed++;
+    } else if (r.hash !== legacyHash(this.prev, r)) {
+      return broken(`entry ${r.seq} was changed (or hashed with another key)`);
     }
-    if (typeof anchor === 'object' && anchor !== null && r.seq === anchor.seq) atAnchor = r.hash;
-    prev = r.hash;
+    if (typeof this.anchor === 'object' && this.anchor !== null && r.seq === this.anchor.seq) this.atAnchor = r.hash;
+    this.prev = r.hash;
+    return true;
   }
-  const head = n > 0 ? { seq: n, hash: prev } : undefined;
-  const fail = (reason: string): ChainCheck => ({ ok: false, entries: n, reason, keyed, head });
-  if (anchor === 'none') return { ok: true, entries: n, keyed, head };
-  if (anchor === 'unreadable') return fail('the anchor file is unreadable');
-  if (anchor === null) {
-    if (keyed > 0) return fail('the anchor file is missing');
-    // A key that existed before, with a chain that was never keyed: the keyed entries were replaced.
-    if (n > 0 && key.existed && key.source === 'file') return fail('the chain has no keyed entries although the key existed before');
+
+  /** After the last row: the chain's verdict, its head compared with the anchor. */
+  result(): ChainCheck {
+    if (this.failure) return this.failure;
+    const { n, keyed, anchor, key } = this;
+    const head = n > 0 ? { seq: n, hash: this.prev } : undefined;
+    const fail = (reason: string): ChainCheck => ({ ok: false, entries: n, reason, keyed, head });
+    if (anchor === 'none') return { ok: true, entries: n, keyed, head };
+    if (anchor === 'unreadable') return fail('the anchor file is unreadable');
+    if (anchor === null) {
+      if (keyed > 0) return fail('the anchor file is missing');
+      // A key that existed before, with a chain that was never keyed: the keyed entries were replaced.
+      if (n > 0 && key.existed && key.source === 'file') return fail('the chain has no keyed entries although the key existed before');
+      return { ok: true, entries: n, keyed, head };
+    }
+    if (n < anchor.seq) return fail(`the newest ${anchor.seq - n} entries were deleted (the anchor is at entry ${anchor.seq}, the chain ends at ${n})`);
+    if (keyed === 0) return fail('the chain has no keyed entries although it was anchored');
+    if (this.atAnchor !== anchor.hash) return fail(`entry ${anchor.seq} differs from the anchored head`);
     return { ok: true, entries: n, keyed, head };
   }
-  if (n < anchor.seq) return fail(`the newest ${anchor.seq - n} entries were deleted (the anchor is at entry ${anchor.seq}, the chain ends at ${n})`);
-  if (keyed === 0) return fail('the chain has no keyed entries although it was anchored');
-  if (atAnchor !== anchor.hash) return fail(`entry ${anchor.seq} differs from the anchored head`);
-  return { ok: true, entries: n, keyed, head };
+}
+
+/** Walk the chain in order and compare its head with the anchor. */
+/** `anchor` is `'none'` for a store with no files to anchor in (in-memory). */
+export function verifyChain(rows: Iterable<AuditRow>, key: AuditKey, anchor: AnchorState): ChainCheck {
+  const walker = new ChainWalker(key, anchor);
+  for (const r of rows) if (!walker.push(r)) break;
+  return walker.result();
+}
+
+/** The same over rows read page by page from a database behind a network. */
+export async function verifyChainPaged(rows: AsyncIterable<AuditRow>, key: AuditKey, anchor: AnchorState): Promise<ChainCheck> {
+  const walker = new ChainWalker(key, anchor);
+  for await (const r of rows) if (!walker.push(r)) break;
+  return walker.result();
 }
 
 /** A stored row as the port returns it. */

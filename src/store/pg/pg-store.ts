@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { UnderstudyError } from '../../errors';
 import { silentLogger, type Logger } from '../../log';
-import { loadAuditKey, nextEntry, publishHead, readAnchor, toAuditEntry, toVerification, verifyChain, type AuditKey, type AuditRow } from '../audit-chain';
+import { loadAuditKey, nextEntry, publishHead, readAnchor, toAuditEntry, toVerification, verifyChainPaged, type AuditKey, type AuditRow } from '../audit-chain';
 import { auditQuery, toFeedback, toTurn, type FeedbackRow, type TurnRow } from '../rows';
 import { checkTtl } from '../local-locks';
 import { SharedLocks, type ExpiringLockBackend } from '../shared-lock';
@@ -155,17 +155,16 @@ export class PgStateStore implements StateStore {
 
 
   async verifyAudit(): Promise<AuditVerification> {
-    const v = verifyChain(await this.auditRows(), this.auditKey, this.anchorFile ? readAnchor(this.anchorFile) : 'none');
-    return toVerification(v);
+    return toVerification(await verifyChainPaged(this.auditRows(), this.auditKey, this.anchorFile ? readAnchor(this.anchorFile) : 'none'));
   }
 
-  /** The whole chain in order, read in pages by sequence number. */
-  private async auditRows(): Promise<AuditRow[]> {
-    const out: AuditRow[] = [];
-    for (;;) {
-      const { rows } = await this.pool.query<AuditRow>('SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT 5000', [out.length ? out[out.length - 1].seq : 0]);
-      out.push(...rows.map(normalizeRow));
-      if (rows.length < 5000) return out;
+  /** The whole chain in order, read 5,000 rows at a time. */
+  private async *auditRows(): AsyncGenerator<AuditRow> {
+    for (let after = 0; ; ) {
+      const { rows } = await this.pool.query<AuditRow>('SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT 5000', [after]);
+      for (const r of rows) yield normalizeRow(r);
+      if (rows.length < 5000) return;
+      after = Number(rows[rows.length - 1].seq);
     }
   }
 
