@@ -30,6 +30,8 @@ export interface WebPlaygroundOptions {
   host: string;
   /** PLAYGROUND_TOKEN: when set, every API call needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** The playground's transport; tests pass one that also records what it was asked to show. */
+  transport?: PlaygroundTransport;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface WebPlaygroundOptions {
 export function mountWebPlayground(server: HttpServer, router: ChatRouter, options: WebPlaygroundOptions): void {
   const hosts = allowedHostNames(options.host);
   const sessions = new PlaygroundSessions();
-  const transport = new PlaygroundTransport();
+  const transport = options.transport ?? new PlaygroundTransport();
 
   /** The checks every playground route makes first; false when it has already answered. */
   const guard = (req: http.IncomingMessage, res: http.ServerResponse, api: boolean): boolean => {
