@@ -73,6 +73,22 @@ export async function freshSchema(): Promise<FreshSchema> {
   return { schema, url: url.toString(), drop };
 }
 
+/** An empty schema for each test of the enclosing `describe`, dropped after it: `const db = schemaPerTest(); ... db().url`. */
+export function schemaPerTest(): () => FreshSchema {
+  let current: FreshSchema | undefined;
+  beforeEach(async () => {
+    current = await freshSchema();
+  });
+  afterEach(async () => {
+    await current?.drop();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error('schemaPerTest(): use it inside a test');
+    return current;
+  };
+}
+
 /** An empty database of its own (public schema only), dropped by `drop()`: what a first deployment starts against. */
 export async function freshDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `t_${randomBytes(6).toString('hex')}`;

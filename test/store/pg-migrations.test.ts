@@ -1,15 +1,9 @@
 import { openPgStateStore } from '../../src/store/pg/pg-store';
 import { MIGRATIONS } from '../../src/store/pg/migrations';
-import { adminQuery, describeServices, freshDatabase, freshSchema, PG_URL, type FreshSchema } from '../helpers/services';
+import { adminQuery, describeServices, freshDatabase, PG_URL, schemaPerTest } from '../helpers/services';
 
 describeServices('PostgreSQL migrations', () => {
-  let db: FreshSchema;
-  beforeEach(async () => {
-    db = await freshSchema();
-  });
-  afterEach(async () => {
-    await db.drop();
-  });
+  const schema = schemaPerTest();
 
   it('two replicas starting against an empty database at the same moment run the migrations once', async () => {
     const empty = await freshDatabase();
@@ -27,11 +21,11 @@ describeServices('PostgreSQL migrations', () => {
   });
 
   it('several replicas starting in one schema at once: each version applied once, and a restart applies nothing', async () => {
-    const [a, b, c] = await Promise.all([openPgStateStore(db.url), openPgStateStore(db.url), openPgStateStore(db.url)]);
+    const [a, b, c] = await Promise.all([openPgStateStore(schema().url), openPgStateStore(schema().url), openPgStateStore(schema().url)]);
     try {
       const all = MIGRATIONS.map((_, i) => i + 1);
       expect([a, b, c].map((s) => s.appliedMigrations).sort((x, y) => y.length - x.length)).toEqual([all, [], []]);
-      const { rows } = await adminQuery('SELECT version FROM schema_migrations ORDER BY version', [], db.schema);
+      const { rows } = await adminQuery('SELECT version FROM schema_migrations ORDER BY version', [], schema().schema);
       expect(rows.map((r) => r.version)).toEqual(all);
       // All work on the same tables.
       expect(await a.claim('slack:event:Ev1', 60_000)).toBe(true);
@@ -39,15 +33,15 @@ describeServices('PostgreSQL migrations', () => {
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
     }
-    const again = await openPgStateStore(db.url);
+    const again = await openPgStateStore(schema().url);
     expect(again.appliedMigrations).toEqual([]);
     await again.close();
   });
 
   it('refuses a schema newer than this build, naming DATABASE_URL', async () => {
-    await (await openPgStateStore(db.url)).close();
-    await adminQuery(`INSERT INTO schema_migrations(version, name) VALUES (999, 'from the future')`, [], db.schema);
-    await expect(openPgStateStore(db.url)).rejects.toThrow(/DATABASE_URL: schema t_\w+ is at version 999, newer than this build supports/);
+    await (await openPgStateStore(schema().url)).close();
+    await adminQuery(`INSERT INTO schema_migrations(version, name) VALUES (999, 'from the future')`, [], schema().schema);
+    await expect(openPgStateStore(schema().url)).rejects.toThrow(/DATABASE_URL: schema t_\w+ is at version 999, newer than this build supports/);
   });
 
   it('names DATABASE_URL and the address when nothing answers there', async () => {
