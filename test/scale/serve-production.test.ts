@@ -74,13 +74,25 @@ describeServices('serve in production mode (DATABASE_URL + REDIS_URL)', () => {
     expect(r.stderr).toContain('DATABASE_URL: cannot connect to 127.0.0.1:1 (ECONNREFUSED)');
   });
 
+});
+
+// Config checks need no running services.
+describe('production-mode settings', () => {
   it('refuses DATABASE_URL without REDIS_URL, and malformed URLs, naming the variable', async () => {
     const cwd = tmpDir('serve-prod-');
-    const alone = await runCli(['serve'], { cwd, env: { PORT: '0', DATABASE_URL: db.url } });
+    const alone = await runCli(['serve'], { cwd, env: { PORT: '0', DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' } });
     expect(alone.code).toBe(1);
     expect(alone.stderr).toMatch(/REDIS_URL is required when DATABASE_URL is set/);
     const bad = await runCli(['serve'], { cwd, env: { PORT: '0', DATABASE_URL: 'mysql://127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1:6379/zero' } });
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/DATABASE_URL has the scheme mysql, not postgres or postgresql/);
     expect(bad.stderr).toMatch(/REDIS_URL has "zero" where the database number goes/);
+  });
+
+  it('stays embedded without them: SQLite state in the data dir', async () => {
+    const cwd = tmpDir('serve-embedded-');
+    const r = await runCli(['audit', '--verify'], { cwd });
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(cwd, 'data', 'state.db'))).toBe(true);
   });
 });
