@@ -5,7 +5,7 @@ import { findOrSuggest, helpText } from './avatar-commands';
 import type { CommandRouter } from './commands';
 import { t } from './i18n';
 import type { Middleware } from './middleware';
-import { conversationKey, stickyKey } from './types';
+import { conversationKey, stickyKey, viewerOf } from './types';
 
 /**
  * Which avatar a question speaks to: the app's own avatar, `@handle` in the text (hub mode),
@@ -70,6 +70,8 @@ export function checkAccess(store: StateStore): Middleware {
     const { users, groups, channels } = avatar.config.access;
     if (users.length === 0 && groups.length === 0 && channels.length === 0) return next();
     const e = ctx.event;
+    // The operator at the terminal has the files anyway (viewerOf: surface `local`).
+    if (viewerOf(e).surface === 'local') return next();
     const ids = [e.userId, `${e.platform}:${e.userId}`];
     if (users.some((u) => ids.includes(u))) return next();
     if (channels.some((c) => c === e.channelId || c === `${e.platform}:${e.channelId}`)) return next();

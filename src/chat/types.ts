@@ -137,5 +137,7 @@ export function stickyKey(e: Pick<ChatEvent, 'platform' | 'workspaceId' | 'chann
 }
 
 export function viewerOf(e: Pick<ChatEvent, 'platform' | 'userId' | 'channelType' | 'channelId'>): Viewer {
+  // The operator at the terminal has the files anyway.
+  if (e.platform === 'cli') return { platform: 'cli', userId: e.userId, surface: 'local' };
   return { platform: e.platform, userId: e.userId, surface: e.channelType, channelId: e.channelId };
 }

@@ -1,8 +1,10 @@
 import readline from 'node:readline';
 import type { AvatarService } from '../app/avatar-service';
 import type { AvatarPackage } from '../avatars/package';
-import { LOCAL_VIEWER } from '../avatars/visibility';
-import { classifyError } from '../errors';
+import { ChatRouter } from '../chat/router';
+import type { ChatEvent, ChatTransport, MessageRef, Reply, ReplyTarget } from '../chat/types';
+import { createLogger } from '../log';
+import crypto from 'node:crypto';
 import { println, type CliIo } from './io';
 import { renderAnswer } from './render';
 import type { Answer } from '../answer/types';
@@ -30,12 +32,14 @@ export async function runTerminalChat(service: AvatarService, io: CliIo, options
     const r = await lines.next();
     return r.done ? undefined : String(r.value);
   };
-  const color = io.isTTY;
+  // The terminal is a chat platform: questions go through the router like Slack's and Feishu's.
+  // No rate limits for the operator at their own terminal; failures are logged to stderr.
+  const router = new ChatRouter({ service, rateLimits: { userPerMinute: 0, workspacePerMinute: 0 }, log: createLogger({ level: 'error', destination: io.stderr }) });
+  const terminal = new TerminalTransport(io);
   try {
     let avatar = options.slug ? service.get(options.slug) : await choose(service, io, next);
     if (!avatar) return;
     let conversation = `cli:${process.pid}:${Date.now()}`;
-    let last: Answer | undefined;
     println(io.stdout, `\nTalking to ${describe(avatar)}. /help for commands.\n`);
     for (;;) {
       const line = await next(`you> `);
@@ -53,6 +57,7 @@ export async function runTerminalChat(service: AvatarService, io: CliIo, options
         continue;
       }
       if (q === '/sources') {
+        const last = terminal.last;
         if (!last || last.citations.length === 0) println(io.stdout, 'No sources yet.');
         else for (const c of last.citations) println(io.stdout, `[${c.n}] ${c.source} ${c.locator}\n${c.text}\n`);
         continue;
@@ -65,12 +70,7 @@ export async function runTerminalChat(service: AvatarService, io: CliIo, options
         println(io.stdout, `\nTalking to ${describe(avatar)}.\n`);
         continue;
       }
-      try {
-        last = await service.ask(avatar.config.slug, { question: q, viewer: LOCAL_VIEWER, conversation, actor: `cli:${io.env.USER ?? 'local'}` });
-        println(io.stdout, `\n${renderAnswer(last, { color })}\n`);
-      } catch (err) {
-        println(io.stdout, `\n${classifyError(err).message}\n`);
-      }
+      await router.handle(terminalEvent(q, conversation, avatar.config.slug, io), terminal);
     }
   } finally {
     rl.close();
@@ -96,5 +96,54 @@ async function choose(service: AvatarService, io: CliIo, next: (p: string) => Pr
     if (found && found.config.status === 'active') return found;
     const hints = service.registry.suggestions(t);
     println(io.stdout, `No avatar "${t}".${hints.length ? ` Did you mean ${hints.join(', ')}?` : ''}`);
+  }
+}
+
+/** One line typed at the prompt, as the router sees it: a DM to the chosen avatar, one per conversation. */
+function terminalEvent(text: string, conversation: string, slug: string, io: CliIo): ChatEvent {
+  return {
+    eventId: crypto.randomUUID(),
+    platform: 'cli',
+    appId: 'terminal',
+    workspaceId: 'local',
+    channelId: conversation,
+    channelType: 'dm',
+    messageId: crypto.randomUUID(),
+    userId: io.env.USER ?? 'local',
+    text,
+    mentioned: true,
+    mentions: [],
+    kind: 'message',
+    sentAt: Date.now(),
+    appAvatar: slug,
+  };
+}
+
+/** The terminal's transport: prints what the router shows; the prompt itself says it is working. */
+class TerminalTransport implements ChatTransport {
+  readonly platform = 'cli' as const;
+  /** The last answer shown, for /sources. */
+  last?: Answer;
+  private n = 0;
+
+  constructor(private readonly io: CliIo) {}
+
+  async setStatus(): Promise<boolean> {
+    return true;
+  }
+
+  async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
+    this.show(reply);
+    return { ...target, messageId: String(++this.n) };
+  }
+
+  async update(_ref: MessageRef, reply: Reply): Promise<void> {
+    this.show(reply);
+  }
+
+  private show(reply: Reply): void {
+    if (reply.kind === 'status') return;
+    if (reply.kind === 'answer') this.last = reply.answer;
+    println(this.io.stdout, `\n${reply.kind === 'answer' ? renderAnswer(reply.answer, { color: this.io.isTTY }) : reply.text}\n`);
   }
 }
