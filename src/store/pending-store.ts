@@ -77,6 +77,9 @@ export class PendingStateStore implements StateStore {
   withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
     return this.use((s) => s.withLock(key, fn, options));
   }
+  ping(): Promise<void> {
+    return this.use((s) => s.ping());
+  }
   forgetAvatar(avatar: string): Promise<void> {
     return this.use((s) => s.forgetAvatar(avatar));
   }

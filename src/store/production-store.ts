@@ -168,6 +168,11 @@ export class ProductionStateStore implements StateStore {
     return this.locks.withLock(key, fn, options);
   }
 
+  /** PostgreSQL and Redis both answer (the sticky cache would hide a PostgreSQL outage from a read). */
+  async ping(): Promise<void> {
+    await Promise.all([this.pg.ping(), this.redis.ping()]);
+  }
+
   /** Idempotent: a second call waits for the first. */
   close(): Promise<void> {
     return (this.closing ??= Promise.all([this.pg.close(), this.closeRedis()]).then(() => undefined));

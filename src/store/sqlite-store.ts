@@ -255,6 +255,10 @@ export class SqliteStateStore implements StateStore {
     return this.locks.withLock(key, fn, options);
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   /** Closes at once (before the promise is returned), so a caller that does not await still leaves no handle open. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -115,6 +115,9 @@ export interface StateStore {
    */
   withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions): Promise<T>;
 
+  /** Resolves when every backend behind the store answers (for /readyz); throws when one does not. */
+  ping(): Promise<void>;
+
   /** Delete conversations and feedback of an avatar (revoke); the audit log keeps the fact. */
   forgetAvatar(avatar: string): Promise<void>;
   close(): Promise<void>;

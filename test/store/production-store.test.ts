@@ -55,6 +55,8 @@ describeServices('production state store: Redis fast paths, PostgreSQL truth', (
     expect(await a.claim('before', 60_000)).toBe(false);
     expect(await a.claim('during', 60_000)).toBe(true);
     expect(await a.claim('during', 60_000)).toBe(false);
+    // Readiness says so, even though reads still work.
+    await expect(a.ping()).rejects.toThrow();
     // Locks fall back to PostgreSQL rows.
     expect(await a.withLock('conv:A', async () => 'locked in PostgreSQL', { ttlMs: 5_000 })).toBe('locked in PostgreSQL');
     // A replica still on Redis refuses what PostgreSQL recorded meanwhile.

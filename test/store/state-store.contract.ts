@@ -38,6 +38,10 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
       await store.close();
     });
 
+    it('answers ping while open', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
     describe('claim (dedupe: set-if-absent with a TTL)', () => {
       it('lets the first claim of a key win and refuses the next ones while it lives', async () => {
         expect(await store.claim('slack:event:Ev1', 60_000)).toBe(true);

@@ -219,6 +219,10 @@ export class PgStateStore implements StateStore {
     return this.locks.withLock(key, fn, options);
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
