@@ -1,5 +1,6 @@
 import { redact } from '../corpus/redact';
 import type { StateStore } from '../store/types';
+import { hasCjk } from '../text/cjk';
 import { t } from './i18n';
 import type { ChatAction, ChatTransport } from './types';
 
@@ -59,7 +60,7 @@ export function feedbackAction(store: StateStore): ActionHandler {
     if (f.kind === 'correction') {
       const id = await store.addFeedback({ avatar: f.avatar, conversation: f.conversation, ref: f.ref, userId: actor, kind: 'correction', text: redact((f.text as string).trim().slice(0, 2000)).text });
       await store.audit({ actor, action: 'correction_proposed', avatar: f.avatar, detail: { feedback: id, conversation: f.conversation } });
-      const lang = f.lang ?? (/[\u4e00-\u9fff]/.test(f.text as string) ? 'zh' : 'en');
+      const lang = f.lang ?? (hasCjk(f.text as string) ? 'zh' : 'en');
       return { text: t(lang, 'Thanks. The subject of the avatar will review your correction.', '谢谢，本人会审阅这条纠正。') };
     }
     await store.addFeedback({ avatar: f.avatar, conversation: f.conversation, ref: f.ref, userId: actor, kind: f.kind });

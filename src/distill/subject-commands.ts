@@ -5,6 +5,7 @@ import { t } from '../chat/i18n';
 import { redact } from '../corpus/redact';
 import type { ChatRouter } from '../chat/router';
 import type { Runtime } from '../app/runtime';
+import { hasCjk } from '../text/cjk';
 import { applyCorrections, approvedCorrections, decideCorrection, pendingCorrections, proposeCorrection } from './corrections';
 import { anchorsIn } from './skill/anchors';
 import { avatarsOf, describeHoldings, exportAvatar, isSubject, revoke, setStatus } from './subject';
@@ -52,7 +53,7 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
         const pkg = await target(ctx, runtime, named);
         if (!pkg) return;
         // `/avatar mine` says nothing about a language: speak the subject's own (avatar.yaml).
-        const lang = ctx.event.locale || /[\u4e00-\u9fff]/.test(ctx.args) || !isSubject(pkg, actorOf(ctx)) ? ctx.lang : (pkg.config.person.languages[0] ?? ctx.lang);
+        const lang = ctx.event.locale || hasCjk(ctx.args) || !isSubject(pkg, actorOf(ctx)) ? ctx.lang : (pkg.config.person.languages[0] ?? ctx.lang);
         await run({ ...ctx, lang }, pkg, named ? rest : [first, ...rest].filter(Boolean));
       },
     });
