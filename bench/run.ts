@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchLark } from './lark';
 import { benchRedact } from './redact';
 import { benchRetrieval } from './retrieval';
+import { benchScaleOut } from './scale';
 import { benchSlack } from './slack';
 import { benchSummarize } from './summarize';
 import { REPO, type Row } from './util';
@@ -17,6 +18,7 @@ const SECTIONS: Section[] = [
   { name: 'lark', run: benchLark },
   { name: 'summarize', run: benchSummarize },
   { name: 'redact', run: benchRedact },
+  { name: 'scale', run: benchScaleOut },
 ];
 
 function printTable(title: string, rows: Row[]): void {
