@@ -197,8 +197,9 @@ export interface ProductionStoreOptions extends PgStateStoreOptions {
 
 /** Connect to both (each failure names its variable), migrate, and compose. */
 export async function openProductionStateStore(options: ProductionStoreOptions): Promise<ProductionStateStore> {
-  // A command fails after two reconnect attempts instead of twenty, so a Redis outage falls back to PostgreSQL quickly.
-  const redis = await connectRedis(options.redisUrl, { maxRetriesPerRequest: 2 });
+  // While Redis is unreachable, commands fail at once instead of queueing for a reconnect, so
+  // dedupe falls back to PostgreSQL without delaying the ack (Slack wants it within 3 s).
+  const redis = await connectRedis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   try {
     const pg = await openPgStateStore(options.databaseUrl, options);
     return new ProductionStateStore(pg, redis, { prefix: options.redisPrefix, log: options.log });
