@@ -2,39 +2,18 @@ import path from 'node:path';
 import { AvatarService } from '../../src/app/avatar-service';
 import { FEEDBACK_ACTION, feedbackValue } from '../../src/chat/actions';
 import { ChatRouter } from '../../src/chat/router';
-import { conversationKey, type ChatEvent, type MessageRef, type Reply, type ReplyTarget } from '../../src/chat/types';
+import { conversationKey, type ChatEvent } from '../../src/chat/types';
 import { APPROVE } from '../../src/distill/chat-feature';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { capturingLogger } from '../helpers/capturing-logger';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 import { dmEvent, RecordingTransport } from '../helpers/recording-transport';
-import { platformContract, type Shown } from './platform.contract';
+import { platformContract, recorded } from './platform.contract';
 
 // The recording fake the router tests use: it must honour the same contract as the real platforms.
 
-function textOf(reply: Reply): string {
-  return reply.kind === 'answer' ? `${reply.answer.disclosure}\n${reply.answer.text}` : reply.text;
-}
-
-/** The recording transport, also keeping what it showed in order, and able to fail its posts. */
-class ContractTransport extends RecordingTransport {
-  readonly log: Shown[] = [];
-  failing = false;
-
-  override async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
-    if (this.failing) throw new Error('post failed (contract test)');
-    const ephemeral = reply.kind === 'notice' && reply.ephemeral === true;
-    this.log.push({ op: ephemeral ? 'ephemeral' : 'post', place: `${target.channelId}/${target.threadId ?? '-'}`, to: ephemeral ? target.userId : undefined, text: textOf(reply) });
-    return super.post(target, reply);
-  }
-
-  override async update(ref: MessageRef, reply: Reply): Promise<void> {
-    if (this.failing) throw new Error('update failed (contract test)');
-    this.log.push({ op: 'update', text: textOf(reply) });
-    return super.update(ref, reply);
-  }
-}
+const ContractTransport = recorded(RecordingTransport);
 
 platformContract('recording fake', async () => {
   const root = tmpDir();
@@ -63,7 +42,7 @@ platformContract('recording fake', async () => {
     async listAvatars() {
       router.dispatch(inChannel('/avatar list'), t);
     },
-    shown: () => t.log,
+    shown: () => t.shownLog,
     async pressThumbsUp() {
       if (!lastAnswer) throw new Error('nothing answered yet');
       await press(FEEDBACK_ACTION, feedbackValue({ avatar: 'lao-zhang', conversation: conversationKey(lastAnswer), kind: 'up', ref: 'm2' }));

@@ -1,6 +1,6 @@
 import { APPROVE } from '../../src/distill/chat-feature';
 import type { ChatRouter } from '../../src/chat/router';
-import type { ChatAction } from '../../src/chat/types';
+import type { ChatAction, ChatTransport, MessageRef, Reply, ReplyTarget } from '../../src/chat/types';
 import type { StateStore } from '../../src/store/types';
 
 /**
@@ -17,6 +17,41 @@ export interface Shown {
   /** For a private message, the only user who sees it. */
   to?: string;
   text: string;
+}
+
+// `any[]`: the constructor shape TypeScript requires of a mixin's base.
+type TransportClass = new (...args: any[]) => ChatTransport;
+
+/**
+ * A transport class that also records what it showed, in order, and can be told to fail: for
+ * drivers whose platform is the transport itself (the recording fake, the playground).
+ */
+export function recorded<B extends TransportClass>(Base: B) {
+  return class extends Base {
+    readonly shownLog: Shown[] = [];
+    failing = false;
+
+    override async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
+      if (this.failing) throw new Error('post failed (contract test)');
+      this.shownLog.push(shownPost(target, reply));
+      return super.post(target, reply);
+    }
+
+    override async update(ref: MessageRef, reply: Reply): Promise<void> {
+      if (this.failing) throw new Error('update failed (contract test)');
+      this.shownLog.push({ op: 'update', text: textOf(reply) });
+      return super.update(ref, reply);
+    }
+  };
+}
+
+function shownPost(target: ReplyTarget, reply: Reply): Shown {
+  const ephemeral = reply.kind === 'notice' && reply.ephemeral === true;
+  return { op: ephemeral ? 'ephemeral' : 'post', place: `${target.channelId}/${target.threadId ?? '-'}`, to: ephemeral ? target.userId : undefined, text: textOf(reply) };
+}
+
+function textOf(reply: Reply): string {
+  return reply.kind === 'answer' ? `${reply.answer.disclosure}\n${reply.answer.text}` : reply.text;
 }
 
 /** A question the driver delivered, as the platform identified it. */

@@ -2,36 +2,16 @@ import path from 'node:path';
 import { PlaygroundTransport, mountWebPlayground } from '../../src/adapters/playground/web';
 import { AvatarService } from '../../src/app/avatar-service';
 import { ChatRouter } from '../../src/chat/router';
-import type { MessageRef, Reply, ReplyTarget } from '../../src/chat/types';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { HttpServer } from '../../src/server/http-server';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
-import { platformContract, type Shown } from '../chat/platform.contract';
+import { platformContract, recorded } from '../chat/platform.contract';
 import { capturingLogger } from '../helpers/capturing-logger';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 
 // The web playground: real HTTP requests into the real routes; its transport also records what it showed.
 
-function textOf(reply: Reply): string {
-  return reply.kind === 'answer' ? `${reply.answer.disclosure}\n${reply.answer.text}` : reply.text;
-}
-
-class RecordingPlayground extends PlaygroundTransport {
-  readonly log: Shown[] = [];
-  failing = false;
-
-  override async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
-    if (this.failing) throw new Error('post failed (contract test)');
-    const ephemeral = reply.kind === 'notice' && reply.ephemeral === true;
-    this.log.push({ op: ephemeral ? 'ephemeral' : 'post', place: `${target.channelId}/${target.threadId ?? '-'}`, to: ephemeral ? target.userId : undefined, text: textOf(reply) });
-    return super.post(target, reply);
-  }
-
-  override async update(ref: MessageRef, reply: Reply): Promise<void> {
-    this.log.push({ op: 'update', text: textOf(reply) });
-    return super.update(ref, reply);
-  }
-}
+const RecordingPlayground = recorded(PlaygroundTransport);
 
 platformContract('web playground', async () => {
   const root = tmpDir('playground-contract-');
@@ -67,7 +47,7 @@ platformContract('web playground', async () => {
     async listAvatars() {
       await ask('/avatar list');
     },
-    shown: () => transport.log,
+    shown: () => transport.shownLog,
     failPosts: () => void (transport.failing = true),
     restorePosts: () => void (transport.failing = false),
     errors: () => logs.lines().filter((l) => Number(l.level) >= 50),
