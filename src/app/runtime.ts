@@ -4,6 +4,7 @@ import { createChatModel } from '../answer/llm';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/env';
 import { createLogger } from '../log';
 import { embedderFactoryFor } from '../retrieval/embedders';
+import { watchIndexes } from '../retrieval/index-watch';
 import { chatRewriter } from '../retrieval/rewrite';
 import { KEY_FILE } from '../store/audit-chain';
 import { PendingStateStore } from '../store/pending-store';
@@ -48,6 +49,13 @@ export function createRuntime(
     log,
     indexMemoryMb: config.indexMemoryMb,
   });
+  // With Redis, index versions published here are announced to the other replicas and theirs loaded at once.
+  const indexWatch = config.redisUrl
+    ? watchIndexes(config.redisUrl, (slug) => service.indexPublished(slug), log).catch((err: unknown) => {
+        log.error({ err }, 'index announcements unavailable; replicas pick new index versions up by checking the pointer');
+        return undefined;
+      })
+    : undefined;
   return {
     config,
     log,
@@ -57,6 +65,7 @@ export function createRuntime(
     },
     async close() {
       service.close();
+      await (await indexWatch)?.close();
       await store.close();
     },
   };
