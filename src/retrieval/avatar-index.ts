@@ -300,6 +300,8 @@ export class AvatarIndex {
     this.retire(this.active);
     this.active = undefined;
     this.checkedAt = 0;
+    // It holds the lexical index it maps: kept, an unloaded index would stay in memory.
+    this.docPositionCache = undefined;
   }
 
   /**
