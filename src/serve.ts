@@ -5,6 +5,8 @@ import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
 import { guardOf } from './answer/model-guard';
 import { startEventPruning } from './chat/event-pruning';
+import { answerHandler, handOffAnswers } from './chat/answer-handoff';
+import { Semaphore } from './chat/lanes';
 import { createChatRouter } from './chat/setup';
 import { println, type CliIo } from './cli/io';
 import { renderIngestReport } from './cli/render';
@@ -12,7 +14,9 @@ import type { IngestReport } from './retrieval/ingest';
 import { UnderstudyError } from './errors';
 import { watchQueue } from './jobs/metrics';
 import { createJobQueue } from './jobs/queue';
-import type { JobQueue, JobWorker } from './jobs/types';
+import type { JobHandlers, JobQueue, JobWorker } from './jobs/types';
+import type { ChatRouter } from './chat/router';
+import type { ChatTransport } from './chat/types';
 import type { Runtime } from './app/runtime';
 import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
 import { SLACK_EVENTS_PATH } from './adapters/slack/adapter';
@@ -38,8 +42,9 @@ export interface ServeHandle {
 }
 
 /**
- * What a replica does. `web` verifies, acks and answers chat and enqueues background work;
- * `worker` runs the jobs and serves only /healthz, /readyz and /metrics; `all` (the default)
+ * What a replica does. `web` verifies and acks chat, runs the gates and enqueues the answers
+ * (Slack and Feishu; the playground answers in place) and background work; `worker` runs the jobs
+ * (answers through the platforms' transports) and serves only /healthz, /readyz and /metrics; `all` (the default)
  * does both. Replicas other than `all` share their queue through Redis.
  */
 export const SERVE_ROLES = ['all', 'web', 'worker'] as const;
@@ -50,7 +55,7 @@ export interface ServeOptions {
   role?: ServeRole;
 }
 
-/** Jobs a worker runs at once: ingests only for now, which each hold a whole corpus in memory. */
+/** Ingests a replica runs at once: each holds a whole corpus in memory. */
 const WORKER_CONCURRENCY = 1;
 
 const SETUP_HELP = `No chat platform is configured, so Understudy is serving the local playground only.
@@ -83,6 +88,20 @@ async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait
   }
 }
 
+/**
+ * A worker's jobs: answers from the web replicas (several at once, through the platforms'
+ * transports) and ingests, still one at a time since each holds a whole corpus in memory.
+ */
+function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: PlatformAdapter[]): JobHandlers {
+  const ingests = new Semaphore(WORKER_CONCURRENCY);
+  const ingest = ingestHandler(runtime);
+  const transportFor = (platform: string, appId: string): ChatTransport | undefined => platforms.find((p) => p.name === platform)?.transportFor(appId);
+  return {
+    ingest: (job) => ingests.run(() => ingest(job)),
+    answer: answerHandler(router, transportFor, runtime.service.store, runtime.log),
+  };
+}
+
 /** `understudy serve`: health endpoint, platforms when configured, otherwise the playground. */
 export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions = {}): Promise<ServeHandle> {
   const role = options.role ?? 'all';
@@ -100,9 +119,10 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   mountMetrics(server);
   server.meterEvents(SLACK_EVENTS_PATH, 'slack');
   server.meterEvents(LARK_EVENTS_PATH, 'lark');
-  const router = createChatRouter(runtime);
-  // A worker takes no chat traffic: no platforms, no playground.
-  const platforms = role === 'worker' ? [] : PLATFORM_FACTORIES.map((f) => f(runtime, router)).filter((p): p is PlatformAdapter => p !== undefined);
+  // A web replica hands answers to the workers (answer jobs); `queue` exists before the first event arrives.
+  const router = createChatRouter(runtime, role === 'web' ? { handOff: (ctx) => handOffAnswers(queue)(ctx) } : {});
+  // A worker takes no chat traffic (no routes, no connections, no playground); it posts answers through its platforms' transports.
+  const platforms = PLATFORM_FACTORIES.map((f) => f(runtime, router)).filter((p): p is PlatformAdapter => p !== undefined);
   const guard = guardOf(runtime.service.model);
   server.setHealth(() => {
     // A model behind an open breaker is `degraded`: answers still go out, quoted from the sources.
@@ -155,9 +175,13 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   runtime.log.info({ port, host: host ?? 'all interfaces', role }, 'listening');
 
   try {
-    if (role !== 'web') worker = queue.process({ ingest: ingestHandler(runtime) }, { concurrency: WORKER_CONCURRENCY });
+    if (role === 'all') worker = queue.process({ ingest: ingestHandler(runtime) }, { concurrency: WORKER_CONCURRENCY });
+    if (role === 'worker') {
+      for (const p of platforms) await p.startSending();
+      worker = queue.process(workerHandlers(runtime, router, platforms), { concurrency: Math.max(WORKER_CONCURRENCY, runtime.config.answerConcurrency) });
+    }
     if (role !== 'worker') await prepareAvatars(runtime, io, queue, role === 'all');
-    for (const p of platforms) await p.start(server);
+    if (role !== 'worker') for (const p of platforms) await p.start(server);
   } catch (err) {
     // Fail fast (bad token, missing secret) without leaving the port open.
     for (const p of platforms) await p.stop().catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { ChatRouter } from '../chat/router';
+import type { ChatTransport } from '../chat/types';
 import type { Runtime } from '../app/runtime';
 import type { HttpServer } from '../server/http-server';
 
@@ -8,6 +9,13 @@ export interface PlatformAdapter {
   /** Mount HTTP routes or open sockets; fail fast on bad credentials, naming the app. */
   start(server: HttpServer): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * A worker replica: check the apps' credentials and create their transports, without routes
+   * or connections (it posts answers from answer jobs, and takes no events).
+   */
+  startSending(): Promise<void>;
+  /** The transport of the app an event came to (its ChatEvent.appId), once started. */
+  transportFor(appId: string): ChatTransport | undefined;
   /** Facts for /healthz (apps, mode); never secrets. */
   health(): Record<string, unknown>;
 }

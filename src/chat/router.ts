@@ -29,6 +29,12 @@ export interface RouterOptions {
   /** Commands handled at once (they never wait for questions). Default 8. */
   commandConcurrency?: number;
   now?: () => number;
+  /**
+   * A web replica in production mode: the last step hands the answer to a worker (an `answer`
+   * job) instead of computing it here; the worker calls answerHandedOff. Answers false for an
+   * event it leaves to this replica (the playground's, whose replies go back over its request).
+   */
+  handOff?: (ctx: RouteContext) => Promise<boolean>;
 }
 
 /** An intent is a handler chosen from the text of a question, e.g. "summarize this thread". */
@@ -79,7 +85,9 @@ export class ChatRouter {
       resolveAvatar,
       checkAccess(store),
       avatarStatus(this.commands),
-      (ctx) => this.answer(ctx),
+      async (ctx) => {
+        if (!(await options.handOff?.(ctx))) await this.answer(ctx);
+      },
     ];
   }
 
@@ -220,6 +228,25 @@ export class ChatRouter {
     } finally {
       ctx.turn?.release();
     }
+  }
+
+  /**
+   * The last step for an event whose gates ran on another replica (an answer job on a worker),
+   * in the conversation's turn here. `respond` is the worker's, which remembers what it posted.
+   * A failure becomes the same sentence as in process.
+   */
+  async answerHandedOff(job: { event: ChatEvent; target: ReplyTarget; args: string; lang: Lang; avatar: string }, transport: ChatTransport, respond: RouteContext['respond']): Promise<void> {
+    const { event } = job;
+    const pkg = this.service.registry.get(job.avatar);
+    const info: WorkInfo = { kind: 'event', since: this.now(), eventId: event.eventId };
+    const ctx: RouteContext = {
+      event, args: job.args, service: this.service, transport, lang: job.lang, target: job.target, isAdmin: this.isAdmin(event), info, respond,
+      log: this.log.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId }),
+      avatar: job.avatar, pkg, turn: this.lanes.reserve(conversationKey(event)),
+    };
+    const work = runMiddleware([reportFailures, (c) => this.answer(c)], ctx).finally(() => ctx.turn?.release());
+    this.inflight.add(work, info);
+    await work;
   }
 
   /** The last step: an intent that matches the question, else an answer from the avatar, in the conversation's turn. */

@@ -1,14 +1,15 @@
 import type { Runtime } from '../app/runtime';
 import { registerDistillFeature } from '../distill/chat-feature';
 import { registerSummarizeFeature } from '../summarize/chat-feature';
-import { ChatRouter } from './router';
+import { ChatRouter, type RouterOptions } from './router';
 
 /** Features that add commands or intents to the router (distill, summarize) register here. */
 export const ROUTER_FEATURES: ((router: ChatRouter, runtime: Runtime) => void)[] = [registerDistillFeature, registerSummarizeFeature];
 
 /** The one router every platform shares, with the configured limits, admins and features. */
-export function createChatRouter(runtime: Runtime): ChatRouter {
+export function createChatRouter(runtime: Runtime, options: Pick<RouterOptions, 'handOff'> = {}): ChatRouter {
   const router = new ChatRouter({
+    ...options,
     service: runtime.service,
     log: runtime.log,
     admins: runtime.config.admins,

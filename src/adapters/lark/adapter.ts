@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
-import type { ChannelType, ChatEvent } from '../../chat/types';
+import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
 import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
@@ -88,6 +88,15 @@ export class LarkAdapter implements PlatformAdapter {
       server.route('POST', LARK_EVENTS_PATH, (req, res) => this.handleHttp(req, res));
     }
     this.log.info({ apps: this.live.map((a) => a.config.name), mode: this.mode }, 'Feishu ready');
+  }
+
+  async startSending(): Promise<void> {
+    this.live = await Promise.all(larkApps(this.runtime.config, this.runtime.service.registry, this.log).map((a) => this.connect(a)));
+  }
+
+  // A worker has not seen the event, so replies in a topic thread go by its root message alone.
+  transportFor(appId: string): ChatTransport | undefined {
+    return this.live.find((a) => a.config.appId === appId)?.transport;
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type AllMiddlewareArgs, type Aut
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
-import type { ChannelType } from '../../chat/types';
+import type { ChannelType, ChatTransport } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
 import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
@@ -98,6 +98,14 @@ export class SlackAdapter implements PlatformAdapter {
       server.route('POST', SLACK_EVENTS_PATH, (req, res) => this.handleHttp(req, res));
     }
     this.log.info({ apps: this.live.map((a) => a.config.name), mode: socket ? 'socket' : 'http' }, 'Slack ready');
+  }
+
+  async startSending(): Promise<void> {
+    this.live = await Promise.all(slackApps(this.runtime.config, this.runtime.service.registry).map((a) => this.authTest(a)));
+  }
+
+  transportFor(appId: string): ChatTransport | undefined {
+    return this.appFor(this.live, appId)?.transport;
   }
 
   async stop(): Promise<void> {
