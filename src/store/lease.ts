@@ -83,6 +83,9 @@ export async function holdLease(redisUrl: string, key: string, connection: Lease
     }
   };
 
+  /** A connection that fails to start on the first try (a wrong token) fails the caller's start, as without a lease. */
+  let firstFailure: unknown;
+  let first = true;
   const tick = async (): Promise<void> => {
     if (closed) return;
     if (!held) {
@@ -94,9 +97,10 @@ export async function holdLease(redisUrl: string, key: string, connection: Lease
       try {
         await connection.start();
       } catch (err) {
-        log.error({ err }, 'lease: the connection failed to start; releasing the lease for another replica');
         held = false;
         await release(redis, key, owner, log);
+        if (first) firstFailure = err;
+        else log.error({ err }, 'lease: the connection failed to start; released the lease for another replica');
       }
       return;
     }
@@ -119,8 +123,16 @@ export async function holdLease(redisUrl: string, key: string, connection: Lease
     }, held ? renewEvery : retryEvery);
   };
 
-  step = run().finally(schedule);
+  step = run().finally(() => {
+    first = false;
+    if (firstFailure === undefined) schedule();
+  });
   await step;
+  if (firstFailure !== undefined) {
+    closed = true;
+    await redis.quit().catch((err: unknown) => log.error({ err }, 'lease: closing the Redis connection failed'));
+    throw firstFailure;
+  }
   return {
     key,
     owner,
@@ -160,4 +172,19 @@ async function release(redis: Redis, key: string, owner: string, log: Logger): P
     // It expires by itself after the TTL.
     log.error({ err }, 'lease: release failed');
   }
+}
+
+/**
+ * Start a connection only one replica may hold: at once when there is no REDIS_URL (embedded
+ * mode, one process), else under a lease on `key` (holdLease). Returns what stops it (and
+ * releases the lease).
+ */
+export async function startLeased(redisUrl: string | undefined, key: string, connection: LeasedConnection, options: LeaseOptions = {}): Promise<() => Promise<void>> {
+  if (!redisUrl) {
+    await connection.start();
+    return () => connection.stop();
+  }
+  const holder = await holdLease(redisUrl, key, connection, options);
+  if (!holder.held) (options.log ?? silentLogger).info({ lease: key }, 'another replica holds this connection; standing by to take over');
+  return () => holder.close();
 }

@@ -92,6 +92,13 @@ describe('Redis lease for single-holder connections', () => {
     }
   });
 
+  it('a connection that fails to start on the first try fails the start and leaves the lease free', async () => {
+    const k = key('refused');
+    const refused: LeasedConnection = { start: async () => Promise.reject(new Error('invalid_auth')), stop: async () => undefined };
+    await expect(holdLease(REDIS_URL, k, refused)).rejects.toThrow(/invalid_auth/);
+    expect(await redis.get(k)).toBeNull();
+  });
+
   it('the holder process is killed with SIGKILL: another replica takes the connection over within 10 s', async () => {
     const k = key('killed');
     const script = `
