@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
+import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
 import type { PlatformAdapter } from '../platform';
@@ -52,6 +53,7 @@ type Json = Record<string, unknown>;
 export class LarkAdapter implements PlatformAdapter {
   readonly name = 'lark';
   private live: LiveApp[] = [];
+  private leases: (() => Promise<void>)[] = [];
   private readonly log: Logger;
   private readonly chatTypes = new Map<string, ChannelType>();
   /** Webhook requests being verified and acked; answers start once there are none. */
@@ -83,7 +85,10 @@ export class LarkAdapter implements PlatformAdapter {
     registerLarkFeedback();
     this.live = await Promise.all(apps.map((a) => this.connect(a)));
     if (this.mode === 'ws') {
-      for (const live of this.live) await this.openLongConnection(live);
+      // One replica holds each long connection (a Redis lease when REDIS_URL is set).
+      for (const live of this.live) {
+        this.leases.push(await startLeased(config.redisUrl, leaseKey('feishu-ws', live.config.appId), { start: () => this.openLongConnection(live), stop: async () => live.ws?.close({ force: true }) }, { log: this.log }));
+      }
     } else {
       server.route('POST', LARK_EVENTS_PATH, (req, res) => this.handleHttp(req, res));
     }
@@ -101,7 +106,7 @@ export class LarkAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     await this.router.idle();
-    for (const live of this.live) live.ws?.close({ force: true });
+    for (const release of this.leases.splice(0)) await release();
   }
 
   /** The bot's identity (its open id tells a mention of us from others); a wrong secret fails here. */

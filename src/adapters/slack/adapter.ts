@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatTransport } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
+import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
 import type { PlatformAdapter } from '../platform';
@@ -55,6 +56,7 @@ interface Group {
 export class SlackAdapter implements PlatformAdapter {
   readonly name = 'slack';
   private groups: Group[] = [];
+  private leases: (() => Promise<void>)[] = [];
   private live: LiveApp[] = [];
   private readonly log: Logger;
   private readonly channelTypes = new Map<string, ChannelType>();
@@ -86,7 +88,8 @@ export class SlackAdapter implements PlatformAdapter {
         });
         const app = this.makeApp({ receiver, apps: [live] });
         this.groups.push({ app, apps: [live] });
-        await app.start();
+        // One replica holds each Socket Mode connection (a Redis lease when REDIS_URL is set).
+        this.leases.push(await startLeased(config.redisUrl, leaseKey('slack-socket', live.config.appId ?? live.config.name), { start: async () => void (await app.start()), stop: async () => void (await app.stop()) }, { log: this.log }));
       }
     } else {
       const bySecret = new Map<string, LiveApp[]>();
@@ -110,7 +113,7 @@ export class SlackAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     await this.router.idle();
-    for (const g of this.groups) if (!g.receiver) await g.app.stop().catch(() => undefined);
+    for (const release of this.leases.splice(0)) await release().catch((err: unknown) => this.log.error({ err }, 'stopping a Socket Mode connection failed'));
     this.groups = [];
   }
 
