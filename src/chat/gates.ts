@@ -36,9 +36,11 @@ export function ignoreUnaddressed(store: StateStore): Middleware {
 export function dedupe(store: StateStore): Middleware {
   return async function dedupe(ctx, next) {
     const e = ctx.event;
-    // Both keys are claimed (no short cut): a retry under a new event id still marks its message.
+    // A fresh event also claims its message: the same message under a second event id (message
+    // and app_mention) is answered once. A repeat of a known event must not claim the message:
+    // racing the first delivery (another replica), it could take the message from it and both drop.
     const fresh = await store.claim(`${e.platform}:event:${e.eventId}`, DEDUPE_TTL_MS);
-    const freshMessage = await store.claim(`${e.platform}:message:${e.channelId}:${e.messageId}`, DEDUPE_TTL_MS);
+    const freshMessage = fresh && (await store.claim(`${e.platform}:message:${e.channelId}:${e.messageId}`, DEDUPE_TTL_MS));
     if (!fresh || !freshMessage) {
       metrics.eventsDeduped.inc({ platform: e.platform });
       ctx.log.debug('duplicate event ignored');
