@@ -18,7 +18,8 @@ const NONE = '';
 
 /**
  * The state store of production mode: PostgreSQL holds everything durable, Redis answers the hot
- * paths (dedupe, per-conversation locks, the sticky-choice cache) for every replica.
+ * paths (dedupe, per-conversation locks, rate-limit counters, the sticky-choice cache) for every
+ * replica.
  *
  * Dedupe asks Redis first (`SET NX PX`, the fast refusal of a retry) and then PostgreSQL's unique
  * key, and a claim wins only when both agree: after a Redis restart or flush, PostgreSQL still
