@@ -30,6 +30,29 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000
   }
 }
 
+/** Search lz for the rollback runbook over and over until stopped, counting searches and failures. */
+function searchLoop(svc: AvatarService): { searches: number; failures: unknown[]; stop: () => Promise<void> } {
+  let stopped = false;
+  const state = { searches: 0, failures: [] as unknown[], stop: async () => undefined as void };
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        const r = await svc.index('lz').search('deployctl rollback billing-gateway');
+        if (r.hits[0]?.chunk.source !== 'rollback.md') state.failures.push(new Error(`top hit ${r.hits[0]?.chunk.source}`));
+        state.searches++;
+      } catch (err) {
+        state.failures.push(err);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  state.stop = async () => {
+    stopped = true;
+    await running;
+  };
+  return state;
+}
+
 describe('avatar index versions', () => {
   it('an ingest publishes a new version beside the old one and never writes a published version', async () => {
     const root = tmpDir('versions-');
@@ -95,21 +118,7 @@ describe('avatar index versions', () => {
     const reader = service(root);
     expect((await reader.index('lz').search('deployctl rollback')).hits[0]?.chunk.source).toBe('rollback.md');
 
-    let searches = 0;
-    const failures: unknown[] = [];
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        try {
-          const r = await reader.index('lz').search('deployctl rollback billing-gateway');
-          if (r.hits[0]?.chunk.source !== 'rollback.md') failures.push(new Error(`top hit ${r.hits[0]?.chunk.source}`));
-          searches++;
-        } catch (err) {
-          failures.push(err);
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
+    const loop = searchLoop(reader);
     let latest: string | undefined;
     try {
       for (let i = 0; i < 3; i++) {
@@ -119,12 +128,11 @@ describe('avatar index versions', () => {
       latest = writer.index('lz').version;
       await until(() => reader.index('lz').version === latest);
     } finally {
-      stop = true;
-      await loop;
+      await loop.stop();
     }
     expect((await reader.index('lz').search('Chiara crimson pager')).hits[0]?.chunk.source).toBe('rota2.md');
-    expect(failures).toEqual([]);
-    expect(searches).toBeGreaterThan(0);
+    expect(loop.failures).toEqual([]);
+    expect(loop.searches).toBeGreaterThan(0);
     expect(reader.index('lz').version).toBe(latest);
     reader.close();
     writer.close();
@@ -136,21 +144,7 @@ describe('avatar index versions', () => {
     const bot = service(root);
     await bot.ingest('lz');
     const before = bot.index('lz').version;
-    const failures: unknown[] = [];
-    let searches = 0;
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        try {
-          const r = await bot.index('lz').search('deployctl rollback billing-gateway');
-          if (r.hits[0]?.chunk.source !== 'rollback.md') failures.push(new Error(`top hit ${r.hits[0]?.chunk.source}`));
-          searches++;
-        } catch (err) {
-          failures.push(err);
-        }
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const loop = searchLoop(bot);
     try {
       write(dir, 'corpus/rota.md', '# Rota\n\nChiara carries the crimson pager this week.\n');
       const child = spawn(process.execPath, [BIN, 'ingest', 'lz'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: 'ignore' });
@@ -159,11 +153,10 @@ describe('avatar index versions', () => {
       expect(published).not.toBe(before);
       await until(() => bot.index('lz').version === published);
     } finally {
-      stop = true;
-      await loop;
+      await loop.stop();
     }
-    expect(failures).toEqual([]);
-    expect(searches).toBeGreaterThan(0);
+    expect(loop.failures).toEqual([]);
+    expect(loop.searches).toBeGreaterThan(0);
     expect((await bot.index('lz').search('Chiara crimson pager')).hits[0]?.chunk.source).toBe('rota.md');
     bot.close();
   }, 60_000);
