@@ -15,12 +15,13 @@ const BYTES_PER_CHUNK = 2400;
 
 /**
  * The memory one avatar's index takes once loaded, estimated from what is on disk: the lexical
- * and vector files are read into memory whole, the semantic vectors too when built.
+ * and vector files are read into memory whole, the semantic vectors too when built (their cache
+ * sits beside the versions, in the parent of the version directory).
  */
 export function indexFootprint(files: IndexFiles): number {
   const size = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
   const chunks = readManifest(files.manifest)?.chunks ?? 0;
-  return BASE_BYTES + size(files.lexical) + size(files.vectors) + size(path.join(files.dir, 'semantic.bin')) + chunks * BYTES_PER_CHUNK;
+  return BASE_BYTES + size(files.lexical) + size(files.vectors) + size(path.join(path.dirname(files.dir), 'semantic.bin')) + chunks * BYTES_PER_CHUNK;
 }
 
 interface Held {
