@@ -10,13 +10,13 @@ const BIN = path.resolve(__dirname, '../../bin/understudy.js');
 
 /** One `understudy serve --role …` process (the built CLI), its port read from its 'listening' log line. */
 export interface Replica {
-  role: 'web' | 'worker';
+  role: 'web' | 'worker' | 'all';
   child: ChildProcess;
   port: number;
   log: () => string;
 }
 
-export async function startReplica(role: 'web' | 'worker', root: string, env: Record<string, string>): Promise<Replica> {
+export async function startReplica(role: 'web' | 'worker' | 'all', root: string, env: Record<string, string>): Promise<Replica> {
   if (!fs.existsSync(path.resolve(__dirname, '../../dist/src/cli.js'))) throw new Error('dist/ is missing: run npm run build before the scale tests');
   const child = spawn(process.execPath, [BIN, 'serve', '--role', role], { cwd: root, env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
