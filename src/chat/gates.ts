@@ -7,7 +7,6 @@ import { DEDUPE_TTL_MS } from './event-pruning';
 import { t } from './i18n';
 import type { Semaphore } from './lanes';
 import type { Middleware } from './middleware';
-import { RateLimiter } from './rate-limit';
 import { stickyKey } from './types';
 
 /*
@@ -71,21 +70,23 @@ export const textOnly: Middleware = async (ctx, next) => {
   });
 };
 
-/** Per user and per workspace; a flood gets one notice per user per window, not one per message. */
-export function rateLimit(limits: { userPerMinute: number; workspacePerMinute: number }, now: () => number): Middleware {
-  const perUser = new RateLimiter(limits.userPerMinute, 60_000, now);
-  const perWorkspace = new RateLimiter(limits.workspacePerMinute, 60_000, now);
-  const notices = new RateLimiter(1, 60_000, now);
+/**
+ * Per user and per workspace; a flood gets one notice per user per window, not one per message.
+ * The counters live in the state store, so replicas share them (Redis in production mode).
+ */
+export function rateLimit(limits: { userPerMinute: number; workspacePerMinute: number }, store: StateStore): Middleware {
+  const WINDOW_MS = 60_000;
   return async function rateLimit(ctx, next) {
     const e = ctx.event;
     const userKey = `${e.platform}:${e.workspaceId}:${e.userId}`;
-    if (perUser.take(userKey) && perWorkspace.take(`${e.platform}:${e.workspaceId}`)) return next();
-    if (!notices.take(userKey)) {
+    const user = await store.hit(`rate:user:${userKey}`, limits.userPerMinute, WINDOW_MS);
+    if (user.allowed && (await store.hit(`rate:workspace:${e.platform}:${e.workspaceId}`, limits.workspacePerMinute, WINDOW_MS)).allowed) return next();
+    if (!(await store.hit(`rate:notice:${userKey}`, 1, WINDOW_MS)).allowed) {
       ctx.log.debug('rate limited (already told)');
       return;
     }
     ctx.log.info('rate limited');
-    const wait = Math.ceil(perUser.retryAfter(userKey) / 1000) || 60;
+    const wait = Math.ceil(user.retryAfterMs / 1000) || 60;
     await ctx.respond({
       kind: 'notice',
       ephemeral: true,

@@ -80,7 +80,7 @@ export class ChatRouter {
       dropStale(this.now, options.staleAfterMs ?? 30 * 60_000),
       textOnly,
       reportFailures,
-      rateLimit(options.rateLimits ?? { userPerMinute: 10, workspacePerMinute: 300 }, this.now),
+      rateLimit(options.rateLimits ?? { userPerMinute: 10, workspacePerMinute: 300 }, store),
       runCommand(this.commands, this.commandLane, store),
       resolveAvatar,
       checkAccess(store),

@@ -99,6 +99,20 @@ describe('ChatRouter', () => {
     expect(t.texts()[t.texts().length - 1]).toMatch(/faster than I can keep up/);
   });
 
+  it('counts rate limits in the state store, so replicas sharing it share the limit', async () => {
+    const { service, store } = await setup({ rate: 2 });
+    // A second router on the same store, as another replica would be (PostgreSQL + Redis in production).
+    const other = new ChatRouter({ service, rateLimits: { userPerMinute: 2, workspacePerMinute: 1000 } });
+    const first = new ChatRouter({ service, rateLimits: { userPerMinute: 2, workspacePerMinute: 1000 } });
+    const t = new RecordingTransport();
+    await first.handle(dmEvent('@lao-zhang-avatar roll back?'), t);
+    await other.handle(dmEvent('@lao-zhang-avatar roll back?'), t);
+    expect(t.texts().some((x) => /faster than I can keep up/.test(x))).toBe(false);
+    await first.handle(dmEvent('@lao-zhang-avatar roll back?'), t);
+    expect(t.texts()[t.texts().length - 1]).toMatch(/faster than I can keep up/);
+    expect((await store.hit('rate:user:slack:T1:U1', 2, 60_000)).allowed).toBe(false);
+  });
+
   it('refuses users outside the access list and says why', async () => {
     const { router, store } = await setup();
     const t = new RecordingTransport();
