@@ -14,8 +14,11 @@ import { Client } from 'pg';
 export const PG_URL = process.env.UNDERSTUDY_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 export const REDIS_BASE = process.env.UNDERSTUDY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Redis database numbers reserved by test files that flush them (one file each). */
-export const REDIS_DB = { productionStore: 11, serveProduction: 12 } as const;
+/**
+ * Redis database numbers, one per test file that keeps keys of fixed names or flushes its database,
+ * so files running at once in other jest workers never meet (db 0 is for fresh queue names/prefixes).
+ */
+export const REDIS_DB = { indexWatch: 9, lease: 10, productionStore: 11, serveProduction: 12, socketLease: 13 } as const;
 
 export const redisUrl = (db = 0): string => `${REDIS_BASE}/${db}`;
 

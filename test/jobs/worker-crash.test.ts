@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
 import { REDIS_URL } from './redis';
+import { until } from '../helpers/wait';
 
 /**
  * A worker is a separate process running the built queue (dist/, which `npm install` builds):
@@ -30,13 +31,6 @@ process.on('SIGTERM', () => queue.close().then(() => process.exit(0)));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('a BullMQ worker killed in the middle of a job', () => {
   const children: ChildProcess[] = [];

@@ -5,21 +5,16 @@ import { INDEX_PUBLISHED_CHANNEL, watchIndexes } from '../../src/retrieval/index
 import { connectRedis } from '../../src/store/redis-connection';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir, write } from '../helpers/fixtures';
+import { until } from '../helpers/wait';
+import { REDIS_DB, redisUrl } from '../helpers/services';
 
-/** A database of its own, so other test files' keys never meet these. */
-const REDIS_URL = process.env.TEST_REDIS_URL_INDEX ?? 'redis://127.0.0.1:6379/9';
+/** A database of its own (see REDIS_DB), so other test files' keys never meet these. */
+const REDIS_URL = redisUrl(REDIS_DB.indexWatch);
 
 function service(root: string): AvatarService {
   return new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
 }
 
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('index versions announced on Redis', () => {
   it('a version published by one replica reaches the other by notification, which loads it at once', async () => {

@@ -6,6 +6,7 @@ import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { collectVersions, createVersion, indexRoot, publishVersion, readPointer, VERSION_GRACE_MS } from '../../src/retrieval/index-versions';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir, write } from '../helpers/fixtures';
+import { until } from '../helpers/wait';
 
 const BIN = path.resolve(__dirname, '../../bin/understudy.js');
 const ROLLBACK = '# Rollback\n\nRoll back first, debug later: `deployctl rollback billing-gateway --to v2.14.2`.\n';
@@ -22,13 +23,6 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Search lz for the rollback runbook over and over until stopped, counting searches and failures. */
 function searchLoop(svc: AvatarService): { searches: number; failures: unknown[]; stop: () => Promise<void> } {

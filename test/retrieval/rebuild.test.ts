@@ -7,6 +7,7 @@ import type { EmbedderFactory } from '../../src/retrieval/embedders';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir, write } from '../helpers/fixtures';
+import { until } from '../helpers/wait';
 
 const BIN = path.resolve(__dirname, '../../bin/understudy.js');
 
@@ -47,13 +48,6 @@ function legacyLeftovers(root: string, slug: string): string[] {
 }
 
 /** Search until `ok` holds (another process's publication is picked up by a pointer check). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A pid that no process has any more (a child that already exited). */
 function deadPid(): number {
@@ -145,7 +139,7 @@ describe('ingest --rebuild builds a new index version and publishes it only when
     const cli = service(root);
     await cli.ingest('lz', { rebuild: true });
     cli.close();
-    await eventually(async () => (await bot.index('lz').search('hand over the pager monday')).hits[0]?.chunk.source === 'oncall.md');
+    await until(async () => (await bot.index('lz').search('hand over the pager monday')).hits[0]?.chunk.source === 'oncall.md');
     expect((await bot.index('lz').search('zanzibar cluster')).hits.map((h) => h.chunk.source)).not.toContain('legacy.md');
 
     // And the bot's own rebuild.

@@ -8,7 +8,8 @@ import { runCli } from '../helpers/cli';
 import { tmpDir } from '../helpers/fixtures';
 import { adminQuery, describeServices, schemaPerTest } from '../helpers/services';
 import { slackWorkspace, LZ_SECRET } from '../helpers/slack-harness';
-import { deliver, dmEvent, freePort, repliesByChannel, startReplica, stopReplica, until, type Replica } from './cluster';
+import { deliver, dmEvent, freePort, repliesByChannel, startReplica, stopReplica, type Replica } from './cluster';
+import { until } from '../helpers/wait';
 
 /**
  * Production mode across processes: `serve --role web` replicas verify, ack, run the gates and

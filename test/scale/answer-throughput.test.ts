@@ -2,7 +2,8 @@ import { FakeSlack } from '../helpers/fake-slack';
 import { runCli } from '../helpers/cli';
 import { describeServices, freshSchema } from '../helpers/services';
 import { slackWorkspace, LZ_SECRET } from '../helpers/slack-harness';
-import { deliver, dmEvent, freePort, repliesByChannel, startReplica, stopReplica, until, type Replica } from './cluster';
+import { deliver, dmEvent, freePort, repliesByChannel, startReplica, stopReplica, type Replica } from './cluster';
+import { until } from '../helpers/wait';
 import { spawn } from 'node:child_process';
 import { tmpDir } from '../helpers/fixtures';
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { signSlackRequest } from '../../src/adapters/slack/verify';
 import type { FakeSlack } from '../helpers/fake-slack';
 import { LZ_SECRET } from '../helpers/slack-harness';
+import { until } from '../helpers/wait';
 
 const BIN = path.resolve(__dirname, '../../bin/understudy.js');
 
@@ -46,13 +47,6 @@ export async function stopReplica(r: Replica, signal: NodeJS.Signals = 'SIGTERM'
   await exited;
 }
 
-export async function until(probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A signed Events API delivery of a DM to lao-zhang's app; each event has a channel of its own, so replies can be counted per event. */
 export function dmEvent(i: number, text = 'How do I roll back billing-gateway?'): { id: string; channel: string; raw: string } {

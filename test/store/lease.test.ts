@@ -3,18 +3,13 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { holdLease, leaseKey, type LeasedConnection } from '../../src/store/lease';
 import { connectRedis } from '../../src/store/redis-connection';
+import { until } from '../helpers/wait';
+import { REDIS_DB, redisUrl } from '../helpers/services';
 
-/** A database of its own, so other test files' keys never meet these. */
-const REDIS_URL = process.env.TEST_REDIS_URL_LEASE ?? 'redis://127.0.0.1:6379/10';
+/** A database of its own (see REDIS_DB), so other test files' keys never meet these. */
+const REDIS_URL = redisUrl(REDIS_DB.lease);
 const DIST_LEASE = path.resolve(__dirname, '../../dist/src/store/lease.js');
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A connection that records whether it runs, like a Socket Mode client would. */
 function recorder(): LeasedConnection & { running: boolean; starts: number; stops: number } {
@@ -123,7 +118,7 @@ describe('Redis lease for single-holder connections', () => {
         expect(await exited).toBe('SIGKILL');
         const killedAt = Date.now();
         // The default TTL is 5 s: generous timeout here, the 10 s bound is reported below.
-        await until(() => b.running, 30_000);
+        await until(() => b.running, "the other holder running", 30_000);
         const tookOverMs = Date.now() - killedAt;
         process.stdout.write(`lease takeover after kill -9: ${tookOverMs} ms\n`);
         expect(holder.held).toBe(true);

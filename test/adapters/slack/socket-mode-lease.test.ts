@@ -5,17 +5,12 @@ import { leaseKey } from '../../../src/store/lease';
 import { FakeSlack } from '../../helpers/fake-slack';
 import { FakeSlackSocket } from '../../helpers/fake-slack-socket';
 import { slackWorkspace, startSlack, type SlackHarness } from '../../helpers/slack-harness';
+import { until } from '../../helpers/wait';
+import { REDIS_DB, redisUrl } from '../../helpers/services';
 
-/** A database of its own, so other test files' keys never meet these. */
-const REDIS_URL = process.env.TEST_REDIS_URL_SOCKET_LEASE ?? 'redis://127.0.0.1:6379/11';
+/** A database of its own (see REDIS_DB), so other test files' keys never meet these. */
+const REDIS_URL = redisUrl(REDIS_DB.socketLease);
 
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Slack Socket Mode under a Redis lease', () => {
   it('two replicas: only one opens the connection; when it stops, the other connects', async () => {
