@@ -54,6 +54,12 @@ export type Reply =
   /** `errorCode`: the failure this notice reports, so adapters can tell it apart without reading its text. */
   | { kind: 'notice'; text: string; ephemeral?: boolean; errorCode?: string }
   | { kind: 'status'; text: string }
+  /**
+   * An answer still being written: the model's text so far (or the offline answer shown piece by
+   * piece), not yet checked, without label or citations. It replaces the status in place and is
+   * itself replaced by the final `answer` reply (or by a complete offline answer when the stream fails).
+   */
+  | { kind: 'draft'; text: string; avatarName: string }
   /** A question with Approve / Decline buttons (distillation consent); `id` comes back in the action. */
   | { kind: 'consent'; id: string; text: string; lang: 'zh' | 'en' };
 
