@@ -116,6 +116,12 @@ export interface ChatUser {
 /** The verbs every adapter offers the core: the small adapter contract. */
 export interface ChatTransport {
   readonly platform: Platform;
+  /**
+   * Streaming: the least time between two `draft` updates of one answer (Slack and Feishu about
+   * 1000 ms, within their rate limits; the web app less). Undefined: the platform gets no drafts,
+   * only the final answer.
+   */
+  readonly draftIntervalMs?: number;
   post(target: ReplyTarget, reply: Reply): Promise<MessageRef>;
   update(ref: MessageRef, reply: Reply): Promise<void>;
   /** Show "working..." where the platform has a native status (Slack assistant threads). */
