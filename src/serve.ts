@@ -21,6 +21,7 @@ import type { Runtime } from './app/runtime';
 import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
 import { SLACK_EVENTS_PATH } from './adapters/slack/adapter';
 import { HttpServer } from './server/http-server';
+import { mountMcp } from './mcp/http';
 import { enqueueIngests, ingestHandler } from './server/ingest-jobs';
 import { mountMetrics } from './server/metrics';
 import { connectRedis } from './store/redis-connection';
@@ -144,6 +145,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
     assertPlaygroundBinding(host ?? '0.0.0.0', runtime.config.playgroundToken);
     mountWebPlayground(server, router, { host: host ?? '0.0.0.0', token: runtime.config.playgroundToken });
   }
+  // POST /mcp: the MCP server for callers holding a token from MCP_TOKENS (README "MCP server").
+  if (role !== 'worker') mountMcp(server, runtime);
   const interactive = role !== 'worker' && platforms.length === 0 && (options.interactive ?? io.isTTY);
   // Log lines would interleave with the terminal chat: keep only warnings unless asked.
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UnderstudyError } from '../errors';
 import { databaseUrlProblem, redisUrlProblem } from './service-urls';
+import { parseMcpTokens, type McpToken } from './mcp-tokens';
 
 const optionalString = z
   .string()
@@ -42,6 +43,7 @@ export const envSchema = z
     UNDERSTUDY_CONSENT_TTL_DAYS: positiveInt(7),
     UNDERSTUDY_PLAYGROUND: flag,
     PLAYGROUND_TOKEN: optionalString,
+    MCP_TOKENS: optionalString,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
@@ -82,6 +84,7 @@ export const envSchema = z
     if (env.DATABASE_URL && !env.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when DATABASE_URL is set: production mode keeps dedupe, locks and the cache on Redis (set REDIS_URL=redis://host:6379/0, or unset DATABASE_URL for the embedded SQLite state)' });
     }
+    for (const problem of env.MCP_TOKENS ? parseMcpTokens(env.MCP_TOKENS).problems : []) ctx.addIssue({ code: 'custom', path: ['MCP_TOKENS'], message: problem });
     if (env.SLACK_BOT_TOKEN && !env.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'must be a bot token starting with xoxb-' });
     }
@@ -153,6 +156,8 @@ export interface Config {
   playground: boolean;
   /** PLAYGROUND_TOKEN: required by the web playground's API when set, and to listen beyond loopback. */
   playgroundToken?: string;
+  /** MCP_TOKENS: bearer tokens for POST /mcp, each standing for a chat user; empty turns the endpoint off. */
+  mcpTokens: McpToken[];
   /** Present when an OpenAI-compatible chat model is configured. */
   llm?: ModelConfig;
   /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
@@ -216,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     indexMemoryMb: e.UNDERSTUDY_INDEX_MEMORY_MB,
     playground: e.UNDERSTUDY_PLAYGROUND,
     playgroundToken: e.PLAYGROUND_TOKEN,
+    mcpTokens: e.MCP_TOKENS ? parseMcpTokens(e.MCP_TOKENS).tokens : [],
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
     semantic: e.UNDERSTUDY_SEMANTIC === 'on',
