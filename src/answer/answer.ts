@@ -6,7 +6,7 @@ import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import { tokenize } from '../retrieval/tokenize';
 import { MAX_QUESTION_CHARS } from '../text/limits';
 import { searchPlan } from './follow-up';
-import { checkModelReply } from './guard';
+import { checkModelReply, draftVerdict } from './guard';
 import { generate, modelName } from './llm';
 import { composeOffline, nothingFound, OFFLINE_MODEL, selectExcerpts } from './offline';
 import { buildPrompt } from './prompt';
@@ -21,10 +21,53 @@ export interface AnswerDeps {
   index: AvatarIndex;
   model?: BaseChatModel;
   /**
-   * Raw model tokens as they stream, before the reply checks (impersonation, citations): show
-   * them only as a draft that the returned Answer replaces, never as the posted reply.
+   * The answer as it is written: the model's tokens as they stream (before the reply checks:
+   * show them only as a draft that the returned Answer replaces, never as the posted reply), or
+   * the offline answer piece by piece. `restart` voids what came before (the model failed
+   * half-way and the offline answer follows).
    */
-  onToken?: (t: string) => void;
+  onToken?: TokenSink;
+  /**
+   * Pause between the pieces of an offline answer streamed to `onToken`, for surfaces that show
+   * quick drafts (the web app); 0 or unset hands them over at once.
+   */
+  draftPaceMs?: number;
+}
+
+/** Receives an answer being written, piece by piece (see AnswerDeps.onToken). */
+export type TokenSink = (piece: string, options?: { restart?: boolean }) => void;
+
+/**
+ * The model's tokens as drafts, screened: held back while the reply may still be the
+ * not-covered marker, and stopped (restarted empty) once it is that or repeats the prompt.
+ */
+function screened(sink: TokenSink): TokenSink {
+  let raw = '';
+  let shown = 0;
+  let stopped = false;
+  return (piece) => {
+    if (stopped) return;
+    raw += piece;
+    const verdict = draftVerdict(raw);
+    if (verdict === 'wait') return;
+    if (verdict === 'stop') {
+      stopped = true;
+      if (shown > 0) sink('', { restart: true });
+      return;
+    }
+    sink(raw.slice(shown));
+    shown = raw.length;
+  };
+}
+
+/** An offline answer handed to `sink` a paragraph (a lead unit, a quoted passage) at a time. */
+async function streamOffline(sink: TokenSink | undefined, text: string, paceMs = 0): Promise<void> {
+  if (!sink) return;
+  const pieces = text.split(/(?<=\n\n)/);
+  for (let i = 0; i < pieces.length; i++) {
+    if (i > 0 && paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
+    sink(pieces[i]);
+  }
 }
 
 function toCitation(n: number, hit: SearchHit, quote?: string, locator?: string): Citation {
@@ -98,7 +141,7 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
       config, skill: deps.skill, hits: result.hits, history: input.history ?? [], question, lang, firstContact: input.firstContact, introduction: base.disclosure,
     });
     try {
-      const raw = await generate(deps.model, messages, deps.onToken, { budget: 'answer' });
+      const raw = await generate(deps.model, messages, deps.onToken && screened(deps.onToken), { budget: 'answer' });
       const reply = checkModelReply(raw, config, result.hits.length, lang);
       if (reply.notCovered) return decline();
       const citations = reply.used.map((n) => toCitation(n, result.hits[n - 1]));
@@ -106,6 +149,8 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
     } catch (err) {
       // Fall through to the offline composer: an answer from the sources beats an error. The
       // model's guard has logged the cause; the asker gets one line on why this is a quote.
+      // What the model streamed before it failed is void: the offline answer's drafts start afresh.
+      deps.onToken?.('', { restart: true });
       const late = (err as { details?: { reason?: string } }).details?.reason === 'timeout';
       note +=
         lang === 'zh'
@@ -116,9 +161,11 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
   // Unsure which passage answers, show a few more of the closest ones rather than only the top.
   const pool = confidence === 'low' ? result.hits.slice(0, 4) : closeToBest(result.hits).slice(0, 4);
   const excerpts = selectExcerpts(pool, query, result.expansions, { index: deps.index, viewer: input.viewer });
+  const text = note + composeOffline(config, excerpts, lang);
+  await streamOffline(deps.onToken, text, deps.draftPaceMs);
   return {
     ...base,
-    text: note + composeOffline(config, excerpts, lang),
+    text,
     citations: excerpts.map((e, i) => toCitation(i + 1, e.hit, e.quote, e.locator)),
     grounded: true,
     confidence,

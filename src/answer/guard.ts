@@ -79,6 +79,18 @@ const PROMPT_MARKERS = [/Rules you always follow/i, /untrusted DATA/i, /<<<SOURC
 /** The model saying the sources do not cover the question (rule 3 of the prompt). */
 const SAYS_NOT_COVERED = /\b(?:material|sources?|documents?)\s+(?:do(?:es)?\s+not|don't|doesn't|do not)\s+(?:cover|answer|mention|say)\b|\bnothing (?:on|about) (?:that|this)\b|资料(?:里|中)?(?:没有|并没有|未)(?:涉及|提到|覆盖|相关|关于)|没有(?:涉及|覆盖)这个问题/i;
 
+/**
+ * Whether a model reply still being written may be shown as a draft: `wait` while it may yet turn
+ * out to be the not-covered marker, `stop` once it is that marker or repeats our instructions (the
+ * checked answer replaces it), else `show`. Drafts are only ever replaced by the checked reply.
+ */
+export function draftVerdict(raw: string): 'wait' | 'show' | 'stop' {
+  const head = raw.trimStart().toUpperCase();
+  if (head.startsWith(NOT_COVERED)) return 'stop';
+  if (NOT_COVERED.startsWith(head)) return 'wait';
+  return PROMPT_MARKERS.some((re) => re.test(raw)) ? 'stop' : 'show';
+}
+
 export function checkModelReply(raw: string, config: AvatarConfig, sourceCount: number, lang: Lang): CheckedReply {
   // The model's own check that the sources answer the question (rule 3 of the prompt).
   if (raw.trim().toUpperCase().startsWith(NOT_COVERED)) return { text: '', used: [], grounded: false, notCovered: true };

@@ -40,7 +40,7 @@ export interface GenerateOptions {
 const unguarded = new ModelGuard({ breakerFailures: 0 });
 
 /**
- * Stream a completion, handing each piece to `onToken`, and return the whole text. Goes through
+ * Stream a completion, handing each piece to `onToken` (never after the call was aborted), and return the whole text. Goes through
  * the model's guard: refused while its breaker is open, aborted when the budget runs out.
  */
 export async function generate(model: BaseChatModel, messages: PromptMessage[], onToken?: (t: string) => void, options: GenerateOptions = {}): Promise<string> {
@@ -53,7 +53,9 @@ export async function generate(model: BaseChatModel, messages: PromptMessage[], 
       const piece = typeof chunk.content === 'string' ? chunk.content : chunk.content.map((c) => ('text' in c ? String(c.text) : '')).join('');
       if (piece) {
         out += piece;
-        onToken?.(piece);
+        // Once the guard has given up on this call (budget, shutdown), its caller has moved on to the
+        // offline answer: what the cut-off stream still delivers must not reach a draft.
+        if (!signal.aborted) onToken?.(piece);
       }
     }
     // An aborted stream ends quietly in LangChain; a cut-off answer must not pass for a whole one.

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { Logger } from 'pino';
-import { answerQuestion } from '../answer/answer';
+import { answerQuestion, type TokenSink } from '../answer/answer';
 import { OFFLINE_MODEL } from '../answer/offline';
 import type { Answer, AskInput } from '../answer/types';
 import { ingestAvatar, type IngestOptions, type IngestReport } from '../retrieval/ingest';
@@ -35,7 +35,10 @@ export interface AskRequest extends Omit<AskInput, 'firstContact' | 'history'> {
   actor: string;
   /** Earlier turns from the platform when the store has none (thread fetched from Slack). */
   fallbackHistory?: AskInput['history'];
-  onToken?: (t: string) => void;
+  /** The answer as it is written (model tokens, or the offline answer piece by piece): drafts only, replaced by the returned Answer. */
+  onToken?: TokenSink;
+  /** Pause between the offline answer's pieces given to `onToken` (see AnswerDeps.draftPaceMs). */
+  draftPaceMs?: number;
 }
 
 const HISTORY_TURNS = 8;
@@ -122,7 +125,7 @@ export class AvatarService implements AvatarHost {
     const firstContact = !(await this.store.hasAvatarSpoken(req.conversation, slug)) && !history.some((t) => t.role === 'avatar');
     const index = this.index(slug);
     const answer = await answerQuestion(
-      { config: pkg.config, skill: readSkill(pkg), index, model: this.model, onToken: req.onToken },
+      { config: pkg.config, skill: readSkill(pkg), index, model: this.model, onToken: req.onToken, draftPaceMs: req.draftPaceMs },
       { question: req.question, history, viewer: req.viewer, firstContact },
     );
     metrics.answers.inc({ path: answerPath(answer, OFFLINE_MODEL) });

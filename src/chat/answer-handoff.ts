@@ -5,7 +5,8 @@ import type { JobHandler, JobQueue } from '../jobs/types';
 import type { StateStore } from '../store/types';
 import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
-import type { ChatTransport, MessageRef, Reply } from './types';
+import { placeholderResponder } from './commands';
+import type { ChatTransport } from './types';
 
 const WORKER_PLATFORMS: readonly Platform[] = ['slack', 'lark'];
 
@@ -46,24 +47,12 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
     }
     const transport = transportFor(event.platform, event.appId);
     if (!transport) throw new Error(`answer job ${job.id}: no ${event.platform} app "${event.appId}" configured on this worker`);
-    let placeholder: MessageRef | undefined = progress.placeholder;
-    const respond = async (reply: Reply): Promise<MessageRef | undefined> => {
-      if (reply.kind === 'status') {
-        if (placeholder) return placeholder;
-        placeholder = await transport.post(job.data.target, reply);
-        await saveAnswerProgress(store, event.eventId, { placeholder });
-        return placeholder;
-      }
-      if (reply.kind === 'notice' && reply.ephemeral) return transport.post(job.data.target, reply);
-      let ref: MessageRef;
-      if (placeholder) {
-        ref = placeholder;
-        placeholder = undefined;
-        await transport.update(ref, reply);
-      } else ref = await transport.post(job.data.target, reply);
-      await saveAnswerProgress(store, event.eventId, { placeholder: ref, answered: true });
-      return ref;
-    };
+    // The placeholder and the answered mark are recorded as they go out; drafts in between are not.
+    const respond = placeholderResponder(transport, job.data.target, {
+      placeholder: progress.placeholder,
+      posted: (placeholder) => saveAnswerProgress(store, event.eventId, { placeholder }),
+      replaced: (ref) => saveAnswerProgress(store, event.eventId, { placeholder: ref, answered: true }),
+    });
     await router.answerHandedOff(job.data, transport, respond);
     return { answered: true };
   };

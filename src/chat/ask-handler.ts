@@ -1,9 +1,13 @@
 import type { AvatarPackage } from '../avatars/package';
 import type { HandlerContext } from './commands';
+import { DraftStream } from './drafts';
 import { t } from './i18n';
 import { conversationKey, stickyKey, viewerOf } from './types';
 
-/** Answer a question as an avatar: show a status, ask the core, then post or replace with the answer. */
+/** Draft intervals up to this are a surface that shows an offline answer piece by piece (see draftPaceMs). */
+const QUICK_DRAFTS_MS = 200;
+
+/** Answer a question as an avatar: show a status, ask the core (drafts as it writes), then post or replace with the answer. */
 export async function handleAsk(ctx: HandlerContext, avatar: AvatarPackage, question: string): Promise<void> {
   const { event, service, transport, lang } = ctx;
   const slug = avatar.config.slug;
@@ -19,14 +23,29 @@ export async function handleAsk(ctx: HandlerContext, avatar: AvatarPackage, ques
       return undefined;
     });
   }
-  const answer = await service.ask(slug, {
-    question,
-    viewer: viewerOf(event),
-    conversation,
-    actor: `${event.platform}:${event.userId}`,
-    fallbackHistory,
-  });
+  // The answer shows while it is written where the platform takes drafts: throttled updates of the
+  // placeholder (DraftStream), replaced by the checked answer with its label and citations.
+  const avatarName = avatar.config.person.name;
+  const interval = transport.draftIntervalMs;
+  const drafts = interval === undefined ? undefined : new DraftStream((text) => ctx.respond({ kind: 'draft', text, avatarName }), interval, ctx.log);
+  let answer;
+  try {
+    answer = await service.ask(slug, {
+      question,
+      viewer: viewerOf(event),
+      conversation,
+      actor: `${event.platform}:${event.userId}`,
+      fallbackHistory,
+      onToken: drafts?.sink,
+      // Quick surfaces (the web app) see an offline answer arrive piece by piece; rate-limited chat platforms get it whole.
+      draftPaceMs: interval !== undefined && interval <= QUICK_DRAFTS_MS ? interval : undefined,
+    });
+  } catch (err) {
+    await drafts?.finish(false);
+    throw err;
+  }
+  await drafts?.finish();
   // Channel threads the avatar answers in stay with it, so follow-ups need no new mention.
   if (event.channelType !== 'dm') await service.store.setSticky(`${stickyKey({ ...event, threadId: ctx.target.threadId })}`, slug);
-  await ctx.respond({ kind: 'answer', answer, avatarName: avatar.config.person.name });
+  await ctx.respond({ kind: 'answer', answer, avatarName });
 }

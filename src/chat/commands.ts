@@ -23,6 +23,53 @@ export interface HandlerContext {
 
 export type Handler = (ctx: HandlerContext) => Promise<void>;
 
+/** What the one who answers an event keeps of it (a worker records both in the state store). */
+export interface PlaceholderHooks {
+  /** A placeholder posted by an earlier run (a retried answer job): replies replace it. */
+  placeholder?: MessageRef;
+  /** A placeholder (the status, or the first draft where the status is native) went out. */
+  posted?(ref: MessageRef): Promise<void>;
+  /** The reply that replaces the placeholder (an answer, a notice) went out. */
+  replaced?(ref: MessageRef): Promise<void>;
+}
+
+/**
+ * `respond` for one event. A status becomes the placeholder message; drafts (an answer being
+ * written) replace it in place, or become it when the status was native (a Slack assistant
+ * thread); the answer or a notice replaces it. After that no draft goes out: a late one is
+ * dropped. Private notices are posted apart and replace nothing.
+ */
+export function placeholderResponder(transport: ChatTransport, target: ReplyTarget, hooks: PlaceholderHooks = {}): HandlerContext['respond'] {
+  let placeholder = hooks.placeholder;
+  let replaced = false;
+  const post = async (reply: Reply): Promise<MessageRef> => {
+    const ref = await transport.post(target, reply);
+    placeholder = ref;
+    replaced = false;
+    await hooks.posted?.(ref);
+    return ref;
+  };
+  return async (reply) => {
+    if (reply.kind === 'draft') {
+      if (replaced) return undefined;
+      if (!placeholder) return post(reply);
+      await transport.update(placeholder, reply);
+      return placeholder;
+    }
+    if (reply.kind === 'status') return placeholder ?? post(reply);
+    if (reply.kind === 'notice' && reply.ephemeral) return transport.post(target, reply);
+    let ref: MessageRef;
+    if (placeholder) {
+      ref = placeholder;
+      placeholder = undefined;
+      await transport.update(ref, reply);
+    } else ref = await transport.post(target, reply);
+    replaced = true;
+    await hooks.replaced?.(ref);
+    return ref;
+  };
+}
+
 export interface CommandSpec {
   name: string;
   /** One line for /avatar help: usage and what it does. */

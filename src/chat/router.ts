@@ -9,12 +9,12 @@ import { FEEDBACK_ACTION, feedbackAction, type ActionHandler, type ActionReply }
 import { handleAsk } from './ask-handler';
 import { registerAvatarCommands } from './avatar-commands';
 import { avatarStatus, checkAccess, resolveAvatar } from './avatar-gates';
-import { CommandRouter, parseTextCommand, type HandlerContext } from './commands';
+import { CommandRouter, parseTextCommand, placeholderResponder, type HandlerContext } from './commands';
 import { dedupe, dropStale, ignoreBots, ignoreUnaddressed, rateLimit, reportFailures, runCommand, textOnly } from './gates';
 import { InflightWork, type WorkInfo } from './inflight';
 import { ConversationLanes, Semaphore, type Turn } from './lanes';
 import { runMiddleware, type Middleware, type RouteContext } from './middleware';
-import { conversationKey, type ChatAction, type ChatEvent, type ChatTransport, type MessageRef, type Reply, type ReplyTarget } from './types';
+import { conversationKey, type ChatAction, type ChatEvent, type ChatTransport, type ReplyTarget } from './types';
 
 export interface RouterOptions {
   service: AvatarService;
@@ -194,7 +194,6 @@ export class ChatRouter {
     const command = event.kind === 'command' ? { name: event.command ?? '', args: event.text.trim() } : parseTextCommand(event.text);
     const lang: Lang = personLang(event.text, event.locale);
     const target = replyTargetOf(event, command !== undefined, lang);
-    let placeholder: MessageRef | undefined;
     const ctx: RouteContext = {
       event,
       args: command?.args ?? event.text,
@@ -206,19 +205,7 @@ export class ChatRouter {
       isAdmin: this.isAdmin(event),
       info,
       command,
-      respond: async (reply: Reply) => {
-        if (reply.kind === 'status') {
-          placeholder = await transport.post(target, reply);
-          return placeholder;
-        }
-        if (placeholder && !(reply.kind === 'notice' && reply.ephemeral)) {
-          const ref = placeholder;
-          placeholder = undefined;
-          await transport.update(ref, reply);
-          return ref;
-        }
-        return transport.post(target, reply);
-      },
+      respond: placeholderResponder(transport, target),
     };
     // The conversation's place in line is taken now, before the first await: a networked store
     // may answer the gates' reads out of order, and arrival order must stay answer order.

@@ -10,15 +10,18 @@ export interface FakeOpenAi {
   /**
    * How the next chat completions are answered; settable at any time. `ok` (default) replies;
    * `hang` never answers; `slow` sends headers, then one piece every `slowMs`; `500` fails;
-   * `401` rejects the key as OpenAI does.
+   * `401` rejects the key as OpenAI does. Streams that fail half-way, after `cutAfter` pieces sent
+   * every `slowMs`: `drop` destroys the connection, `error` sends an error event and ends.
    */
   mode: FakeOpenAiMode;
-  /** Delay between streamed pieces in `slow` mode (default 1000 ms). */
+  /** Delay between streamed pieces in `slow`, `drop` and `error` mode (default 1000 ms). */
   slowMs: number;
+  /** Pieces sent before a `drop` or `error` stream fails (default 3). */
+  cutAfter: number;
   close(): Promise<void>;
 }
 
-export type FakeOpenAiMode = 'ok' | 'hang' | 'slow' | '500' | '401';
+export type FakeOpenAiMode = 'ok' | 'hang' | 'slow' | 'drop' | 'error' | '500' | '401';
 
 /**
  * A local OpenAI-compatible server: /v1/chat/completions (plain and SSE streaming) answering
@@ -51,7 +54,8 @@ export async function startFakeOpenAi(
           res.end(JSON.stringify({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }));
           return;
         }
-        if (fake.mode === 'slow') {
+        if (fake.mode === 'slow' || fake.mode === 'drop' || fake.mode === 'error') {
+          const mode = fake.mode;
           open.add(res);
           res.on('close', () => open.delete(res));
           res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -59,6 +63,12 @@ export async function startFakeOpenAi(
           let i = 0;
           const timer = setInterval(() => {
             if (res.destroyed) return clearInterval(timer);
+            if (mode !== 'slow' && i >= fake.cutAfter) {
+              clearInterval(timer);
+              if (mode === 'drop') res.destroy();
+              else res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error' } })}\n\n`);
+              return;
+            }
             if (i < pieces.length) {
               res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: json.model, choices: [{ index: 0, delta: { content: pieces[i++] }, finish_reason: null }] })}\n\n`);
               return;
@@ -114,6 +124,7 @@ export async function startFakeOpenAi(
     embeddingRequests,
     mode: 'ok',
     slowMs: 1000,
+    cutAfter: 3,
     close: () =>
       new Promise((r) => {
         for (const res of open) res.destroy();
