@@ -22,6 +22,7 @@ import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
 import { SLACK_EVENTS_PATH } from './adapters/slack/adapter';
 import { HttpServer } from './server/http-server';
 import { mountMcp } from './mcp/http';
+import { mountAdminConsole } from './server/admin/console';
 import { enqueueIngests, ingestHandler } from './server/ingest-jobs';
 import { mountMetrics } from './server/metrics';
 import { connectRedis } from './store/redis-connection';
@@ -152,6 +153,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
   // Everything that may refuse to start (platform settings, the playground binding) has been checked.
   const queue = createJobQueue({ redisUrl, name: runtime.config.queueName, log: runtime.log });
+  // The admin console (/admin) on every replica that takes web traffic; it also serves the built /assets.
+  if (role !== 'worker') mountAdminConsole(server, runtime, { queue, serveAssets: true });
   let redis: Redis | undefined;
   let worker: JobWorker | undefined;
   const unwatchQueue = watchQueue(queue);

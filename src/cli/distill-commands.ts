@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readSkill } from '../avatars/package';
 import type { ConsentRecord } from '../avatars/schema';
-import { applyCorrections, approvedCorrections, decideCorrection, pendingCorrections } from '../distill/corrections';
+import { pendingCorrections } from '../distill/corrections';
 import { distill } from '../distill/distill';
 import { anchorsIn, checkSkill } from '../distill/skill';
 import { exportAvatar, revoke, setStatus } from '../distill/subject';
-import { diffLines, listVersions, readVersion, rollbackTo, saveVersion } from '../distill/versions';
+import { rollbackSkill, settleCorrection } from '../distill/skill-changes';
+import { diffLines, listVersions, readVersion } from '../distill/versions';
 import { UnderstudyError } from '../errors';
 import type { CliContext } from './context';
 import { println } from './io';
@@ -144,8 +145,7 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
     .action(async (slug: string, version: string) => {
       const { service } = ctx.runtime();
       const pkg = service.get(slug);
-      const v = rollbackTo(pkg.dir, Number(version), operator(ctx));
-      await service.store.audit({ actor: operator(ctx), action: 'rollback', avatar: pkg.config.slug, detail: { to: Number(version), version: v.version } });
+      const v = await rollbackSkill(service.store, pkg, Number(version), operator(ctx));
       println(io.stdout, `Rolled back ${pkg.config.slug} to version ${version} (saved as version ${v.version}).`);
     });
   skill
@@ -173,12 +173,9 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
       .action(async (slug: string, id: string) => {
         const { service } = ctx.runtime();
         const pkg = service.get(slug);
-        await decideCorrection(service.store, pkg.config.slug, Number(id), verb === 'approve', operator(ctx));
-        if (verb === 'approve') {
-          const next = applyCorrections(readSkill(pkg), await approvedCorrections(service.store, pkg.config.slug));
-          const v = saveVersion(pkg.dir, next, { reason: 'correction', by: operator(ctx), evidence: anchorsIn(next).length, changes: [`correction #${id} approved`] });
-          println(io.stdout, `Correction #${id} approved; skill saved as version ${v.version}.`);
-        } else println(io.stdout, `Correction #${id} rejected.`);
+        const v = await settleCorrection(service.store, pkg, Number(id), verb === 'approve', operator(ctx));
+        if (v) println(io.stdout, `Correction #${id} approved; skill saved as version ${v.version}.`);
+        else println(io.stdout, `Correction #${id} rejected.`);
       });
   }
 

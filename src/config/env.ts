@@ -43,6 +43,8 @@ export const envSchema = z
     UNDERSTUDY_CONSENT_TTL_DAYS: positiveInt(7),
     UNDERSTUDY_PLAYGROUND: flag,
     PLAYGROUND_TOKEN: optionalString,
+    // The admin console's sign-in secret (README "Admin console"); never logged.
+    ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters (e.g. openssl rand -hex 24)'),
     MCP_TOKENS: optionalString,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url,
@@ -158,6 +160,8 @@ export interface Config {
   playgroundToken?: string;
   /** MCP_TOKENS: bearer tokens for POST /mcp, each standing for a chat user; empty turns the endpoint off. */
   mcpTokens: McpToken[];
+  /** ADMIN_TOKEN: signs an admin into the console at /admin; without it (and without OAuth) nobody can. */
+  adminToken?: string;
   /** Present when an OpenAI-compatible chat model is configured. */
   llm?: ModelConfig;
   /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
@@ -221,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     indexMemoryMb: e.UNDERSTUDY_INDEX_MEMORY_MB,
     playground: e.UNDERSTUDY_PLAYGROUND,
     playgroundToken: e.PLAYGROUND_TOKEN,
+    adminToken: e.ADMIN_TOKEN,
     mcpTokens: e.MCP_TOKENS ? parseMcpTokens(e.MCP_TOKENS).tokens : [],
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,

@@ -1,15 +1,13 @@
 import type { AvatarPackage } from '../avatars/package';
-import { readSkill } from '../avatars/package';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import { redact } from '../corpus/redact';
 import type { ChatRouter } from '../chat/router';
 import type { Runtime } from '../app/runtime';
 import { hasCjk } from '../text/cjk';
-import { applyCorrections, approvedCorrections, decideCorrection, pendingCorrections, proposeCorrection } from './corrections';
-import { anchorsIn } from './skill/anchors';
+import { pendingCorrections, proposeCorrection } from './corrections';
 import { avatarsOf, describeHoldings, exportAvatar, isSubject, revoke, setStatus } from './subject';
-import { saveVersion } from './versions';
+import { settleCorrection } from './skill-changes';
 
 /**
  * The avatar a subject command acts on: your own (or the one you name, if it is yours), or any
@@ -122,11 +120,7 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
         await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, 'Corrections to a departed colleague\'s avatar are approved by an admin.', '前员工数字分身的纠正由管理员审批。') });
         return;
       }
-      await decideCorrection(service.store, pkg.config.slug, id, verb === 'approve', actorOf(ctx));
-      if (verb === 'approve') {
-        const next = applyCorrections(readSkill(pkg), await approvedCorrections(service.store, pkg.config.slug));
-        saveVersion(pkg.dir, next, { reason: 'correction', by: actorOf(ctx), evidence: anchorsIn(next).length, changes: [`correction #${id} approved`] });
-      }
+      await settleCorrection(service.store, pkg, id, verb === 'approve', actorOf(ctx));
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `Correction #${id} ${verb === 'approve' ? 'approved: it is now in the skill' : 'rejected'}.`, `纠正 #${id} ${verb === 'approve' ? '已批准并写入技能' : '已拒绝'}。`) });
     });
   }
