@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -168,6 +170,39 @@ describe('POST /mcp on the server (streamable HTTP, the SDK client)', () => {
     expect(textOf(notZip)).toMatch(/^content: .*Slack export \.zip encoded in base64/);
     const audit = await rt.service.store.auditEntries({ action: 'mcp_summarize' });
     expect(audit.filter((e) => e.actor === 'mcp:slack:U0COLLEAGUE').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves skill lines resting only on private sources out of the skill and evidence of a viewer outside their audience', async () => {
+    // One claim anchored to a private file by path, one to a private chunk by id, one to a team chunk by id.
+    const index = rt.service.index('lao-zhang');
+    const chunks = [...index.chunkStore().iterateChunks()];
+    const privateChunk = chunks.find((c) => c.source === 'private/2026-05-28-1on1-handover-wang-haiyan.md');
+    const teamChunk = chunks.find((c) => c.source === 'runbooks/rollback-billing-gateway.md');
+    if (!privateChunk || !teamChunk) throw new Error('demo corpus changed: private 1:1 notes or rollback runbook not indexed');
+    const skillFile = path.join(avatarsDir, 'lao-zhang', 'skill.md');
+    const original = fs.readFileSync(skillFile, 'utf8');
+    fs.writeFileSync(
+      skillFile,
+      `${original}\n## Private notes\n\n- Drafted the on-call reorg for his manager. [src: private/oncall-reorg-draft.md]\n- Handed over with a 1:1. [e:${privateChunk.id}]\n- Rolls back first. [e:${teamChunk.id}]\n`,
+    );
+    try {
+      const colleague = await connect(COLLEAGUE);
+      const skill = ((await colleague.readResource({ uri: 'avatar://lao-zhang/skill' })).contents[0] as { text: string }).text;
+      expect(skill).toContain('## Private notes');
+      expect(skill).not.toContain('on-call reorg');
+      expect(skill).not.toContain('Handed over with a 1:1');
+      expect(skill).toContain(`- Rolls back first. [e:${teamChunk.id}]`);
+      const evidence = ((await colleague.readResource({ uri: 'avatar://lao-zhang/evidence' })).contents[0] as { text: string }).text;
+      expect(evidence).not.toMatch(/private\//);
+      expect(evidence).toContain(`## [e:${teamChunk.id}] runbooks/rollback-billing-gateway.md ${teamChunk.locator}`);
+      // The manager is on the private folder's audience and sees all three.
+      const manager = await connect(MANAGER);
+      const full = ((await manager.readResource({ uri: 'avatar://lao-zhang/evidence' })).contents[0] as { text: string }).text;
+      expect(full).toContain('## [src: private/oncall-reorg-draft.md] private/oncall-reorg-draft.md');
+      expect(full).toContain(`## [e:${privateChunk.id}] private/2026-05-28-1on1-handover-wang-haiyan.md`);
+    } finally {
+      fs.writeFileSync(skillFile, original);
+    }
   });
 
   it("lists and reads each usable avatar's skill and evidence, without what the viewer may not see", async () => {
