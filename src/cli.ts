@@ -9,12 +9,13 @@ import { registerDistillCommands } from './cli/distill-commands';
 import { registerManifestCommands } from './cli/manifest-commands';
 import { registerSummarizeCommand } from './cli/summarize-command';
 import { registerStateCommands } from './cli/state-commands';
+import { registerInteropCommands } from './cli/interop-commands';
 import { registerMcpCommand } from './mcp/command';
 import { createCliContext } from './cli/context';
 import { processIo, type CliIo } from './cli/io';
 import { createLogger } from './log';
 
-export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerDistillCommands, registerSummarizeCommand, registerStateCommands, registerMcpCommand];
+export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerDistillCommands, registerSummarizeCommand, registerStateCommands, registerMcpCommand, registerInteropCommands];
 
 /**
  * The `understudy` command. Exit codes: 0 ok, 1 user error (one-line message), 2 internal error.

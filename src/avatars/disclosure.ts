@@ -9,6 +9,12 @@ function englishName(c: AvatarConfig): string {
 export function introduction(c: AvatarConfig, lang: Lang): string {
   const custom = c.disclosure[lang];
   if (custom) return custom;
+  if (c.kind === 'public-figure') {
+    const who = lang === 'zh' ? c.person.name : englishName(c);
+    return lang === 'zh'
+      ? `你好，我是根据${who}公开发表的文字（文章、周刊、演讲）整理的数字分身，不是${who}本人，也没有经过${who}审阅。`
+      : `Hello, I am a digital avatar built from the public writing of ${who} (essays, newsletters, talks). I am not ${who}, and ${who} has not reviewed me.`;
+  }
   const departed = c.person.status === 'departed';
   if (lang === 'zh') {
     return departed
@@ -24,6 +30,7 @@ export function introduction(c: AvatarConfig, lang: Lang): string {
 
 /** Short label carried by every reply. */
 export function label(c: AvatarConfig, lang: Lang): string {
+  if (c.kind === 'public-figure') return lang === 'zh' ? `🤖 ${c.person.name}的数字分身（据公开文字，非本人）` : `🤖 Digital avatar of ${englishName(c)} from public writing (not the person)`;
   return lang === 'zh' ? `🤖 ${c.person.name}的数字分身（非本人）` : `🤖 Digital avatar of ${englishName(c)} (not the person)`;
 }
 

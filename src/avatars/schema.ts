@@ -14,11 +14,28 @@ export const consentSchema = z.object({
   consent_id: z.string().optional(),
 });
 
+/**
+ * An avatar made from material that came without a consent record (an imported skill folder):
+ * it stays paused until one is recorded (`understudy avatar consent`, or a distillation with
+ * consent), which removes this block.
+ */
+export const consentPendingSchema = z
+  .object({
+    status: z.literal('none'),
+    source: z.enum(['colleague-skill', 'nuwa-skill', 'agent-skill']),
+    /** The imported folder's name (not its path: the operator's folders need not travel). */
+    from: z.string().min(1),
+    imported_at: z.string().min(1),
+  })
+  .strict();
+
 export const avatarSchema = z
   .object({
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
     handle: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, 'must be lowercase letters, digits, dots, dashes or underscores'),
     display_name: z.string().min(1),
+    /** colleague (the default): a person's work material; public-figure: a person known through public writing. */
+    kind: z.enum(['colleague', 'public-figure']).optional(),
     person: z.object({
       name: z.string().min(1),
       name_en: z.string().optional(),
@@ -58,6 +75,7 @@ export const avatarSchema = z
       .default({ users: [], groups: [], channels: [], dm_visibility: ['public', 'team'] }),
     status: z.enum(['active', 'paused', 'revoked']).default('active'),
     consent: consentSchema.optional(),
+    consent_pending: consentPendingSchema.optional(),
     apps: z
       .object({
         slack: z
@@ -80,7 +98,33 @@ export const avatarSchema = z
       })
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.consent_pending && c.consent) {
+      ctx.addIssue({ code: 'custom', path: ['consent_pending'], message: 'must be removed once a consent record (consent) exists' });
+    }
+    if (c.consent_pending && c.status === 'active') {
+      ctx.addIssue({ code: 'custom', path: ['status'], message: 'an imported avatar with no consent record stays paused; record consent with `understudy avatar consent <slug>` first' });
+    }
+  });
 
 export type AvatarConfig = z.infer<typeof avatarSchema>;
 export type ConsentRecord = z.infer<typeof consentSchema>;
+
+/** Whether the avatar waits for a consent record before it may answer or be exported. */
+export function awaitsConsent(c: AvatarConfig): boolean {
+  return c.consent_pending !== undefined && c.consent === undefined;
+}
+
+/**
+ * The config with a consent record in place: an imported avatar that was paused only for want of
+ * consent becomes active.
+ */
+export function withConsent(c: AvatarConfig, record: ConsentRecord): AvatarConfig {
+  const next: AvatarConfig = { ...c, consent: record };
+  if (next.consent_pending) {
+    delete next.consent_pending;
+    if (next.status === 'paused') next.status = 'active';
+  }
+  return next;
+}

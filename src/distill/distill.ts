@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadAvatarPackage, readSkill, saveAvatarConfig } from '../avatars/package';
-import type { ConsentRecord } from '../avatars/schema';
+import { withConsent, type ConsentRecord } from '../avatars/schema';
 import type { AvatarHost } from '../avatars/host';
 import { createAvatarPackage } from '../avatars/create';
 import { maskTextFiles } from '../corpus/mask-files';
@@ -72,7 +72,8 @@ export async function distill(service: AvatarHost, input: DistillInput): Promise
   try {
     const pkg = loadAvatarPackage(dir);
     const person = pkg.config.person;
-    pkg.config.consent = input.consent;
+    // An imported avatar waiting for consent becomes active with it.
+    pkg.config = withConsent(pkg.config, input.consent);
     pkg.config.person = {
       ...person,
       name: input.person.name,

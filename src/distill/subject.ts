@@ -3,6 +3,8 @@ import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { loadAvatarPackage, readSkill, saveAvatarConfig, SKILL_FILE, type AvatarPackage } from '../avatars/package';
 import type { AvatarHost } from '../avatars/host';
+import { awaitsConsent } from '../avatars/schema';
+import { UnderstudyError } from '../errors';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { purposeText } from './consent';
 import { VERSIONS_DIR, listVersions } from './versions';
@@ -29,6 +31,11 @@ export function avatarsOf(service: AvatarHost, actor: string): AvatarPackage[] {
 
 export async function setStatus(service: AvatarHost, slug: string, status: 'active' | 'paused', actor: string): Promise<void> {
   const pkg = service.get(slug);
+  if (status === 'active' && awaitsConsent(pkg.config)) {
+    throw new UnderstudyError('CONSENT_REQUIRED', `${slug} was imported without a consent record and stays paused until one is recorded: \`understudy avatar consent ${slug} --basis self|consent|policy --approved-by <who>\`.`, {
+      details: { avatar: slug, zh: `${slug} 是导入的数字分身，还没有授权记录；记录授权后才会恢复。` },
+    });
+  }
   pkg.config.status = status;
   saveAvatarConfig(pkg.dir, pkg.config);
   await service.store.audit({ actor, action: status === 'paused' ? 'pause' : 'resume', avatar: slug });
