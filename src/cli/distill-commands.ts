@@ -8,6 +8,7 @@ import { pendingCorrections } from '../distill/corrections';
 import { distill } from '../distill/distill';
 import { anchorsIn, checkSkill } from '../distill/skill';
 import { exportAvatar, revoke, setStatus } from '../distill/subject';
+import { exportAgentSkill } from '../interop/export';
 import { rollbackSkill, settleCorrection } from '../distill/skill-changes';
 import { diffLines, listVersions, readVersion } from '../distill/versions';
 import { UnderstudyError } from '../errors';
@@ -204,11 +205,19 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
       println(io.stdout, `Revoked ${slug}: ${r.removedFiles} files deleted in ${Date.now() - started} ms; avatar.yaml stays as a tombstone.`);
     });
   avatar
-    .command('export <slug>')
-    .description('a zip of the skill, its versions and the sources')
+    .command('export <slug> [dir]')
+    .description('a zip of the skill, its versions and the sources; or, with --format agent-skill <dir>, an Agent Skills folder (SKILL.md + references/) for coding agents')
     .option('--out <file>', 'where to write the zip', '')
-    .action(async (slug: string, o: { out: string }) => {
+    .option('--format <format>', 'zip or agent-skill', 'zip')
+    .action(async (slug: string, dir: string | undefined, o: { out: string; format: string }) => {
       const { service } = ctx.runtime();
+      if (o.format === 'agent-skill') {
+        if (!dir) throw new UnderstudyError('INPUT_INVALID', 'avatar export --format agent-skill needs the folder to write: understudy avatar export <slug> --format agent-skill <dir>');
+        const r = await exportAgentSkill(service, slug, path.resolve(io.cwd, dir), operator(ctx));
+        println(io.stdout, `Wrote ${path.relative(io.cwd, r.dir) || r.dir}: SKILL.md and ${r.references} references`);
+        return;
+      }
+      if (o.format !== 'zip') throw new UnderstudyError('INPUT_INVALID', `--format must be zip or agent-skill, got "${o.format}"`);
       const pkg = service.get(slug);
       const out = path.resolve(io.cwd, o.out || `${pkg.config.slug}-export.zip`);
       // The zip holds the sources: readable by whoever asked for it only.
