@@ -26,6 +26,7 @@ import { mountAdminConsole } from './server/admin/console';
 import { enqueueIngests, ingestHandler } from './server/ingest-jobs';
 import { mountMetrics } from './server/metrics';
 import { connectRedis } from './store/redis-connection';
+import { watchIndexes, type IndexWatch } from './retrieval/index-watch';
 import type { Redis } from 'ioredis';
 
 export interface ServeHandle {
@@ -113,8 +114,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   if (role !== 'all' && !redisUrl) {
     throw new UnderstudyError(
       'CONFIG_INVALID',
-      `serve --role ${role} needs REDIS_URL: web and worker replicas share their job queue through Redis. Set REDIS_URL=redis://host:6379, or run --role all (the default) for one process that does both.`,
-      { details: { variable: 'REDIS_URL', role } },
+      `serve --role ${role} needs REDIS_URL and DATABASE_URL: web and worker replicas share their job queue through Redis and their state through PostgreSQL. Set REDIS_URL=redis://host:6379/0 and DATABASE_URL=postgres://user:password@host:5432/database, or run --role all (the default) for one process that does both.`,
+      { details: { variables: ['REDIS_URL', 'DATABASE_URL'], role } },
     );
   }
   const server = new HttpServer(runtime.log);
@@ -152,16 +153,18 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   // Log lines would interleave with the terminal chat: keep only warnings unless asked.
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
   // Everything that may refuse to start (platform settings, the playground binding) has been checked.
-  const queue = createJobQueue({ redisUrl, name: runtime.config.queueName, log: runtime.log });
+  const queue = createJobQueue({ redisUrl, name: runtime.config.queueName, log: runtime.log, lockMs: runtime.config.jobLockMs });
   // The admin console (/admin) on every replica that takes web traffic; it also serves the built /assets.
   if (role !== 'worker') mountAdminConsole(server, runtime, { queue, serveAssets: true });
   let redis: Redis | undefined;
   let worker: JobWorker | undefined;
+  let indexWatch: IndexWatch | undefined;
   const unwatchQueue = watchQueue(queue);
   const release = async (): Promise<void> => {
     await worker?.close();
     await queue.close();
     unwatchQueue();
+    await indexWatch?.close();
     redis?.disconnect();
   };
   let port: number;
@@ -169,6 +172,13 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
     // Fails fast, naming REDIS_URL, when Redis cannot be reached at start.
     redis = redisUrl ? await connectRedis(redisUrl) : undefined;
     redis?.on('error', (err) => runtime.log.warn({ err }, 'Redis connection error'));
+    // Index versions published here are announced to the other replicas, and theirs loaded at once.
+    if (redisUrl) {
+      indexWatch = await watchIndexes(redisUrl, (slug) => runtime.service.indexPublished(slug), runtime.log).catch((err: unknown) => {
+        runtime.log.error({ err }, 'index announcements unavailable; replicas pick new index versions up by checking the pointer');
+        return undefined;
+      });
+    }
     const store = runtime.service.store;
     server.readinessCheck('database', () => store.ping());
     if (redis) server.readinessCheck('redis', async () => void (await (redis as Redis).ping()));

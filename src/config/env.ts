@@ -43,9 +43,9 @@ export const envSchema = z
     UNDERSTUDY_CONSENT_TTL_DAYS: positiveInt(7),
     UNDERSTUDY_PLAYGROUND: flag,
     PLAYGROUND_TOKEN: optionalString,
+    MCP_TOKENS: optionalString,
     // The admin console's sign-in secret (README "Admin console"); never logged.
     ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters (e.g. openssl rand -hex 24)'),
-    MCP_TOKENS: optionalString,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
@@ -60,10 +60,12 @@ export const envSchema = z
     UNDERSTUDY_ANSWER_CONCURRENCY: positiveInt(4),
     UNDERSTUDY_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     // Production mode (README "Production mode: PostgreSQL + Redis"): DATABASE_URL holds the durable
-    // state, REDIS_URL dedupe, locks, the cache and the job queue. REDIS_URL alone runs the job queue
-    // on Redis with the state still in SQLite; DATABASE_URL needs REDIS_URL.
+    // state, REDIS_URL dedupe, locks, the cache and the job queue. They go together: one without the
+    // other is refused at start (replicas sharing a queue but not their state would answer twice).
     DATABASE_URL: optionalString,
     REDIS_URL: optionalString,
+    // How long a worker's hold on a job lasts without renewal: a job whose worker died is run again after about this long.
+    UNDERSTUDY_JOB_LOCK_MS: positiveInt(30_000).refine((n) => n >= 1_000 && n <= 3_600_000, 'must be between 1000 and 3600000 milliseconds (1 s to 1 h)'),
     UNDERSTUDY_QUEUE: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]+$/.test(v), 'must be letters, digits, dots, dashes or underscores (no colon)'),
     UNDERSTUDY_INDEX_MEMORY_MB: positiveInt(1024),
     SLACK_SIGNING_SECRET: optionalString,
@@ -84,7 +86,18 @@ export const envSchema = z
     const redisProblem = env.REDIS_URL === undefined ? undefined : redisUrlProblem(env.REDIS_URL);
     if (redisProblem) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: redisProblem });
     if (env.DATABASE_URL && !env.REDIS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when DATABASE_URL is set: production mode keeps dedupe, locks and the cache on Redis (set REDIS_URL=redis://host:6379/0, or unset DATABASE_URL for the embedded SQLite state)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'is required when DATABASE_URL is set: production mode needs both DATABASE_URL (PostgreSQL) and REDIS_URL (dedupe, locks, the cache and the job queue). Set REDIS_URL=redis://host:6379/0, or unset DATABASE_URL for the embedded mode',
+      });
+    }
+    if (env.REDIS_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required when REDIS_URL is set: production mode needs both DATABASE_URL (PostgreSQL, the state every replica shares) and REDIS_URL. Set DATABASE_URL=postgres://user:password@host:5432/database, or unset REDIS_URL for the embedded mode',
+      });
     }
     for (const problem of env.MCP_TOKENS ? parseMcpTokens(env.MCP_TOKENS).problems : []) ctx.addIssue({ code: 'custom', path: ['MCP_TOKENS'], message: problem });
     if (env.SLACK_BOT_TOKEN && !env.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
@@ -146,10 +159,12 @@ export interface Config {
   answerConcurrency: number;
   /** How long SIGTERM waits for in-flight answers before abandoning them (UNDERSTUDY_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
-  /** REDIS_URL: the job queue (and, with DATABASE_URL, dedupe, locks and the cache) on Redis; without it, everything stays in process. */
+  /** REDIS_URL: dedupe, locks, the cache and the job queue on Redis (production mode, always with DATABASE_URL); without it, everything stays in process. */
   redisUrl?: string;
   /** DATABASE_URL: durable state on PostgreSQL (production mode, always with REDIS_URL); without it, SQLite in the data dir. */
   databaseUrl?: string;
+  /** UNDERSTUDY_JOB_LOCK_MS: a worker's hold on a job; a job whose worker died runs again after about this long (BullMQ). */
+  jobLockMs: number;
   /** UNDERSTUDY_QUEUE: the job queue's name on Redis, for several deployments on one Redis. */
   queueName: string;
   /** UNDERSTUDY_INDEX_MEMORY_MB: avatar indexes held in memory at once, least recently used evicted beyond it. */
@@ -222,11 +237,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     queueName: e.UNDERSTUDY_QUEUE ?? 'understudy',
+    jobLockMs: e.UNDERSTUDY_JOB_LOCK_MS,
     indexMemoryMb: e.UNDERSTUDY_INDEX_MEMORY_MB,
     playground: e.UNDERSTUDY_PLAYGROUND,
     playgroundToken: e.PLAYGROUND_TOKEN,
-    adminToken: e.ADMIN_TOKEN,
     mcpTokens: e.MCP_TOKENS ? parseMcpTokens(e.MCP_TOKENS).tokens : [],
+    adminToken: e.ADMIN_TOKEN,
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
     semantic: e.UNDERSTUDY_SEMANTIC === 'on',

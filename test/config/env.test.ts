@@ -33,3 +33,31 @@ describe('loadConfig', () => {
     expect(c.port).toBe(5000);
   });
 });
+
+describe('production mode settings', () => {
+  it('refuses REDIS_URL without DATABASE_URL and the reverse, naming both variables', () => {
+    const bothNamed = (env: NodeJS.ProcessEnv, missing: string): void => {
+      let message = '';
+      try {
+        loadConfig(env);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`${missing} is required when`));
+      expect(message).toContain('DATABASE_URL');
+      expect(message).toContain('REDIS_URL');
+    };
+    bothNamed({ REDIS_URL: 'redis://127.0.0.1:6379/0' }, 'DATABASE_URL');
+    bothNamed({ DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' }, 'REDIS_URL');
+    const both = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0', DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' });
+    expect(both.redisUrl).toBe('redis://127.0.0.1:6379/0');
+    expect(both.databaseUrl).toBe('postgres://u@127.0.0.1:5432/db');
+  });
+
+  it('reads UNDERSTUDY_JOB_LOCK_MS (30 s by default) and refuses a value out of range', () => {
+    expect(loadConfig({}).jobLockMs).toBe(30_000);
+    expect(loadConfig({ UNDERSTUDY_JOB_LOCK_MS: '2000' }).jobLockMs).toBe(2_000);
+    expect(() => loadConfig({ UNDERSTUDY_JOB_LOCK_MS: '50' })).toThrow(/UNDERSTUDY_JOB_LOCK_MS must be between 1000 and 3600000/);
+    expect(() => loadConfig({ UNDERSTUDY_JOB_LOCK_MS: 'soon' })).toThrow(/UNDERSTUDY_JOB_LOCK_MS must be a whole number/);
+  });
+});

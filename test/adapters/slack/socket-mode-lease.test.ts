@@ -6,7 +6,7 @@ import { FakeSlack } from '../../helpers/fake-slack';
 import { FakeSlackSocket } from '../../helpers/fake-slack-socket';
 import { slackWorkspace, startSlack, type SlackHarness } from '../../helpers/slack-harness';
 import { until } from '../../helpers/wait';
-import { REDIS_DB, redisUrl } from '../../helpers/services';
+import { freshSchema, REDIS_DB, redisUrl } from '../../helpers/services';
 
 /** A database of its own (see REDIS_DB), so other test files' keys never meet these. */
 const REDIS_URL = redisUrl(REDIS_DB.socketLease);
@@ -36,7 +36,9 @@ describe('Slack Socket Mode under a Redis lease', () => {
     fake.socketUrl = ws.url;
     const root = slackWorkspace();
     fs.appendFileSync(path.join(root, 'avatars', 'lao-zhang', 'avatar.yaml'), '    app_token_env: LZ_SLACK_APP_TOKEN\n');
-    const env = { SLACK_MODE: 'socket', SLACK_APP_TOKEN: 'xapp-hub', LZ_SLACK_APP_TOKEN: 'xapp-lz', REDIS_URL };
+    // Production mode: REDIS_URL goes with DATABASE_URL (one without the other is refused at start).
+    const db = await freshSchema();
+    const env = { SLACK_MODE: 'socket', SLACK_APP_TOKEN: 'xapp-hub', LZ_SLACK_APP_TOKEN: 'xapp-lz', REDIS_URL, DATABASE_URL: db.url };
     let first: SlackHarness | undefined;
     let second: SlackHarness | undefined;
     try {
@@ -61,6 +63,7 @@ describe('Slack Socket Mode under a Redis lease', () => {
       await redis.quit();
       await ws.stop();
       await fake.stop();
+      await db.drop();
     }
   }, 60_000);
 });
