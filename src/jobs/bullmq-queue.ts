@@ -36,6 +36,9 @@ export interface BullMqQueueOptions {
   stalledIntervalMs?: number;
 }
 
+/** Times a job may be taken back from a worker that stopped renewing its lock before it fails. */
+const MAX_STALLS = 3;
+
 /** Completed jobs stay this long (so their ids keep deduplicating); dead letters stay until removed. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
 
@@ -130,6 +133,9 @@ export class BullMqJobQueue implements JobQueue {
     const worker = new Worker(this.name, (job: Job) => this.run(job, handlers), {
       connection: this.connection,
       concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY),
+      // A lock can lapse while a busy process blocks its event loop (an index loading): a job may
+      // stall, and run again, this often before it is failed; answers and the other jobs are idempotent.
+      maxStalledCount: MAX_STALLS,
       ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
       ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
     });

@@ -151,7 +151,8 @@ describeServices('answers through the job queue (serve --role web|worker)', () =
     try {
       model = await startFakeOpenAi(() => 'Roll back first: `deployctl rollback billing-gateway --to v2.14.2` [1].');
       model.mode = 'hang';
-      const withModel = { OPENAI_BASE_URL: `${model.baseURL}`, OPENAI_API_KEY: 'sk-test', OPENAI_TIMEOUT_MS: '120000', OPENAI_MAX_RETRIES: '0' };
+      // A 5 s job lock (UNDERSTUDY_JOB_LOCK_MS, 30 s by default): the killed worker's job is handed on within seconds.
+      const withModel = { OPENAI_BASE_URL: `${model.baseURL}`, OPENAI_API_KEY: 'sk-test', OPENAI_TIMEOUT_MS: '120000', OPENAI_MAX_RETRIES: '0', UNDERSTUDY_JOB_LOCK_MS: '5000' };
       const web = await start('web', withModel);
       const doomed = await start('worker', withModel);
       const event = dmEvent(1);
@@ -162,8 +163,10 @@ describeServices('answers through the job queue (serve --role web|worker)', () =
       await stopReplica(doomed, 'SIGKILL');
       model.mode = 'ok';
 
-      // BullMQ hands a job whose worker stopped renewing its lock to another (lock and stalled check: 30 s each).
-      await allAnswered(fake, [event.channel], 120_000);
+      // BullMQ hands a job whose worker stopped renewing its lock to another (lock and stalled check: 5 s each here).
+      const killed = Date.now();
+      await allAnswered(fake, [event.channel], 30_000);
+      expect(Date.now() - killed).toBeLessThan(20_000);
       expectOneAnswerEach(fake, [event.channel]);
       expect(fake.of('chat.update').filter((c) => c.args.channel === event.channel)).toHaveLength(1);
       expect(rescuer.log()).toMatch(/stalled/);
