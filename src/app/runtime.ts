@@ -4,7 +4,6 @@ import { createChatModel } from '../answer/llm';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/env';
 import { createLogger } from '../log';
 import { embedderFactoryFor } from '../retrieval/embedders';
-import { watchIndexes } from '../retrieval/index-watch';
 import { chatRewriter } from '../retrieval/rewrite';
 import { KEY_FILE } from '../store/audit-chain';
 import { PendingStateStore } from '../store/pending-store';
@@ -49,13 +48,7 @@ export function createRuntime(
     log,
     indexMemoryMb: config.indexMemoryMb,
   });
-  // With Redis, index versions published here are announced to the other replicas and theirs loaded at once.
-  const indexWatch = config.redisUrl
-    ? watchIndexes(config.redisUrl, (slug) => service.indexPublished(slug), log).catch((err: unknown) => {
-        log.error({ err }, 'index announcements unavailable; replicas pick new index versions up by checking the pointer');
-        return undefined;
-      })
-    : undefined;
+  // Index announcements between replicas (index-watch.ts) are serve's: a one-shot command opens no subscriber.
   return {
     config,
     log,
@@ -65,7 +58,6 @@ export function createRuntime(
     },
     async close() {
       service.close();
-      await (await indexWatch)?.close();
       await store.close();
     },
   };
