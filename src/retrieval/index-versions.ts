@@ -210,10 +210,20 @@ export function removeIndexRoot(root: string): void {
 }
 
 /**
+ * The files an index in the layout before versions kept in `<data>/avatars/<slug>/`: the chunk
+ * store (with SQLite's side files, folded in by `seal` but moved all the same if sealing failed),
+ * the lexical and vector files, the manifest and the semantic cache. Only these move: that folder
+ * may also be an avatar package (the eval keeps avatar.yaml, corpus/ and skill.md beside them).
+ */
+const LEGACY_INDEX_FILES = ['chunks.db', 'chunks.db-wal', 'chunks.db-shm', 'chunks.db-journal', 'lexical.bin', 'vectors.hnsw', 'index.json'] as const;
+const SEMANTIC_FILE = 'semantic.bin';
+
+/**
  * An index in the layout before versions (`<data>/avatars/<slug>/`) becomes the first version:
  * what a killed rebuild left beside it is tidied, `seal` folds its write-ahead log into the
- * file, and the directory is moved under indexes/ and published. Nothing is rebuilt; the
- * manifest's tokenizer stamp is checked at load as before. Returns whether it migrated.
+ * file, its index files (LEGACY_INDEX_FILES, nothing else) are moved into a new version under
+ * indexes/ and published. Nothing is rebuilt; the manifest's tokenizer stamp is checked at load
+ * as before. Returns whether it migrated.
  */
 export function migrateLegacyIndex(dataDir: string, slug: string, seal: (chunksFile: string) => void, log: Logger = silentLogger): boolean {
   const root = indexRoot(dataDir, slug);
@@ -228,18 +238,32 @@ export function migrateLegacyIndex(dataDir: string, slug: string, seal: (chunksF
     // A damaged file is moved all the same: search names it, and ingest rebuilds it from the corpus.
     log.error({ err, avatar: slug, file: files.chunks }, 'cannot seal the legacy chunk store before migrating it');
   }
-  mkdirPrivate(root);
-  const version = newVersionName();
+  const { version, dir } = createVersion(root);
   try {
-    fs.renameSync(legacy, path.join(root, version));
+    // The chunk store first: when another process migrated it first, this one stops here.
+    fs.renameSync(files.chunks, path.join(dir, 'chunks.db'));
   } catch (err) {
-    // Another process migrated it first.
+    discardVersion(root, version);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
-  const semantic = path.join(root, version, 'semantic.bin');
-  if (fs.existsSync(semantic)) fs.renameSync(semantic, path.join(root, 'semantic.bin'));
+  for (const name of LEGACY_INDEX_FILES.slice(1)) moveIfThere(path.join(legacy, name), path.join(dir, name));
+  moveIfThere(path.join(legacy, SEMANTIC_FILE), path.join(root, SEMANTIC_FILE));
   publishVersion(root, version, { log });
-  log.info({ avatar: slug, version }, `index moved from ${legacy} to ${path.join(root, version)} (versioned layout)`);
+  // The folder goes only when nothing else was in it (not an avatar package).
+  try {
+    fs.rmdirSync(legacy);
+  } catch {
+    // Not empty: a package, or files of someone else's; they stay.
+  }
+  log.info({ avatar: slug, version }, `index moved from ${legacy} to ${dir} (versioned layout)`);
   return true;
+}
+
+function moveIfThere(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
