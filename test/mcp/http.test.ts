@@ -6,7 +6,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createRuntime, type Runtime } from '../../src/app/runtime';
 import type { CliIo } from '../../src/cli/io';
 import { silentLogger } from '../../src/log';
+import { capturingLogger } from '../helpers/capturing-logger';
 import { serve, type ServeHandle } from '../../src/serve';
+import { makeAvatar, tmpDir } from '../helpers/fixtures';
 import { demoWorkspace, feishuExport, setStatus, slackExportZip, textOf } from './mcp-fixtures';
 
 // Tokens stand for chat users: the payments manager (on the private folder's audience), a colleague,
@@ -27,12 +29,13 @@ describe('POST /mcp on the server (streamable HTTP, the SDK client)', () => {
   let handle: ServeHandle;
   let url: URL;
   let avatarsDir: string;
+  const logs = capturingLogger();
   const clients: Client[] = [];
 
   beforeAll(async () => {
     const ws = demoWorkspace('mcp-http-', { linAccess: ['lark:ou_pm0001'] });
     avatarsDir = ws.avatarsDir;
-    rt = createRuntime({ PORT: '0', HOST: '127.0.0.1', MCP_TOKENS, UNDERSTUDY_SEMANTIC: 'off' }, { avatarsDir: ws.avatarsDir, dataDir: ws.dataDir }, { logger: silentLogger });
+    rt = createRuntime({ PORT: '0', HOST: '127.0.0.1', MCP_TOKENS, UNDERSTUDY_SEMANTIC: 'off', UNDERSTUDY_RATE_USER_PER_MIN: '100' }, { avatarsDir: ws.avatarsDir, dataDir: ws.dataDir }, { logger: logs.log });
     handle = await serve(rt, quietIo(), { interactive: false });
     url = new URL(`http://127.0.0.1:${handle.port}/mcp`);
   }, 120_000);
@@ -41,6 +44,13 @@ describe('POST /mcp on the server (streamable HTTP, the SDK client)', () => {
     for (const c of clients) await c.close().catch(() => undefined);
     await handle?.close();
     await rt?.close();
+  });
+
+  afterAll(() => {
+    // Refused and accepted requests were logged (debug level), never with a token.
+    const text = JSON.stringify(logs.lines());
+    expect(text).toMatch(/MCP request refused/);
+    for (const t of [MANAGER, COLLEAGUE, PM, MANAGER.slice(0, -1)]) expect(text).not.toContain(t);
   });
 
   async function connect(token: string): Promise<Client> {
@@ -252,4 +262,33 @@ describe('POST /mcp without MCP_TOKENS', () => {
       await rt.close();
     }
   }, 120_000);
+});
+
+describe('POST /mcp rate limits', () => {
+  it("limits a token user's questions like a chat user's (UNDERSTUDY_RATE_USER_PER_MIN), and says when to retry", async () => {
+    const root = tmpDir('mcp-rate-');
+    makeAvatar(root, 'lao-zhang', { 'rollback.md': '# Rollback\n\nIf it touches money, roll back first with deployctl rollback.\n' });
+    const token = 'rate-token-0123456789abcdef';
+    const rt = createRuntime(
+      { PORT: '0', HOST: '127.0.0.1', MCP_TOKENS: `${token}=slack:U0RATE`, UNDERSTUDY_SEMANTIC: 'off', UNDERSTUDY_RATE_USER_PER_MIN: '2' },
+      { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') },
+      { logger: silentLogger },
+    );
+    const handle = await serve(rt, quietIo(), { interactive: false });
+    const client = new Client({ name: 'rate', version: '1' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${handle.port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      const ask = () => client.callTool({ name: 'ask_avatar', arguments: { avatar: 'lao-zhang', question: 'how do I roll back?' } });
+      expect((await ask()).isError).toBeFalsy();
+      expect((await ask()).isError).toBeFalsy();
+      const third = await ask();
+      expect(third.isError).toBe(true);
+      expect(textOf(third)).toMatch(/faster than the avatars can keep up \(2 a minute\)\. Please try again in about \d+ seconds/);
+      expect((await rt.service.store.auditEntries({ action: 'mcp_ask_avatar' })).map((e) => e.detail)).toContainEqual({ error: 'RATE_LIMITED' });
+    } finally {
+      await client.close();
+      await handle.close();
+      await rt.close();
+    }
+  }, 60_000);
 });
