@@ -7,6 +7,7 @@ import { classifyError } from './errors';
 import { registerCoreCommands } from './cli/core-commands';
 import { registerDistillCommands } from './cli/distill-commands';
 import { registerManifestCommands } from './cli/manifest-commands';
+import { registerMeetingCommand } from './cli/meeting-command';
 import { registerSummarizeCommand } from './cli/summarize-command';
 import { registerStateCommands } from './cli/state-commands';
 import { registerInteropCommands } from './cli/interop-commands';
@@ -15,7 +16,7 @@ import { createCliContext } from './cli/context';
 import { processIo, type CliIo } from './cli/io';
 import { createLogger } from './log';
 
-export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerDistillCommands, registerSummarizeCommand, registerStateCommands, registerMcpCommand, registerInteropCommands];
+export const COMMAND_REGISTRARS: ((program: Command, ctx: ReturnType<typeof createCliContext>) => void)[] = [registerCoreCommands, registerManifestCommands, registerDistillCommands, registerSummarizeCommand, registerStateCommands, registerMcpCommand, registerInteropCommands, registerMeetingCommand];
 
 /**
  * The `understudy` command. Exit codes: 0 ok, 1 user error (one-line message), 2 internal error.

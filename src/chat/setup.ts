@@ -1,10 +1,11 @@
 import type { Runtime } from '../app/runtime';
 import { registerDistillFeature } from '../distill/chat-feature';
+import { registerMeetingFeature } from '../meeting/chat-feature';
 import { registerSummarizeFeature } from '../summarize/chat-feature';
 import { ChatRouter, type RouterOptions } from './router';
 
-/** Features that add commands or intents to the router (distill, summarize) register here. */
-export const ROUTER_FEATURES: ((router: ChatRouter, runtime: Runtime) => void)[] = [registerDistillFeature, registerSummarizeFeature];
+/** Features that add commands or intents to the router (distill, summarize, meeting) register here. */
+export const ROUTER_FEATURES: ((router: ChatRouter, runtime: Runtime) => void)[] = [registerDistillFeature, registerSummarizeFeature, registerMeetingFeature];
 
 /** The one router every platform shares, with the configured limits, admins and features. */
 export function createChatRouter(runtime: Runtime, options: Pick<RouterOptions, 'handOff'> = {}): ChatRouter {

@@ -2,6 +2,7 @@ import readline from 'node:readline';
 import type { AvatarService } from '../app/avatar-service';
 import type { AvatarPackage } from '../avatars/package';
 import { ChatRouter } from '../chat/router';
+import { registerMeetingFeature } from '../meeting/chat-feature';
 import type { ChatEvent, ChatTransport, MessageRef, Reply, ReplyTarget } from '../chat/types';
 import { createLogger } from '../log';
 import crypto from 'node:crypto';
@@ -35,6 +36,7 @@ export async function runTerminalChat(service: AvatarService, io: CliIo, options
   // The terminal is a chat platform: questions go through the router like Slack's and Feishu's.
   // No rate limits for the operator at their own terminal; failures are logged to stderr.
   const router = new ChatRouter({ service, rateLimits: { userPerMinute: 0, workspacePerMinute: 0 }, log: createLogger({ level: 'error', destination: io.stderr }) });
+  registerMeetingFeature(router);
   const terminal = new TerminalTransport(io);
   try {
     let avatar = options.slug ? service.get(options.slug) : await choose(service, io, next);

@@ -36,7 +36,7 @@ function menu(input: ManifestInput): { event_key: string; name: { zh_cn: string;
     ...(input.avatar ? [{ event_key: `avatar_info_${input.avatar.config.handle}`, name: { zh_cn: '关于这个分身', en_us: 'About' } }] : []),
     { event_key: 'avatar_help', name: { zh_cn: '帮助', en_us: 'Help' } },
   ];
-  const known: Record<string, { zh_cn: string; en_us: string }> = { summarize: { zh_cn: '总结', en_us: 'Summarize' }, distill: { zh_cn: '蒸馏我的分身', en_us: 'Distill me' } };
+  const known: Record<string, { zh_cn: string; en_us: string }> = { summarize: { zh_cn: '总结', en_us: 'Summarize' }, distill: { zh_cn: '蒸馏我的分身', en_us: 'Distill me' }, meeting: { zh_cn: '分身会议', en_us: 'Avatar meeting' } };
   for (const c of input.commands) {
     if (c.name === 'avatar') continue;
     items.push({ event_key: c.name, name: known[c.name] ?? { zh_cn: c.name, en_us: c.name } });
