@@ -12,6 +12,8 @@ export interface LarkCall {
   /** `body.content` parsed, for message calls. */
   content?: Record<string, unknown>;
   failed?: boolean;
+  /** When the call arrived (ms since epoch). */
+  at?: number;
 }
 
 export interface LarkFailure {
@@ -173,7 +175,7 @@ export class FakeLark {
         content = undefined;
       }
     }
-    const call: LarkCall = { method: r.name, appId, path: url.pathname, query, body, content };
+    const call: LarkCall = { method: r.name, appId, path: url.pathname, query, body, content, at: Date.now() };
     const f = this.failures.get(r.name);
     if (f && f.times > 0) {
       f.times--;

@@ -5,6 +5,8 @@ export interface SlackCall {
   method: string;
   token?: string;
   args: Record<string, unknown>;
+  /** When the call arrived (ms since epoch). */
+  at?: number;
 }
 
 type Failure = { status?: number; retryAfter?: number; error?: string; needed?: string; times: number };
@@ -13,6 +15,10 @@ type Failure = { status?: number; retryAfter?: number; error?: string; needed?: 
 const REQUIRED: Record<string, string[]> = {
   'chat.postMessage': ['channel'],
   'chat.update': ['channel', 'ts'],
+  'chat.delete': ['channel', 'ts'],
+  'chat.startStream': ['channel', 'thread_ts'],
+  'chat.appendStream': ['channel', 'ts', 'markdown_text'],
+  'chat.stopStream': ['channel', 'ts'],
   'chat.postEphemeral': ['channel', 'user'],
   'conversations.replies': ['channel', 'ts'],
   'conversations.history': ['channel'],
@@ -42,6 +48,12 @@ export class FakeSlack {
   users = new Map<string, { name: string; real_name?: string; is_bot?: boolean }>();
   unknownUsers = new Set<string>();
   socketUrl = '';
+  /**
+   * Messages (`channel:ts`) streaming now (chat.startStream until chat.stopStream), and those
+   * deleted. A workspace without the streaming API: `fail('chat.startStream', { error: 'not_allowed', times: Infinity })`.
+   */
+  readonly streaming = new Set<string>();
+  readonly deleted = new Set<string>();
   private failures = new Map<string, Failure>();
   private server?: http.Server;
   private ts = 1_760_000_000;
@@ -86,11 +98,11 @@ export class FakeSlack {
     const f = this.failures.get(method);
     if (f && f.times > 0) {
       f.times--;
-      this.calls.push({ method, token, args: { ...args, failed: true } });
+      this.calls.push({ method, token, args: { ...args, failed: true }, at: Date.now() });
       if (f.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(f.retryAfter ?? 1) });
       return reply(200, { ok: false, error: f.error ?? 'internal_error', needed: f.needed, provided: f.needed ? 'chat:write' : undefined });
     }
-    this.calls.push({ method, token, args });
+    this.calls.push({ method, token, args, at: Date.now() });
     const missing = (REQUIRED[method] ?? []).filter((a) => args[a] === undefined || args[a] === '');
     if (missing.length) return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: missing.map((m) => `missing ${m}`) } });
     const who = token ? this.tokens.get(token) : undefined;
@@ -101,6 +113,23 @@ export class FakeSlack {
       case 'chat.postMessage':
         return reply(200, { ok: true, channel: args.channel, ts: `${++this.ts}.000100`, message: { text: args.text } });
       case 'chat.update':
+        if (this.deleted.has(`${args.channel}:${args.ts}`)) return reply(200, { ok: false, error: 'message_not_found' });
+        return reply(200, { ok: true, channel: args.channel, ts: args.ts });
+      case 'chat.delete':
+        this.deleted.add(`${args.channel}:${args.ts}`);
+        return reply(200, { ok: true, channel: args.channel, ts: args.ts });
+      case 'chat.startStream': {
+        if (!args.markdown_text && !args.chunks) return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['missing markdown_text or chunks'] } });
+        // Outside a DM Slack wants the recipient of the stream.
+        if (!String(args.channel).startsWith('D') && (!args.recipient_user_id || !args.recipient_team_id)) return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['missing recipient_user_id / recipient_team_id'] } });
+        const ts = `${++this.ts}.000300`;
+        this.streaming.add(`${args.channel}:${ts}`);
+        return reply(200, { ok: true, channel: args.channel, ts });
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream':
+        if (!this.streaming.has(`${args.channel}:${args.ts}`)) return reply(200, { ok: false, error: 'message_not_in_streaming_state' });
+        if (method === 'chat.stopStream') this.streaming.delete(`${args.channel}:${args.ts}`);
         return reply(200, { ok: true, channel: args.channel, ts: args.ts });
       case 'chat.postEphemeral':
         return reply(200, { ok: true, message_ts: `${++this.ts}.000200` });

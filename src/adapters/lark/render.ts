@@ -159,9 +159,30 @@ export function renderAnswer(answer: Answer, conversation: string): Card[] {
   return cards;
 }
 
+/**
+ * An answer still being written, for the thinking card: the text so far, escaped as an answer's
+ * is, in one card (a long draft shows its start and an ellipsis), and a pencil where the label
+ * and sources will be.
+ */
+export function renderDraft(text: string): Card {
+  const parts = splitBytes(toLarkMarkdown(text));
+  const shown: Element[] = [];
+  let size = 0;
+  for (const p of parts) {
+    if (size + bytes(p) > CARD_BYTES - 1_000) {
+      shown.push(markdown('…'));
+      break;
+    }
+    shown.push(markdown(p));
+    size += bytes(p);
+  }
+  return { config: CONFIG, elements: [...shown, { tag: 'note', elements: [{ tag: 'plain_text', content: '✍️ …' }] }] };
+}
+
 /** A notice or status as cards (cards, so that a status placeholder can be patched into an answer). */
 export function renderReply(reply: Reply, conversation: string): Card[] {
   if (reply.kind === 'answer') return renderAnswer(reply.answer, conversation);
+  if (reply.kind === 'draft') return [renderDraft(reply.text)];
   if (reply.kind === 'consent') {
     const zh = reply.lang === 'zh';
     const buttons = [

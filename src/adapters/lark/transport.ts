@@ -33,6 +33,8 @@ interface HistoryItem {
  */
 export class LarkTransport implements ChatTransport {
   readonly platform = 'lark' as const;
+  /** The thinking card shows the answer as it is written, patched at most once a second. */
+  readonly draftIntervalMs = 1_000;
   private seq = 0;
   /** Events whose asker was already told that the app lacks a permission. */
   private readonly toldScope = new Recent<string, true>(1_000);
@@ -143,14 +145,15 @@ export class LarkTransport implements ChatTransport {
     );
   }
 
-  /** Patch the placeholder card with the first card; further cards follow as replies. */
+  /** Patch the placeholder card with the first card (a draft, or the answer); further answer cards follow as replies. */
   async update(ref: MessageRef, reply: Reply): Promise<void> {
     if (this.redundant(ref, reply)) return;
     const [head, ...rest] = renderReply(reply, ref.origin?.conversation ?? '');
     const target: ReplyTarget = { channelId: ref.channelId, threadId: ref.threadId, origin: ref.origin };
     try {
       await this.api.call('im.v1.message.patch', () => this.api.client.im.v1.message.patch({ path: { message_id: ref.messageId }, data: { content: JSON.stringify(head) } }));
-      for (const card of rest) await this.send(target, 'interactive', JSON.stringify(card));
+      // A draft is one card (renderDraft); only the answer adds cards after the first.
+      if (reply.kind !== 'draft') for (const card of rest) await this.send(target, 'interactive', JSON.stringify(card));
     } catch (err) {
       await this.tellScope(err, target);
       throw err;

@@ -1,5 +1,5 @@
 import type { Answer, Citation } from '../../answer/types';
-import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, unquoteCode } from '../../answer/markup';
+import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, stripControl, unquoteCode } from '../../answer/markup';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
 
@@ -111,11 +111,39 @@ export function renderAnswer(answer: Answer, conversation: string): SlackMessage
   return messages;
 }
 
+/**
+ * An answer still being written, shown with chat.update: the text so far, escaped as an answer's
+ * is, and a pencil where the label and sources will be. Never more than one message.
+ */
+export function renderDraft(text: string): SlackMessage {
+  const parts = splitText(toMrkdwn(text)).slice(0, BLOCK_LIMIT - 1);
+  return {
+    text: escapeMrkdwn(text.slice(0, 3900)),
+    blocks: [...parts.map((p) => ({ type: 'section', text: { type: 'mrkdwn', text: p } })), { type: 'context', elements: [{ type: 'mrkdwn', text: '✍️ …' }] }],
+  };
+}
+
+/** An unfinished link (`[label](http…`) or entity (`&lt`) at the end: it waits for more text. */
+const UNFINISHED = /\[[^\]\n]*(?:\](?:\([^)\s]*)?)?$|&[a-z0-9#]{0,5}$/i;
+
+/**
+ * What of a draft can go to Slack's streaming API now, as its markdown: escaped like mrkdwn (no
+ * mention, broadcast or link syntax survives), links shown as `label (url)`. The stream only
+ * appends, so an unfinished link or entity at the end is held back until it is complete, and a
+ * longer draft's rendering extends a shorter one's.
+ */
+export function streamableDraft(text: string): string {
+  const tail = UNFINISHED.exec(text);
+  const stable = stripControl(tail ? text.slice(0, tail.index) : text);
+  return escapeMrkdwn(stable.replace(MARKDOWN_LINK, (_m, label: string, url: string) => `${label.replace(/[[\]]/g, '')} (${url})`));
+}
+
 export const ACTION_CONSENT_APPROVE = 'understudy_consent_approve';
 export const ACTION_CONSENT_DECLINE = 'understudy_consent_decline';
 
 export function renderReply(reply: Reply, conversation: string): SlackMessage[] {
   if (reply.kind === 'answer') return renderAnswer(reply.answer, conversation);
+  if (reply.kind === 'draft') return [renderDraft(reply.text)];
   if (reply.kind === 'consent') {
     const zh = reply.lang === 'zh';
     return [

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
 import type { ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
 import type { StateStore } from '../../store/types';
-import { renderReply, type Block } from './render';
+import { renderDraft, renderReply, streamableDraft, type Block, type SlackMessage } from './render';
 import { SlackHistory } from './history';
 
 /** Our blocks are built as plain objects; the Web API validates them. */
@@ -14,12 +14,43 @@ import { classifySlackError, slackCall } from './web-errors';
 
 export const ASSISTANT_THREADS = 'slack-assistant-threads';
 
+const DRAFT_INTERVAL_MS = 1_000;
+/** Errors of chat.startStream that say this workspace (or app) cannot stream: drafts use chat.update. */
+const STREAMING_REFUSED = new Set(['unknown_method', 'method_not_supported', 'method_deprecated', 'not_allowed', 'not_allowed_token_type', 'not_supported', 'feature_not_enabled', 'team_not_allowed', 'missing_scope', 'invalid_arguments']);
+/** A refusal is remembered this long, then the streaming API is tried again (an upgrade, a new scope). */
+const STREAMING_RETRY_MS = 6 * 60 * 60_000;
+const MAX_STREAMS = 1_000;
+
+interface LiveStream {
+  channel: string;
+  ts: string;
+  /** The markdown the stream shows so far (the drafts only ever extend it). */
+  shown: string;
+}
+
+function streamKey(ref: Pick<MessageRef, 'channelId' | 'messageId'>): string {
+  return `${ref.channelId}:${ref.messageId}`;
+}
+
+/** Slack's own error code (`message_not_found`) behind a classified Web API error. */
+function slackErrorCode(err: unknown): string | undefined {
+  const e = err as { cause?: { data?: { error?: string } }; data?: { error?: string } };
+  return e?.cause?.data?.error ?? e?.data?.error;
+}
+
 /**
  * ChatTransport over one app's WebClient, one per app for the life of the process: where a reply
  * goes and what it answers travel in each call (ReplyTarget, MessageRef), never in the transport.
  */
 export class SlackTransport implements ChatTransport {
   readonly platform = 'slack' as const;
+  /** Drafts at most once a second: chat.update and chat.appendStream are both rate limited per message. */
+  readonly draftIntervalMs = DRAFT_INTERVAL_MS;
+  /** Answers streaming with chat.startStream, by the message the core knows them by (the placeholder, or the stream's own). */
+  private readonly streams = new Map<string, LiveStream>();
+  /** Until when this app's workspace is known to refuse the streaming API (drafts then use chat.update). */
+  private streamingRefusedUntil = 0;
+  private team: Promise<string | undefined> | undefined;
 
   constructor(
     private readonly client: WebClient,
@@ -48,6 +79,11 @@ export class SlackTransport implements ChatTransport {
   }
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
+    if (reply.kind === 'draft') {
+      // No placeholder to replace (the status was the assistant thread's own): the draft opens the answer's message.
+      const ts = await this.startStream(target, reply.text);
+      if (ts) return { ...target, messageId: ts };
+    }
     const messages = renderReply(reply, target.origin?.conversation ?? '');
     if (reply.kind === 'notice' && reply.ephemeral && target.userId) {
       for (const m of messages) {
@@ -85,13 +121,109 @@ export class SlackTransport implements ChatTransport {
     }
   }
 
+  /**
+   * Replace a message: a draft appends to the answer's stream (starting one in a thread, where the
+   * workspace allows it) or else rewrites the placeholder; the answer ends the stream and then
+   * replaces its whole text, checked, with the label, sources and buttons.
+   */
   async update(ref: MessageRef, reply: Reply): Promise<void> {
+    const key = streamKey(ref);
+    const stream = this.streams.get(key);
+    if (reply.kind === 'draft') {
+      if (stream) return this.appendStream(stream, reply.text, ref);
+      if (await this.startStream(ref, reply.text, ref.messageId)) return;
+      await this.rewrite(ref, renderDraft(reply.text));
+      return;
+    }
+    if (stream) {
+      this.streams.delete(key);
+      await this.call('chat.stopStream', () => this.client.chat.stopStream({ channel: stream.channel, ts: stream.ts }), ref).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not stop the answer stream; replacing its text anyway');
+      });
+      ref = { ...ref, messageId: stream.ts };
+    }
     const [head, ...rest] = renderReply(reply, ref.origin?.conversation ?? '');
-    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channelId, ts: ref.messageId, text: head.text, blocks: known(head.blocks) }), ref);
+    if (!(await this.rewrite(ref, head))) {
+      // The message is gone (a stream replaced it in a worker that then died): the answer still goes out.
+      await this.post(ref, reply);
+      return;
+    }
     // Anything beyond one message's 50 blocks follows in the same thread.
     for (const m of rest) {
       await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: ref.channelId, thread_ts: ref.threadId ?? ref.messageId, text: m.text, blocks: known(m.blocks) }), ref);
     }
+  }
+
+  /** chat.update of one message; false when Slack no longer has it. */
+  private async rewrite(ref: MessageRef, m: SlackMessage): Promise<boolean> {
+    try {
+      await this.call('chat.update', () => this.client.chat.update({ channel: ref.channelId, ts: ref.messageId, text: m.text, blocks: known(m.blocks) }), ref);
+      return true;
+    } catch (err) {
+      if (slackErrorCode(err) === 'message_not_found') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Start streaming an answer with chat.startStream, in the target's thread (Slack streams only in
+   * threads; a DM answered at the top level keeps chat.update drafts). `placeholder`: the status
+   * message the stream replaces, deleted once the stream shows. Answers the stream's ts, or
+   * undefined when drafts should use chat.update: no thread, nothing to show yet, or a workspace
+   * that refuses the method (remembered for STREAMING_RETRY_MS).
+   */
+  private async startStream(target: ReplyTarget, text: string, placeholder?: string): Promise<string | undefined> {
+    if (!target.threadId || Date.now() < this.streamingRefusedUntil) return undefined;
+    const markdown = streamableDraft(text);
+    if (!markdown.trim()) return undefined;
+    // Outside a DM, Slack wants to know whom the stream is for.
+    const dm = target.origin ? target.origin.channelType === 'dm' : target.channelId.startsWith('D');
+    const recipient = !dm && target.userId ? { recipient_user_id: target.userId, recipient_team_id: await this.teamId() } : {};
+    let ts: string | undefined;
+    try {
+      const res = await this.call('chat.startStream', () =>
+        this.client.chat.startStream({ channel: target.channelId, thread_ts: target.threadId as string, markdown_text: markdown, ...recipient }),
+      target);
+      ts = res.ts ? String(res.ts) : undefined;
+    } catch (err) {
+      const code = slackErrorCode(err);
+      if (code && STREAMING_REFUSED.has(code)) {
+        this.streamingRefusedUntil = Date.now() + STREAMING_RETRY_MS;
+        this.log.info({ error: code }, 'Slack refused chat.startStream in this workspace; answers show as they are written with chat.update instead');
+      } else this.log.warn({ err }, 'chat.startStream failed; this draft goes out with chat.update');
+      return undefined;
+    }
+    if (!ts) return undefined;
+    const key = streamKey({ channelId: target.channelId, messageId: placeholder ?? ts });
+    this.streams.set(key, { channel: target.channelId, ts, shown: markdown });
+    if (this.streams.size > MAX_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
+    if (placeholder) {
+      await this.call('chat.delete', () => this.client.chat.delete({ channel: target.channelId, ts: placeholder }), target).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not delete the status message the answer stream replaces');
+      });
+    }
+    return ts;
+  }
+
+  /** Append what the draft adds to what the stream shows; a draft that no longer extends it (a restart) waits for the answer. */
+  private async appendStream(stream: LiveStream, text: string, ref: MessageRef): Promise<void> {
+    const markdown = streamableDraft(text);
+    if (markdown.length <= stream.shown.length || !markdown.startsWith(stream.shown)) return;
+    const delta = markdown.slice(stream.shown.length);
+    stream.shown = markdown;
+    await this.call('chat.appendStream', () => this.client.chat.appendStream({ channel: stream.channel, ts: stream.ts, markdown_text: delta }), ref);
+  }
+
+  /** This app's workspace (auth.test, once): the streaming API's recipient team outside DMs. */
+  private teamId(): Promise<string | undefined> {
+    this.team ??= this.client.auth.test().then(
+      (res) => (res.team_id as string | undefined) ?? undefined,
+      () => {
+        this.team = undefined;
+        return undefined;
+      },
+    );
+    return this.team;
   }
 
   /** The assistant surface's native status, only in threads Slack opened as assistant threads. */
