@@ -31,7 +31,7 @@ export function registerMcpCommand(program: Command, ctx: CliContext): void {
       const mcp = createMcpServer({ service, caller: operatorCaller(io.env), log: rt.log });
       const transport = new StdioServerTransport(io.stdin, io.stdout);
       const closed = new Promise<void>((resolve) => {
-        mcp.server.onclose = () => resolve();
+        mcp.server.server.onclose = () => resolve();
         // The client went away (closed our stdin): stop serving.
         io.stdin.once('end', () => resolve());
         io.stdin.once('close', () => resolve());

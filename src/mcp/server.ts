@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult, ReadResourceResult, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AvatarService } from '../app/avatar-service';
@@ -13,6 +14,7 @@ import { classifyError, UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
 import { MAX_QUESTION_CHARS } from '../text/limits';
 import { actorOf, mayUse, type McpCaller } from './caller';
+import { auditRefusedCalls } from './refused-calls';
 import { evidenceFor, skillFor } from './evidence';
 import { MAX_INLINE_EXPORT_CHARS, summarizeExport } from './summarize-export';
 
@@ -26,13 +28,20 @@ export interface McpServerOptions {
 
 const MAX_K = 20;
 
+export interface UnderstudyMcp {
+  server: McpServer;
+  /** Serve on a transport; tool calls the SDK refuses before they reach a tool (invalid input) are audited too. */
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * An MCP server for one caller: tools to list, ask and search the avatars and to summarise an
  * export, and each avatar's skill and evidence as resources. Everything goes through the same
  * gates as chat: the avatar's status (paused and revoked avatars are not served), its access list,
  * the caller's visibility, and the audit log (actor `mcp:<user>`).
  */
-export function createMcpServer(opts: McpServerOptions): McpServer {
+export function createMcpServer(opts: McpServerOptions): UnderstudyMcp {
   const { service, caller } = opts;
   const log = (opts.log ?? silentLogger).child({ surface: 'mcp', user: caller.user });
   const actor = actorOf(caller);
@@ -66,7 +75,10 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
   };
 
   /** A tool's work, with its failures turned into a tool error the model can read (and audited). */
-  const run = async (tool: string, avatar: string | undefined, work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+  /** Tool calls that reached a tool (which audits them itself). */
+  const reached = new Set<RequestId>();
+  const run = async (tool: string, avatar: string | undefined, extra: { requestId: RequestId }, work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    reached.add(extra.requestId);
     try {
       return await work();
     } catch (err) {
@@ -93,8 +105,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       inputSchema: {},
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    () =>
-      run('list_avatars', undefined, async () => {
+    (_args, extra) =>
+      run('list_avatars', undefined, extra, async () => {
         // Paused avatars are listed so a caller knows why one does not answer; revoked ones are gone.
         const avatars = service.registry
           .list()
@@ -131,8 +143,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ avatar, question }) =>
-      run('ask_avatar', avatar, async () => {
+    ({ avatar, question }, extra) =>
+      run('ask_avatar', avatar, extra, async () => {
         const pkg = await open(avatar);
         await limited();
         // Each call is a conversation of its own: the avatar introduces itself (first-contact disclosure).
@@ -153,8 +165,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ avatar, query, k }) =>
-      run('search_avatar', avatar, async () => {
+    ({ avatar, query, k }, extra) =>
+      run('search_avatar', avatar, extra, async () => {
         const pkg = await open(avatar);
         await limited();
         const index = service.index(pkg.config.slug);
@@ -205,8 +217,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) =>
-      run('summarize_export', undefined, async () => {
+    (args, extra) =>
+      run('summarize_export', undefined, extra, async () => {
         if (!caller.operator) await limited();
         const r = await summarizeExport(args, { operator: caller.operator, model: service.model });
         await store.audit({
@@ -248,7 +260,16 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
   server.registerResource('avatar-skill', new ResourceTemplate('avatar://{slug}/skill', { list: listOf('skill') }), { title: 'Avatar skill', description: "An avatar's distilled skill (skill.md), anchored to its sources", mimeType: 'text/markdown' }, readResource('skill'));
   server.registerResource('avatar-evidence', new ResourceTemplate('avatar://{slug}/evidence', { list: listOf('evidence') }), { title: 'Avatar evidence', description: "The source text behind each anchor of an avatar's skill", mimeType: 'text/markdown' }, readResource('evidence'));
 
-  return server;
+  return {
+    server,
+    async connect(transport) {
+      await server.connect(transport);
+      auditRefusedCalls(transport, reached, (tool, message) =>
+        store.audit({ actor, action: `mcp_${tool}`, detail: { error: 'INPUT_INVALID', message: message.slice(0, 300) } }).catch((err: unknown) => log.error({ err }, 'could not audit a refused MCP call')),
+      );
+    },
+    close: () => server.close(),
+  };
 }
 
 function label(pkg: AvatarPackage): string {

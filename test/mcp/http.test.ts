@@ -161,6 +161,11 @@ describe('POST /mcp on the server (streamable HTTP, the SDK client)', () => {
     expect(textOf(badK)).toMatch(/k: at most 20/);
     const unknown = await client.callTool({ name: 'ask_avatar', arguments: { avatar: 'lao-zang', question: 'hi' } });
     expect(textOf(unknown)).toMatch(/avatar: no avatar "lao-zang"\. Did you mean lao-zhang/);
+    // Calls the SDK refuses before a tool runs are audited too.
+    const refused = (await rt.service.store.auditEntries({ action: 'mcp_search_avatar' })).filter((e) => e.actor === 'mcp:slack:U0COLLEAGUE');
+    expect(refused.map((e) => e.detail)).toContainEqual(expect.objectContaining({ error: 'INPUT_INVALID', message: expect.stringMatching(/k: at most 20/) }));
+    const noQ = (await rt.service.store.auditEntries({ action: 'mcp_ask_avatar' })).filter((e) => e.actor === 'mcp:slack:U0COLLEAGUE');
+    expect(noQ.map((e) => (e.detail as { error: string }).error)).toEqual(expect.arrayContaining(['AVATAR_NOT_FOUND', 'INPUT_INVALID']));
   });
 
   it('summarize_export takes the export inline over HTTP and refuses file paths', async () => {
