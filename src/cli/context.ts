@@ -21,7 +21,7 @@ export function createCliContext(program: Command, io: CliIo): CliContext & { di
         const g = program.opts<{ avatarsDir?: string; dataDir?: string }>();
         // One-shot commands print their own output; their logs stay quiet unless asked for.
         const env = ctx.command !== 'serve' && !io.env.LOG_LEVEL ? { ...io.env, LOG_LEVEL: 'warn' } : io.env;
-        rt = createRuntime(env, { avatarsDir: g.avatarsDir, dataDir: g.dataDir }, { cwd: io.cwd, isTTY: io.isTTY, semanticInBackground: ctx.command === 'serve' });
+        rt = createRuntime(env, { avatarsDir: g.avatarsDir, dataDir: g.dataDir }, { cwd: io.cwd, isTTY: io.isTTY, semanticInBackground: ctx.command === 'serve' || ctx.command === 'mcp' });
       }
       return rt;
     },
