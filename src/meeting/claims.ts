@@ -88,6 +88,9 @@ export function surfaceWords(text: string): Map<string, string> {
   return out;
 }
 
+/** Words that say how a question is asked rather than what about (stemmed as the tokenizer does). */
+const HOW_WORDS = new Set(['goe', 'happen', 'afterward', 'afterwards', 'chang', 'change', 'handl', 'handle', 'deal', 'way', 'mean', 'explain', 'describ', 'tell']);
+
 /**
  * The words of a question worth looking for in the answers: English key terms (stemmed, with
  * the word as asked) and Chinese dictionary words (jieba), which read better than bigrams.
@@ -96,7 +99,7 @@ export function questionWords(question: string): { term: string; word: string; c
   const surface = surfaceWords(question);
   const out: { term: string; word: string; cjk: boolean }[] = [];
   for (const term of keyTerms(question)) {
-    if (isCjkToken(term)) continue;
+    if (isCjkToken(term) || HOW_WORDS.has(term)) continue;
     out.push({ term, word: surface.get(term) ?? term, cjk: false });
   }
   for (const word of cjkWords(question)) if (!out.some((w) => w.word === word)) out.push({ term: word, word, cjk: true });

@@ -95,6 +95,15 @@ function invalid(en: string, zh: string, lang: Lang): UnderstudyError {
 export function planMeeting(host: AvatarHost, names: string[], question: string, asker: Asker, lang: Lang): MeetingPlan {
   const q = question.trim();
   const usage = t(lang, 'Name 2 to 5 avatars, then the question: `/meeting @lao-zhang-avatar @lin-xiaoyu-avatar <question>`.', '请先写 2 到 5 个数字分身，再写问题：`/meeting @lao-zhang-avatar @lin-xiaoyu-avatar <问题>`。');
+  // Too many is said first: looking each name up would only report the first typo among six.
+  const named = [...new Set(names.map((n) => findAvatar(host, n)?.config.slug ?? n.replace(/^@/, '')))];
+  if (named.length > MAX_AVATARS) {
+    throw invalid(
+      `A meeting has at most ${MAX_AVATARS} avatars; you named ${named.length} (${named.join(', ')}). Leave some out and ask again.`,
+      `一次会议最多 ${MAX_AVATARS} 个数字分身，你写了 ${named.length} 个（${named.join('、')}）。请减少后再试。`,
+      lang,
+    );
+  }
   const unique: AvatarPackage[] = [];
   for (const name of names) {
     const pkg = findAvatar(host, name);
@@ -104,13 +113,6 @@ export function planMeeting(host: AvatarHost, names: string[], question: string,
       throw new UnderstudyError('AVATAR_NOT_FOUND', t(lang, `There is no avatar "${name}".${hint}`, `没有名为“${name}”的数字分身。${hint}`), { details: { zh: `没有名为“${name}”的数字分身。${hint}`, suggestions: hints } });
     }
     if (!unique.includes(pkg)) unique.push(pkg);
-  }
-  if (unique.length > MAX_AVATARS) {
-    throw invalid(
-      `A meeting has at most ${MAX_AVATARS} avatars; you named ${unique.length} (${unique.map((p) => p.config.slug).join(', ')}). Leave some out and ask again.`,
-      `一次会议最多 ${MAX_AVATARS} 个数字分身，你写了 ${unique.length} 个（${unique.map((p) => p.config.slug).join('、')}）。请减少后再试。`,
-      lang,
-    );
   }
   if (unique.length < MIN_AVATARS) throw invalid(`A meeting needs at least ${MIN_AVATARS} avatars. ${usage}`, `会议至少需要 ${MIN_AVATARS} 个数字分身。${usage}`, lang);
   if (q === '') throw invalid(`What should they discuss? ${usage}`, `要讨论什么问题？${usage}`, lang);
