@@ -2,7 +2,10 @@ import path from 'node:path';
 import { createChatModel } from '../../src/answer/llm';
 import { AvatarService } from '../../src/app/avatar-service';
 import { DraftStream } from '../../src/chat/drafts';
+import { answerHandler } from '../../src/chat/answer-handoff';
 import { ChatRouter } from '../../src/chat/router';
+import { readAnswerProgress, type AnswerJob } from '../../src/jobs/answer-job';
+import type { JobContext } from '../../src/jobs/types';
 import type { MessageRef, Reply } from '../../src/chat/types';
 import { silentLogger } from '../../src/log';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
@@ -17,11 +20,11 @@ class DraftingTransport extends RecordingTransport {
   constructor(readonly draftIntervalMs: number) {
     super();
   }
-  async post(target: Parameters<RecordingTransport['post']>[0], reply: Reply): Promise<MessageRef> {
+  override async post(target: Parameters<RecordingTransport['post']>[0], reply: Reply): Promise<MessageRef> {
     this.log.push({ op: 'post', reply, at: Date.now() });
     return super.post(target, reply);
   }
-  async update(ref: MessageRef, reply: Reply): Promise<void> {
+  override async update(ref: MessageRef, reply: Reply): Promise<void> {
     this.log.push({ op: 'update', reply, at: Date.now() });
     return super.update(ref, reply);
   }
@@ -42,6 +45,18 @@ async function setup(model?: ReturnType<typeof createChatModel>) {
   const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store, model });
   await service.ingest('lao-zhang');
   return new ChatRouter({ service });
+}
+
+/** An answer job as a web replica enqueues it (its gates ran there). */
+function answerJob(text: string): JobContext<AnswerJob> {
+  const event = ask(text);
+  return {
+    id: `slack:event:${event.eventId}`,
+    kind: 'answer',
+    attempt: 1,
+    progress: async () => undefined,
+    data: { event, target: { channelId: event.channelId, userId: event.userId }, args: text, lang: 'en', avatar: 'lao-zhang' },
+  };
 }
 
 const ask = (text: string) => dmEvent(`@lao-zhang-avatar ${text}`, { appAvatar: 'lao-zhang' });
@@ -200,4 +215,19 @@ describe('answers stream through the router', () => {
       expect(t.log.at(-1)?.reply.kind).toBe('answer');
     });
   }
+
+  it('production path: the worker running an answer job streams the same way, and records only the placeholder and the answer', async () => {
+    const router = await setup();
+    const t = new DraftingTransport(20);
+    const job = answerJob('how do I roll back?');
+    await answerHandler(router, () => t, router.service.store, silentLogger)(job);
+    expect(t.drafts().length).toBeGreaterThanOrEqual(2);
+    expect(t.log.map((l) => l.reply.kind)).toEqual(['status', ...t.drafts().map(() => 'draft'), 'answer']);
+    const progress = await readAnswerProgress(router.service.store, job.data.event.eventId);
+    expect(progress).toMatchObject({ answered: true, placeholder: { messageId: 'm1' } });
+    // Run again (a redelivered job): the answer is out, so nothing more, drafts included.
+    const before = t.log.length;
+    await answerHandler(router, () => t, router.service.store, silentLogger)({ ...job, attempt: 2 });
+    expect(t.log.length).toBe(before);
+  });
 });
