@@ -83,7 +83,8 @@ async function hold(ctx: HandlerContext, plan: MeetingPlan, asker: Asker): Promi
   const meeting = await holdMeeting(
     service,
     plan,
-    { asker, conversation: conversationKey({ ...event, threadId: thread.threadId } as ChatEvent), id },
+    // The terminal chat builds only the index of the avatar it was started with.
+    { asker, conversation: conversationKey({ ...event, threadId: thread.threadId } as ChatEvent), id, ingestMissing: transport.platform === 'cli' },
     {
       onProgress: (done, pending) => edit(root, header(done.map((a) => a.name), pending)),
       onAnswer: async (a) => {

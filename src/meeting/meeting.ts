@@ -22,6 +22,11 @@ export interface MeetingOptions {
   /** The chat model for answers and the moderator; `null` for offline even when one is configured. Default: the host's. */
   model?: BaseChatModel | null;
   id?: string;
+  /**
+   * Build an index that was never built before asking (the operator's own process: the CLI, the
+   * terminal chat). A server builds its indexes at start and through its ingest jobs instead.
+   */
+  ingestMissing?: boolean;
 }
 
 export interface MeetingHooks {
@@ -39,6 +44,9 @@ export interface MeetingHooks {
 export async function holdMeeting(host: AvatarHost, plan: MeetingPlan, options: MeetingOptions, hooks: MeetingHooks = {}): Promise<Meeting> {
   const id = options.id ?? `mtg_${crypto.randomUUID().slice(0, 8)}`;
   const model = options.model === null ? undefined : (options.model ?? host.model);
+  if (options.ingestMissing) {
+    for (const pkg of plan.participants) if (!host.index(pkg.config.slug).exists()) await host.ingest(pkg.config.slug);
+  }
   const done: MeetingAnswer[] = [];
   const pending = new Set(plan.participants.map((p) => displayName(p, plan.lang)));
   const turns = plan.participants.map((pkg) =>
