@@ -7,7 +7,9 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
 COPY bin ./bin
-# npm ci installs exactly the lockfile (and builds dist/ through the prepare script).
+# The web app (chat at /, admin console at /admin): the prepare script builds it into dist/web.
+COPY web ./web
+# npm ci installs exactly the lockfile (and builds dist/ and dist/web through the prepare script).
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Runtime stage: no compilers, non-root user, state in a volume.

@@ -26,6 +26,15 @@ describe('the Docker image', () => {
     expect(dockerfile).not.toMatch(/RUN npm install\b/);
   });
 
+  it('builds the web app into the image: web/ is in the build context before npm ci runs prepare', () => {
+    const copyWeb = dockerfile.search(/^COPY web \.\/web$/m);
+    expect(copyWeb).toBeGreaterThan(0);
+    expect(copyWeb).toBeLessThan(dockerfile.search(/^RUN npm ci\b/m));
+    expect(ignored('web/src/chat/main.tsx')).toBe(false);
+    // The runtime stage takes dist/ whole, dist/web included.
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+  });
+
   it('keeps the avatars directory, where /distill writes, in a volume', () => {
     const avatarsDir = /UNDERSTUDY_AVATARS_DIR=(\S+)/.exec(dockerfile)?.[1];
     const dataDir = /UNDERSTUDY_DATA_DIR=(\S+)/.exec(dockerfile)?.[1];

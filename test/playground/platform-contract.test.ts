@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { PlaygroundTransport, mountWebPlayground } from '../../src/adapters/playground/web';
+import { mountWebPlayground } from '../../src/adapters/playground/web';
+import { PlaygroundTransport } from '../../src/adapters/playground/web-transport';
 import { AvatarService } from '../../src/app/avatar-service';
 import { ChatRouter } from '../../src/chat/router';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';

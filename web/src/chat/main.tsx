@@ -1,7 +1,12 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { lang } from './i18n';
+import './styles.css';
 
-function App() {
-  return <main><h1>Understudy</h1></main>;
-}
-
-createRoot(document.getElementById('root')!).render(<App />);
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

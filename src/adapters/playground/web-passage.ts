@@ -1,0 +1,95 @@
+import type { AvatarService } from '../../app/avatar-service';
+import type { Viewer } from '../../avatars/visibility';
+import type { Chunk, SourceKind, Visibility } from '../../corpus/types';
+
+/** Lines of the document shown around a cited passage, on each side. */
+const CONTEXT_LINES = 30;
+/** Replies of a thread shown beside a cited message. */
+const THREAD_REPLIES = 50;
+
+interface Reply {
+  locator: string;
+  text: string;
+  author?: string;
+  date?: string;
+  cited: boolean;
+}
+
+/** A cited passage as the side panel shows it: the document around it, or the message in its thread. */
+export interface PassageView {
+  avatar: string;
+  source: string;
+  locator: string;
+  kind: SourceKind;
+  title?: string;
+  url?: string;
+  date?: string;
+  author?: string;
+  visibility: Visibility;
+  /** Documents: the lines around the passage (1-based numbers), the cited ones to highlight. */
+  document?: { lines: { n: number; text: string }[]; highlight: { from: number; to: number }; more: { before: boolean; after: boolean } };
+  /** Messages and e-mails: the cited message, what it replied to, and the other replies of its thread. */
+  message?: { text: string; thread?: { root?: string; replies: Reply[] } };
+}
+
+const LINES = /^L(\d+)-L(\d+)$/;
+
+/**
+ * The passage `locator` of `source` in `slug`'s index, read from the stored (masked) chunks, never
+ * the corpus files; undefined when there is none, or when `viewer` may not see it (a private
+ * source looks exactly like a missing one).
+ */
+export function findPassage(service: AvatarService, slug: string, source: string, locator: string, viewer: Viewer): PassageView | undefined {
+  const index = service.index(slug);
+  if (!index.exists()) return undefined;
+  const chunks = index
+    .chunkStore()
+    .bySource(source)
+    .map((c) => index.get(c.id))
+    .filter((c): c is Chunk => c !== undefined && index.canSee(viewer, c));
+  const range = LINES.exec(locator);
+  const cited = range ? chunks.filter((c) => overlaps(c.locator, Number(range[1]), Number(range[2]))) : chunks.filter((c) => c.locator === locator);
+  if (cited.length === 0) return undefined;
+  const first = cited[0];
+  const base: PassageView = {
+    avatar: slug, source, locator, kind: first.kind, title: first.title, url: first.url, date: first.date, author: first.author, visibility: first.visibility,
+  };
+  if (range) return { ...base, document: documentAround(chunks, Number(range[1]), Number(range[2])) };
+  return { ...base, message: { text: cited.map((c) => c.text).join('\n'), thread: threadOf(chunks, first) } };
+}
+
+function overlaps(locator: string, from: number, to: number): boolean {
+  const m = LINES.exec(locator);
+  return m !== null && Number(m[1]) <= to && Number(m[2]) >= from;
+}
+
+/** The document's lines near `from`..`to`, put back together from its chunks (a chunk's first line is its start line). */
+function documentAround(chunks: Chunk[], from: number, to: number): NonNullable<PassageView['document']> {
+  const known = new Map<number, string>();
+  let last = 0;
+  for (const c of chunks) {
+    const m = LINES.exec(c.locator);
+    if (!m) continue;
+    const start = Number(m[1]);
+    c.text.split('\n').forEach((line, i) => {
+      if (!known.has(start + i)) known.set(start + i, line);
+    });
+    last = Math.max(last, Number(m[2]), start + c.text.split('\n').length - 1);
+  }
+  const lo = Math.max(1, from - CONTEXT_LINES);
+  const hi = Math.min(last, to + CONTEXT_LINES);
+  const lines: { n: number; text: string }[] = [];
+  for (let n = lo; n <= hi; n++) lines.push({ n, text: known.get(n) ?? '' });
+  return { lines, highlight: { from, to }, more: { before: lo > 1, after: hi < last } };
+}
+
+/** The thread a message belongs to: the root it answered (kept as context) and the other replies to that root. */
+function threadOf(chunks: Chunk[], message: Chunk): NonNullable<PassageView['message']>['thread'] {
+  if (!message.context) return undefined;
+  const replies = chunks
+    .filter((c) => c.context === message.context)
+    .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id - b.id)
+    .slice(0, THREAD_REPLIES)
+    .map((c) => ({ locator: c.locator, text: c.text, author: c.author, date: c.date, cited: c.locator === message.locator }));
+  return { root: message.context, replies };
+}
