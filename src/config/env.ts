@@ -46,6 +46,11 @@ export const envSchema = z
     MCP_TOKENS: optionalString,
     // The admin console's sign-in secret (README "Admin console"); never logged.
     ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters (e.g. openssl rand -hex 24)'),
+    // Where people reach the console (https://understudy.example.com): turns on Slack / Feishu sign-in, whose redirect URLs start with it.
+    ADMIN_URL: url,
+    // Sign in with Slack (OpenID Connect): the Slack app's client id and secret.
+    SLACK_CLIENT_ID: optionalString,
+    SLACK_CLIENT_SECRET: optionalString,
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url,
     OPENAI_MODEL: optionalString,
@@ -112,6 +117,9 @@ export const envSchema = z
     if (env.SLACK_APP_TOKEN && !env.SLACK_APP_TOKEN.startsWith('xapp-')) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp-' });
     }
+    if (Boolean(env.SLACK_CLIENT_ID) !== Boolean(env.SLACK_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: [env.SLACK_CLIENT_ID ? 'SLACK_CLIENT_SECRET' : 'SLACK_CLIENT_ID'], message: 'is required for Sign in with Slack: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together (the app\'s Basic Information page)' });
+    }
     if (env.LARK_APP_ID && !env.LARK_APP_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['LARK_APP_SECRET'], message: 'is required when LARK_APP_ID is set' });
     }
@@ -177,6 +185,8 @@ export interface Config {
   mcpTokens: McpToken[];
   /** ADMIN_TOKEN: signs an admin into the console at /admin; without it (and without OAuth) nobody can. */
   adminToken?: string;
+  /** ADMIN_URL and the platform credentials: Sign in with Slack / Feishu for the console (README "Admin console"). */
+  adminOAuth: { url?: string; slack?: { clientId: string; clientSecret: string; apiUrl?: string } };
   /** Present when an OpenAI-compatible chat model is configured. */
   llm?: ModelConfig;
   /** Present when OPENAI_EMBEDDING_MODEL is set; otherwise the built-in local embedder is used. */
@@ -243,6 +253,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     playgroundToken: e.PLAYGROUND_TOKEN,
     mcpTokens: e.MCP_TOKENS ? parseMcpTokens(e.MCP_TOKENS).tokens : [],
     adminToken: e.ADMIN_TOKEN,
+    adminOAuth: {
+      url: e.ADMIN_URL?.replace(/\/+$/, ''),
+      slack: e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET ? { clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET, apiUrl: e.SLACK_API_URL } : undefined,
+    },
     llm: llmOn ? model : undefined,
     embeddings: e.OPENAI_EMBEDDING_MODEL ? { ...model, model: e.OPENAI_EMBEDDING_MODEL } : undefined,
     semantic: e.UNDERSTUDY_SEMANTIC === 'on',

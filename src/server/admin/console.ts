@@ -7,6 +7,7 @@ import { avatarRoutes } from './avatars-api';
 import { evalRoutes } from './eval-api';
 import { errorReply, HttpError, isJson, jsonBody, matchRoute, sameOrigin, sendJson, type AdminRoute } from './http';
 import { AdminSessions, readCookie, sameSecret, SESSION_COOKIE, sessionCookie, type AdminSession } from './sessions';
+import { AdminOAuth, oauthProviders, sendContinuePage, type Provider } from './oauth';
 import { skillRoutes } from './skill-api';
 import { sendAdminPage, sendBuiltFile, webDistDir } from './static';
 
@@ -32,7 +33,9 @@ export function mountAdminConsole(server: HttpServer, runtime: Runtime, options:
   const sessions = new AdminSessions(runtime.service.store);
   const routes: AdminRoute[] = [...avatarRoutes(runtime, options.queue), ...skillRoutes(runtime), ...auditRoutes(runtime), ...evalRoutes(runtime)];
   const sessionOf = (req: http.IncomingMessage): Promise<AdminSession | undefined> => sessions.get(readCookie(req, SESSION_COOKIE));
-  const methods = { token: Boolean(runtime.config.adminToken) };
+  const oauth = new AdminOAuth(runtime);
+  const providers = oauthProviders(runtime);
+  const methods = { token: Boolean(runtime.config.adminToken), slack: providers.includes('slack'), lark: providers.includes('lark') };
 
   // Pages: the sign-in page for everyone, the rest only with a session.
   server.routePrefix('GET', '/admin', async (req, res) => {
@@ -41,6 +44,8 @@ export function mountAdminConsole(server: HttpServer, runtime: Runtime, options:
     if (p !== '/admin' && !p.startsWith('/admin/')) return sendJson(res, 404, { ok: false, error: 'not found' });
     if (p.startsWith(`${API}/`) || p === API) return api(req, res, 'GET', p.slice(API.length));
     if (p === '/admin/sign-in') return sendAdminPage(res, dist);
+    const signInWith = /^\/admin\/oauth\/(slack|lark)\/(start|callback)$/.exec(p);
+    if (signInWith) return platformSignIn(req, res, signInWith[1] as Provider, signInWith[2] as 'start' | 'callback');
     if (!(await sessionOf(req))) {
       res.writeHead(302, { location: `/admin/sign-in?next=${encodeURIComponent(p)}`, 'cache-control': 'no-store' });
       res.end();
@@ -89,6 +94,27 @@ export function mountAdminConsole(server: HttpServer, runtime: Runtime, options:
       const { status, error, code } = errorReply(err);
       if (status === 500) runtime.log.error({ err, path }, 'admin API failed');
       sendJson(res, status, { ok: false, error, ...(code ? { code } : {}) });
+    }
+  }
+
+  async function platformSignIn(req: http.IncomingMessage, res: http.ServerResponse, provider: Provider, step: 'start' | 'callback'): Promise<void> {
+    try {
+      if (step === 'start') return await oauth.start(req, res, provider);
+      const result = await oauth.callback(req, provider);
+      const clearState = `understudy_oauth=; Path=/admin/oauth; HttpOnly; SameSite=Lax; Max-Age=0`;
+      if ('refused' in result) {
+        res.writeHead(302, { location: `/admin/sign-in?error=${encodeURIComponent(result.refused)}`, 'cache-control': 'no-store', 'set-cookie': clearState });
+        res.end();
+        return;
+      }
+      const { id } = await sessions.create(result.who);
+      await runtime.service.store.audit({ actor: result.who.actor, action: 'admin_sign_in', detail: { via: provider, role: result.who.role } });
+      res.setHeader('set-cookie', [sessionCookie(id, req), clearState]);
+      sendContinuePage(res, result.next);
+    } catch (err) {
+      const { status, error } = errorReply(err);
+      if (status === 500) runtime.log.error({ err, provider }, 'admin console sign-in failed');
+      sendJson(res, status, { ok: false, error });
     }
   }
 
