@@ -225,6 +225,21 @@ run('web chat in a real browser', () => {
     await page.context().close();
   });
 
+  it('says when the sources hold nothing on a question, and starts a new conversation on request', async () => {
+    const { page } = await open();
+    await pick(page, 'lao-zhang');
+    await ask(page, ROLLBACK_Q);
+    await page.locator('.chat-head').getByRole('button', { name: /New conversation/ }).click();
+    await page.locator('.empty').waitFor();
+    const answer = await ask(page, 'What is the best recipe for mapo tofu with Sichuan peppercorns?');
+    await expect(answer.locator('.badge').allInnerTexts()).resolves.toContain('No material on this');
+    expect(await page.locator('.conv-item').count()).toBe(2);
+    // The earlier conversation is still there, with its answer.
+    await page.locator('.conv-item', { hasText: ROLLBACK_Q }).click();
+    await page.locator('.msg.avatar.done .chip').first().waitFor();
+    await page.context().close();
+  });
+
   it('follows the system dark mode', async () => {
     const { page } = await open({ colorScheme: 'dark' });
     await pick(page, 'lao-zhang');
@@ -248,5 +263,55 @@ run('web chat in a real browser', () => {
     await until(async () => (await answer.locator('.answer-label').innerText()).length > 0, 'the answer label');
     expect(await axeViolations(page)).toEqual([]);
     await page.context().close();
+  });
+});
+
+run('web chat behind PLAYGROUND_TOKEN', () => {
+  jest.setTimeout(60_000);
+  const TOKEN = 'browser-test-token-5a1f0c3e9d2b7e64';
+  let rt: Runtime;
+  let handle: ServeHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensureWebBundle();
+    const root = tmpDir('web-chat-token-');
+    makeAvatar(root, 'solo', { 'rollback.md': '# Rollback\n\nIf it touches money, roll back first with deployctl rollback.\n' });
+    rt = createRuntime({ PORT: '0', PLAYGROUND_TOKEN: TOKEN }, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
+    handle = await serve(rt, quietIo(), { interactive: false });
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await handle?.close();
+    rt?.close();
+  });
+
+  it('takes the token from the URL fragment into this tab only, drops it from the address bar and sends it as a bearer token', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    const auth: (string | undefined)[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/playground/api/')) auth.push(r.headers().authorization);
+    });
+    await page.goto(`http://127.0.0.1:${handle.port}/#token=${TOKEN}`);
+    await page.waitForSelector('.avatar-item', { state: 'attached' });
+    expect(page.url()).toBe(`http://127.0.0.1:${handle.port}/`);
+    expect(await page.evaluate("sessionStorage.getItem('pgToken')")).toBe(TOKEN);
+    await page.getByRole('textbox', { name: /question/i }).fill('how do I roll back?');
+    await page.keyboard.press('Enter');
+    await page.locator('.msg.avatar.done').waitFor();
+    expect(auth.length).toBeGreaterThan(2);
+    expect(auth.every((a) => a === `Bearer ${TOKEN}`)).toBe(true);
+    await context.close();
+
+    // Without it, the page says how to open it, and shows no avatar.
+    const bare = await browser.newContext({ locale: 'en-US' });
+    const page2 = await bare.newPage();
+    await page2.goto(`http://127.0.0.1:${handle.port}/`);
+    await expect(page2.getByRole('alert').innerText()).resolves.toMatch(/needs its token.*#token=/);
+    expect(await page2.locator('.avatar-item').count()).toBe(0);
+    await bare.close();
   });
 });
