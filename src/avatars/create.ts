@@ -16,6 +16,8 @@ export interface CreateAvatarOptions {
   team?: string;
   status?: 'active' | 'departed';
   consent?: ConsentRecord;
+  /** public-figure: built from a person's public writing (the disclosure says so). */
+  kind?: 'colleague' | 'public-figure';
 }
 
 /** Make `avatars/<slug>/` with avatar.yaml, a placeholder skill.md and copies of the sources. */
@@ -32,6 +34,7 @@ export function createAvatarPackage(avatarsDir: string, opts: CreateAvatarOption
     slug: opts.slug,
     handle: `${opts.slug}-avatar`,
     display_name: opts.lang === 'zh' ? `${opts.name}的数字分身` : `${opts.name} (digital avatar)`,
+    kind: opts.kind,
     person: {
       name: opts.name,
       title: opts.title ?? '',

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { blindEvaluate, formatBlind, stageBuildSplit } from '../eval/blind';
+import { distillPublicFigure } from '../distill/public-figure';
 import { runTerminalChat } from './terminal-chat';
 import { LOCAL_VIEWER, type Viewer } from '../avatars/visibility';
 import { UnderstudyError } from '../errors';
@@ -83,18 +87,40 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--lang <lang>', 'main language: zh or en')
     .option('--title <title>', "the person's job title")
     .option('--departed', 'the person has left the company')
-    .action(async (slug: string, o: { name: string; from: string[]; author?: string; lang?: string; title?: string; departed?: boolean }) => {
+    .option('--kind <kind>', 'colleague (default) or public-figure: a person known through public writing (essays, newsletters, talks); its skill is distilled from that writing')
+    .option('--hold-out <share>', 'public-figure only: leave this share of the writing files out (a fixed split by file name) for a blind test with `understudy eval --blind`', parseFloat)
+    .action(async (slug: string, o: { name: string; from: string[]; author?: string; lang?: string; title?: string; departed?: boolean; kind?: string; holdOut?: number }) => {
       if (o.lang && o.lang !== 'zh' && o.lang !== 'en') throw new UnderstudyError('INPUT_INVALID', `--lang must be zh or en, got "${o.lang}"`);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) throw new UnderstudyError('INPUT_INVALID', `slug "${slug}" must be lowercase letters, digits and dashes`);
+      if (o.kind && o.kind !== 'colleague' && o.kind !== 'public-figure') throw new UnderstudyError('INPUT_INVALID', `--kind must be colleague or public-figure, got "${o.kind}"`);
+      if (o.holdOut !== undefined && o.kind !== 'public-figure') throw new UnderstudyError('INPUT_INVALID', '--hold-out is for --kind public-figure');
       const rt = ctx.runtime();
-      const dir = createAvatarPackage(
-        rt.config.avatarsDir,
-        { slug, name: o.name, from: o.from, author: o.author, lang: o.lang as 'zh' | 'en' | undefined, title: o.title, status: o.departed ? 'departed' : 'active' },
-        io.cwd,
-      );
+      const staging = o.holdOut !== undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'understudy-holdout-')) : undefined;
+      let dir: string;
+      try {
+        let from = o.from;
+        if (staging !== undefined) {
+          if (o.from.length !== 1) throw new UnderstudyError('INPUT_INVALID', '--hold-out splits one folder of writing: give exactly one --from');
+          const split = stageBuildSplit(path.resolve(io.cwd, o.from[0]), o.holdOut as number, staging);
+          from = [split.staged];
+          println(io.stdout, `Held out ${split.heldOut.length} of ${split.heldOut.length + split.build.length} files for the blind test: ${split.heldOut.join(', ')}`);
+        }
+        dir = createAvatarPackage(
+          rt.config.avatarsDir,
+          { slug, name: o.name, from, author: o.author, lang: o.lang as 'zh' | 'en' | undefined, title: o.title, status: o.departed ? 'departed' : 'active', kind: o.kind as 'colleague' | 'public-figure' | undefined },
+          io.cwd,
+        );
+      } finally {
+        if (staging) fs.rmSync(staging, { recursive: true, force: true });
+      }
       rt.service.reload();
       println(io.stdout, `Created ${path.relative(io.cwd, dir) || dir}`);
       await runIngest(ctx, slug, false);
+      if (o.kind === 'public-figure') {
+        const r = await distillPublicFigure(rt.service, slug, `cli:${io.env.USER ?? 'local'}`);
+        println(io.stdout, `Public-figure skill v${r.version.version}: ${r.synthesis.stats.claims} claims, ${r.synthesis.stats.anchors} anchors (${rt.service.model ? 'with the model' : 'offline, extractive'}); skill check: ${r.quality.hollow ? 'HOLLOW' : 'anchored'}, ${r.quality.unresolvedAnchors.length} unresolved anchors`);
+        for (const w of r.quality.warnings) println(io.stdout, `  warning: ${w}`);
+      }
     });
   avatar
     .command('list')
@@ -186,10 +212,16 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .description('retrieval quality on a QA set (JSON lines: {question, answerable, sources[], keywords[]})')
     .option('--mode <mode>', 'hybrid, lexical or vector; default: all three', '')
     .option('--json', 'print JSON')
-    .action(async (slug: string, qa: string, o: { mode: string; json?: boolean }) => {
+    .option('--blind', 'blind test: questions whose sources are missing from the avatar (held out with avatar create --hold-out) are scored apart: answered, supported by a retrieved passage, or abstained')
+    .action(async (slug: string, qa: string, o: { mode: string; json?: boolean; blind?: boolean }) => {
       const items = readQaFile(path.resolve(io.cwd, qa));
       const { service } = ctx.runtime();
       const index = service.index(await ensureIngested(ctx, slug));
+      if (o.blind) {
+        const r = await blindEvaluate(index, items);
+        println(io.stdout, o.json ? JSON.stringify({ blind: r.blind, inCorpus: r.inCorpus?.all ?? null, rows: r.rows }, null, 2) : formatBlind(r));
+        return;
+      }
       const runs: [SearchMode, boolean][] = o.mode ? [[o.mode as SearchMode, true]] : [['hybrid', true], ['hybrid', false], ['lexical', false], ['vector', false]];
       const reports = [];
       for (const [mode, expansion] of runs) reports.push(await evaluate(index, items, mode, expansion));

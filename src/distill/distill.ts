@@ -109,6 +109,7 @@ export async function distill(service: AvatarHost, input: DistillInput): Promise
         chunks,
         previous,
         corrections: await approvedCorrections(service.store, input.slug),
+        kind: pkg.config.kind,
       },
       { model: service.model, onProgress: (d, t, phase) => input.onProgress?.(`skill:${phase}`, d, t) },
     );

@@ -2,6 +2,7 @@ import { FILLER } from './patterns';
 import { parseSkill, type ParsedLine, type ParsedSection } from './parse';
 import { isSpecific } from './specificity';
 import { offWork } from './work-context';
+import { PF_SECTIONS } from './public-figure';
 import { HEADINGS, PERSONA_KEYS, WORK_KEYS, type QualityReport, type SectionQuality } from './types';
 
 export const REQUIRED_SECTIONS = [
@@ -13,7 +14,11 @@ export const REQUIRED_SECTIONS = [
 
 // Sections that state what is missing or what the subject said: they need no evidence anchors.
 const EXEMPT = new Set(['Honest limits', 'Corrections']);
-const CLAIM_SECTIONS = new Set([...WORK_KEYS.map((k) => `Work/${HEADINGS[k]}`), `Work/${HEADINGS.procedures}`, ...PERSONA_KEYS.map((k) => `Persona/${HEADINGS[k]}`)]);
+const CLAIM_SECTIONS = new Set([...WORK_KEYS.map((k) => `Work/${HEADINGS[k]}`), `Work/${HEADINGS.procedures}`, ...PERSONA_KEYS.map((k) => `Persona/${HEADINGS[k]}`), ...PF_SECTIONS]);
+const COLLEAGUE_SECTIONS = new Set([...WORK_KEYS.map((k) => `Work/${HEADINGS[k]}`), `Work/${HEADINGS.procedures}`, ...PERSONA_KEYS.map((k) => `Persona/${HEADINGS[k]}`)]);
+/** Sections only a public figure's skill has: their presence says which profile to check against. */
+const PF_ONLY = PF_SECTIONS.filter((p) => !COLLEAGUE_SECTIONS.has(p));
+const PF_REQUIRED = [...PF_SECTIONS, 'Honest limits', 'Corrections'];
 
 /** Every filler phrase in a claim. */
 function fillerIn(text: string): string[] {
@@ -28,7 +33,8 @@ function fillerIn(text: string): string[] {
 /** The text of an evidence chunk, when the caller has the index (skill check does). */
 export type EvidenceText = (id: number) => string | undefined;
 
-function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<number>, evidence?: EvidenceText): SectionQuality {
+/** `ideas`: a public figure's skill, whose claims are ideas and arguments: anchored, but they need not name numbers or systems. */
+function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<number>, evidence?: EvidenceText, ideas = false): SectionQuality {
   const claims = s.lines.filter((l) => l.kind !== 'note');
   const anchors = claims.reduce((n, l) => n + l.anchors.length, 0);
   const anchored = claims.filter((l) => l.anchors.length > 0).length;
@@ -58,7 +64,7 @@ function assess(s: ParsedSection, known: ReadonlySet<number>, unresolved: Set<nu
     const off = offWorkSystems(claims, evidence);
     if (off.length && (off.length >= 2 || off.length / claims.length >= 1 / 3)) reasons.push(`not work systems: ${off.slice(0, 6).join(', ')}${off.length > 6 ? '…' : ''}`);
   }
-  if (!exempt && s.path.startsWith('Work/') && claims.length >= 3 && q.specificity < 0.2) reasons.push(`few specifics: ${specific} of ${claims.length} claims name a number, command, system or date`);
+  if (!exempt && !ideas && s.path.startsWith('Work/') && claims.length >= 3 && q.specificity < 0.2) reasons.push(`few specifics: ${specific} of ${claims.length} claims name a number, command, system or date`);
   if (reasons.length) {
     q.hollow = true;
     q.reason = reasons.join('; ');
@@ -92,10 +98,11 @@ export function checkSkill(markdown: string, knownEvidence: ReadonlySet<number>,
   if (!/^Skill:/.test(title)) warnings.push('the title is not "# Skill: <name>"');
   const report: SectionQuality[] = [];
   const present = new Set(sections.map((s) => s.path));
+  const publicFigure = PF_ONLY.some((p) => present.has(p));
   for (const s of sections) {
     // A heading with subsections ("## Work") holds no claims itself.
     if (sections.some((o) => o.path.startsWith(`${s.path}/`)) && s.lines.length === 0) continue;
-    const q = assess(s.path ? s : { ...s, path: '(preamble)' }, knownEvidence, unresolved, evidence);
+    const q = assess(s.path ? s : { ...s, path: '(preamble)' }, knownEvidence, unresolved, evidence, publicFigure);
     // The intro and headings of our own (Work, Persona) only fail on anchors that point at nothing.
     if (!CLAIM_SECTIONS.has(s.path) && !EXEMPT.has(s.path) && q.hollow && !/resolve to no evidence/.test(q.reason ?? '')) {
       q.hollow = false;
@@ -106,7 +113,9 @@ export function checkSkill(markdown: string, knownEvidence: ReadonlySet<number>,
     if (q.hollow) warnings.push(`${s.path}: hollow: ${q.reason}`);
     else if (q.reason && CLAIM_SECTIONS.has(s.path)) warnings.push(`${s.path}: ${q.reason}`);
   }
-  for (const r of REQUIRED_SECTIONS) if (!present.has(r)) warnings.push(`${r}: missing section`);
+  // A public figure's skill (public-figure.ts) has its own sections.
+  const required = publicFigure ? PF_REQUIRED : REQUIRED_SECTIONS;
+  for (const r of required) if (!present.has(r)) warnings.push(`${r}: missing section`);
   const claimSections = report.filter((q) => CLAIM_SECTIONS.has(q.section));
   const totalClaims = claimSections.reduce((n, q) => n + q.claims, 0);
   if (!totalClaims) warnings.push('no anchored claims in Work or Persona: the skill says nothing checkable');

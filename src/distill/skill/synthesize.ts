@@ -5,6 +5,7 @@ import { mergeWithPrevious } from './merge';
 import { modelDraft } from './model-synthesis';
 import { DERIVED, honestLimits } from './limits';
 import { offlineDraft } from './offline';
+import { synthesizePublicFigure } from './public-figure';
 import { renderSkill } from './render';
 import { DEFAULT_MAX_CHUNKS, sampleChunks } from './sample';
 import { UnderstudyError } from '../../errors';
@@ -23,6 +24,7 @@ export async function synthesizeSkill(input: SynthesisInput, opts: SynthesisOpti
     if (ids.has(c.id)) throw new UnderstudyError('INPUT_INVALID', `evidence id ${c.id} appears twice (second time in ${c.source} ${c.locator})`);
     ids.add(c.id);
   }
+  if (input.kind === 'public-figure') return synthesizePublicFigure(input, opts);
   const progress = opts.onProgress ?? (() => undefined);
   const sample = sampleChunks(input.chunks, opts.maxChunks ?? DEFAULT_MAX_CHUNKS);
   progress(0, 1, 'reading');

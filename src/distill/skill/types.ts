@@ -30,6 +30,8 @@ export interface SynthesisInput {
   previous?: string;
   /** Approved corrections, verbatim, newest first (as src/distill/corrections.ts approvedCorrections lists them). */
   corrections?: string[];
+  /** public-figure: a person known through public writing (public-figure.ts); default colleague. */
+  kind?: 'colleague' | 'public-figure';
 }
 
 export interface SynthesisResult {
