@@ -194,6 +194,11 @@ describe('web app: streaming, passages and feedback', () => {
     const { passage } = (await res.json()) as { passage: { message: { text: string; thread?: { root?: string } } } };
     expect(passage.message.text).toContain('settlement cutover is Friday 22:00');
     expect(passage.message.thread?.root).toMatch(/Is the settlement cutover still on for Friday\?/);
+    // Cited the other way round, the root shows the replies to it.
+    const root = [...env.service.index('chatty').chunkStore().iterateChunks()].find((c) => c.text.startsWith('Is the settlement cutover'));
+    const rootView = await fetch(`${base(env)}/playground/api/passage?${new URLSearchParams({ avatar: 'chatty', source: root!.source, locator: root!.locator })}`);
+    const replies = ((await rootView.json()) as { passage: { message: { thread?: { replies: { text: string; cited: boolean }[] } } } }).passage.message.thread?.replies;
+    expect(replies?.map((r) => [r.text.slice(0, 25), r.cited])).toEqual([['Is the settlement cutover', true], ['Yes, settlement cutover i', false]]);
   });
 
   it('records 👍 and a correction through the core feedback action, for the conversation of this session only', async () => {

@@ -83,13 +83,25 @@ function documentAround(chunks: Chunk[], from: number, to: number): NonNullable<
   return { lines, highlight: { from, to }, more: { before: lo > 1, after: hi < last } };
 }
 
-/** The thread a message belongs to: the root it answered (kept as context) and the other replies to that root. */
+/**
+ * The thread a message belongs to: the root it answered (kept as its context) and the other
+ * replies to that root; for a cited root, the replies to it. Undefined for a message on its own.
+ */
 function threadOf(chunks: Chunk[], message: Chunk): NonNullable<PassageView['message']>['thread'] {
-  if (!message.context) return undefined;
-  const replies = chunks
-    .filter((c) => c.context === message.context)
-    .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id - b.id)
-    .slice(0, THREAD_REPLIES)
-    .map((c) => ({ locator: c.locator, text: c.text, author: c.author, date: c.date, cited: c.locator === message.locator }));
-  return { root: message.context, replies };
+  let members: Chunk[];
+  if (message.context) members = chunks.filter((c) => c.context === message.context);
+  else {
+    // A reply's context is "<who>: <the root's text>" (cut short): find the replies to this message.
+    const head = message.text.slice(0, 40);
+    members = [message, ...chunks.filter((c) => c.context !== undefined && c.context.slice(c.context.indexOf(': ') + 2).startsWith(head))];
+    if (members.length === 1) return undefined;
+  }
+  // A long message is several chunks with one locator: one entry each.
+  const byLocator = new Map<string, Reply>();
+  for (const c of [...members].sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id - b.id)) {
+    const seen = byLocator.get(c.locator);
+    if (seen) seen.text += `\n${c.text}`;
+    else byLocator.set(c.locator, { locator: c.locator, text: c.text, author: c.author, date: c.date, cited: c.locator === message.locator });
+  }
+  return { root: message.context, replies: [...byLocator.values()].slice(0, THREAD_REPLIES) };
 }
