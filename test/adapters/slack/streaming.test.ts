@@ -1,7 +1,10 @@
+import { WebClient } from '@slack/web-api';
+import { SlackTransport } from '../../../src/adapters/slack/transport';
+import { silentLogger } from '../../../src/log';
+import { SqliteStateStore } from '../../../src/store/sqlite-store';
 import { startFakeOpenAi, type FakeOpenAi } from '../../helpers/fake-openai';
-import type { SlackCall } from '../../helpers/fake-slack';
+import { FakeSlack, type SlackCall } from '../../helpers/fake-slack';
 import { eventBody, LZ_SECRET, startSlack, type SlackHarness } from '../../helpers/slack-harness';
-import { until } from '../../helpers/wait';
 
 /**
  * Answers stream in Slack: a signed event into the real Bolt receiver, the real ChatOpenAI on a
@@ -153,4 +156,49 @@ describe('Slack: answers appear as they are written', () => {
     expect(streamed).toMatch(/the runbook \(https:\/\/evil\.example\/steal\)/);
     expect(streamed).not.toMatch(/\]\(/);
   }, 30_000);
+
+  it('in an assistant thread (native status, no placeholder): the first draft opens the stream, the answer replaces it', async () => {
+    const hh = await start();
+    const thread = { user_id: 'U1', context: { channel_id: 'C_GEN', team_id: 'T111' }, channel_id: 'D_U1', thread_ts: '1760000000.000900' };
+    await hh.send(eventBody({ type: 'assistant_thread_started', assistant_thread: thread }, { app: 'A_LZ' }), { secret: LZ_SECRET });
+    await hh.idle();
+    const from = hh.fake.calls.length;
+    await ask(hh, 'How do I roll back billing-gateway?', { thread: '1760000000.000900' });
+    await hh.idle();
+    const calls = hh.fake.calls.slice(from).filter((c) => c.args.channel === 'D_U1' || c.args.channel_id === 'D_U1');
+    expect(hh.fake.of('chat.delete')).toHaveLength(0);
+    const started = hh.fake.of('chat.startStream');
+    expect(started).toHaveLength(1);
+    expect(calls.findIndex((c) => c.method === 'assistant.threads.setStatus')).toBeLessThan(calls.indexOf(started[0]));
+    expect(calls.findIndex((c) => c.method === 'assistant.threads.setStatus')).toBeGreaterThanOrEqual(0);
+    const stop = hh.fake.of('chat.stopStream')[0];
+    const final = calls.filter(isAnswer);
+    expect(final).toHaveLength(1);
+    expect(final[0].method).toBe('chat.update');
+    expect(final[0].args.ts).toBe(stop.args.ts);
+    expect(JSON.stringify(final[0].args.blocks)).toMatch(/rollback\.md/);
+    expect(calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks ?? '').includes('looking through'))).toHaveLength(0);
+  }, 30_000);
+});
+
+describe('SlackTransport: an answer whose message is gone', () => {
+  it('is posted anew (a worker died after its stream replaced the placeholder, and the retry updates the deleted placeholder)', async () => {
+    const fake = new FakeSlack();
+    await fake.start();
+    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+    const store = new SqliteStateStore(':memory:');
+    try {
+      const transport = new SlackTransport(new WebClient('xoxb-lz', { slackApiUrl: fake.url, retryConfig: { retries: 0 } }), 'U_LZBOT', store, silentLogger);
+      const target = { channelId: 'D_U1', threadId: '1760000000.000100', userId: 'U1' };
+      const placeholder = await transport.post(target, { kind: 'status', text: 'looking…' });
+      fake.deleted.add(`D_U1:${placeholder.messageId}`);
+      await transport.update(placeholder, { kind: 'notice', text: 'Roll back first.' });
+      expect(fake.of('chat.update').at(-1)?.args.ts).toBe(placeholder.messageId);
+      const posted = fake.of('chat.postMessage').at(-1);
+      expect(posted?.args).toMatchObject({ channel: 'D_U1', thread_ts: '1760000000.000100', text: 'Roll back first.' });
+    } finally {
+      store.close();
+      await fake.stop();
+    }
+  });
 });
