@@ -36,6 +36,7 @@ export function skillRoutes(runtime: Runtime): AdminRoute[] {
           out.push({
             slug,
             name: pkg.config.person.name,
+            nameEn: pkg.config.person.name_en ?? null,
             status: pkg.config.status,
             record,
             requests: mine.map((r) => ({

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { get, type AuditEntry } from './api';
-import { ErrorNote, Loading, Page, when } from './ui';
+import { ErrorNote, Loading, Page, when, TableWrap } from './ui';
 
 interface AuditPage {
   entries: AuditEntry[];
@@ -60,11 +60,18 @@ export function ChainBadge() {
   );
 }
 
+const clip = (t: string, n: number): string => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
+
+/** The facts of an entry in a line: long values clipped, lists counted (the whole entry is in the title). */
 function detailText(d: Record<string, unknown> | undefined): string {
   if (!d) return '';
   return Object.entries(d)
     .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => {
+      if (Array.isArray(v)) return `${k}: ${v.length}${v.length ? ` (${clip(v.map(String).join(', '), 60)})` : ''}`;
+      if (typeof v === 'number' && !Number.isInteger(v)) return `${k}: ${v.toFixed(3)}`;
+      return `${k}: ${clip(typeof v === 'string' ? v : JSON.stringify(v), 100)}`;
+    })
     .join(' · ');
 }
 
@@ -130,7 +137,7 @@ export function Audit() {
             {data.total} matching entr{data.total === 1 ? 'y' : 'ies'}
             {data.truncated ? ` (searched the newest ${data.limit})` : ''}; page {data.page} of {pages}.
           </p>
-          <div className="table-wrap">
+          <TableWrap label="Audit log entries">
             <table className="audit">
               <caption className="sr-only">Audit log entries</caption>
               <thead>
@@ -153,12 +160,14 @@ export function Audit() {
                       <code>{e.action}</code>
                     </td>
                     <td>{e.avatar ?? ''}</td>
-                    <td className="detail">{detailText(e.detail)}</td>
+                    <td className="detail" title={e.detail ? JSON.stringify(e.detail) : undefined}>
+                      {detailText(e.detail)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           <nav className="row pager" aria-label="Audit log pages">
             <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
               Newer

@@ -103,7 +103,7 @@ function AvatarCard({ a, session, onChanged }: { a: AvatarSummary; session: Sess
         <div>
           <dt>Feedback</dt>
           <dd>
-            👍 {a.feedback.up} · 👎 {a.feedback.down} · ✎ {a.feedback.correction} ({a.feedback.ratio === null ? 'no ratings' : `${pct(a.feedback.ratio)} positive`})
+            {a.feedback.up} helpful · {a.feedback.down} not helpful · {a.feedback.correction} “not how they’d say it” ({a.feedback.ratio === null ? 'no ratings' : `${pct(a.feedback.ratio)} positive`})
           </dd>
         </div>
         <div>

@@ -1,9 +1,10 @@
-import { ErrorNote, Loading, Page, StatusBadge, when } from './ui';
+import { ErrorNote, Loading, Page, StatusBadge, when, TableWrap } from './ui';
 import { useLoad } from './ui';
 
 interface ConsentView {
   slug: string;
   name: string;
+  nameEn: string | null;
   status: string;
   record: { basis: string; subject: string; approved_by: string; reason?: string; recorded_at: string; scope?: string; consent_id?: string } | null;
   requests: {
@@ -32,7 +33,7 @@ export function Consent() {
       {data?.map((c) => (
         <section key={c.slug} className="card" aria-labelledby={`consent-${c.slug}`}>
           <header className="row between">
-            <h2 id={`consent-${c.slug}`}>{c.name}</h2>
+            <h2 id={`consent-${c.slug}`}>{c.nameEn && c.nameEn !== c.name ? `${c.nameEn} · ${c.name}` : c.name}</h2>
             <StatusBadge status={c.status} />
           </header>
           {c.record ? (
@@ -91,7 +92,7 @@ export function Consent() {
           {c.evidence.length === 0 ? (
             <p className="muted">No audit entries for this consent (recorded before the avatar was hosted here, or by hand in avatar.yaml).</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label={`Consent evidence of ${c.name}`}>
               <table>
                 <caption className="sr-only">Audit entries about the consent of {c.name}</caption>
                 <thead>
@@ -117,7 +118,7 @@ export function Consent() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </section>
       ))}

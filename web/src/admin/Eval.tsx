@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { post, type AvatarSummary, type EvalRun } from './api';
-import { AvatarPicker, ErrorNote, Loading, Page, pct, useAvatarChoice, useLoad, when } from './ui';
+import { AvatarPicker, ErrorNote, Loading, Page, pct, useAvatarChoice, useLoad, when, TableWrap } from './ui';
 
 const SERIES: { key: 'recallAt5' | 'mrr' | 'abstention'; label: string; cls: string }[] = [
   { key: 'recallAt5', label: 'R@5', cls: 's1' },
@@ -30,7 +30,7 @@ function Chart({ runs }: { runs: EvalRun[] }) {
           </g>
         ))}
         {runs.map((r, i) => (
-          <text key={r.at} x={x(i)} y={H - pad.b + 18} textAnchor="middle" className="axis">
+          <text key={r.at} x={x(i)} y={H - pad.b + 18} textAnchor={runs.length > 1 && i === 0 ? 'start' : runs.length > 1 && i === runs.length - 1 ? 'end' : 'middle'} className="axis">
             {runLabel(r, i)}
           </text>
         ))}
@@ -97,7 +97,7 @@ export function Eval() {
         <section className="card" aria-labelledby="runs-h">
           <h2 id="runs-h">Runs</h2>
           <Chart runs={list} />
-          <div className="table-wrap">
+          <TableWrap label="Eval runs">
             <table>
               <caption className="sr-only">Eval runs, oldest first</caption>
               <thead>
@@ -127,7 +127,7 @@ export function Eval() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </section>
       )}
     </Page>

@@ -8,6 +8,14 @@ interface Methods {
   lark?: boolean;
 }
 
+/** Why a Slack or Feishu sign-in did not work (codes from the server, never text from the address). */
+const REFUSALS: Record<string, string> = {
+  expired: 'That sign-in expired or was started in another browser. Try again.',
+  denied: 'The sign-in was cancelled on Slack or Feishu.',
+  unconfirmed: 'Slack or Feishu did not confirm who you are. Try again.',
+  'not-allowed': 'You are not an admin here, and no avatar here is of you.',
+};
+
 /** Paste ADMIN_TOKEN, or sign in with Slack or Feishu where the server offers it. */
 export function SignIn() {
   const [token, setToken] = useState('');
@@ -16,7 +24,7 @@ export function SignIn() {
   const [methods, setMethods] = useState<Methods>();
   const next = new URLSearchParams(window.location.search).get('next');
   const target = next && /^\/admin(\/[\w/-]*)?$/.test(next) && !next.startsWith('/admin/sign-in') ? next : '/admin';
-  const oauthError = new URLSearchParams(window.location.search).get('error');
+  const oauthError = REFUSALS[new URLSearchParams(window.location.search).get('error') ?? ''];
 
   useEffect(() => {
     get<Methods>('/sign-in-methods').then(setMethods, (e: Error) => setError(e.message));

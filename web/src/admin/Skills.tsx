@@ -143,7 +143,7 @@ function Versions({ slug, canRollBack, refresh }: { slug: string; canRollBack: b
                 {v.version === latest ? ' (live)' : ''} · {v.reason} by {v.by} · {when(v.createdAt)} · {v.evidence} evidence anchors
               </span>
               <span className="row actions">
-                <button type="button" className="secondary" onClick={() => void show(v.version)} aria-label={`Compare version ${v.version} with the live skill`}>
+                <button type="button" className="secondary" onClick={() => void show(v.version)} aria-label={`Diff version ${v.version} against the live skill`}>
                   Diff
                 </button>
                 {canRollBack && v.version !== latest && (

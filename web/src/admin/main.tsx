@@ -75,8 +75,8 @@ function Console({ session }: { session: Session }) {
             <span className="small" title={session.actor}>
               {session.name} · {session.role === 'admin' ? 'admin' : 'your avatar only'}
             </span>
-            <button type="button" className="secondary small" onClick={nextTheme} aria-label={`Theme: ${theme}. Switch theme`}>
-              {theme === 'dark' ? '☾ Dark' : theme === 'light' ? '☀ Light' : '◐ Auto'}
+            <button type="button" className="secondary small" onClick={nextTheme} title="Switch between automatic, dark and light">
+              Theme: {theme === 'dark' ? 'dark' : theme === 'light' ? 'light' : 'auto'}
             </button>
             <button type="button" className="secondary small" onClick={() => void signOut()}>
               Sign out

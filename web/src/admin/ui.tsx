@@ -102,3 +102,12 @@ export function AvatarPicker({ avatars, value, onChange }: { avatars: AvatarSumm
 
 export const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 export const when = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
+
+/** A table that may scroll sideways on a narrow screen: a labelled region the keyboard can reach. */
+export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}
