@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { mountWebPlayground } from '../../src/adapters/playground/web';
+import { createChatModel } from '../../src/answer/llm';
 import { AvatarService } from '../../src/app/avatar-service';
 import { ChatRouter } from '../../src/chat/router';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { HttpServer } from '../../src/server/http-server';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
+import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import { makeAvatar, tmpDir, write } from '../helpers/fixtures';
 
 // The web app's server side: the built bundle with a strict CSP, answers streamed as server-sent
@@ -31,13 +34,13 @@ interface Env {
   close(): Promise<void>;
 }
 
-async function start(webRoot?: string): Promise<Env> {
+async function start(webRoot?: string, model?: BaseChatModel): Promise<Env> {
   const root = tmpDir('web-app-');
   makeAvatar(root, 'docs', { 'runbooks/rollback.md': ROLLBACK, 'private/reorg.md': '# Reorg\n\nThe reorg moves payments under checkout in March.\n' }, 'visibility:\n  default: team\n  rules:\n    - path: "private/**"\n      visibility: private\n      audience: ["slack:U9"]\n');
   makeAvatar(root, 'chatty', { 'slack.zip': Buffer.from(zipSync(Object.fromEntries(Object.entries(SLACK).map(([k, v]) => [k, strToU8(JSON.stringify(v))])))) });
   makeAvatar(root, 'closed', { 'pricing.md': '# Pricing\n\nPLUS costs 99 yuan.\n' }, 'access:\n  users: ["slack:U1"]\n');
   const store = new SqliteStateStore(':memory:');
-  const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store });
+  const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store, model });
   for (const slug of ['docs', 'chatty', 'closed']) await service.ingest(slug);
   const router = new ChatRouter({ service });
   const server = new HttpServer();
@@ -223,5 +226,42 @@ describe('web app: streaming, passages and feedback', () => {
     expect((await post({ kind: 'correction', ref, text: '  ' })).status).toBe(400);
     const other = await conversation(env);
     expect((await post({ kind: 'down', ref }, other.session)).status).toBe(403);
+  });
+});
+
+describe('web app: a model\'s answer streams to the page', () => {
+  let env: Env;
+  let fake: FakeOpenAi;
+  beforeAll(async () => {
+    fake = await startFakeOpenAi(() => 'If it touches money, roll back first with deployctl rollback [1], and debug later once the charges are safe [1].');
+    fake.slowMs = 60;
+    env = await start(undefined, createChatModel({ model: 'test-model', apiKey: 'sk-test', baseURL: fake.baseURL }, { maxRetries: 0 }));
+  });
+  afterAll(async () => {
+    await env.close();
+    await fake.close();
+  });
+
+  it('sends the text as the model writes it, then the checked answer', async () => {
+    fake.mode = 'slow';
+    const events = await askStream(env, 'docs', 'what do I do when a deploy touches money?', await conversation(env));
+    const drafts = events.filter((e) => e.event === 'draft').map((e) => String(e.data.text));
+    expect(drafts.length).toBeGreaterThan(1);
+    expect(drafts[drafts.length - 1].length).toBeGreaterThan(drafts[0].length);
+    const answer = (events.find((e) => e.event === 'answer')?.data as { answer: { model: string; citations: unknown[] } }).answer;
+    expect(answer.model).toBe('test-model');
+    expect(answer.citations.length).toBeGreaterThan(0);
+    expect(events.map((e) => e.event).slice(-2)).toEqual(['answer', 'done']);
+  });
+
+  it('ends with a complete offline answer when the model stream fails half-way', async () => {
+    fake.mode = 'drop';
+    fake.cutAfter = 3;
+    const events = await askStream(env, 'docs', 'what do I do when a deploy touches money?', await conversation(env));
+    expect(events.some((e) => e.event === 'draft')).toBe(true);
+    const answer = (events.find((e) => e.event === 'answer')?.data as { answer: { model: string; text: string } }).answer;
+    expect(answer.model).toBe('offline-extractive');
+    expect(answer.text).toMatch(/roll back first with deployctl rollback/);
+    expect(events.at(-1)).toEqual({ event: 'done', data: { status: 200 } });
   });
 });
