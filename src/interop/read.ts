@@ -50,6 +50,8 @@ export interface SkillFolder {
 }
 
 const COLLEAGUE_FILES = ['meta.json', 'work.md', 'persona.md'];
+/** Slack and Feishu user ids, bare or qualified: `slack:U123`, `U07ABC123`, `ou_abc`. */
+const PLATFORM_ID = /^(?:(?:slack|lark|feishu):.*|[UW][A-Z0-9]{6,}|ou_[0-9a-z]+)$/i;
 const MATERIAL_DIRS = ['knowledge', 'sources', 'references'];
 
 function isDir(p: string): boolean {
@@ -182,7 +184,9 @@ function readColleagueSkill(dir: string): SkillFolder {
     name: cleanName,
     title: foreignLine([role, level].filter(Boolean).join(', '), 120),
     team: foreignLine(team, 120),
-    aliases: (aliasesRaw as string[]).map((a) => foreignLine(a, 120)).filter(Boolean),
+    // Names and addresses find the person's own messages; platform ids would also make their holder
+    // the avatar's subject (who may consent to it), which a folder from elsewhere cannot establish.
+    aliases: (aliasesRaw as string[]).map((a) => foreignLine(a, 120)).filter((a) => a && !PLATFORM_ID.test(a)),
     languages: languagesOf(`${work}\n${persona}`),
     kind: 'colleague',
     skill,
