@@ -173,12 +173,15 @@ export class SlackTransport implements ChatTransport {
    * that refuses the method (remembered for STREAMING_RETRY_MS).
    */
   private async startStream(target: ReplyTarget, text: string, placeholder?: string): Promise<string | undefined> {
-    if (!target.threadId || Date.now() < this.streamingRefusedUntil) return undefined;
+    // A Web API client without the methods (older than 7.11) streams nothing.
+    if (!target.threadId || Date.now() < this.streamingRefusedUntil || typeof this.client.chat.startStream !== 'function') return undefined;
     const markdown = streamableDraft(text);
     if (!markdown.trim()) return undefined;
-    // Outside a DM, Slack wants to know whom the stream is for.
+    // Outside a DM, Slack wants to know whom the stream is for; without that, this draft is an update.
     const dm = target.origin ? target.origin.channelType === 'dm' : target.channelId.startsWith('D');
-    const recipient = !dm && target.userId ? { recipient_user_id: target.userId, recipient_team_id: await this.teamId() } : {};
+    const team = dm ? undefined : await this.teamId();
+    if (!dm && (!target.userId || !team)) return undefined;
+    const recipient = dm ? {} : { recipient_user_id: target.userId as string, recipient_team_id: team as string };
     let ts: string | undefined;
     try {
       const res = await this.call('chat.startStream', () =>
