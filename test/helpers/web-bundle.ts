@@ -41,7 +41,15 @@ export async function ensureWebBundle(): Promise<string> {
       continue;
     }
     try {
-      if (!fresh()) execFileSync('npm', ['run', 'build:web', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (!fresh()) {
+        // Built beside and swapped in, so that a server another suite runs never finds dist/web half empty.
+        const next = `${OUT}.next-${process.pid}`;
+        const old = `${OUT}.old-${process.pid}`;
+        execFileSync('npm', ['run', 'build:web', '--silent', '--', '--outDir', next, '--emptyOutDir'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+        if (fs.existsSync(OUT)) fs.renameSync(OUT, old);
+        fs.renameSync(next, OUT);
+        fs.rmSync(old, { recursive: true, force: true });
+      }
       return OUT;
     } finally {
       fs.rmSync(LOCK, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/log';
 import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { serve, type ServeHandle } from '../../src/serve';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
+import { ensureWebBundle } from '../helpers/web-bundle';
 
 // The web playground is a chat platform like Slack and Feishu: its questions go through the
 // router (access lists, rate limits), it listens on loopback unless told otherwise, and nobody
@@ -95,6 +96,9 @@ function canConnect(host: string, port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
   });
 }
+
+// GET / serves the built page (dist/web), which `npm install` builds.
+beforeAll(() => ensureWebBundle(), 120_000);
 
 describe('web playground: where it listens and who may call it', () => {
   it('binds to 127.0.0.1 by default and answers only loopback Host names (DNS rebinding)', async () => {
