@@ -67,7 +67,10 @@ export function claimsOf(a: MeetingAnswer): Claim[] {
     }
     if (out.length > 0) return out;
   }
-  for (const c of answer.citations) for (const sentence of splitSentences(unwrap(c.text))) add(sentence, [c.n]);
+  for (const c of answer.citations) {
+    // A heading names a document or section; it claims nothing.
+    for (const sentence of splitSentences(unwrap(c.text))) if (!/^#{1,6}\s/.test(sentence)) add(sentence, [c.n]);
+  }
   return out;
 }
 

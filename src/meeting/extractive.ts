@@ -40,6 +40,12 @@ function sharedWords(m: Match, asked: Set<string>): string[] {
   return (words.length > 0 ? words : m.shared.filter((w) => !asked.has(w))).slice(0, 4);
 }
 
+/** "billing-gateway" beside "billing" and "gateway" is one thing in common, not three. */
+function concepts(terms: string[]): string[] {
+  const set = new Set(terms);
+  return terms.filter((w) => !/[-.]/.test(w) || !w.split(/[-.]/).some((part) => set.has(part)));
+}
+
 interface Match {
   claims: Claim[];
   shared: string[];
@@ -59,7 +65,7 @@ function agreements(claims: Claim[], asked: Set<string>): Match[] {
       const b = claims[j];
       if (a.avatar === b.avatar) continue;
       const shared = [...a.terms].filter((w) => b.terms.has(w));
-      const beyond = shared.filter((w) => !asked.has(w));
+      const beyond = concepts(shared.filter((w) => !asked.has(w)));
       const score = shared.length / Math.min(a.terms.size, b.terms.size);
       // Two new terms in common, or one beside the question's own words in sentences that largely overlap.
       if (!(beyond.length >= 2 && score >= 0.2) && !(beyond.length === 1 && shared.length >= 3 && score >= 0.4)) continue;
