@@ -154,8 +154,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
   // Everything that may refuse to start (platform settings, the playground binding) has been checked.
   const queue = createJobQueue({ redisUrl, name: runtime.config.queueName, log: runtime.log, lockMs: runtime.config.jobLockMs });
-  // The admin console (/admin) on every replica that takes web traffic; it also serves the built /assets.
-  if (role !== 'worker') mountAdminConsole(server, runtime, { queue, serveAssets: true });
+  // The admin console (/admin) on every replica that takes web traffic; the built /assets come with the playground, or from here without it.
+  if (role !== 'worker') mountAdminConsole(server, runtime, { queue, serveAssets: !playground });
   let redis: Redis | undefined;
   let worker: JobWorker | undefined;
   let indexWatch: IndexWatch | undefined;
