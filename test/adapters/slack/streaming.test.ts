@@ -1,4 +1,5 @@
 import { WebClient } from '@slack/web-api';
+import { streamableDraft } from '../../../src/adapters/slack/render';
 import { SlackTransport } from '../../../src/adapters/slack/transport';
 import { silentLogger } from '../../../src/log';
 import { SqliteStateStore } from '../../../src/store/sqlite-store';
@@ -204,3 +205,20 @@ describe('SlackTransport: an answer whose message is gone', () => {
     }
   });
 });
+
+describe('streamableDraft: what an append-only stream may show of a draft', () => {
+  it('only ever grows: every prefix of a reply renders as a prefix of the whole, with links as text and mentions escaped', () => {
+    const reply = 'Roll back first [1]. See [the runbook](https://wiki.example/rb) & <!channel> &lt; <@U1>; 先回滚 [2]。\n\n```\ndeployctl rollback <svc>\n```\n[3] done.';
+    const whole = streamableDraft(reply);
+    expect(whole).toContain('the runbook (https://wiki.example/rb)');
+    expect(whole).not.toMatch(/<!channel>|<@U1>|\]\(/);
+    let previous = '';
+    for (let i = 1; i <= reply.length; i++) {
+      const shown = streamableDraft(reply.slice(0, i));
+      expect(whole.startsWith(shown)).toBe(true);
+      expect(shown.startsWith(previous)).toBe(true);
+      previous = shown;
+    }
+  });
+});
+
