@@ -12,6 +12,7 @@ import { println, type CliIo } from './cli/io';
 import { renderIngestReport } from './cli/render';
 import type { IngestReport } from './retrieval/ingest';
 import { UnderstudyError } from './errors';
+import { forgetAnswerProgress, type AnswerJob } from './jobs/answer-job';
 import { watchQueue } from './jobs/metrics';
 import { createJobQueue } from './jobs/queue';
 import type { JobHandlers, JobQueue, JobWorker } from './jobs/types';
@@ -95,13 +96,13 @@ async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait
  * A worker's jobs: answers from the web replicas (several at once, through the platforms'
  * transports) and ingests, still one at a time since each holds a whole corpus in memory.
  */
-function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: PlatformAdapter[]): JobHandlers {
+function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: PlatformAdapter[], queue: JobQueue): JobHandlers {
   const ingests = new Semaphore(WORKER_CONCURRENCY);
   const ingest = ingestHandler(runtime);
   const transportFor = (platform: string, appId: string): ChatTransport | undefined => platforms.find((p) => p.name === platform)?.transportFor(appId);
   return {
     ingest: (job) => ingests.run(() => ingest(job)),
-    answer: answerHandler(router, transportFor, runtime.service.store, runtime.log),
+    answer: answerHandler(router, transportFor, runtime.service.store, runtime.log, queue),
   };
 }
 
@@ -194,7 +195,11 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
     if (role === 'all') worker = queue.process({ ingest: ingestHandler(runtime) }, { concurrency: WORKER_CONCURRENCY });
     if (role === 'worker') {
       for (const p of platforms) await p.startSending();
-      worker = queue.process(workerHandlers(runtime, router, platforms), { concurrency: Math.max(WORKER_CONCURRENCY, runtime.config.answerConcurrency) });
+      worker = queue.process(workerHandlers(runtime, router, platforms, queue), {
+        concurrency: Math.max(WORKER_CONCURRENCY, runtime.config.answerConcurrency),
+        // The queue keeps a completed answer's id: its progress record has done its work.
+        onCompleted: (job) => (job.kind === 'answer' ? forgetAnswerProgress(runtime.service.store, (job.data as AnswerJob).event.eventId) : undefined),
+      });
     }
     if (role !== 'worker') await prepareAvatars(runtime, io, queue, role === 'all');
     if (role !== 'worker') for (const p of platforms) await p.start(server);

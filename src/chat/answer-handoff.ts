@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Platform } from '../corpus/types';
-import { answerJobId, readAnswerProgress, saveAnswerProgress, type AnswerJob } from '../jobs/answer-job';
+import { answerJobId, chainAnswer, ORDER_WAIT_MS, readAnswerProgress, saveAnswerProgress, type AnswerJob } from '../jobs/answer-job';
 import type { JobHandler, JobQueue } from '../jobs/types';
 import type { StateStore } from '../store/types';
 import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
 import { placeholderResponder } from './commands';
-import type { ChatTransport } from './types';
+import { conversationKey, type ChatTransport } from './types';
 
 const WORKER_PLATFORMS: readonly Platform[] = ['slack', 'lark'];
 
@@ -23,8 +23,14 @@ export function handOffAnswers(queue: JobQueue): (ctx: RouteContext) => Promise<
   return async (ctx) => {
     // Workers post through Slack's and Feishu's APIs; the playground and terminal answer over their own connection.
     if (!WORKER_PLATFORMS.includes(ctx.event.platform)) return false;
-    const job: AnswerJob = { event: ctx.event, target: ctx.target, args: ctx.args, lang: ctx.lang, avatar: ctx.avatar as string };
-    await queue.enqueue('answer', job, { id: answerJobId(ctx.event), attempts: ANSWER_ATTEMPTS, backoffMs: 500 });
+    const id = answerJobId(ctx.event);
+    // In the conversation's turn here (arrival order), and chained to its previous question across replicas.
+    const enqueue = async (): Promise<void> => {
+      const after = await chainAnswer(ctx.service.store, conversationKey(ctx.event), id);
+      const job: AnswerJob = { event: ctx.event, target: ctx.target, args: ctx.args, lang: ctx.lang, avatar: ctx.avatar as string, ...(after ? { after } : {}) };
+      await queue.enqueue('answer', job, { id, attempts: ANSWER_ATTEMPTS, backoffMs: 500 });
+    };
+    await (ctx.turn ? ctx.turn.run(enqueue) : enqueue());
     return true;
   };
 }
@@ -33,11 +39,13 @@ export function handOffAnswers(queue: JobQueue): (ctx: RouteContext) => Promise<
 export type TransportFinder = (platform: string, appId: string) => ChatTransport | undefined;
 
 /**
- * The worker's `answer` handler. Progress is recorded per event in the state store: the
- * placeholder once posted, then `answered`. A run after a crash or a throw reuses the
- * placeholder (the answer replaces it) and a run after the answer went out does nothing.
+ * The worker's `answer` handler. Progress is recorded per event in the state store: the intent
+ * to post the placeholder, the placeholder once posted, then `answered`. A run after a crash or
+ * a throw reuses the placeholder (the answer replaces it), posts no second one when the crash
+ * came between posting it and recording it, and does nothing after the answer went out. With
+ * `queue`, a question waits for the one before it in its conversation (AnswerJob.after).
  */
-export function answerHandler(router: ChatRouter, transportFor: TransportFinder, store: StateStore, log: Logger): JobHandler<AnswerJob> {
+export function answerHandler(router: ChatRouter, transportFor: TransportFinder, store: StateStore, log: Logger, queue?: Pick<JobQueue, 'waitFor'>): JobHandler<AnswerJob> {
   return async (job) => {
     const { event } = job.data;
     const progress = await readAnswerProgress(store, event.eventId);
@@ -47,12 +55,34 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
     }
     const transport = transportFor(event.platform, event.appId);
     if (!transport) throw new Error(`answer job ${job.id}: no ${event.platform} app "${event.appId}" configured on this worker`);
+    // The question before this one in the conversation is answered first, whichever worker has it.
+    if (job.data.after && queue) {
+      await queue.waitFor(job.data.after, ORDER_WAIT_MS).catch((err: unknown) => {
+        log.warn({ err, event_id: event.eventId, after: job.data.after }, 'answer job: the question before this one did not finish in time; answering anyway');
+      });
+    }
+    // A run before this one set out to post the placeholder and never recorded it (it died in
+    // between): one may be out already, so no second one, and no drafts; the answer is posted.
+    const maybePosted = progress.posting !== undefined && !progress.placeholder;
+    if (maybePosted) log.warn({ event_id: event.eventId, attempt: job.attempt }, 'answer job: an earlier run may have posted a placeholder it did not record; posting no second one');
+    let known = progress.placeholder !== undefined;
     // The placeholder and the answered mark are recorded as they go out; drafts in between are not.
-    const respond = placeholderResponder(transport, job.data.target, {
+    const respondInPlace = placeholderResponder(transport, job.data.target, {
       placeholder: progress.placeholder,
-      posted: (placeholder) => saveAnswerProgress(store, event.eventId, { placeholder }),
+      posted: async (placeholder) => {
+        known = true;
+        await saveAnswerProgress(store, event.eventId, { placeholder });
+      },
       replaced: (ref) => saveAnswerProgress(store, event.eventId, { placeholder: ref, answered: true }),
     });
+    const respond: typeof respondInPlace = async (reply) => {
+      if ((reply.kind === 'status' || reply.kind === 'draft') && !known) {
+        if (maybePosted) return undefined;
+        // The intent first: a crash between the post and recording it leaves this behind.
+        await saveAnswerProgress(store, event.eventId, { posting: Date.now() });
+      }
+      return respondInPlace(reply);
+    };
     await router.answerHandedOff(job.data, transport, respond);
     return { answered: true };
   };

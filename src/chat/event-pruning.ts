@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { pruneAnswerRecords } from '../jobs/answer-job';
 import type { StateStore } from '../store/types';
 
 /**
@@ -9,8 +10,16 @@ import type { StateStore } from '../store/types';
 export const DEDUPE_TTL_MS = 24 * 60 * 60_000;
 export const PRUNE_EVERY_MS = 60 * 60_000;
 
-/** Delete expired dedupe claims now and then every `everyMs` (unref'd: it never keeps the process alive). Returns a stop function. */
-export function startEventPruning(store: Pick<StateStore, 'pruneClaims'>, log: Logger, options: { everyMs?: number } = {}): () => void {
+/**
+ * Delete expired dedupe claims, and answer-job records (progress, conversation chains) not
+ * written for a day, now and then every `everyMs` (unref'd: it never keeps the process alive).
+ * Returns a stop function.
+ */
+export function startEventPruning(
+  store: Pick<StateStore, 'pruneClaims'> & Partial<Pick<StateStore, 'kvList' | 'kvDelete'>>,
+  log: Logger,
+  options: { everyMs?: number; answerRecordTtlMs?: number } = {},
+): () => void {
   const run = (): void => {
     Promise.resolve()
       .then(() => store.pruneClaims())
@@ -18,6 +27,12 @@ export function startEventPruning(store: Pick<StateStore, 'pruneClaims'>, log: L
         (removed) => log.debug({ removed }, 'pruned expired dedupe keys'),
         (err: unknown) => log.warn({ err }, 'could not prune dedupe keys'),
       );
+    const { kvList, kvDelete } = store;
+    if (!kvList || !kvDelete) return;
+    pruneAnswerRecords({ kvList: kvList.bind(store), kvDelete: kvDelete.bind(store) }, options.answerRecordTtlMs).then(
+      (removed) => log.debug({ removed }, 'pruned old answer-job records'),
+      (err: unknown) => log.warn({ err }, 'could not prune answer-job records'),
+    );
   };
   run();
   const timer = setInterval(run, options.everyMs ?? PRUNE_EVERY_MS);

@@ -147,6 +147,15 @@ export class BullMqJobQueue implements JobQueue {
       if (dead) this.log.error(fields, 'job failed on its last attempt; kept as a dead letter');
       else this.log.warn(fields, 'job failed; retrying');
     });
+    const onCompleted = options.onCompleted;
+    if (onCompleted) {
+      worker.on('completed', (job: Job) => {
+        if (!isJobKind(job.name)) return;
+        Promise.resolve()
+          .then(() => onCompleted({ id: idOf(job), kind: job.name as JobKind, data: job.data }))
+          .catch((err: unknown) => this.log.warn({ err, job: idOf(job), kind: job.name }, 'after-completion step of a job failed'));
+      });
+    }
     worker.on('stalled', (jobId) => this.log.warn({ job: jobId, queue: this.name }, 'job stalled (its worker stopped renewing the lock); running it again'));
     this.workers.add(worker);
     return {

@@ -29,6 +29,7 @@ interface Entry extends JobInfo {
 
 interface LocalWorker {
   handlers: JobHandlers;
+  onCompleted?: WorkerOptions['onCompleted'];
   concurrency: number;
   running: Set<Promise<void>>;
   closed: boolean;
@@ -96,7 +97,7 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   process(handlers: JobHandlers, options: WorkerOptions = {}): JobWorker {
-    const worker: LocalWorker = { handlers, concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), running: new Set(), closed: false };
+    const worker: LocalWorker = { handlers, onCompleted: options.onCompleted, concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), running: new Set(), closed: false };
     this.workers.push(worker);
     this.pump();
     return {
@@ -152,6 +153,12 @@ export class InProcessJobQueue implements JobQueue {
       e.error = undefined;
       metrics.jobDuration.observe({ kind: e.kind, outcome: 'completed' }, (Date.now() - started) / 1000);
       this.finished(e);
+      const onCompleted = worker.onCompleted;
+      if (onCompleted) {
+        await Promise.resolve()
+          .then(() => onCompleted({ id: e.id, kind: e.kind, data: e.data }))
+          .catch((err: unknown) => this.log.warn({ err, job: e.id, kind: e.kind }, 'after-completion step of a job failed'));
+      }
     } catch (err) {
       e.attemptsMade++;
       e.error = err instanceof Error ? err.message : String(err);

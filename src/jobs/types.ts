@@ -55,6 +55,11 @@ export type QueueCounts = Record<JobState, number>;
 export interface WorkerOptions {
   /** Jobs this worker runs at once. Default 4. */
   concurrency?: number;
+  /**
+   * Called once the queue has recorded a job this worker ran as completed (its id kept, so it
+   * will not run again): where a handler's own progress records can be let go. Errors are logged.
+   */
+  onCompleted?: (job: { id: string; kind: JobKind; data: unknown }) => Promise<void> | void;
 }
 
 export interface JobWorker {

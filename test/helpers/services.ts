@@ -18,7 +18,7 @@ export const REDIS_BASE = process.env.UNDERSTUDY_TEST_REDIS_URL ?? 'redis://127.
  * Redis database numbers, one per test file that keeps keys of fixed names or flushes its database,
  * so files running at once in other jest workers never meet (db 0 is for fresh queue names/prefixes).
  */
-export const REDIS_DB = { indexWatch: 9, lease: 10, productionStore: 11, serveProduction: 12, socketLease: 13 } as const;
+export const REDIS_DB = { indexWatch: 9, lease: 10, productionStore: 11, serveProduction: 12, socketLease: 13, answerJobs: 14, backgroundJobs: 15 } as const;
 
 export const redisUrl = (db = 0): string => `${REDIS_BASE}/${db}`;
 

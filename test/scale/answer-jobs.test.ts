@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
+import { connectRedis } from '../../src/store/redis-connection';
+import { runCli } from '../helpers/cli';
+import { FakeSlack } from '../helpers/fake-slack';
+import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
+import { adminQuery, describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
+import { LZ_SECRET, slackWorkspace } from '../helpers/slack-harness';
+import { until } from '../helpers/wait';
+import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './cluster';
+
+/**
+ * Answer jobs across worker processes (the built CLI, serve --role web|worker, PostgreSQL and a
+ * Redis database of this file's own): a crash between posting the placeholder and recording it,
+ * the order of two questions of one conversation on two workers, and the progress records left.
+ */
+
+const PLACEHOLDER = /looking through the material/;
+
+/** Slack's Web API as the workers see it: passed through to the fake, except one call it holds (Slack did it; the caller never hears back). */
+class HoldingProxy {
+  private server: http.Server | undefined;
+  private readonly held: http.ServerResponse[] = [];
+  url = '';
+  /** Set to hold the next call it matches; cleared once it has held one. */
+  holdNext: ((method: string, body: string) => boolean) | undefined;
+  heldOne: Promise<void>;
+  private onHeld: () => void = () => undefined;
+
+  constructor(private readonly target: string) {
+    this.heldOne = new Promise((resolve) => (this.onHeld = resolve));
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const method = (req.url ?? '').replace(/^\/api\//, '');
+        const hold = this.holdNext?.(method, body) ?? false;
+        if (hold) this.holdNext = undefined;
+        const headers: Record<string, string> = {};
+        for (const k of ['content-type', 'authorization']) if (req.headers[k]) headers[k] = String(req.headers[k]);
+        fetch(`${this.target}${method}`, { method: 'POST', headers, body }).then(
+          async (r) => {
+            const text = await r.text();
+            if (hold) {
+              this.held.push(res);
+              this.onHeld();
+              return;
+            }
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.end(text);
+          },
+          () => res.destroy(),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describeServices('answer jobs on several workers', () => {
+  jest.setTimeout(180_000);
+  const db = schemaPerTest();
+  const url = redisUrl(REDIS_DB.answerJobs);
+  let redis: Redis;
+  let fake: FakeSlack;
+  let proxy: HoldingProxy;
+  let model: FakeOpenAi;
+  let root: string;
+  let env: Record<string, string>;
+  const replicas: Replica[] = [];
+
+  beforeEach(async () => {
+    redis = await connectRedis(url);
+    await redis.flushdb();
+    fake = new FakeSlack();
+    await fake.start();
+    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
+    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+    proxy = new HoldingProxy(fake.url);
+    await proxy.start();
+    model = await startFakeOpenAi(() => 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].');
+    root = slackWorkspace();
+    env = {
+      DATABASE_URL: db().url, REDIS_URL: url, UNDERSTUDY_QUEUE: 'answers', UNDERSTUDY_JOB_LOCK_MS: '5000',
+      SLACK_SIGNING_SECRET: 'hub-signing-secret', SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: proxy.url,
+      LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
+      OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'sk-test', OPENAI_MAX_RETRIES: '0',
+    };
+    const built = await runCli(['ingest', 'lao-zhang'], { cwd: root, env: { ...env, SLACK_API_URL: fake.url } });
+    expect(built.code).toBe(0);
+  });
+  afterEach(async () => {
+    const keep = process.env.UNDERSTUDY_SCALE_LOGS;
+    if (keep) for (const [i, r] of replicas.entries()) fs.writeFileSync(path.join(keep, `jobs-${i}-${r.role}.log`), r.log());
+    await Promise.all(replicas.splice(0).map((r) => stopReplica(r, 'SIGKILL')));
+    await proxy.stop();
+    await model.close();
+    await fake.stop();
+    await redis.flushdb();
+    redis.disconnect();
+  });
+
+  const start = async (role: 'web' | 'worker', extra: Record<string, string> = {}): Promise<Replica> => {
+    const r = await startReplica(role, root, { ...env, ...extra });
+    replicas.push(r);
+    return r;
+  };
+  /** Messages the fake Slack has in `channel`, in order: placeholders, and answers (posted or put in place of a placeholder). */
+  const messages = (channel: string): { kind: 'placeholder' | 'answer'; text: string; ts?: string }[] =>
+    fake.calls
+      .filter((c) => !c.args.failed && (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel)
+      .map((c) => {
+        // The whole message: an answer's fallback text starts with its label, the answer is in the blocks.
+        const text = `${String(c.args.text ?? '')} ${JSON.stringify(c.args.blocks ?? '')}`;
+        return { kind: text.includes('understudy_feedback') ? ('answer' as const) : ('placeholder' as const), text, ts: c.args.ts as string | undefined };
+      })
+      .filter((m) => m.kind === 'answer' || PLACEHOLDER.test(m.text));
+  const progressRecords = async (): Promise<number> => Number((await adminQuery(`SELECT count(*) AS n FROM kv WHERE namespace = 'answer_progress'`, [], db().schema)).rows[0].n);
+
+  it('a worker killed after posting the placeholder but before recording it: the retry posts no second placeholder, and the answer goes out once', async () => {
+    const web = await start('web');
+    const doomed = await start('worker');
+    const event = dmEvent(1);
+    // Slack posts the placeholder; the worker never hears back, and is killed.
+    proxy.holdNext = (method, body) => method === 'chat.postMessage' && body.includes(event.channel);
+    expect(await deliver(web.port, event.raw)).toBe(200);
+    await proxy.heldOne;
+    const rescuer = await start('worker');
+    await stopReplica(doomed, 'SIGKILL');
+
+    await until(() => messages(event.channel).some((m) => m.kind === 'answer'), 'the answer', 60_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const seen = messages(event.channel);
+    expect(seen.filter((m) => m.kind === 'placeholder')).toHaveLength(1);
+    expect(seen.filter((m) => m.kind === 'answer')).toHaveLength(1);
+    expect(rescuer.log()).toMatch(/may have posted a placeholder it did not record/);
+    // Completed: the queue keeps the job's id, and its progress record is gone.
+    await until(async () => (await progressRecords()) === 0, 'the progress record to be deleted on completion', 10_000);
+  });
+
+  it('two questions of one conversation on two workers are answered in the order they were asked', async () => {
+    // One answer at a time per worker, so the second question goes to the other worker.
+    const one = { UNDERSTUDY_ANSWER_CONCURRENCY: '1', OPENAI_TIMEOUT_MS: '5000', ANSWER_TIMEOUT_MS: '20000', UNDERSTUDY_JOB_LOCK_MS: '30000' };
+    const web = await start('web', one);
+    await Promise.all([start('worker', one), start('worker', one)]);
+    const first = dmEvent(7, 'How do I roll back billing-gateway?');
+    // The second in the same DM (same channel, same user), a moment later.
+    const second = JSON.parse(dmEvent(8, 'How do I roll back billing-gateway quickly?').raw) as { event_id: string; event: Record<string, unknown> };
+    const firstBody = JSON.parse(first.raw) as { event: Record<string, unknown> };
+    second.event_id = `${second.event_id}b`;
+    second.event = { ...second.event, channel: first.channel, user: firstBody.event.user, ts: `${Number(firstBody.event.ts) + 1}.000001`, event_ts: `${Number(firstBody.event.ts) + 1}.000001` };
+    // The model keeps the first question waiting (then it times out and is answered from the sources); the second gets the model's answer at once.
+    model.mode = 'hang';
+    expect(await deliver(web.port, first.raw)).toBe(200);
+    await until(() => model.requests.length === 1, 'the first question to reach the model', 60_000);
+    model.mode = 'ok';
+    expect(await deliver(web.port, JSON.stringify(second))).toBe(200);
+
+    await until(() => messages(first.channel).filter((m) => m.kind === 'answer').length === 2, 'both answers', 90_000);
+    // Each answer replaces its question's placeholder; the fake numbers messages in the order they were posted.
+    const seen = messages(first.channel);
+    const placeholders = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === first.channel && PLACEHOLDER.test(String(c.args.text)));
+    expect(placeholders).toHaveLength(2);
+    const answered = seen.filter((m) => m.kind === 'answer').map((m) => m.ts);
+    expect(answered).toHaveLength(2);
+    // The first question's placeholder went out first, so its message has the lower number.
+    expect(answered).toEqual([...answered].sort());
+    // ...and it was the first question (the one the model kept waiting) that was answered first.
+    expect(model.requests[0].messages.map((m) => m.content).join(' ')).toContain('roll back billing-gateway?');
+    // Neither was given up.
+    const queue = new BullMqJobQueue({ url, name: 'answers' });
+    try {
+      expect(await queue.counts()).toMatchObject({ completed: expect.any(Number), dead: 0 });
+    } finally {
+      await queue.close();
+    }
+  });
+});
