@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadAvatarPackage } from '../../src/avatars/package';
+import { loadConfig } from '../../src/config/env';
 import { proposeCorrection } from '../../src/distill/corrections';
 import { ADMIN_TOKEN, request, signIn, startConsoleServer, type ConsoleServer } from './console-server';
 import { slackWorkspace, slashCommand, startSlack, type SlackHarness } from '../helpers/slack-harness';
@@ -179,4 +180,36 @@ describe('admin console: the same actions as the chat commands', () => {
     expect(fromConsole.map(shape)).toEqual(fromChat.map(shape));
     expect((await store.verifyAudit()).ok).toBe(true);
   });
+});
+
+describe('admin console: settings and sign-in limits', () => {
+  it('refuses a short ADMIN_TOKEN and half a Slack client at start, naming the variable', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN must be at least 16 characters/);
+    expect(() => loadConfig({ SLACK_CLIENT_ID: '111.222' })).toThrow(/SLACK_CLIENT_SECRET is required for Sign in with Slack/);
+    expect(() => loadConfig({ ADMIN_URL: 'console.example.com' })).toThrow(/ADMIN_URL must be an http\(s\) URL/);
+    expect(loadConfig({ ADMIN_TOKEN, ADMIN_URL: 'https://console.example.com/' }).adminOAuth.url).toBe('https://console.example.com');
+  });
+
+  it('says token sign-in is off without ADMIN_TOKEN, and limits guesses to 10 a minute per address', async () => {
+    const off = await startConsoleServer({ ADMIN_TOKEN: '' });
+    try {
+      expect((await request(off.port, 'GET', '/admin/api/sign-in-methods')).json()).toEqual({ token: false, slack: false, lark: false });
+      const res = await request(off.port, 'POST', '/admin/api/sign-in', { headers: { 'content-type': 'application/json', origin: off.origin }, body: JSON.stringify({ token: '' }) });
+      expect(res.status).toBe(404);
+      expect(res.json<{ error: string }>().error).toMatch(/ADMIN_TOKEN/);
+    } finally {
+      await off.close();
+    }
+    const s = await startConsoleServer();
+    try {
+      const attempt = (token: string) => request(s.port, 'POST', '/admin/api/sign-in', { headers: { 'content-type': 'application/json', origin: s.origin }, body: JSON.stringify({ token }) });
+      for (let i = 0; i < 10; i++) expect((await attempt(`guess-${i}-xxxxxxxxxxxxxxxx`)).status).toBe(401);
+      const limited = await attempt(ADMIN_TOKEN);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });

@@ -72,9 +72,12 @@ describe('admin console: Sign in with Slack and Feishu', () => {
     expect((await get(cookie, '/avatars')).json<{ slug: string }[]>().map((a) => a.slug)).toEqual(['lin-xiaoyu']);
     expect((await get(cookie, '/consent')).json<{ slug: string }[]>().map((a) => a.slug)).toEqual(['lin-xiaoyu']);
     for (const p of ['/avatars/lao-zhang/versions', '/avatars/lao-zhang/corrections', '/avatars/lao-zhang/eval']) expect([p, (await get(cookie, p)).status]).toEqual([p, 404]);
-    const audit = (await get(cookie, '/audit?size=200')).json<{ entries: { avatar?: string }[] }>().entries;
+    const audit = (await get(cookie, '/audit?size=200')).json<{ entries: { avatar?: string; action: string }[] }>().entries;
+    expect(audit.map((e) => e.action)).toContain('ask');
     expect(audit.length).toBeGreaterThan(0);
     expect(audit.every((e) => e.avatar === 'lin-xiaoyu')).toBe(true);
+    // The subject sees that colleagues asked, not what.
+    expect(JSON.stringify(audit)).not.toContain('How do refunds work?');
     expect((await get(cookie, '/audit?avatar=lao-zhang')).json<{ total: number }>().total).toBe(0);
 
     const { csrf } = (await get(cookie, '/session')).json<{ csrf: string }>();

@@ -6,6 +6,11 @@ import { HttpError, type AdminRoute } from './http';
 export const AUDIT_SCAN_LIMIT = 10_000;
 const MAX_PAGE = 200;
 
+function withoutWords(detail: Record<string, unknown>): Record<string, unknown> {
+  const { question: _q, conversation: _c, ...rest } = detail;
+  return rest;
+}
+
 function when(v: string | null, name: string): number | undefined {
   if (!v) return undefined;
   const t = Date.parse(v);
@@ -40,8 +45,10 @@ export function auditRoutes(runtime: Runtime): AdminRoute[] {
           .filter((e) => !actor || e.actor.toLowerCase().includes(actor))
           .filter((e) => (from === undefined || Date.parse(e.at) >= from) && (toEnd === undefined || Date.parse(e.at) < toEnd))
           .reverse();
+        // What colleagues asked stays with admins: a subject sees that and when, not the words.
+        const shown = matching.slice((page - 1) * size, page * size).map((e) => (mine && e.detail ? { ...e, detail: withoutWords(e.detail) } : e));
         return {
-          entries: matching.slice((page - 1) * size, page * size),
+          entries: shown,
           total: matching.length,
           page,
           size,
