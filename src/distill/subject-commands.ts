@@ -1,4 +1,5 @@
 import type { AvatarPackage } from '../avatars/package';
+import { awaitsConsent } from '../avatars/schema';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import { redact } from '../corpus/redact';
@@ -66,6 +67,11 @@ export function registerSubjectCommands(router: ChatRouter, runtime: Runtime): v
   sub('resume', '/avatar resume', async (ctx, pkg) => {
     if (pkg.config.status === 'revoked') {
       await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, 'This avatar was revoked; it can only be distilled again, with consent.', '这个数字分身已被撤销，只能在授权后重新蒸馏。') });
+      return;
+    }
+    if (awaitsConsent(pkg.config)) {
+      // An imported avatar (understudy avatar import) answers only once consent is recorded.
+      await ctx.respond({ kind: 'notice', ephemeral: true, text: t(ctx.lang, `@${pkg.config.handle} was imported without a consent record and stays paused until one is recorded (\`understudy avatar consent ${pkg.config.slug}\`, or \`/distill\` with consent).`, `@${pkg.config.handle} 是导入的数字分身，还没有授权记录；记录授权后（\`understudy avatar consent ${pkg.config.slug}\` 或经授权的 \`/distill\`）才会恢复。`) });
       return;
     }
     await setStatus(service, pkg.config.slug, 'active', actorOf(ctx));

@@ -8,6 +8,7 @@ import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { runCli } from '../helpers/cli';
 import { makeAvatar, tmpDir, write } from '../helpers/fixtures';
 import { dmEvent, RecordingTransport } from '../helpers/recording-transport';
+import { eventBody, shownText, slackWorkspace, slashCommand, startSlack, type SlackHarness } from '../helpers/slack-harness';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'interop');
 const COLLEAGUES = path.join(FIXTURES, 'colleagues');
@@ -298,5 +299,24 @@ describe('avatar export --format agent-skill', () => {
     for (const ref of fs.readdirSync(path.join(first, 'references'))) {
       expect(body(fs.readFileSync(path.join(second, 'references', ref), 'utf8'))).toBe(body(fs.readFileSync(path.join(first, 'references', ref), 'utf8')));
     }
+  });
+});
+
+describe('an imported avatar in Slack', () => {
+  let h: SlackHarness | undefined;
+  afterEach(async () => h?.close());
+
+  it('answers with the paused notice, and /avatar resume says consent must be recorded first', async () => {
+    const root = slackWorkspace();
+    expect((await cli(root)('avatar', 'import', path.join(COLLEAGUES, 'zhou-min'))).code).toBe(0);
+    h = await startSlack({ root, env: { UNDERSTUDY_ADMINS: 'slack:U_ADMIN' } });
+    await h.send(slashCommand('/avatar', 'resume zhou-min', { user: 'U_ADMIN' }), { form: true });
+    await h.send(eventBody({ type: 'message', channel_type: 'im', channel: 'D_ASK', user: 'U_ASK', text: '@zhou-min-avatar when does the weekly train leave?' }));
+    await h.idle();
+    const shown = shownText(h.fake.calls);
+    expect(shown).toMatch(/@zhou-min-avatar was imported without a consent record and stays paused until one is recorded/);
+    expect(shown).toMatch(/The digital avatar of Zhou Min is not available right now \(paused\)/);
+    expect(shown).not.toMatch(/CONSENT_REQUIRED/);
+    expect(yamlOf(root, 'zhou-min').status).toBe('paused');
   });
 });
