@@ -218,6 +218,7 @@ export function registerDistillCommands(program: Command, ctx: CliContext): void
         return;
       }
       if (o.format !== 'zip') throw new UnderstudyError('INPUT_INVALID', `--format must be zip or agent-skill, got "${o.format}"`);
+      if (dir) throw new UnderstudyError('INPUT_INVALID', `a folder ("${dir}") is for --format agent-skill; the zip is written to --out <file>`);
       const pkg = service.get(slug);
       const out = path.resolve(io.cwd, o.out || `${pkg.config.slug}-export.zip`);
       // The zip holds the sources: readable by whoever asked for it only.

@@ -244,6 +244,10 @@ describe('avatar export --format agent-skill', () => {
     expect(contact).not.toMatch(/ops\.lead@example\.com/);
     expect(contact).not.toMatch(/555 0199/);
     expect(fs.readFileSync(path.join(out, 'references', 'e-2.md'), 'utf8')).toMatch(/dbctl promote replica-2/);
+    const noFormat = await cli(root)('avatar', 'export', 'ops-lead', path.join(root, 'elsewhere'));
+    expect(noFormat.stderr).toMatch(/is for --format agent-skill; the zip is written to --out <file>/);
+    const badFormat = await cli(root)('avatar', 'export', 'ops-lead', '--format', 'skill', path.join(root, 'elsewhere'));
+    expect(badFormat.stderr).toMatch(/--format must be zip or agent-skill, got "skill"/);
     // Not into a folder that holds something.
     const again = await cli(root)('avatar', 'export', 'ops-lead', '--format', 'agent-skill', out);
     expect(again.stderr).toMatch(/is not empty; export into a new or empty folder/);
