@@ -9,6 +9,7 @@ import { ConsentBook, purposeText } from '../../src/distill/consent';
 import { proposeCorrection } from '../../src/distill/corrections';
 import { saveVersion } from '../../src/distill/versions';
 import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from '../admin/console-server';
+import { FakeOAuth } from '../admin/fake-oauth';
 import { axeViolations, browserAvailable, horizontalOverflow, launchBrowser, screenshot } from '../helpers/browser';
 
 // The admin console in headless Chromium against the real server and the demo avatars: sign-in,
@@ -209,5 +210,42 @@ run('admin console in a browser', () => {
     }
     await accessible('audit, chain broken');
     await screenshot(page, 'admin-audit-broken');
+  }, 60_000);
+});
+
+run('admin console in a browser: a colleague signs in with Slack', () => {
+  let fake: FakeOAuth;
+  let s: ConsoleServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fake = new FakeOAuth();
+    await fake.start();
+    s = await startConsoleServer({ ADMIN_URL: 'http://console.test', SLACK_CLIENT_ID: fake.slackClient.id, SLACK_CLIENT_SECRET: fake.slackClient.secret, SLACK_API_URL: `${fake.url}/api/` });
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+    await fake?.stop();
+  });
+
+  it('comes back from Slack signed in and sees only their own avatar', async () => {
+    fake.slackCodes.set('code-lin', { userId: 'U07LXY00001', teamId: 'T07UNDERSTUDY', name: 'Sarah Lin' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Slack's authorize page, which signs her in and sends the browser back with a code.
+    await page.route('https://slack.com/**', (route) => {
+      const state = new URL(route.request().url()).searchParams.get('state');
+      return route.fulfill({ status: 302, headers: { location: `${s.origin}/admin/oauth/slack/callback?code=code-lin&state=${state}` } });
+    });
+    await page.goto(`${s.origin}/admin/sign-in`);
+    await page.getByRole('link', { name: 'Sign in with Slack' }).click();
+    await page.getByRole('heading', { name: /Sarah Lin/ }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/admin');
+    await page.getByText('Sarah Lin · your avatar only').waitFor();
+    expect(await page.getByRole('heading', { name: /Lao Zhang/ }).count()).toBe(0);
+    expect([await axeViolations(page)]).toEqual([[]]);
+    await page.close();
   }, 60_000);
 });

@@ -137,8 +137,9 @@ export class AdminOAuth {
 }
 
 /**
- * After the platform's redirect the browser is on a cross-site navigation, which does not send a
- * SameSite=Strict cookie: this page moves it on from our own origin, which does.
+ * After the platform's redirect the browser is on a navigation whose redirect chain crossed sites;
+ * browsers that then withhold SameSite=Strict cookies still send them on a navigation this page
+ * of our own origin starts.
  */
 export function sendContinuePage(res: http.ServerResponse, next: string): void {
   const esc = next.replace(/[^\w/-]/g, '');
