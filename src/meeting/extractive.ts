@@ -113,7 +113,7 @@ export function extractiveSynthesis(question: string, answers: MeetingAnswer[], 
     const words = sharedWords(m, asked);
     const names = list([...new Set(m.claims.map((c) => c.name))], lang);
     const lead = t(lang, `${names} both speak of ${words.join(', ')}.`, `${names}都谈到了${words.join('、')}。`);
-    agree.push({ text: `${lead} ${m.claims.map((c) => quote(c, lang)).join(' ')}`, citations: m.claims.flatMap((c) => cites(c, byAvatar)) });
+    agree.push({ text: `${lead}${lang === 'zh' ? '' : ' '}${m.claims.map((c) => quote(c, lang)).join(lang === 'zh' ? '' : ' ')}`, citations: m.claims.flatMap((c) => cites(c, byAvatar)) });
   }
 
   const used = new Set(matches.flatMap((m) => m.claims));
@@ -126,8 +126,8 @@ export function extractiveSynthesis(question: string, answers: MeetingAnswer[], 
       .sort((x, y) => y.relevance - x.relevance || y.distinct.length - x.distinct.length)
       .slice(0, MAX_DIFFER_EACH);
     for (const { c } of own) {
-      const lead = grounded.length === 1 ? t(lang, `Only ${a.name} has material on this.`, `只有${a.name}有这方面的资料。`) : t(lang, 'Only', '只有');
-      differ.push({ text: `${lead} ${quote(c, lang)}`, citations: cites(c, byAvatar) });
+      const text = grounded.length === 1 ? t(lang, `Only ${a.name} has material on this. ${quote(c, lang)}`, `只有${a.name}有这方面的资料。${quote(c, lang)}`) : t(lang, `Only ${quote(c, lang)}`, `只有${quote(c, lang)}`);
+      differ.push({ text, citations: cites(c, byAvatar) });
     }
   }
 

@@ -18,9 +18,9 @@ export function renderHeader(args: { id: string; question: string; lang: Lang; p
   const { lang } = args;
   const who = args.participants.map((p) => `${p.name} (@${p.handle})`).join(lang === 'zh' ? '、' : ', ');
   const lines = [
-    `**${t(lang, 'Avatar meeting', '数字分身会议')}** (${args.id}): ${oneLine(args.question)}`,
+    `**${t(lang, 'Avatar meeting', '数字分身会议')}** (${args.id})${t(lang, ': ', '：')}${oneLine(args.question)}`,
     t(lang, `With ${who}. Each answers in this thread from their own material, then a moderator compares the answers.`, `参会：${who}。每个分身在本讨论串中根据各自的资料作答，最后由主持人比较各方回答。`),
-    ...args.leftOut.map((l) => `${t(lang, 'Left out', '未参加')}: ${l.note}`),
+    ...args.leftOut.map((l) => `${t(lang, 'Left out: ', '未参加：')}${l.note}`),
     t(lang, '🤖 Every answer comes from a digital avatar, not the person.', '🤖 所有回答都来自数字分身，不是本人。'),
     args.progress,
   ];
@@ -57,7 +57,7 @@ function section(title: string, points: SynthesisPoint[], answers: MeetingAnswer
 export function renderSynthesis(meeting: Pick<Meeting, 'question' | 'lang' | 'answers'>, s: Synthesis): string {
   const { lang, answers } = meeting;
   const lines = [
-    `**${t(lang, "Moderator's synthesis", '主持人总结')}**: ${oneLine(meeting.question)}`,
+    `**${t(lang, "Moderator's synthesis", '主持人总结')}**${t(lang, ': ', '：')}${oneLine(meeting.question)}`,
     `_${oneLine(s.note)}_`,
     '',
     ...section(t(lang, 'Where they agree', '一致之处'), s.agree, answers, lang),

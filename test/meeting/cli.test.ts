@@ -85,6 +85,17 @@ describe('understudy meeting', () => {
     expect(out).toMatch(/Extractive moderator \(no language model\)/);
   }, 120_000);
 
+  it('holds a meeting in Chinese when asked in Chinese: names, sections and the extractive note in Chinese', async () => {
+    const { root, env } = demo();
+    const res = await runCli(['meeting', 'lao-zhang', 'lin-xiaoyu', '双十一事故之后，发票草稿的生成方式改成了什么？'], { cwd: root, env: { ...env, LOG_LEVEL: 'silent' } });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/数字分身会议 \(mtg_[0-9a-f]+\)：双十一事故之后/);
+    expect(res.stdout).toMatch(/主持人总结：/);
+    expect(res.stdout).toMatch(/抽取式主持（未使用语言模型）/);
+    expect(res.stdout).toMatch(/一致之处\n• 张建国、林晓雨都谈到了.+ — 张建国 \[\d\], 林晓雨 \[\d\]/);
+    expect(res.stdout).toMatch(/分歧之处\n• 只有(张建国|林晓雨)：“/);
+  }, 120_000);
+
   it('refuses six avatars, unknown names and a missing question in one line, exit 1', async () => {
     const root = tmpDir('meeting-six-');
     const slugs = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
