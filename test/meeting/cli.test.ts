@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 
+// The first test spawns the built CLI: run `npm run build` first.
 const BIN = path.resolve(__dirname, '../../bin/understudy.js');
 const DEMO = path.resolve(__dirname, '../../avatars');
 const QUESTION = 'What happened in the 2025-11-11 incident and what did we change afterwards?';

@@ -1,6 +1,6 @@
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import type { SlackCall } from '../helpers/fake-slack';
-import { shownText, slashCommand, startSlack, type SlackHarness } from '../helpers/slack-harness';
+import { eventBody, shownText, slashCommand, startSlack, type SlackHarness } from '../helpers/slack-harness';
 import { PRIVATE_MARK, QUESTION, meetingWorkspace } from './workspace';
 
 const LZ = 'Test Person lao-zhang';
@@ -62,6 +62,20 @@ describe('/meeting on Slack', () => {
     const asks = (await h.runtime.service.store.auditEntries({ action: 'ask' })).filter((e) => e.detail?.meeting);
     expect(asks.map((e) => e.avatar).sort()).toEqual(['lao-zhang', 'lin-xiaoyu']);
     expect(asks.every((e) => e.actor === 'slack:U1')).toBe(true);
+  });
+
+  it('starts from a mention of the bot too (/meeting as the text of an app_mention), answered once', async () => {
+    h = await startSlack({ root: meetingWorkspace('slack') });
+    h.fake.channels.set('C_PRIV', { is_private: true });
+    const line = `<@U_HUBBOT> /meeting @lao-zhang-avatar @lin-xiaoyu-avatar ${QUESTION}`;
+    const mention = eventBody({ type: 'app_mention', channel: 'C_PRIV', user: 'U1', text: line });
+    await h.send(mention);
+    // The same message also arrives as message.groups.
+    await h.send(eventBody({ type: 'message', channel_type: 'group', channel: 'C_PRIV', user: 'U1', text: line, ts: (mention.event as { ts: string }).ts }));
+    await h.idle();
+    const { replies } = meetingThread(h, 'C_PRIV');
+    expect(replies).toHaveLength(3);
+    expect(replies.map(text).join('\n')).toMatch(/runbooks\/rollback\.md[\s\S]*release\/rollback-policy\.md[\s\S]*Moderator's synthesis/);
   });
 
   it('in a public channel answers from public sources only: no team or private source is cited or quoted', async () => {
