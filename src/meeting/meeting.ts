@@ -97,6 +97,12 @@ async function answerAs(host: AvatarHost, pkg: AvatarPackage, plan: MeetingPlan,
     answer = failedAnswer(pkg, plan.question, failure);
   }
   metrics.answers.inc({ path: answerPath(answer, OFFLINE_MODEL) });
+  // Kept as the avatar's turns in the meeting's conversation, masked like any question and answer,
+  // so a follow-up to one avatar in the meeting's thread has the meeting as its context.
+  const at = new Date().toISOString();
+  const question = redact(plan.question).text;
+  await host.store.appendTurn(options.conversation, slug, { role: 'user', text: question, userId: options.asker.actor, at });
+  await host.store.appendTurn(options.conversation, slug, { role: 'avatar', text: redact(answer.text).text, at, citations: answer.citations.map((c) => ({ source: c.source, locator: c.locator })) });
   // Audited like a question to the avatar: who asked, where, and which sources were shown.
   await host.store.audit({
     actor: options.asker.actor,
@@ -106,7 +112,7 @@ async function answerAs(host: AvatarHost, pkg: AvatarPackage, plan: MeetingPlan,
       meeting: id,
       conversation: options.conversation,
       surface: viewer.surface,
-      question: redact(plan.question).text.slice(0, 500),
+      question: question.slice(0, 500),
       grounded: answer.grounded,
       model: answer.model,
       sources: answer.citations.map((c) => `${c.source}#${c.locator}`),

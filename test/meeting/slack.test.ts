@@ -58,6 +58,11 @@ describe('/meeting on Slack', () => {
     expect(synthesis).toMatch(/runbooks\/rollback\.md/);
     // Progress: the first message is edited as avatars answer, ending with all answered.
     expect(text(updates[updates.length - 1])).toMatch(/All 2 avatars answered/);
+    // The thread is each avatar's conversation now: a follow-up there has the meeting as context.
+    const conversation = `slack:T111:G_TEAM:${String(updates[0].args.ts)}`;
+    for (const slug of ['lao-zhang', 'lin-xiaoyu']) {
+      expect((await h.runtime.service.store.recentTurns(conversation, slug, 8)).map((t) => t.role)).toEqual(['user', 'avatar']);
+    }
     // Each answer is audited like a question.
     const asks = (await h.runtime.service.store.auditEntries({ action: 'ask' })).filter((e) => e.detail?.meeting);
     expect(asks.map((e) => e.avatar).sort()).toEqual(['lao-zhang', 'lin-xiaoyu']);
