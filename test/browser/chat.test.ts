@@ -30,6 +30,17 @@ const HOSTILE = [
   '',
 ].join('\n');
 
+/** A channel as distillation collects it, with a thread and Slack permalinks. */
+const OPS_CHAT = {
+  format: 'understudy-chat/1',
+  platform: 'slack',
+  channel: { id: 'C1', name: 'ops', private: false },
+  messages: [
+    { id: '1762826400.000100', at: 1762826400000, userId: 'U2', userName: 'Liu Yang', text: 'Which box do we run the gateway failover drill from?', permalink: 'https://acme.slack.com/archives/C1/p1762826400000100' },
+    { id: '1762826500.000200', at: 1762826500000, userId: 'U1', userName: 'Test Person planted', text: 'Run the gateway failover drill from the bastion in zone B, never from a laptop.', threadId: '1762826400.000100', permalink: 'https://acme.slack.com/archives/C1/p1762826500000200' },
+  ],
+};
+
 const run = browserAvailable('web chat') ? describe : describe.skip;
 
 function quietIo(): CliIo {
@@ -49,8 +60,9 @@ run('web chat in a real browser', () => {
     await ensureWebBundle();
     const root = tmpDir('web-chat-');
     fs.cpSync(path.join(REPO, 'avatars'), path.join(root, 'avatars'), { recursive: true });
-    makeAvatar(root, 'planted', { 'widget.md': HOSTILE });
-    rt = createRuntime({ PORT: '0' }, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
+    makeAvatar(root, 'planted', { 'widget.md': HOSTILE, 'chat/ops.json': JSON.stringify(OPS_CHAT) });
+    // Every test asks as the one playground user: the default 10 questions a minute would refuse some.
+    rt = createRuntime({ PORT: '0', UNDERSTUDY_RATE_USER_PER_MIN: '1000' }, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
     handle = await serve(rt, quietIo(), { interactive: false });
     base = `http://127.0.0.1:${handle.port}`;
     browser = await launchBrowser();
@@ -102,7 +114,7 @@ run('web chat in a real browser', () => {
   }
 
   it('streams an answer in (thinking, then the text being written, then the answer) with its label, citations and code copy button', async () => {
-    const { page, cspErrors } = await open();
+    const { page, cspErrors } = await open({ permissions: ['clipboard-read', 'clipboard-write'] });
     await pick(page, 'lao-zhang');
     await page.waitForSelector('[role=note]');
     expect(await page.locator('[role=note]').innerText()).toMatch(/Digital avatar of Lao Zhang \(not the person\)[\s\S]*I am not Lao Zhang/);
@@ -115,7 +127,13 @@ run('web chat in a real browser', () => {
     await expect(answer.locator('.answer-label').innerText()).resolves.toMatch(/digital avatar of former employee Lao Zhang/i);
     await expect(answer.locator('.badge').allInnerTexts()).resolves.toContain('Offline mode: quoting the sources, no language model');
     expect(await answer.locator('.chip').count()).toBeGreaterThan(0);
-    expect(await answer.locator('.code-block button', { hasText: 'Copy' }).count()).toBeGreaterThan(0);
+    // Copy puts the code block's text on the clipboard.
+    // (By class: a locator naming the text "Copy" would move on to the next button once this one says "Copied".)
+    const copy = answer.locator('.code-block .copy').first();
+    expect(await copy.innerText()).toBe('Copy');
+    await copy.click();
+    await until(async () => (await copy.innerText()) === 'Copied', 'the Copy button to say Copied', 5_000);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toMatch(/^deployctl rollback billing-gateway/);
     // Markdown is rendered, not shown raw.
     expect(await answer.locator('.markdown strong').count()).toBeGreaterThan(0);
     expect(await answer.locator('.markdown').innerText()).not.toMatch(/\*\*|```/);
@@ -202,6 +220,23 @@ run('web chat in a real browser', () => {
     expect(await page.locator('.passage script, .passage img').count()).toBe(0);
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(cspErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('opens a chat citation: the message in its thread, with a link to the original', async () => {
+    const { page } = await open();
+    await pick(page, 'planted');
+    const answer = await ask(page, 'Where do we run the gateway failover drill from?');
+    await answer.locator('.chip', { hasText: '#ops' }).first().click();
+    const panel = page.locator('.passage');
+    await panel.locator('.thread mark').waitFor();
+    // Whichever of the two was cited, the panel shows the thread, the cited one highlighted.
+    const thread = await panel.locator('.thread').innerText();
+    expect(thread).toMatch(/Which box do we run the gateway failover drill from\?[\s\S]*bastion in zone B/);
+    expect(await panel.locator('.thread mark').count()).toBe(1);
+    const link = panel.getByRole('link', { name: /Open the original/ });
+    expect(await link.getAttribute('href')).toMatch(/^https:\/\/acme\.slack\.com\/archives\/C1\/p(1762826400000100|1762826500000200)$/);
+    expect(await link.getAttribute('rel')).toMatch(/noopener/);
     await page.context().close();
   });
 

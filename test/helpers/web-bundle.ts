@@ -45,7 +45,12 @@ export async function ensureWebBundle(): Promise<string> {
         // Built beside and swapped in, so that a server another suite runs never finds dist/web half empty.
         const next = `${OUT}.next-${process.pid}`;
         const old = `${OUT}.old-${process.pid}`;
-        execFileSync('npm', ['run', 'build:web', '--silent', '--', '--outDir', next, '--emptyOutDir'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+        execFileSync('npm', ['run', 'build:web', '--silent', '--', '--outDir', next, '--emptyOutDir'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          // Jest sets NODE_ENV=test, which would make Vite bundle React's development build.
+          env: { ...process.env, NODE_ENV: 'production' },
+        });
         if (fs.existsSync(OUT)) fs.renameSync(OUT, old);
         fs.renameSync(next, OUT);
         fs.rmSync(old, { recursive: true, force: true });

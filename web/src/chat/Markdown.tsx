@@ -81,12 +81,10 @@ function CodeBlock({ children }: { children?: ReactNode }) {
   const ref = useRef<HTMLPreElement>(null);
   const [copied, setCopied] = useState(false);
   const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(ref.current?.textContent ?? '');
+    const text = ref.current?.textContent ?? '';
+    if ((await writeClipboard(text)) || copyBySelection(text)) {
       setCopied(true);
       setTimeout(() => setCopied(false), 1500);
-    } catch {
-      // No clipboard permission: the code can still be selected by hand.
     }
   };
   return (
@@ -100,4 +98,32 @@ function CodeBlock({ children }: { children?: ReactNode }) {
       </pre>
     </div>
   );
+}
+
+async function writeClipboard(text: string): Promise<boolean> {
+  try {
+    // Undefined outside secure contexts (the page opened by a LAN address over http).
+    if (!navigator.clipboard) return false;
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The older way, which works over plain http too: select the text in a hidden field and copy. */
+function copyBySelection(text: string): boolean {
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.className = 'sr-only';
+  document.body.appendChild(area);
+  area.select();
+  try {
+    return document.execCommand('copy');
+  } catch {
+    return false;
+  } finally {
+    area.remove();
+  }
 }
