@@ -61,6 +61,7 @@ run('web chat in a real browser', () => {
     const root = tmpDir('web-chat-');
     fs.cpSync(path.join(REPO, 'avatars'), path.join(root, 'avatars'), { recursive: true });
     makeAvatar(root, 'planted', { 'widget.md': HOSTILE, 'chat/ops.json': JSON.stringify(OPS_CHAT) });
+    makeAvatar(root, 'resting', { 'notes.md': '# Notes\n\nNothing to see.\n' }, 'status: paused\n');
     // Every test asks as the one playground user: the default 10 questions a minute would refuse some.
     rt = createRuntime({ PORT: '0', UNDERSTUDY_RATE_USER_PER_MIN: '1000' }, { avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data') }, { logger: silentLogger });
     handle = await serve(rt, quietIo(), { interactive: false });
@@ -272,6 +273,17 @@ run('web chat in a real browser', () => {
     // The earlier conversation is still there, with its answer.
     await page.locator('.conv-item', { hasText: ROLLBACK_Q }).click();
     await page.locator('.msg.avatar.done .chip').first().waitFor();
+    await page.context().close();
+  });
+
+  it('shows a paused avatar as paused, and takes no question for it', async () => {
+    const { page } = await open();
+    const item = page.locator('.avatar-item', { hasText: 'resting' });
+    await expect(item.locator('.tag').first().innerText()).resolves.toBe('paused');
+    await item.click();
+    await expect(page.locator('.composer').innerText()).resolves.toMatch(/not answering right now/);
+    expect(await page.getByRole('textbox', { name: 'Your question' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     await page.context().close();
   });
 
