@@ -46,9 +46,9 @@ describe('Feishu: the thinking card shows the answer as it is written', () => {
     // Every draft patches the thinking card; the model's text so far, escaped, without label or sources.
     const id = drafts[0].path.split('/')[4];
     for (const d of drafts) expect(d.path.split('/')[4]).toBe(id);
-    expect(text(drafts[0])).toMatch(/Roll back first \[1\]/);
+    // (How far the first draft got depends on when the model started; the last one is well along.)
+    expect(text(drafts.at(-1) as LarkCall)).toMatch(/Roll back first \[1\]\. &#60;at id=all&#62;&#60;\/at&#62; If it touches money/);
     expect(drafts.map(text).join('')).not.toMatch(/<at id=all>/);
-    expect(text(drafts[0])).toMatch(/&#60;at id=all&#62;/);
     expect(drafts.map(text).join('')).not.toMatch(/understudy_feedback|Sources|Digital avatar of/);
     for (const g of gaps([thinking, ...drafts])) expect(g).toBeGreaterThanOrEqual(THROTTLE_FLOOR_MS);
     // The answer patches the same card, last.
