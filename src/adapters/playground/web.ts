@@ -7,7 +7,7 @@ import { FEEDBACK_ACTION, feedbackValue } from '../../chat/actions';
 import type { ChatRouter } from '../../chat/router';
 import { conversationKey, viewerOf, type ChatEvent } from '../../chat/types';
 import { readBody, send, type HttpServer } from '../../server/http-server';
-import { mountWebAssets, sendWebPage, webRoot } from './web-bundle';
+import { mountWebAssets, sendWebPage, webRoot, type PagePolicy } from '../../server/web-static';
 import { allowedHostNames, bearerMatches, hostName, isJson } from './web-guard';
 import { findPassage } from './web-passage';
 import { PlaygroundSessions, UUID_RE } from './web-sessions';
@@ -24,6 +24,12 @@ export const PLAYGROUND_USER = 'local';
 const WORKSPACE = 'local';
 const SESSION_HEADER = 'x-playground-session';
 const RATE_LIMITED = "You're asking faster than I can keep up. Please try again in a minute.";
+
+/** What the chat page may load: its own scripts and styles, requests to its own origin, nothing inline; it sends no Referer. */
+const CHAT_PAGE: PagePolicy = {
+  csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  referrer: 'no-referrer',
+};
 
 const conversationId = z.string().regex(UUID_RE, 'must be a conversation id from POST /playground/api/conversations');
 
@@ -106,7 +112,7 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
 
   server.route('GET', '/', async (req, res) => {
     if (!guard(req, res, false)) return;
-    await sendWebPage(res, 'index.html', root);
+    await sendWebPage(res, 'index.html', root, CHAT_PAGE);
   });
 
   server.route('GET', '/playground/api/avatars', (req, res) => {

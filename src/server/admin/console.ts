@@ -9,7 +9,8 @@ import { errorReply, HttpError, isJson, jsonBody, matchRoute, sameOrigin, sendJs
 import { AdminSessions, readCookie, sameSecret, SESSION_COOKIE, sessionCookie, type AdminSession } from './sessions';
 import { AdminOAuth, oauthProviders, sendContinuePage, type Provider } from './oauth';
 import { skillRoutes } from './skill-api';
-import { sendAdminPage, sendBuiltFile, webDistDir } from './static';
+import { mountWebAssets, webRoot } from '../web-static';
+import { sendAdminPage } from './static';
 
 const API = '/admin/api';
 /** Sign-in attempts per address per minute. */
@@ -29,7 +30,7 @@ export interface AdminConsoleOptions {
  * every state-changing call needs JSON, our own Origin and the session's CSRF token.
  */
 export function mountAdminConsole(server: HttpServer, runtime: Runtime, options: AdminConsoleOptions): void {
-  const dist = options.distDir ?? webDistDir();
+  const dist = options.distDir ?? webRoot();
   const sessions = new AdminSessions(runtime.service.store);
   const routes: AdminRoute[] = [...avatarRoutes(runtime, options.queue), ...skillRoutes(runtime), ...auditRoutes(runtime), ...evalRoutes(runtime)];
   const sessionOf = (req: http.IncomingMessage): Promise<AdminSession | undefined> => sessions.get(readCookie(req, SESSION_COOKIE));
@@ -51,17 +52,14 @@ export function mountAdminConsole(server: HttpServer, runtime: Runtime, options:
       res.end();
       return;
     }
-    sendAdminPage(res, dist);
+    await sendAdminPage(res, dist);
   });
   server.routePrefix('POST', API, async (req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     if (!p.startsWith(`${API}/`)) return sendJson(res, 404, { ok: false, error: 'not found' });
     await api(req, res, 'POST', p.slice(API.length));
   });
-  if (options.serveAssets) {
-    server.routePrefix('GET', '/assets/', (req, res) => sendBuiltFile(res, dist, (req.url ?? '/').split('?')[0]));
-    server.route('GET', '/favicon.svg', (_req, res) => sendBuiltFile(res, dist, '/favicon.svg'));
-  }
+  if (options.serveAssets) mountWebAssets(server, dist);
 
   async function api(req: http.IncomingMessage, res: http.ServerResponse, method: 'GET' | 'POST', path: string): Promise<void> {
     try {

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { send, type HttpServer } from '../../server/http-server';
+import { send, type HttpServer } from './http-server';
 
 /**
  * The browser app's production bundle (web/, built by `npm run build:web`, which `npm install`
- * runs): dist/web beside the package. Hashed files under /assets/ are cached for a year; the pages
- * themselves never (they name the current hashes).
+ * runs): dist/web beside the package, served to the chat page and the admin console alike.
+ * Hashed files under /assets/ are cached for a year; the pages themselves never (they name the
+ * current hashes).
  */
 
 const TYPES: Record<string, string> = {
@@ -22,16 +23,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain',
 };
 
-/** What a page of ours may load: its own scripts and styles, requests to its own origin, nothing inline. */
-export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
 /** dist/web of this package: found from the package root, whether we run from src/ (tests) or dist/src/. */
 export function webRoot(from = __dirname): string {
   let dir = from;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const up = path.dirname(dir);
-    if (up === dir) return path.resolve(from, '../../../dist/web');
+    if (up === dir) return path.resolve(from, '../../dist/web');
     dir = up;
   }
   return path.join(dir, 'dist', 'web');
@@ -70,12 +67,19 @@ async function sendFile(res: http.ServerResponse, file: string, cache: string): 
   return true;
 }
 
-/** A page of the bundle (index.html, admin.html) with our CSP, or a page saying how to build the bundle. */
-export async function sendWebPage(res: http.ServerResponse, name: string, root = webRoot()): Promise<void> {
-  res.setHeader('content-security-policy', PAGE_CSP);
+/** How a page of the bundle is sent: its Content-Security-Policy and Referrer-Policy. */
+export interface PagePolicy {
+  csp: string;
+  referrer: 'no-referrer' | 'same-origin';
+}
+
+/** A page of the bundle (index.html, admin.html), never framed, or a page saying how to build the bundle. */
+export async function sendWebPage(res: http.ServerResponse, name: string, root: string, policy: PagePolicy): Promise<void> {
+  res.setHeader('content-security-policy', policy.csp);
   res.setHeader('x-frame-options', 'DENY');
-  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('referrer-policy', policy.referrer);
   if (await sendFile(res, path.join(root, name), 'no-store')) return;
+  res.setHeader('cache-control', 'no-store');
   send(res, 503, missingBundlePage(root), 'text/html');
 }
 
@@ -91,11 +95,11 @@ function missingBundlePage(root: string): string {
 const mounted = new WeakSet<HttpServer>();
 
 /**
- * `/assets/*` and `/favicon.svg` from the bundle. They hold no data (the code of the pages), so
- * they need no token and no Host check. Safe to call more than once (the chat and the admin
- * console both need it).
+ * `/assets/*` and `/favicon.svg` from the bundle. They hold no data (the code of
+ * the pages), so they need no token and no Host check. Safe to call more than once (the chat and
+ * the admin console both need it).
  */
-export function mountWebAssets(server: HttpServer, root = webRoot()): void {
+export function mountWebAssets(server: HttpServer, root: string): void {
   if (mounted.has(server)) return;
   mounted.add(server);
   const notFound = (res: http.ServerResponse): void => send(res, 404, { ok: false, error: 'not found' });
@@ -107,7 +111,7 @@ export function mountWebAssets(server: HttpServer, root = webRoot()): void {
     if (!(await sendFile(res, path.join(root, 'favicon.svg'), 'public, max-age=86400'))) notFound(res);
   });
   // Browsers ask for /favicon.ico whatever the page says.
-  server.route('GET', '/favicon.ico', async (_req, res) => {
+  server.route('GET', '/favicon.ico', (_req, res) => {
     res.statusCode = 301;
     res.setHeader('location', '/favicon.svg');
     res.end();
