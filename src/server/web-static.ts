@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { send, type HttpServer } from './http-server';
+import { send, type HttpServer, type RouteHandler } from './http-server';
 
 /**
  * The browser app's production bundle (web/, built by `npm run build:web`, which `npm install`
@@ -32,6 +32,14 @@ export function webRoot(from = __dirname): string {
     dir = up;
   }
   return path.join(dir, 'dist', 'web');
+}
+
+/** GET and HEAD on a path (or a prefix): Node's response sends no body to a HEAD request, so the GET handler answers both. */
+export function routeGetAndHead(server: HttpServer, route: string, handler: RouteHandler, prefix = false): void {
+  for (const method of ['GET', 'HEAD']) {
+    if (prefix) server.routePrefix(method, route, handler);
+    else server.route(method, route, handler);
+  }
 }
 
 /** A file inside `root` named by a URL path, or undefined for anything that leaves it. */
@@ -95,7 +103,7 @@ function missingBundlePage(root: string): string {
 const mounted = new WeakSet<HttpServer>();
 
 /**
- * `/assets/*` and `/favicon.svg` from the bundle. They hold no data (the code of
+ * `/assets/*` and `/favicon.svg` from the bundle, to GET and HEAD. They hold no data (the code of
  * the pages), so they need no token and no Host check. Safe to call more than once (the chat and
  * the admin console both need it).
  */
@@ -103,15 +111,16 @@ export function mountWebAssets(server: HttpServer, root: string): void {
   if (mounted.has(server)) return;
   mounted.add(server);
   const notFound = (res: http.ServerResponse): void => send(res, 404, { ok: false, error: 'not found' });
-  server.routePrefix('GET', '/assets/', async (req, res) => {
+  const asset: RouteHandler = async (req, res) => {
     const file = fileIn(root, req.url ?? '/');
     if (!file || !(await sendFile(res, file, 'public, max-age=31536000, immutable'))) notFound(res);
-  });
-  server.route('GET', '/favicon.svg', async (_req, res) => {
+  };
+  routeGetAndHead(server, '/assets/', asset, true);
+  routeGetAndHead(server, '/favicon.svg', async (_req, res) => {
     if (!(await sendFile(res, path.join(root, 'favicon.svg'), 'public, max-age=86400'))) notFound(res);
   });
   // Browsers ask for /favicon.ico whatever the page says.
-  server.route('GET', '/favicon.ico', (_req, res) => {
+  routeGetAndHead(server, '/favicon.ico', (_req, res) => {
     res.statusCode = 301;
     res.setHeader('location', '/favicon.svg');
     res.end();

@@ -113,6 +113,17 @@ describe('web app: the bundle', () => {
     expect((await fetch(`${base(env)}/favicon.ico`)).status).toBe(200);
   });
 
+  it('answers HEAD for the page and the assets like GET, without a body', async () => {
+    for (const p of ['/', '/assets/chat-abc123.js', '/favicon.svg']) {
+      const [get, head] = [await fetch(`${base(env)}${p}`), await fetch(`${base(env)}${p}`, { method: 'HEAD' })];
+      expect([p, head.status]).toEqual([p, 200]);
+      for (const h of ['content-type', 'content-length', 'cache-control', 'content-security-policy']) expect([p, h, head.headers.get(h)]).toEqual([p, h, get.headers.get(h)]);
+      expect(await head.text()).toBe('');
+    }
+    expect((await fetch(`${base(env)}/favicon.ico`, { method: 'HEAD', redirect: 'manual' })).status).toBe(301);
+    expect((await fetch(`${base(env)}/assets/nope.js`, { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('serves nothing outside the bundle', async () => {
     expect((await fetch(`${base(env)}/assets/nope.js`)).status).toBe(404);
     for (const p of ['/assets/..%2F..%2Fpackage.json', '/assets/%2e%2e/index.html', '/assets/..%5C..%5Cpackage.json', '/assets/%00.js']) {

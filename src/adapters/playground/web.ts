@@ -7,7 +7,7 @@ import { FEEDBACK_ACTION, feedbackValue } from '../../chat/actions';
 import type { ChatRouter } from '../../chat/router';
 import { conversationKey, viewerOf, type ChatEvent } from '../../chat/types';
 import { readBody, send, type HttpServer } from '../../server/http-server';
-import { mountWebAssets, sendWebPage, webRoot, type PagePolicy } from '../../server/web-static';
+import { mountWebAssets, routeGetAndHead, sendWebPage, webRoot, type PagePolicy } from '../../server/web-static';
 import { allowedHostNames, bearerMatches, hostName, isJson } from './web-guard';
 import { findPassage } from './web-passage';
 import { PlaygroundSessions, UUID_RE } from './web-sessions';
@@ -110,7 +110,7 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
 
   mountWebAssets(server, root);
 
-  server.route('GET', '/', async (req, res) => {
+  routeGetAndHead(server, '/', async (req, res) => {
     if (!guard(req, res, false)) return;
     await sendWebPage(res, 'index.html', root, CHAT_PAGE);
   });
