@@ -32,9 +32,6 @@ export class DraftStream {
     this.schedule();
   };
 
-  /** Drafts sent so far (tests, logs). */
-  count = 0;
-
   private due(): boolean {
     return this.text !== this.sent && this.text.trim() !== '';
   }
@@ -53,7 +50,6 @@ export class DraftStream {
     const text = this.text;
     this.sent = text;
     this.last = this.now();
-    this.count++;
     this.sending = this.send(text)
       .then(
         () => undefined,
