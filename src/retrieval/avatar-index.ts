@@ -263,9 +263,11 @@ export class AvatarIndex {
     if (v.refs === 0) this.closeVersion(v);
   }
 
+  /** No search holds `v` any more: free what it loaded now (the HNSW graph is native memory V8 cannot see). */
   private closeVersion(v: Version): void {
     v.store?.close();
     v.store = undefined;
+    v.loaded?.vectors?.close();
     v.loaded = undefined;
   }
 
@@ -357,7 +359,11 @@ export class AvatarIndex {
 
   /** Forget the derived structures so the next search reloads them (after an ingest). */
   invalidate(): void {
-    if (this.active) this.active.loaded = undefined;
+    const v = this.active;
+    if (!v) return;
+    // A search running on the old structures keeps them until it ends (and the collector frees them).
+    if (v.refs === 0) v.loaded?.vectors?.close();
+    v.loaded = undefined;
   }
 
   get(id: number): Chunk | undefined {
@@ -672,6 +678,9 @@ export class AvatarIndex {
       vectors: vecStamp,
       builtAt: new Date().toISOString(),
     });
+    // Saved: the graph is not needed in memory until the next load (a directory being built has no searches).
+    if (v.loaded?.vectors !== vectors) v.loaded?.vectors?.close();
+    vectors?.close();
     v.loaded = undefined;
     return { lexical };
   }

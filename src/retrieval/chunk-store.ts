@@ -60,6 +60,9 @@ interface ChunkRow {
   audience: string | null;
 }
 
+/** Page cache of a read-only (published) chunk store, in KiB: it serves a few lookups per search. */
+const READONLY_CACHE_KIB = 1024;
+
 /**
  * Per-avatar SQLite file holding the chunks, their vectors and the content hashes of the
  * entries they came from. It is the source of truth; the search structures are derived from it.
@@ -83,6 +86,10 @@ export class ChunkStore {
         ensurePrivateFile(file);
         db = new Database(file);
       }
+      // better-sqlite3 builds SQLite with a 16 MB page cache per connection, which the check
+      // below fills by reading every page: a hub holding dozens of published versions would hold
+      // 16 MB each for lookups of a few chunks per search. Writers (ingest) keep the default.
+      if (options.readonly) db.pragma(`cache_size = -${READONLY_CACHE_KIB}`);
       // Damaged pages otherwise surface later as a bare "database disk image is malformed".
       const problems = quickCheck(db);
       if (problems.length > 0) throw new ChunkStoreDamage(summarizeProblems(problems));

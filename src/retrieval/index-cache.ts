@@ -3,25 +3,31 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { readManifest, type IndexFiles } from './index-files';
+import { hnswBytes } from './vector-index';
 
 /**
- * What one loaded index costs beyond its files: the chunk store's SQLite page cache and the
- * per-chunk maps (visibility policy, file of each chunk, lexical position, decoded postings).
- * Fitted to `npm run bench scale`: 100 avatars of 10k chunks held at once take about 46 MB of
- * resident memory each, of which the files are about 22 MB.
+ * What one loaded index holds besides its lexical file and HNSW graph: the chunk store's page
+ * cache (capped at 1 MB for published versions) and, per chunk, the JS maps built at load
+ * (visibility policy, file of each chunk, lexical position). Measured with `npm run bench --
+ * scale` (10k-chunk avatars): about 30 MB resident per held index, of which the graph is 22 MB,
+ * the lexical file 6 MB and the maps 2.5 MB.
  */
 const BASE_BYTES = 1 << 20;
-const BYTES_PER_CHUNK = 2400;
+const JS_BYTES_PER_CHUNK = 250;
 
 /**
  * The memory one avatar's index takes once loaded, estimated from what is on disk: the lexical
- * and vector files are read into memory whole, the semantic vectors too when built (their cache
- * sits beside the versions, in the parent of the version directory).
+ * file is read into memory whole, the HNSW graph's size follows from its chunk count and
+ * dimensions (hnswBytes), and the semantic vectors are read whole when built (their cache sits
+ * beside the versions, in the parent of the version directory).
  */
 export function indexFootprint(files: IndexFiles): number {
   const size = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  const chunks = readManifest(files.manifest)?.chunks ?? 0;
-  return BASE_BYTES + size(files.lexical) + size(files.vectors) + size(path.join(path.dirname(files.dir), 'semantic.bin')) + chunks * BYTES_PER_CHUNK;
+  const manifest = readManifest(files.manifest);
+  const chunks = manifest?.chunks ?? 0;
+  // No manifest yet (nothing built): the vector file's size stands in for the graph.
+  const graph = manifest ? (manifest.vectors ? hnswBytes(chunks, manifest.dimensions) : 0) : size(files.vectors);
+  return BASE_BYTES + size(files.lexical) + graph + size(path.join(path.dirname(files.dir), 'semantic.bin')) + chunks * JS_BYTES_PER_CHUNK;
 }
 
 interface Held {
