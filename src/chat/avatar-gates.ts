@@ -1,3 +1,4 @@
+import { listsGroups, mayUseAvatar } from '../avatars/access';
 import type { AvatarPackage } from '../avatars/package';
 import type { StateStore } from '../store/types';
 import { MAX_QUESTION_CHARS } from '../text/limits';
@@ -67,17 +68,14 @@ async function pick(ctx: Parameters<Middleware>[0], text: string): Promise<{ ava
 export function checkAccess(store: StateStore): Middleware {
   return async function checkAccess(ctx, next) {
     const avatar = ctx.pkg as AvatarPackage;
-    const { users, groups, channels } = avatar.config.access;
-    if (users.length === 0 && groups.length === 0 && channels.length === 0) return next();
+    const { access } = avatar.config;
     const e = ctx.event;
-    // The operator at the terminal has the files anyway (viewerOf: surface `local`).
-    if (viewerOf(e).surface === 'local') return next();
-    const ids = [e.userId, `${e.platform}:${e.userId}`];
-    if (users.some((u) => ids.includes(u))) return next();
-    if (channels.some((c) => c === e.channelId || c === `${e.platform}:${e.channelId}`)) return next();
-    if (groups.length > 0 && ctx.transport.resolveUser) {
+    const viewer = viewerOf(e);
+    if (mayUseAvatar(access, viewer)) return next();
+    // The user's groups are looked up only when they could let them in.
+    if (listsGroups(access) && ctx.transport.resolveUser) {
       const user = await ctx.transport.resolveUser(e.userId).catch(() => undefined);
-      if (user?.groups?.some((g) => groups.includes(g) || groups.includes(`${e.platform}:${g}`))) return next();
+      if (mayUseAvatar(access, viewer, user?.groups)) return next();
     }
     ctx.log.info({ avatar: avatar.config.slug }, 'access refused');
     await store.audit({ actor: `${e.platform}:${e.userId}`, action: 'access_denied', avatar: avatar.config.slug, detail: { channel: e.channelId } });

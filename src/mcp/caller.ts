@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { mayUseAvatar } from '../avatars/access';
 import type { AvatarPackage } from '../avatars/package';
 import type { Viewer } from '../avatars/visibility';
 import type { McpToken } from '../config/mcp-tokens';
@@ -46,9 +47,5 @@ export function findToken(tokens: readonly McpToken[], presented: string): McpTo
  * users list grants access. The operator over stdio has the files anyway.
  */
 export function mayUse(pkg: AvatarPackage, caller: McpCaller): boolean {
-  if (caller.operator) return true;
-  const { users, groups, channels } = pkg.config.access;
-  if (users.length === 0 && groups.length === 0 && channels.length === 0) return true;
-  const ids = [caller.viewer.userId, caller.user];
-  return users.some((u) => ids.includes(u));
+  return caller.operator || mayUseAvatar(pkg.config.access, caller.viewer);
 }

@@ -1,3 +1,4 @@
+import { listsGroups, mayUseAvatar } from '../avatars/access';
 import type { AvatarHost } from '../avatars/host';
 import type { AvatarPackage } from '../avatars/package';
 import type { Viewer } from '../avatars/visibility';
@@ -64,24 +65,12 @@ export function displayName(pkg: AvatarPackage, lang: Lang): string {
   return lang === 'zh' ? p.name : (p.name_en ?? p.name);
 }
 
-/**
- * The avatar's access list (users, groups, channels), as the router's access gate reads it: the
- * operator at the terminal (surface `local`) has the files anyway.
- */
-function mayUse(pkg: AvatarPackage, asker: Asker): boolean {
-  const { users, groups, channels } = pkg.config.access;
-  if (users.length === 0 && groups.length === 0 && channels.length === 0) return true;
-  const v = asker.viewer;
-  if (v.surface === 'local') return true;
-  const ids = [v.userId, `${v.platform}:${v.userId}`];
-  if (v.userId && users.some((u) => ids.includes(u))) return true;
-  if (v.channelId && channels.some((c) => c === v.channelId || c === `${v.platform}:${v.channelId}`)) return true;
-  return (asker.groups ?? []).some((g) => groups.includes(g) || groups.includes(`${v.platform}:${g}`));
-}
-
 /** Whether any of these avatars has a group access list (then the asker's groups are worth looking up). */
 export function needsGroups(host: AvatarHost, names: string[]): boolean {
-  return names.some((n) => (findAvatar(host, n)?.config.access.groups.length ?? 0) > 0);
+  return names.some((n) => {
+    const pkg = findAvatar(host, n);
+    return pkg !== undefined && listsGroups(pkg.config.access);
+  });
 }
 
 function invalid(en: string, zh: string, lang: Lang): UnderstudyError {
@@ -126,7 +115,7 @@ export function planMeeting(host: AvatarHost, names: string[], question: string,
     const status = pkg.config.status;
     if (status === 'paused' || status === 'revoked') {
       leftOut.push({ avatar: pkg.config.slug, name, reason: status, note: t(lang, `${name}'s avatar is ${status} and does not take part.`, `${name}的数字分身${status === 'paused' ? '已暂停' : '已撤销'}，不参加本次会议。`) });
-    } else if (!mayUse(pkg, asker)) {
+    } else if (!mayUseAvatar(pkg.config.access, asker.viewer, asker.groups)) {
       leftOut.push({
         avatar: pkg.config.slug,
         name,
