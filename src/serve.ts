@@ -6,6 +6,8 @@ import type { PlatformAdapter } from './adapters/platform';
 import { guardOf } from './answer/model-guard';
 import { startEventPruning } from './chat/event-pruning';
 import { answerHandler, handOffAnswers } from './chat/answer-handoff';
+import { distillJobHandler } from './distill/chat-feature';
+import { summarizeJobHandler } from './summarize/chat-feature';
 import { Semaphore } from './chat/lanes';
 import { createChatRouter } from './chat/setup';
 import { println, type CliIo } from './cli/io';
@@ -93,8 +95,9 @@ async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait
 }
 
 /**
- * A worker's jobs: answers from the web replicas (several at once, through the platforms'
- * transports) and ingests, still one at a time since each holds a whole corpus in memory.
+ * A worker's jobs: answers, summaries and distillations from the web replicas (several at once,
+ * through the platforms' transports) and ingests, still one at a time since each holds a whole
+ * corpus in memory.
  */
 function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: PlatformAdapter[], queue: JobQueue): JobHandlers {
   const ingests = new Semaphore(WORKER_CONCURRENCY);
@@ -103,6 +106,8 @@ function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: Platfor
   return {
     ingest: (job) => ingests.run(() => ingest(job)),
     answer: answerHandler(router, transportFor, runtime.service.store, runtime.log, queue),
+    summarize: summarizeJobHandler(runtime, transportFor),
+    distill: distillJobHandler(router, runtime, transportFor),
   };
 }
 
@@ -155,6 +160,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   if (interactive && !runtime.config.env.LOG_LEVEL) runtime.log.level = 'warn';
   // Everything that may refuse to start (platform settings, the playground binding) has been checked.
   const queue = createJobQueue({ redisUrl, name: runtime.config.queueName, log: runtime.log, lockMs: runtime.config.jobLockMs });
+  // A web replica hands summaries and distillations started from chat to the workers too.
+  if (role === 'web') runtime.jobs = queue;
   // The admin console (/admin) on every replica that takes web traffic; the built /assets come with the playground, or from here without it.
   if (role !== 'worker') mountAdminConsole(server, runtime, { queue, serveAssets: !playground });
   let redis: Redis | undefined;
@@ -162,6 +169,7 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   let indexWatch: IndexWatch | undefined;
   const unwatchQueue = watchQueue(queue);
   const release = async (): Promise<void> => {
+    if (runtime.jobs === queue) runtime.jobs = undefined;
     await worker?.close();
     await queue.close();
     unwatchQueue();

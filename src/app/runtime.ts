@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createChatModel } from '../answer/llm';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/env';
 import { createLogger } from '../log';
+import type { JobQueue } from '../jobs/types';
 import { embedderFactoryFor } from '../retrieval/embedders';
 import { chatRewriter } from '../retrieval/rewrite';
 import { KEY_FILE } from '../store/audit-chain';
@@ -22,6 +23,11 @@ export interface Runtime {
    * mode after PostgreSQL and Redis have answered, else it rejects naming DATABASE_URL or REDIS_URL.
    */
   ready(): Promise<void>;
+  /**
+   * Set by `serve --role web` (production mode): long work started from chat (summaries,
+   * distillations) is enqueued here for the workers instead of running in this process.
+   */
+  jobs?: JobQueue;
   /** Closes the indexes at once and the state store (a store behind a network finishes closing when the promise settles). */
   close(): Promise<void>;
 }

@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Lang } from '../text/lang';
 import { SLUG_RE, slugFromName, uniqueSlug } from '../avatars/slug';
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
+import type { TransportFinder } from '../chat/answer-handoff';
+import { BACKGROUND_ATTEMPTS, BACKGROUND_BACKOFF_MS, handOffQueue } from '../chat/background-jobs';
+import type { Platform } from '../corpus/types';
+import { isLastAttempt, PermanentJobError, type JobContext, type JobHandler } from '../jobs/types';
 import type { ChatAction, ChatTransport, MessageRef, Reply, ReplyTarget } from '../chat/types';
 import { classifyError, UnderstudyError } from '../errors';
 import type { Runtime } from '../app/runtime';
@@ -95,7 +100,7 @@ export class DistillFeature {
     if (open?.status === 'approved' && (open.requester.id === requester.id || ctx.isAdmin)) {
       // An approved run that stopped (crash, restart, rate limits): resume from its saved cursors.
       await reply(t(rl, `Resuming the distillation ${open.id} where it stopped.`, `从中断处继续蒸馏 ${open.id}。`));
-      this.router.track(this.collectAndBuild(open, ctx.transport, ctx.target));
+      await this.build(open, ctx.transport, ctx.target, ctx.event.appId, true);
       return;
     }
     if (open) {
@@ -136,7 +141,7 @@ export class DistillFeature {
         .dm(targetId, { kind: 'notice', text: t(sl, `An admin (${by}) is building a digital avatar of you on a company-policy basis: ${req.reason}. You can see it with \`/avatar mine\`.`, `管理员（${by}）依据公司政策为你建立数字分身：${req.reason}。你可以用 \`/avatar mine\` 查看。`) })
         .catch(() => undefined);
     }
-    this.router.track(this.collectAndBuild(req, ctx.transport, ctx.target));
+    await this.build(req, ctx.transport, ctx.target, ctx.event.appId, true);
   }
 
   /** A slug no other avatar or open request has: two colleagues may both be called 王伟. */
@@ -174,7 +179,24 @@ export class DistillFeature {
       return;
     }
     await tell(transport, requesterId, undefined, { kind: 'notice', text: t(rl, `${subjectName} approved the distillation (${req.id}). Collecting now.`, `${subjectName} 已同意蒸馏（${req.id}），正在收集。`) });
-    await this.collectAndBuild(req, transport, undefined);
+    await this.build(req, transport, undefined, action.appId, false);
+  }
+
+  /**
+   * Run collectAndBuild: in a web replica (serve --role web) as a `distill` job for a worker,
+   * otherwise here, in the background (tracked, so shutdown waits) or awaited.
+   */
+  private async build(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, appId: string, background: boolean): Promise<void> {
+    const queue = handOffQueue(this.runtime, transport.platform);
+    if (queue) {
+      const job: DistillJob = { consent: req.id, platform: transport.platform, appId, ...(target ? { target } : {}) };
+      // A fresh id each time: a distillation stopped for good is started again by running /distill again.
+      await queue.enqueue('distill', job, { id: `distill:${req.id}:${randomUUID()}`, attempts: BACKGROUND_ATTEMPTS, backoffMs: BACKGROUND_BACKOFF_MS });
+      return;
+    }
+    const work = this.collectAndBuild(req, transport, target);
+    if (background) this.router.track(work);
+    else await work;
   }
 
   /**
@@ -182,7 +204,7 @@ export class DistillFeature {
    * cursor. Progress goes to the requester in their language; the subject, if someone else, is
    * told in theirs when the avatar is ready (their consent card promised it).
    */
-  async collectAndBuild(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, lang: Lang = req.requester.lang ?? 'en'): Promise<void> {
+  async collectAndBuild(req: ConsentRequest, transport: ChatTransport, target: ReplyTarget | undefined, lang: Lang = req.requester.lang ?? 'en', job?: Pick<JobContext, 'id' | 'attempt' | 'attempts' | 'progress'>): Promise<void> {
     await this.book.requireApproved(req.id);
     const { service, config, log } = this.runtime;
     const requesterId = req.requester.id.replace(/^[a-z]+:/, '');
@@ -193,6 +215,8 @@ export class DistillFeature {
     let lastUpdate = 0;
     const show = async (text: string, final = false, flags: Pick<Reply & { kind: 'notice' }, 'errorCode'> = {}): Promise<void> => {
       const reply: Reply = final ? { kind: 'notice', text, ...flags } : { kind: 'status', text };
+      // A worker's job shows the same line in the queue.
+      await job?.progress({ consent: req.id, status: text.slice(0, 160) }).catch(() => undefined);
       if (status) await transport.update(status, reply).catch(() => undefined);
       else status = await tell(transport, requesterId, target, reply);
     };
@@ -246,10 +270,18 @@ export class DistillFeature {
       }
     } catch (err) {
       const e = classifyError(err);
+      if (job && e.retryable && !isLastAttempt(job)) {
+        // The queue runs it again, from the saved cursors; the requester hears only if that fails too.
+        log.warn({ consent: req.id, code: e.code, err, job: job.id, attempt: job.attempt }, 'distillation failed; the job will be retried');
+        await this.book.update(req, { status: 'approved', note: e.message });
+        throw err;
+      }
       log.error({ consent: req.id, code: e.code, err }, 'distillation failed');
       await this.book.update(req, { status: e.code === 'INPUT_INVALID' ? 'completed' : 'approved', note: e.message });
       const hint = e.code === 'PLATFORM_SCOPE' || e.code === 'INPUT_INVALID' ? ` ${e.message}` : t(lang, ' It can resume from where it stopped: run `/distill` again.', '可以从中断处继续：再次执行 `/distill`。');
       await show(t(lang, `The distillation stopped (${e.code}).${hint}`, `蒸馏中断（${e.code}）。${hint}`), true, { errorCode: e.code });
+      // As a job: given up, so it stays as a dead letter.
+      if (job) throw e.retryable ? err : new PermanentJobError(`${e.code}: ${e.message}`);
     }
   }
 
@@ -267,6 +299,40 @@ const KIND_ZH: Record<string, string> = {
 function maskedSummary(counts: Partial<Record<string, number>>, lang: Lang): string {
   const parts = Object.entries(counts).map(([k, n]) => `${lang === 'zh' ? (KIND_ZH[k] ?? k) : k} ${n}`);
   return parts.join(lang === 'zh' ? '、' : ', ') || t(lang, 'nothing', '无');
+}
+
+/** A distillation handed to a worker (serve --role web): the approved consent request and the app to collect through. */
+export interface DistillJob {
+  consent: string;
+  platform: Platform;
+  appId: string;
+  /** Where the /distill command was given (progress goes to the requester's DM when the platform has one). */
+  target?: ReplyTarget;
+}
+
+/**
+ * The worker's `distill` job: collect and build for an approved request, with the same progress
+ * messages as in process (and in the job's progress). A transient failure is retried from the
+ * saved cursors; the last one tells the requester and leaves a dead letter.
+ */
+export function distillJobHandler(router: ChatRouter, runtime: Runtime, transportFor: TransportFinder): JobHandler<DistillJob> {
+  const feature = new DistillFeature(router, runtime);
+  return async (job) => {
+    const d = job.data;
+    const transport = transportFor(d.platform, d.appId);
+    if (!transport) throw new PermanentJobError(`distill job ${job.id}: no ${d.platform} app "${d.appId}" configured on this worker`);
+    const req = await feature.book.get(d.consent);
+    if (!req) throw new PermanentJobError(`distill job ${job.id}: no consent request ${d.consent}`);
+    // A run after one that finished (its worker died before the queue heard) has nothing to do.
+    if (req.status === 'completed') return { skipped: true };
+    try {
+      await feature.collectAndBuild(req, transport, d.target, undefined, job);
+    } catch (err) {
+      // Revoked or declined meanwhile: no retry will help.
+      throw err instanceof PermanentJobError || classifyError(err).retryable ? err : new PermanentJobError(`${classifyError(err).code}: ${classifyError(err).message}`);
+    }
+    return { done: true };
+  };
 }
 
 export function registerDistillFeature(router: ChatRouter, runtime: Runtime): void {

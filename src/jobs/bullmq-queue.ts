@@ -9,6 +9,7 @@ import {
   DEFAULT_BACKOFF_MS,
   DEFAULT_CONCURRENCY,
   isJobKind,
+  PermanentJobError,
   type EnqueueOptions,
   type JobHandler,
   type JobHandlers,
@@ -179,13 +180,16 @@ export class BullMqJobQueue implements JobQueue {
         kind,
         data: job.data as never,
         attempt: job.attemptsMade + 1,
+        attempts: job.opts.attempts ?? 1,
         progress: (value: JobProgress) => job.updateProgress(value),
       });
       metrics.jobDuration.observe({ kind, outcome: 'completed' }, (Date.now() - started) / 1000);
       return result;
     } catch (err) {
-      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || err instanceof PermanentJobError;
       metrics.jobDuration.observe({ kind, outcome: last ? 'dead' : 'retry' }, (Date.now() - started) / 1000);
+      // BullMQ retries anything but its own UnrecoverableError.
+      if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
       throw err;
     }
   }

@@ -7,6 +7,7 @@ import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
   DEFAULT_CONCURRENCY,
+  PermanentJobError,
   type EnqueueOptions,
   type JobHandler,
   type JobHandlers,
@@ -143,7 +144,7 @@ export class InProcessJobQueue implements JobQueue {
     try {
       if (!handler) throw new Error(`no handler for jobs of kind "${e.kind}" in this worker`);
       e.result = await handler({
-        id: e.id, kind: e.kind, data: e.data, attempt: e.attemptsMade + 1,
+        id: e.id, kind: e.kind, data: e.data, attempt: e.attemptsMade + 1, attempts: e.attempts,
         progress: async (value) => {
           e.progress = value;
         },
@@ -163,7 +164,7 @@ export class InProcessJobQueue implements JobQueue {
       e.attemptsMade++;
       e.error = err instanceof Error ? err.message : String(err);
       // No retry can help a job nobody handles.
-      if (handler && e.attemptsMade < e.attempts) {
+      if (handler && e.attemptsMade < e.attempts && !(err instanceof PermanentJobError)) {
         const delay = backoffDelay(e.backoffMs, e.attemptsMade);
         this.log.warn({ err, job: e.id, kind: e.kind, attempt: e.attemptsMade, retry_in_ms: delay }, 'job failed; retrying');
         metrics.jobDuration.observe({ kind: e.kind, outcome: 'retry' }, (Date.now() - started) / 1000);

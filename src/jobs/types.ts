@@ -26,6 +26,8 @@ export interface JobContext<T = unknown> {
   data: T;
   /** 1 on the first run, 2 on the first retry... */
   attempt: number;
+  /** Runs allowed in all: when `attempt` equals it, a failure makes the job a dead letter. */
+  attempts: number;
   /** Report progress (a percentage or a small JSON object); readers see it through get(). */
   progress(value: JobProgress): Promise<void>;
 }
@@ -81,6 +83,19 @@ export interface JobQueue {
   ping(): Promise<void>;
   /** Close workers and connections. */
   close(): Promise<void>;
+}
+
+/**
+ * Thrown by a handler for a failure no retry can help (bad input, a missing setting): the job
+ * becomes a dead letter at once.
+ */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+}
+
+/** Whether this run is the job's last: a failure now makes it a dead letter (the moment to tell the user). */
+export function isLastAttempt(job: Pick<JobContext, 'attempt' | 'attempts'>, err?: unknown): boolean {
+  return job.attempt >= job.attempts || err instanceof PermanentJobError;
 }
 
 export const DEFAULT_ATTEMPTS = 3;

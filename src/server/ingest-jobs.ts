@@ -4,7 +4,9 @@ import path from 'node:path';
 import { AVATAR_FILE, type AvatarPackage } from '../avatars/package';
 import type { IngestReport } from '../retrieval/ingest';
 import { classifyError } from '../errors';
-import type { JobHandler, JobQueue } from '../jobs/types';
+import { PermanentJobError, type JobHandler, type JobQueue } from '../jobs/types';
+
+const INGEST_ATTEMPTS = 3;
 import type { Runtime } from '../app/runtime';
 
 export interface IngestJob {
@@ -12,8 +14,10 @@ export interface IngestJob {
 }
 
 /**
- * The ingest job: bring one avatar's index up to date from its corpus. A failure is logged with
- * its code and error, as serve always has, and fails the job.
+ * The ingest job: bring one avatar's index up to date from its corpus, its progress (files read,
+ * chunks) in the job's. A failure is logged with its code and error, as serve always has; one a
+ * retry may fix (an embeddings endpoint down) is retried, any other fails the job for good (a
+ * dead letter: a broken file fails the same way when read again).
  */
 export function ingestHandler(runtime: Runtime): JobHandler<IngestJob, IngestReport> {
   return async (job) => {
@@ -23,8 +27,8 @@ export function ingestHandler(runtime: Runtime): JobHandler<IngestJob, IngestRep
       });
     } catch (err) {
       const e = classifyError(err);
-      runtime.log.error({ avatar: job.data.slug, code: e.code, err }, e.message);
-      throw err;
+      runtime.log.error({ avatar: job.data.slug, code: e.code, err, attempt: job.attempt, attempts: job.attempts }, e.message);
+      throw e.retryable ? err : new PermanentJobError(`${e.code}: ${e.message}`);
     }
   };
 }
@@ -32,14 +36,14 @@ export function ingestHandler(runtime: Runtime): JobHandler<IngestJob, IngestRep
 /**
  * Enqueue an ingest of every active avatar, keyed by the avatar and the state of its corpus:
  * replicas starting together (or restarting) add each ingest once, and a changed corpus gets
- * a new one. One attempt: an ingest fails the same way when tried again, and the next start
- * (or `understudy ingest`) tries anew.
+ * a new one. Retried with backoff only for failures a retry can fix (ingestHandler); a worker
+ * that dies mid-ingest hands it to another (the version it was building is never published).
  */
 export async function enqueueIngests(runtime: Runtime, queue: JobQueue): Promise<{ slug: string; id: string }[]> {
   const out: { slug: string; id: string }[] = [];
   for (const pkg of runtime.service.registry.list()) {
     if (pkg.config.status !== 'active') continue;
-    const { id } = await queue.enqueue<IngestJob>('ingest', { slug: pkg.config.slug }, { id: `ingest:${pkg.config.slug}:${corpusFingerprint(pkg)}`, attempts: 1 });
+    const { id } = await queue.enqueue<IngestJob>('ingest', { slug: pkg.config.slug }, { id: `ingest:${pkg.config.slug}:${corpusFingerprint(pkg)}`, attempts: INGEST_ATTEMPTS, backoffMs: 5_000 });
     out.push({ slug: pkg.config.slug, id });
   }
   return out;

@@ -4,6 +4,10 @@ import { readHistory, type ChannelInfo, type HistoryMessage, type HistoryRange, 
 import type { HandlerContext } from '../chat/commands';
 import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
+import type { TransportFinder } from '../chat/answer-handoff';
+import { BACKGROUND_ATTEMPTS, BACKGROUND_BACKOFF_MS, failJob, handOffQueue, jobResponder } from '../chat/background-jobs';
+import type { ChatEvent, ReplyTarget } from '../chat/types';
+import { PermanentJobError, type JobHandler } from '../jobs/types';
 import { classifyError } from '../errors';
 import type { Runtime } from '../app/runtime';
 import { asksForSummary, asksToShare, parseSummarizeArgs, USAGE } from './chat-args';
@@ -169,8 +173,51 @@ async function summarizeIntent(ctx: HandlerContext): Promise<void> {
   await run(ctx, { channelId: event.channelId, threadId: event.threadId, rangeLabel: '24h', share: asksToShare(ctx.args), voice });
 }
 
+/** A summary handed to a worker (serve --role web): what its handler needs of the event. */
+export interface SummarizeJob {
+  event: ChatEvent;
+  target: ReplyTarget;
+  args: string;
+  lang: Lang;
+  isAdmin: boolean;
+  avatar?: string;
+  via: 'command' | 'intent';
+}
+
+/** In a web replica, enqueue the summary for a worker (one job per event); elsewhere run it here. */
+function inJob(runtime: Runtime | undefined, via: SummarizeJob['via'], handler: (ctx: HandlerContext) => Promise<void>): (ctx: HandlerContext) => Promise<void> {
+  return async (ctx) => {
+    const queue = handOffQueue(runtime, ctx.event.platform);
+    if (!queue) return handler(ctx);
+    const job: SummarizeJob = { event: ctx.event, target: ctx.target, args: ctx.args, lang: ctx.lang, isAdmin: ctx.isAdmin, via, ...(ctx.avatar ? { avatar: ctx.avatar } : {}) };
+    await queue.enqueue('summarize', job, { id: `summarize:${ctx.event.platform}:${ctx.event.eventId}`, attempts: BACKGROUND_ATTEMPTS, backoffMs: BACKGROUND_BACKOFF_MS });
+  };
+}
+
+/**
+ * The worker's `summarize` job: the command or intent run through the app's transport, its
+ * notices posted as in process ("Reading #general…", "Still reading…") and counted in the job's
+ * progress. A failure is retried; on the last run the asker is told it was given up.
+ */
+export function summarizeJobHandler(runtime: Runtime, transportFor: TransportFinder): JobHandler<SummarizeJob> {
+  return async (job) => {
+    const d = job.data;
+    const log = runtime.log.child({ job: job.id, platform: d.event.platform, event_id: d.event.eventId });
+    const transport = transportFor(d.event.platform, d.event.appId);
+    if (!transport) throw new PermanentJobError(`summarize job ${job.id}: no ${d.event.platform} app "${d.event.appId}" configured on this worker`);
+    const respond = jobResponder(transport, d.target, job);
+    const ctx: HandlerContext = { event: d.event, args: d.args, service: runtime.service, transport, log, lang: d.lang, target: d.target, isAdmin: d.isAdmin, avatar: d.avatar, respond };
+    try {
+      await (d.via === 'intent' ? summarizeIntent(ctx) : summarizeCommand(ctx));
+    } catch (err) {
+      throw await failJob({ lang: d.lang, log, tell: respond }, job, err, { en: 'make that summary', zh: '生成这份总结' });
+    }
+    return { done: true };
+  };
+}
+
 /** Registers `/summarize` and the summary intent on the shared router (see ROUTER_FEATURES). */
-export function registerSummarizeFeature(router: ChatRouter, _runtime?: Runtime): void {
-  router.commands.register({ name: 'summarize', usage: USAGE, handler: summarizeCommand });
-  router.intents.push({ name: 'summarize', matches: (text) => asksForSummary(text), handle: summarizeIntent });
+export function registerSummarizeFeature(router: ChatRouter, runtime?: Runtime): void {
+  router.commands.register({ name: 'summarize', usage: USAGE, handler: inJob(runtime, 'command', summarizeCommand) });
+  router.intents.push({ name: 'summarize', matches: (text) => asksForSummary(text), handle: inJob(runtime, 'intent', summarizeIntent) });
 }

@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { signSlackRequest } from '../../src/adapters/slack/verify';
+import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
+import { connectRedis } from '../../src/store/redis-connection';
+import { runCli } from '../helpers/cli';
+import { FakeSlack } from '../helpers/fake-slack';
+import { describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
+import { HUB_SECRET, LZ_SECRET, slackWorkspace } from '../helpers/slack-harness';
+import { until } from '../helpers/wait';
+import { startReplica, stopReplica, type Replica } from './cluster';
+
+/**
+ * Summaries started from chat run as queue jobs in production mode (serve --role web enqueues,
+ * --role worker runs), with the queue's retries and dead letters: a worker killed in the middle
+ * of reading the channel, and a channel that cannot be read at all. Built CLI processes,
+ * PostgreSQL, and a Redis database of this file's own.
+ */
+
+const CHANNEL = 'C0GEN';
+const now = Math.floor(Date.now() / 1000);
+
+/** Slack's Web API as the workers see it: passed through to the fake, except calls it is told to hold (Slack answered; the caller never hears). */
+class HoldingProxy {
+  private server: http.Server | undefined;
+  private readonly held: http.ServerResponse[] = [];
+  url = '';
+  holdNext: ((method: string) => boolean) | undefined;
+  heldOne: Promise<void>;
+  private onHeld: () => void = () => undefined;
+
+  constructor(private readonly target: string) {
+    this.heldOne = new Promise((resolve) => (this.onHeld = resolve));
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const method = (req.url ?? '').replace(/^\/api\//, '');
+        const hold = this.holdNext?.(method) ?? false;
+        if (hold) this.holdNext = undefined;
+        const headers: Record<string, string> = {};
+        for (const k of ['content-type', 'authorization']) if (req.headers[k]) headers[k] = String(req.headers[k]);
+        fetch(`${this.target}${method}`, { method: 'POST', headers, body }).then(
+          async (r) => {
+            const text = await r.text();
+            if (hold) {
+              this.held.push(res);
+              this.onHeld();
+              return;
+            }
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.end(text);
+          },
+          () => res.destroy(),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** `/summarize` as Slack posts it to the hub app, signed. */
+async function summarizeCommand(port: number, text: string, user = 'U1'): Promise<number> {
+  const raw = new URLSearchParams({
+    token: 'verification_token', team_id: 'T111', api_app_id: 'A_HUB', channel_id: CHANNEL, channel_name: 'general', user_id: user, user_name: user.toLowerCase(),
+    command: '/summarize', text, response_url: 'https://hooks.slack.com/commands/T111/1/x', trigger_id: `${Date.now()}.222.abc`,
+  }).toString();
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(HUB_SECRET, raw) }, body: raw });
+  await res.text();
+  return res.status;
+}
+
+describeServices('summaries as queue jobs (serve --role web|worker)', () => {
+  jest.setTimeout(180_000);
+  const db = schemaPerTest();
+  const url = redisUrl(REDIS_DB.backgroundJobs);
+  let redis: Redis;
+  let fake: FakeSlack;
+  let proxy: HoldingProxy;
+  let root: string;
+  let env: Record<string, string>;
+  const replicas: Replica[] = [];
+
+  beforeEach(async () => {
+    redis = await connectRedis(url);
+    await redis.flushdb();
+    fake = new FakeSlack();
+    await fake.start();
+    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
+    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+    const msgs = [
+      { type: 'message', user: 'U2', text: 'We decided to ship billing-gateway v2.15 on Thursday with the 5% canary.', ts: `${now - 3000}.000100` },
+      { type: 'message', user: 'U3', text: "I'll update the rollback runbook by Wednesday.", ts: `${now - 2000}.000100` },
+      { type: 'message', user: 'U1', text: 'Who owns the partner API on-call rota after the reorg?', ts: `${now - 1000}.000100` },
+    ];
+    fake.history[CHANNEL] = [{ messages: [...msgs].reverse() }];
+    const info = { is_private: false, name: 'general' };
+    fake.channels.set(CHANNEL, info);
+    fake.channelList = [{ id: CHANNEL, name: 'general', is_member: true }];
+    fake.members.set(CHANNEL, ['U1', 'U2', 'U3']);
+    proxy = new HoldingProxy(fake.url);
+    await proxy.start();
+    root = slackWorkspace();
+    env = {
+      DATABASE_URL: db().url, REDIS_URL: url, UNDERSTUDY_QUEUE: 'background', UNDERSTUDY_JOB_LOCK_MS: '5000',
+      SLACK_SIGNING_SECRET: HUB_SECRET, SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: proxy.url,
+      LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
+    };
+    const built = await runCli(['ingest', 'lao-zhang'], { cwd: root, env: { ...env, SLACK_API_URL: fake.url } });
+    expect(built.code).toBe(0);
+  });
+  afterEach(async () => {
+    const keep = process.env.UNDERSTUDY_SCALE_LOGS;
+    if (keep) for (const [i, r] of replicas.entries()) fs.writeFileSync(path.join(keep, `background-${i}-${r.role}.log`), r.log());
+    await Promise.all(replicas.splice(0).map((r) => stopReplica(r, 'SIGKILL')));
+    await proxy.stop();
+    await fake.stop();
+    await redis.flushdb();
+    redis.disconnect();
+  });
+
+  const start = async (role: 'web' | 'worker'): Promise<Replica> => {
+    const r = await startReplica(role, root, env);
+    replicas.push(r);
+    return r;
+  };
+  const ephemerals = (user = 'U1'): string[] => fake.of('chat.postEphemeral').filter((c) => !c.args.failed && c.args.user === user).map((c) => String(c.args.text));
+  const summaries = (): string[] => ephemerals().filter((t) => /\*\*Summary #general\*\*/.test(t));
+  const withQueue = async <T>(fn: (q: BullMqJobQueue) => Promise<T>): Promise<T> => {
+    const q = new BullMqJobQueue({ url, name: 'background' });
+    try {
+      return await fn(q);
+    } finally {
+      await q.close();
+    }
+  };
+
+  it('the web replica enqueues /summarize; a worker killed while reading the channel is replaced and the summary is posted once', async () => {
+    const web = await start('web');
+    const doomed = await start('worker');
+    // The worker's read of the channel reaches Slack, and the worker is killed before the answer.
+    proxy.holdNext = (method) => method === 'conversations.history';
+    expect(await summarizeCommand(web.port, '24h')).toBe(200);
+    await proxy.heldOne;
+    // The progress notice went out from the worker before it read.
+    expect(ephemerals()).toEqual([expect.stringMatching(/^Reading #general \(24h\)…/)]);
+    expect(web.log()).not.toMatch(/Reading #general/);
+    const rescuer = await start('worker');
+    await stopReplica(doomed, 'SIGKILL');
+
+    await until(() => summaries().length > 0, 'the summary', 60_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(summaries()).toHaveLength(1);
+    expect(summaries()[0]).toMatch(/We decided to ship billing-gateway v2.15 on Thursday/);
+    expect(rescuer.log()).toMatch(/stalled/);
+    // In the queue: completed, none dead, with the replies it sent as its progress.
+    await withQueue(async (q) => {
+      expect((await q.counts()).dead).toBe(0);
+      expect((await q.deadLetters()).filter((j) => j.kind === 'summarize')).toEqual([]);
+    });
+  });
+
+  it('a summary that fails on every try becomes a dead letter, and the asker is told once, naming the error', async () => {
+    fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
+    const web = await start('web');
+    await start('worker');
+    expect(await summarizeCommand(web.port, '24h')).toBe(200);
+
+    const dead = await until(async () => {
+      const letters = await withQueue((q) => q.deadLetters());
+      return letters.some((j) => j.kind === 'summarize');
+    }, 'the summary job to be a dead letter', 90_000).then(() => withQueue((q) => q.deadLetters()));
+    const job = dead.find((j) => j.kind === 'summarize');
+    expect(job).toMatchObject({ state: 'dead', attemptsMade: 3 });
+    expect(job?.error).toMatch(/internal_error|PLATFORM/);
+    expect((job?.progress as { replies?: number }).replies).toBeGreaterThan(0);
+    await until(() => ephemerals().some((t) => /Sorry, I could not make that summary/.test(t)), 'the notice', 10_000);
+    const notices = ephemerals().filter((t) => /Sorry, I could not make that summary/.test(t));
+    expect(notices).toEqual([expect.stringMatching(/Sorry, I could not make that summary after 3 tries \(PLATFORM_TRANSIENT\)\. I have set it aside for the team/)]);
+    expect(summaries()).toEqual([]);
+  });
+});
