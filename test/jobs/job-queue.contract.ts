@@ -1,4 +1,4 @@
-import type { JobContext, JobQueue } from '../../src/jobs/types';
+import { PermanentJobError, type JobContext, type JobQueue } from '../../src/jobs/types';
 
 /**
  * What every JobQueue must do, in process or on Redis. A backend runs it from its own
@@ -43,6 +43,21 @@ export function jobQueueContract(name: string, make: () => Promise<{ queue: JobQ
       const other = await queue.enqueue('answer', { n: 4 }, { id: 'answer:slack:T1:Ev0002' });
       await queue.waitFor(other.id, 10_000);
       expect(seen).toEqual([`${id}#1`, 'answer:slack:T1:Ev0002#4']);
+    });
+
+    it('tells a handler its run and the runs allowed, and dead-letters a permanent failure at once', async () => {
+      const runs: string[] = [];
+      queue.process({
+        summarize: async (job) => {
+          runs.push(`${job.attempt}/${job.attempts}`);
+          throw new PermanentJobError('the channel is gone');
+        },
+      });
+      const { id } = await queue.enqueue('summarize', {}, { attempts: 3, backoffMs: 50 });
+      const done = await queue.waitFor(id, 10_000);
+      expect(done).toMatchObject({ state: 'dead', attemptsMade: 1, error: expect.stringContaining('the channel is gone') });
+      expect(runs).toEqual(['1/3']);
+      expect((await queue.deadLetters()).map((j) => j.id)).toEqual([id]);
     });
 
     it('retries a failing job with growing waits, and a later attempt can succeed', async () => {
