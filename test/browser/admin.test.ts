@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
@@ -11,12 +9,12 @@ import { saveVersion } from '../../src/distill/versions';
 import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from '../admin/console-server';
 import { FakeOAuth } from '../admin/fake-oauth';
 import { axeViolations, browserAvailable, horizontalOverflow, launchBrowser, screenshot } from '../helpers/browser';
+import { ensureWebBundle } from '../helpers/web-bundle';
 
 // The admin console in headless Chromium against the real server and the demo avatars: sign-in,
 // the actions on every page, the hash-chain badge (also after a row is edited in SQLite), axe on
 // every page and the 390 px layout. The screenshots in README.md come from this run.
 
-const REPO = path.join(__dirname, '..', '..');
 const run = browserAvailable('admin console') ? describe : describe.skip;
 
 run('admin console in a browser', () => {
@@ -31,7 +29,8 @@ run('admin console in a browser', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(REPO, 'dist', 'web', 'admin.html'))) execFileSync('npm', ['run', 'build:web'], { cwd: REPO, stdio: 'ignore' });
+    // Built (or rebuilt when web/ changed) as production, whatever NODE_ENV jest runs under.
+    await ensureWebBundle();
     s = await startConsoleServer();
     const { service } = s.rt;
     // Planted through the real services: two saved skill versions, a correction waiting, questions and ratings.
@@ -74,6 +73,14 @@ run('admin console in a browser', () => {
     // Back where it was sent from.
     await page.waitForURL(/\/admin\/audit/);
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    // React's production build: its fibers carry no development-only debug fields.
+    // A string, not a function: the tests compile without the DOM library.
+    const debugFields = await page.evaluate(`(() => {
+      const key = (e) => Object.keys(e).find((k) => k.startsWith('__reactFiber$'));
+      const el = [...document.querySelectorAll('body *')].find(key);
+      return el ? ['_debugOwner', '_debugStack', '_debugTask'].filter((f) => f in el[key(el)]) : ['no React root found'];
+    })()`);
+    expect(debugFields).toEqual([]);
   }, 60_000);
 
   it('shows the avatars with their figures, pauses and resumes one, and re-ingests with progress', async () => {
