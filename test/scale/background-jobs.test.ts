@@ -175,6 +175,39 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
     });
   });
 
+  it('/distill me is collected and built by a worker; killed mid-collection, another worker resumes it and the avatar is ready once', async () => {
+    const day = now - 86_400;
+    fake.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
+    fake.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
+    fake.history.C_PAY = [
+      { messages: [{ type: 'message', user: 'U_SUBJ', text: 'To rotate the ledger-db password, run `vault write -f database/rotate-role/ledger_app`, then reload pgbouncer-ledger.', ts: `${day + 1}.000101` }] },
+      { messages: [{ type: 'message', user: 'U_SUBJ', text: 'We freeze ledger deploys on Fridays after 16:00. Always roll back first if money is involved.', ts: `${day + 2}.000102` }] },
+    ];
+    const web = await start('web');
+    const doomed = await start('worker');
+    proxy.holdNext = (method) => method === 'conversations.history';
+    const raw = new URLSearchParams({
+      token: 't', team_id: 'T111', api_app_id: 'A_HUB', channel_id: 'D_SUBJ', channel_name: 'directmessage', user_id: 'U_SUBJ', user_name: 'u_subj',
+      command: '/distill', text: 'me', response_url: 'http://127.0.0.1:1/x', trigger_id: `trig.${Date.now()}`,
+    }).toString();
+    const res = await fetch(`http://127.0.0.1:${web.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(HUB_SECRET, raw) }, body: raw });
+    expect(res.status).toBe(200);
+    await proxy.heldOne;
+    const rescuer = await start('worker');
+    await stopReplica(doomed, 'SIGKILL');
+
+    const ready = (): string[] => fake.calls.filter((c) => !c.args.failed && /The avatar @[\w-]+ is ready/.test(String(c.args.text ?? ''))).map((c) => String(c.args.text));
+    await until(() => ready().length > 0, 'the avatar to be ready', 120_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(ready()).toHaveLength(1);
+    expect(ready()[0]).toMatch(/from 2 messages/);
+    expect(rescuer.log()).toMatch(/stalled/);
+    // Built by the workers into the shared avatars directory; the web replica collected nothing.
+    expect(fs.existsSync(path.join(root, 'avatars', 'wang-fang', 'avatar.yaml'))).toBe(true);
+    expect(web.log()).not.toMatch(/Collecting|ingest finished/);
+    await withQueue(async (q) => expect((await q.deadLetters()).filter((j) => j.kind === 'distill')).toEqual([]));
+  });
+
   it('a summary that fails on every try becomes a dead letter, and the asker is told once, naming the error', async () => {
     fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
     const web = await start('web');
