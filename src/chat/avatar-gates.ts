@@ -1,10 +1,11 @@
 import { listsGroups, mayUseAvatar } from '../avatars/access';
 import type { AvatarPackage } from '../avatars/package';
+import { awaitsConsent } from '../avatars/schema';
 import type { StateStore } from '../store/types';
 import { MAX_QUESTION_CHARS } from '../text/limits';
 import { findOrSuggest, helpText } from './avatar-commands';
 import type { CommandRouter } from './commands';
-import { t } from './i18n';
+import { awaitingConsent, t } from './i18n';
 import type { Middleware } from './middleware';
 import { conversationKey, stickyKey, viewerOf } from './types';
 
@@ -92,11 +93,15 @@ export function checkAccess(store: StateStore): Middleware {
   };
 }
 
-/** A paused or revoked avatar says so; an empty question gets the help text. */
+/** A paused or revoked avatar says so (an imported one, that it waits for consent); an empty question gets the help text. */
 export function avatarStatus(commands: CommandRouter): Middleware {
   return async function avatarStatus(ctx, next) {
     const avatar = ctx.pkg as AvatarPackage;
     const { lang } = ctx;
+    if (avatar.config.status === 'paused' && awaitsConsent(avatar.config)) {
+      await ctx.respond({ kind: 'notice', text: awaitingConsent(lang, lang === 'zh' ? avatar.config.person.name : (avatar.config.person.name_en ?? avatar.config.person.name)) });
+      return;
+    }
     if (avatar.config.status !== 'active') {
       await ctx.respond({
         kind: 'notice',

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { AvatarService } from '../app/avatar-service';
 import type { Answer } from '../answer/types';
 import { readSkill, type AvatarPackage } from '../avatars/package';
+import { awaitsConsent } from '../avatars/schema';
+import { awaitingConsent } from '../chat/i18n';
 import { redact } from '../corpus/redact';
 import { classifyError, UnderstudyError } from '../errors';
 import { silentLogger } from '../log';
@@ -67,6 +69,9 @@ export function createMcpServer(opts: McpServerOptions): UnderstudyMcp {
     if (!mayUse(pkg, caller)) {
       await store.audit({ actor, action: 'access_denied', avatar: pkg.config.slug, detail: { via: 'mcp' } });
       throw new UnderstudyError('ACCESS_DENIED', `${field}: the avatar of ${pkg.config.person.name_en ?? pkg.config.person.name} is limited to certain people, and ${caller.user} is not on its list. An admin can add you in its avatar.yaml (access.users).`, { details: { field } });
+    }
+    if (pkg.config.status === 'paused' && awaitsConsent(pkg.config)) {
+      throw new UnderstudyError('AVATAR_UNAVAILABLE', `${field}: ${awaitingConsent('en', pkg.config.person.name_en ?? pkg.config.person.name)}`, { details: { field } });
     }
     if (pkg.config.status !== 'active') {
       throw new UnderstudyError('AVATAR_UNAVAILABLE', `${field}: the avatar of ${pkg.config.person.name_en ?? pkg.config.person.name} is ${pkg.config.status} and is not answering anyone.`, { details: { field } });

@@ -1,9 +1,10 @@
 import { listsGroups, mayUseAvatar } from '../avatars/access';
 import type { AvatarHost } from '../avatars/host';
 import type { AvatarPackage } from '../avatars/package';
+import { awaitsConsent } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import { UnderstudyError } from '../errors';
-import { t } from '../chat/i18n';
+import { awaitingConsent, t } from '../chat/i18n';
 import type { Lang } from '../text/lang';
 import { MAX_QUESTION_CHARS } from '../text/limits';
 
@@ -113,7 +114,9 @@ export function planMeeting(host: AvatarHost, names: string[], question: string,
   for (const pkg of unique) {
     const name = displayName(pkg, lang);
     const status = pkg.config.status;
-    if (status === 'paused' || status === 'revoked') {
+    if (status === 'paused' && awaitsConsent(pkg.config)) {
+      leftOut.push({ avatar: pkg.config.slug, name, reason: status, note: awaitingConsent(lang, name, 'meeting') });
+    } else if (status === 'paused' || status === 'revoked') {
       leftOut.push({ avatar: pkg.config.slug, name, reason: status, note: t(lang, `${name}'s avatar is ${status} and does not take part.`, `${name}的数字分身${status === 'paused' ? '已暂停' : '已撤销'}，不参加本次会议。`) });
     } else if (!mayUseAvatar(pkg.config.access, asker.viewer, asker.groups)) {
       leftOut.push({

@@ -139,7 +139,7 @@ describe('avatar import', () => {
     const router = new ChatRouter({ service, rateLimits: { userPerMinute: 100, workspacePerMinute: 1000 } });
     const t = new RecordingTransport();
     await router.handle(dmEvent('@zhou-min-avatar when does the weekly train leave?'), t);
-    expect(t.texts().at(-1)).toMatch(/The digital avatar of Zhou Min is not available right now \(paused\)/);
+    expect(t.texts().at(-1)).toMatch(/The digital avatar of Zhou Min was imported and is waiting for Zhou Min's consent/);
     expect(t.shown().some((r) => r.kind === 'answer')).toBe(false);
     // Resuming is not recording consent.
     const resume = await run('avatar', 'resume', 'zhou-min');
@@ -310,7 +310,7 @@ describe('an imported avatar in Slack', () => {
   let h: SlackHarness | undefined;
   afterEach(async () => h?.close());
 
-  it('answers with the paused notice, and /avatar resume says consent must be recorded first', async () => {
+  it('answers that it waits for consent, and /avatar resume says consent must be recorded first', async () => {
     const root = slackWorkspace();
     expect((await cli(root)('avatar', 'import', path.join(COLLEAGUES, 'zhou-min'))).code).toBe(0);
     h = await startSlack({ root, env: { UNDERSTUDY_ADMINS: 'slack:U_ADMIN' } });
@@ -319,7 +319,7 @@ describe('an imported avatar in Slack', () => {
     await h.idle();
     const shown = shownText(h.fake.calls);
     expect(shown).toMatch(/@zhou-min-avatar was imported without a consent record and stays paused until one is recorded/);
-    expect(shown).toMatch(/The digital avatar of Zhou Min is not available right now \(paused\)/);
+    expect(shown).toMatch(/The digital avatar of Zhou Min was imported and is waiting for Zhou Min's consent/);
     expect(shown).not.toMatch(/CONSENT_REQUIRED/);
     expect(yamlOf(root, 'zhou-min').status).toBe('paused');
   });
