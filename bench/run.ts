@@ -4,12 +4,13 @@ import path from 'node:path';
 import { benchLark } from './lark';
 import { benchRedact } from './redact';
 import { benchRetrieval } from './retrieval';
-import { benchScaleOut } from './scale';
+import { benchScale } from './scale';
 import { benchSlack } from './slack';
 import { benchSummarize } from './summarize';
 import { REPO, type Row } from './util';
 
-type Section = { name: string; run: () => Promise<unknown> };
+/** `parts`: what `npm run bench -- <name>:<part>` picked of a section made of parts (scale). */
+type Section = { name: string; run: (parts?: string[]) => Promise<unknown> };
 
 /** Every benchmark section, in order. Each returns rows or a record of figures. */
 const SECTIONS: Section[] = [
@@ -18,7 +19,7 @@ const SECTIONS: Section[] = [
   { name: 'lark', run: benchLark },
   { name: 'summarize', run: benchSummarize },
   { name: 'redact', run: benchRedact },
-  { name: 'scale', run: benchScaleOut },
+  { name: 'scale', run: benchScale },
 ];
 
 function printTable(title: string, rows: Row[]): void {
@@ -44,17 +45,23 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, date: new Date().toISOString() },
   };
+  const names = new Set(only.map((a) => a.split(':')[0]));
+  const unknown = [...names].filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`no benchmark section ${unknown.join(', ')}: the sections are ${SECTIONS.map((s) => s.name).join(', ')}`);
+  const out = path.join(REPO, 'bench', 'results.json');
+  // A run of some sections (or parts) keeps the others' last figures.
+  const previous = only.length && fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
   for (const s of SECTIONS) {
-    if (only.length && !only.includes(s.name)) continue;
+    if (only.length && !names.has(s.name)) continue;
+    const parts = only.filter((a) => a.startsWith(`${s.name}:`)).map((a) => a.slice(s.name.length + 1));
     const t = Date.now();
-    console.error(`running ${s.name}...`);
-    results[s.name] = await s.run();
+    console.error(`running ${s.name}${parts.length ? ` (${parts.join(', ')})` : ''}...`);
+    const value = await s.run(parts.length ? parts : undefined);
+    const before = previous[s.name];
+    results[s.name] = parts.length && before && typeof before === 'object' && !Array.isArray(before) ? { ...before, ...(value as object) } : value;
     console.error(`${s.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     print(s.name, results[s.name]);
   }
-  const out = path.join(REPO, 'bench', 'results.json');
-  // A run of some sections keeps the other sections' last figures.
-  const previous = only.length && fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
   fs.writeFileSync(out, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
   console.log(`\nWritten to ${path.relative(process.cwd(), out)}`);
 }

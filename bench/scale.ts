@@ -1,161 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { AvatarService } from '../src/app/avatar-service';
-import { createAvatarPackage } from '../src/avatars/create';
-import { localEmbedderFactory } from '../src/retrieval/embedders';
-import { SqliteStateStore } from '../src/store/sqlite-store';
-import { median, ms, percentile, rng, type Row } from './util';
+import { benchScaleAvatars } from './scale-avatars';
+import { benchScaleCluster } from './scale-cluster';
+import type { Row } from './util';
 
-/*
- * `npm run bench scale`: many avatars behind one process. One synthetic avatar of CHUNKS chunks
- * is ingested, then copied under AVATARS slugs (the chunk store copied, the read-only index
- * files hard-linked), and a fresh process asks each avatar once in turn (cold loads) and then
- * repeats questions to the last ones asked (warm searches), under the memory budget and again
- * with every index held. BENCH_SCALE_AVATARS, BENCH_SCALE_CHUNKS and BENCH_SCALE_BUDGET_MB
- * change the sizes (defaults 100, 10000, 512).
+/**
+ * `npm run bench -- scale`: production mode on this machine (answers per second across worker
+ * processes, ack p99 against a bare HTTP server, queue overhead; scale-cluster.ts) and many
+ * avatars behind one process under the index memory budget (scale-avatars.ts).
+ * `npm run bench -- scale:cluster` or `scale:avatars` runs one part.
  */
+export const SCALE_PARTS = ['cluster', 'avatars'] as const;
 
-const WORDS = 20_000;
-
-/** Pseudo-words with a Zipf-like frequency, so the lexical index has a realistic vocabulary. */
-function syntheticCorpus(dir: string, chunks: number): void {
-  const rand = rng(42);
-  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'zu', 'pe', 'ga', 'do', 'fi', 'ho', 'ju', 'be'];
-  const vocab = Array.from({ length: WORDS }, (_, i) => {
-    let w = '';
-    for (let n = i + 1; n > 0; n = Math.floor(n / syllables.length)) w += syllables[n % syllables.length];
-    return w;
-  });
-  const word = (): string => vocab[Math.min(WORDS - 1, Math.floor(Math.exp(rand() * Math.log(WORDS))) - 1)];
-  fs.mkdirSync(dir, { recursive: true });
-  const perFile = 100;
-  for (let f = 0; f * perFile < chunks; f++) {
-    const paras: string[] = [];
-    for (let p = 0; p < perFile && f * perFile + p < chunks; p++) {
-      // About 60 words: one paragraph, one chunk.
-      const sentence = (): string => `${Array.from({ length: 12 }, word).join(' ')}.`;
-      paras.push(`${Array.from({ length: 5 }, sentence).join(' ')} (ref ${f}-${p})`);
-    }
-    fs.writeFileSync(path.join(dir, `doc-${String(f).padStart(5, '0')}.md`), paras.join('\n\n'));
-  }
-}
-
-/** Copy a directory tree: SQLite files copied (a hard-linked database would share its locks), the rest (read only) linked. */
-function replicate(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true });
-  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
-    const [src, dest] = [path.join(from, e.name), path.join(to, e.name)];
-    if (e.isDirectory()) replicate(src, dest);
-    else if (e.name.startsWith('chunks.db')) fs.copyFileSync(src, dest);
-    else fs.linkSync(src, dest);
-  }
-}
-
-/** `avatars` copies of one ingested avatar: its package, and its index data under every data folder named after it. */
-function cloneAvatars(root: string, slug: string, avatars: number): void {
-  const yaml = fs.readFileSync(path.join(root, 'avatars', slug, 'avatar.yaml'), 'utf8');
-  const dataDirs = fs.readdirSync(path.join(root, 'data')).map((d) => path.join(root, 'data', d, slug)).filter((d) => fs.existsSync(d));
-  for (let i = 1; i < avatars; i++) {
-    const other = `scale-${String(i).padStart(3, '0')}`;
-    fs.mkdirSync(path.join(root, 'avatars', other, 'corpus'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'avatars', other, 'avatar.yaml'), yaml.replaceAll(slug, other));
-    for (const dir of dataDirs) replicate(dir, path.join(path.dirname(dir), other));
-  }
-}
-
-interface ProbeResult {
-  /** Resident memory before any index is loaded (Node, the embedder, SQLite). */
-  baseRssMb: number;
-  cold: number[];
-  warm: number[];
-  rssMb: number;
-  peakRssMb: number;
-  held: number;
-  accountedMb: number;
-  evictions: number;
-}
-
-/** In a fresh process: ask every avatar once, then the recent ones again; time and memory as JSON. */
-async function probe(avatarsDir: string, dataDir: string, budgetMb: number): Promise<ProbeResult> {
-  const svc = new AvatarService({ avatarsDir, dataDir, embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:'), indexMemoryMb: budgetMb });
-  const slugs = svc.registry.list().map((a) => a.config.slug);
-  global.gc?.();
-  const baseRssMb = Math.round(process.memoryUsage().rss / 1048576);
-  let peak = process.memoryUsage().rss;
-  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const rand = rng(9);
-  const query = (): string => `kalo mine ${['rusa', 'tivo', 'zupe', 'gado'][Math.floor(rand() * 4)]}`;
-  const cold: number[] = [];
-  for (const slug of slugs) {
-    const t = process.hrtime.bigint();
-    await svc.index(slug).search(query(), { k: 5 });
-    cold.push(ms(t));
-  }
-  // Warm: the five most recent avatars, which any budget that holds five keeps loaded.
-  const recent = slugs.slice(-5);
-  const warm: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const t = process.hrtime.bigint();
-    await svc.index(recent[i % recent.length]).search(query(), { k: 5 });
-    warm.push(ms(t));
-  }
-  clearInterval(sample);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  // An unloaded index's HNSW graph is native memory, freed by a finalizer that runs on the event
-  // loop after the collection that found its wrapper unreachable: collect, then let them run.
-  for (let i = 0; i < 3; i++) {
-    global.gc?.();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stats = svc.indexMemory.stats();
-  const result = {
-    baseRssMb, cold, warm, rssMb: Math.round(process.memoryUsage().rss / 1048576), peakRssMb: Math.round(peak / 1048576),
-    held: stats.held, accountedMb: Math.round(stats.usedBytes / 1048576), evictions: stats.evictions,
-  };
-  svc.close();
-  return result;
-}
-
-export async function benchScaleOut(): Promise<Row[]> {
-  const avatars = Number(process.env.BENCH_SCALE_AVATARS ?? 100);
-  const chunks = Number(process.env.BENCH_SCALE_CHUNKS ?? 10_000);
-  const budgetMb = Number(process.env.BENCH_SCALE_BUDGET_MB ?? 512);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
-  try {
-    const slug = 'scale-000';
-    syntheticCorpus(path.join(root, 'src'), chunks);
-    createAvatarPackage(path.join(root, 'avatars'), { slug, name: 'Scale', from: [path.join(root, 'src')] }, root);
-    const svc = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
-    const report = await svc.ingest(slug);
-    svc.close();
-    cloneAvatars(root, slug, avatars);
-    const rows: Row[] = [];
-    for (const [mode, mb] of [[`budget ${budgetMb} MB`, budgetMb], ['every index held', 1_000_000]] as const) {
-      const out = execFileSync(process.execPath, ['--expose-gc', __filename, path.join(root, 'avatars'), path.join(root, 'data'), String(mb)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const r = JSON.parse(out) as ProbeResult;
-      rows.push({
-        mode, avatars, chunks_each: report.totalChunks,
-        // Memory the indexes take: resident memory above the process before any was loaded.
-        base_rss_mb: r.baseRssMb, index_rss_mb: r.rssMb - r.baseRssMb, index_peak_rss_mb: r.peakRssMb - r.baseRssMb,
-        held: r.held, accounted_mb: r.accountedMb, evictions: r.evictions,
-        cold_p50_ms: +median(r.cold).toFixed(1), cold_p99_ms: +percentile(r.cold, 99).toFixed(1), warm_p50_ms: +median(r.warm).toFixed(2),
-      });
-    }
-    return rows;
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  const [avatarsDir, dataDir, budgetMb] = process.argv.slice(2);
-  probe(avatarsDir, dataDir, Number(budgetMb)).then(
-    (r) => process.stdout.write(JSON.stringify(r)),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+export async function benchScale(parts: string[] = [...SCALE_PARTS]): Promise<Record<string, Row[]>> {
+  const unknown = parts.filter((p) => !(SCALE_PARTS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`unknown part ${unknown.join(', ')} of the scale benchmark: use ${SCALE_PARTS.map((p) => `scale:${p}`).join(' or ')}`);
+  const out: Record<string, Row[]> = {};
+  if (parts.includes('cluster')) Object.assign(out, await benchScaleCluster());
+  if (parts.includes('avatars')) out.avatars = await benchScaleAvatars();
+  return out;
 }

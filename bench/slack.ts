@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,20 +10,28 @@ import { signSlackRequest } from '../src/adapters/slack/verify';
 import { percentile, REPO, startBenchServer } from './util';
 
 const BURST = 500;
-const SECRET = 'bench-signing-secret';
+export const SECRET = 'bench-signing-secret';
 /** Keep-alive connections the sender spreads the burst over; a request waits for a free one. */
 const CONNECTIONS = 100;
 
-/** The least of Slack's Web API the answer path calls; counts the final answers (chat.update). */
-async function fakeWebApi(): Promise<{ url: string; answers: () => number; close: () => Promise<void> }> {
+/**
+ * The least of Slack's Web API the answer path calls; counts the final answers (chat.update) and
+ * the channels that got one (whichever process posted it).
+ */
+export async function fakeWebApi(): Promise<{ url: string; answers: () => number; answered: Set<string>; close: () => Promise<void> }> {
   let ts = 1_760_000_000;
   let answers = 0;
+  const answered = new Set<string>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       const method = (req.url ?? '').replace(/^\/api\//, '');
-      if (method === 'chat.update' && body.includes('understudy_feedback')) answers++;
+      if (method === 'chat.update' && body.includes('understudy_feedback')) {
+        answers++;
+        const channel = req.headers['content-type']?.includes('json') ? (JSON.parse(body) as { channel?: string }).channel : new URLSearchParams(body).get('channel');
+        if (channel) answered.add(channel);
+      }
       const reply: Record<string, unknown> = { ok: true };
       if (method === 'auth.test') Object.assign(reply, { user_id: 'U_BENCHBOT', team_id: 'T_BENCH', bot_id: 'B_BENCH' });
       if (method === 'chat.postMessage') reply.ts = `${++ts}.000100`;
@@ -34,6 +43,7 @@ async function fakeWebApi(): Promise<{ url: string; answers: () => number; close
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
     answers: () => answers,
+    answered,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -75,7 +85,10 @@ function serverAckTimer(path: string): { take(): number[]; stop(): void } {
 }
 
 let seq = 0;
-function dmEvent(user: number, text: string, extra: Record<string, unknown> = {}): string {
+/** Event ids differ from one run to the next: a Redis that remembers the last run's ids would drop them as repeats. */
+const RUN_ID = randomBytes(3).toString('hex');
+/** A signed-ready DM event; `extra` overrides event fields (a channel of its own per event, to count answers per event). */
+export function dmEvent(user: number, text: string, extra: Record<string, unknown> = {}): string {
   seq++;
   const ts = `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}`;
   return JSON.stringify({
@@ -83,13 +96,13 @@ function dmEvent(user: number, text: string, extra: Record<string, unknown> = {}
     team_id: 'T_BENCH',
     api_app_id: 'A_BENCH_HUB',
     type: 'event_callback',
-    event_id: `EvBench${seq}`,
+    event_id: `EvBench${RUN_ID}x${seq}`,
     event_time: Math.floor(Date.now() / 1000),
     event: { type: 'message', channel_type: 'im', channel: `D_BENCH${user}`, user: `U_BENCH${user}`, text, ts, event_ts: ts, team: 'T_BENCH', ...extra },
   });
 }
 
-function signed(body: string): { body: string; headers: Record<string, string> } {
+export function signed(body: string): { body: string; headers: Record<string, string> } {
   return { body, headers: { 'content-type': 'application/json', ...signSlackRequest(SECRET, body) } };
 }
 
@@ -100,11 +113,11 @@ function signed(body: string): { body: string; headers: Record<string, string> }
 const SENDER = `
 const http = require('node:http');
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, requests, gapMs, connections } = workerData;
+const { urls, requests, gapMs, connections } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-const one = (r) => new Promise((resolve, reject) => {
+const one = (r, i) => new Promise((resolve, reject) => {
   const t = performance.now();
-  const req = http.request(url, { method: 'POST', agent, headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) } }, (res) => {
+  const req = http.request(urls[i % urls.length], { method: 'POST', agent, headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) } }, (res) => {
     res.resume();
     res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error('Slack events endpoint answered ' + res.statusCode))));
   });
@@ -113,17 +126,18 @@ const one = (r) => new Promise((resolve, reject) => {
 });
 (async () => {
   const pending = [];
-  for (const r of requests) {
-    pending.push(one(r));
+  for (const [i, r] of requests.entries()) {
+    pending.push(one(r, i));
     if (gapMs > 0) await new Promise((ok) => setTimeout(ok, gapMs));
   }
   parentPort.postMessage(await Promise.all(pending));
 })().catch((e) => parentPort.postMessage({ error: String(e) }));
 `;
 
-function send(url: string, requests: { body: string; headers: Record<string, string> }[], gapMs = 0): Promise<number[]> {
+/** Send `requests` (spread round-robin over `url`s when several), each one's time to 200 in milliseconds. */
+export function send(url: string | string[], requests: { body: string; headers: Record<string, string> }[], gapMs = 0): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(SENDER, { eval: true, workerData: { url, requests, gapMs, connections: CONNECTIONS } });
+    const w = new Worker(SENDER, { eval: true, workerData: { urls: Array.isArray(url) ? url : [url], requests, gapMs, connections: CONNECTIONS } });
     w.once('message', (m: number[] | { error: string }) => {
       void w.terminate();
       if (Array.isArray(m)) resolve(m);
