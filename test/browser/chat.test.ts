@@ -149,6 +149,27 @@ run('web chat in a real browser', () => {
     await page.context().close();
   });
 
+  it('shows every answer of a /meeting: each avatar labelled with its citations, then the synthesis', async () => {
+    const { page } = await open();
+    await pick(page, 'lao-zhang');
+    await page.getByRole('textbox', { name: 'Your question' }).fill('/meeting @lao-zhang-avatar @lin-xiaoyu-avatar How do we roll back billing-gateway when a release goes wrong?');
+    await page.keyboard.press('Enter');
+    const synthesis = page.locator('.msg.notice', { hasText: /Moderator's synthesis:/ });
+    await synthesis.waitFor({ timeout: 30_000 });
+    const answers = page.locator('.msg.avatar.done');
+    expect(await answers.count()).toBe(2);
+    const labels = (await answers.locator('.answer-label').allInnerTexts()).join('\n');
+    expect(labels).toMatch(/Lao Zhang/);
+    expect(labels).toMatch(/Lin Xiaoyu|Sarah Lin/);
+    for (let i = 0; i < 2; i++) expect(await answers.nth(i).locator('.chip').count()).toBeGreaterThan(0);
+    // In order: the meeting's header, the two answers, the synthesis last; the composer free again.
+    const order = await page.evaluate(`[...document.querySelectorAll('.messages > li')].map((e) => e.className)`);
+    expect((order as string[]).slice(-3)).toEqual(['msg avatar done', 'msg avatar done', 'msg notice']);
+    await page.getByRole('textbox', { name: 'Your question' }).fill('thanks');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(false);
+    await page.context().close();
+  });
+
   it('opens a citation beside the answer: the passage highlighted in its document', async () => {
     const { page } = await open();
     await pick(page, 'lao-zhang');

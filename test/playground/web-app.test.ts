@@ -6,6 +6,7 @@ import { mountWebPlayground } from '../../src/adapters/playground/web';
 import { createChatModel } from '../../src/answer/llm';
 import { AvatarService } from '../../src/app/avatar-service';
 import { ChatRouter } from '../../src/chat/router';
+import { registerMeetingFeature } from '../../src/meeting/chat-feature';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { HttpServer } from '../../src/server/http-server';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
@@ -43,6 +44,7 @@ async function start(webRoot?: string, model?: BaseChatModel): Promise<Env> {
   const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store, model });
   for (const slug of ['docs', 'chatty', 'closed']) await service.ingest(slug);
   const router = new ChatRouter({ service });
+  registerMeetingFeature(router);
   const server = new HttpServer();
   mountWebPlayground(server, router, { host: '127.0.0.1', webRoot });
   const port = await server.listen(0, '127.0.0.1');
@@ -170,6 +172,38 @@ describe('web app: streaming, passages and feedback', () => {
     expect(events.map((e) => e.event)).toEqual(['notice', 'done']);
     expect(events[0].data).toMatchObject({ code: 'ACCESS_DENIED', text: expect.stringMatching(/limited to certain people/) });
     expect(events[1].data).toEqual({ status: 403 });
+  });
+
+  it('gives every answer of a /meeting, in order, in the JSON answer and in the stream', async () => {
+    const question = '/meeting @docs @chatty when a deploy touches money, do we roll back first, and is the settlement cutover Friday?';
+    const c = await conversation(env);
+    const res = await fetch(`${base(env)}/playground/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-playground-session': c.session },
+      body: JSON.stringify({ avatar: 'docs', question, conversation: c.conversation }),
+    });
+    expect(res.status).toBe(200);
+    type Shown = { answer: { avatar: string; label: string; citations: { source: string }[] }; ref: string };
+    const body = (await res.json()) as { answer: Shown['answer']; ref: string; answers: Shown[]; notices: string[] };
+    expect(body.answers.map((a) => a.answer.avatar).sort()).toEqual(['chatty', 'docs']);
+    for (const a of body.answers) expect(a.answer.label).toMatch(/Digital avatar of/);
+    expect(body.answers.some((a) => a.answer.citations.length > 0)).toBe(true);
+    expect(new Set(body.answers.map((a) => a.ref)).size).toBe(2);
+    // The last answer stays where clients before meetings looked for it.
+    expect({ answer: body.answer, ref: body.ref }).toEqual(body.answers[1]);
+    expect(body.notices.length).toBeGreaterThanOrEqual(2); // the meeting's header and the synthesis
+
+    const events = await askStream(env, 'docs', question, await conversation(env));
+    const answers = events.filter((e) => e.event === 'answer').map((e) => e.data as Shown);
+    expect(answers.map((a) => a.answer.avatar).sort()).toEqual(['chatty', 'docs']);
+    expect(new Set(answers.map((a) => a.ref)).size).toBe(2);
+    // Each notice names the message it shows: the header's progress updates one message, the synthesis is another, after the answers.
+    const notices = events.filter((e) => e.event === 'notice');
+    expect(notices.every((n) => typeof n.data.ref === 'string')).toBe(true);
+    const last = events.filter((e) => e.event !== 'done').at(-1);
+    expect(last?.event).toBe('notice');
+    expect(notices[0].data.ref).not.toBe(last?.data.ref);
+    expect(events.at(-1)?.data).toEqual({ status: 200 });
   });
 
   it('shows a cited passage in its document with the cited lines to highlight, and audits it', async () => {

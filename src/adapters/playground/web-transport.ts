@@ -47,23 +47,24 @@ export class PlaygroundTransport implements ChatTransport {
     this.watchers.get(eventId)?.({ messageId, reply });
   }
 
-  /** What was shown for `eventId` (and forget it): the answer and its message id, the notices, the first error code. */
-  take(eventId: string): { answer?: Answer; ref?: string; notices: string[]; code?: string; empty: boolean } {
+  /**
+   * What was shown for `eventId` (and forget it): every answer in the order posted (a meeting
+   * posts one per avatar), the last as `answer` with its message id, the notices, the first error code.
+   */
+  take(eventId: string): { answer?: Answer; ref?: string; answers: { answer: Answer; ref: string }[]; notices: string[]; code?: string; empty: boolean } {
     const replies = this.replies.get(eventId) ?? new Map<string, Reply>();
     this.replies.delete(eventId);
-    let answer: Answer | undefined;
-    let ref: string | undefined;
+    const answers: { answer: Answer; ref: string }[] = [];
     let code: string | undefined;
     const notices: string[] = [];
     for (const [id, r] of replies) {
-      if (r.kind === 'answer') {
-        answer = r.answer;
-        ref = id;
-      } else if (r.kind === 'notice') {
+      if (r.kind === 'answer') answers.push({ answer: r.answer, ref: id });
+      else if (r.kind === 'notice') {
         notices.push(r.text);
         code ??= r.errorCode;
       } else if (r.kind === 'consent') notices.push(r.text);
     }
-    return { answer, ref, notices, code, empty: replies.size === 0 };
+    const last = answers[answers.length - 1];
+    return { answer: last?.answer, ref: last?.ref, answers, notices, code, empty: replies.size === 0 };
   }
 }

@@ -143,12 +143,14 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
     const event = playgroundEvent(pkg, conversation, question);
     const stream = wantsEvents(req) ? new EventStream(res) : undefined;
     // As it happens: the placeholder, the answer being written, then the answer (or a notice).
+    // `ref` names the message each event shows or replaces: a meeting has a header, one answer
+    // per avatar and the synthesis, each its own message.
     const unwatch = stream
-      ? transport.watch(event.eventId, ({ messageId, reply }) => {
-          if (reply.kind === 'status') stream.send('status', { text: reply.text });
-          else if (reply.kind === 'draft') stream.send('draft', { text: reply.text });
-          else if (reply.kind === 'answer') stream.send('answer', { answer: reply.answer, ref: messageId });
-          else stream.send('notice', { text: reply.text, code: reply.kind === 'notice' ? reply.errorCode : undefined });
+      ? transport.watch(event.eventId, ({ messageId: ref, reply }) => {
+          if (reply.kind === 'status') stream.send('status', { text: reply.text, ref });
+          else if (reply.kind === 'draft') stream.send('draft', { text: reply.text, ref });
+          else if (reply.kind === 'answer') stream.send('answer', { answer: reply.answer, ref });
+          else stream.send('notice', { text: reply.text, code: reply.kind === 'notice' ? reply.errorCode : undefined, ref });
         })
       : undefined;
     const work = router.handle(event, transport);
@@ -162,7 +164,7 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
     } finally {
       unwatch?.();
     }
-    const { answer, ref, notices, code, empty } = transport.take(event.eventId);
+    const { answer, ref, answers, notices, code, empty } = transport.take(event.eventId);
     // A playground event is always fresh, addressed and recent, so the router stays silent only
     // when it has already told this user to slow down in the current window.
     const status = answer ? 200 : failed ? 500 : code === 'RATE_LIMITED' || empty ? 429 : code === 'ACCESS_DENIED' ? 403 : 200;
@@ -174,7 +176,8 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
       stream.end();
       return;
     }
-    send(res, status, { ok: status === 200, answer, ref, notices });
+    // `answer` and `ref`: the last answer, as before meetings; `answers`: every answer in order.
+    send(res, status, { ok: status === 200, answer, ref, answers, notices });
   });
 
   server.route('POST', '/playground/api/feedback', async (req, res) => {

@@ -83,20 +83,51 @@ export function App() {
     [patchConversation],
   );
 
+  /** A message added to a conversation right after another (a meeting's further answers and notices). */
+  const insertAfter = useCallback(
+    (convId: string, afterId: string, m: ChatMessage) =>
+      patchConversation(convId, (c) => {
+        const at = c.messages.findIndex((x) => x.id === afterId);
+        const messages = [...c.messages];
+        messages.splice(at < 0 ? messages.length : at + 1, 0, m);
+        return { ...c, updated: Date.now(), messages };
+      }),
+    [patchConversation],
+  );
+
   const run = useCallback(
     async (convId: string, msgId: string, question: string) => {
       const conv = latest.current.find((c) => c.id === convId);
       if (!conv) return;
+      // Each message the server shows (`ref`) is a message here, in the order they come: one
+      // answer usually; for a /meeting the header, each avatar's answer, then the synthesis. The
+      // first takes the placeholder, the others follow it.
+      const slots = new Map<string, string>();
+      const shown: string[] = [];
       let gotAnswer = false;
-      const notices: string[] = [];
+      const slot = (ref: string | undefined): string => {
+        const key = ref ?? '';
+        const known = slots.get(key);
+        if (known) return known;
+        const id = shown.length === 0 ? msgId : newId();
+        if (id !== msgId) insertAfter(convId, shown[shown.length - 1], { id, role: 'avatar', text: '', state: 'thinking', question });
+        slots.set(key, id);
+        shown.push(id);
+        return id;
+      };
       const onEvent = (e: AskEvent) => {
-        if (e.kind === 'status') patchMessage(convId, msgId, { status: e.text, state: 'thinking' });
-        else if (e.kind === 'draft') patchMessage(convId, msgId, { text: e.text, state: 'streaming' });
+        if (e.kind === 'status') patchMessage(convId, slot(e.ref), { role: 'avatar', status: e.text, state: 'thinking' });
+        else if (e.kind === 'draft') patchMessage(convId, slot(e.ref), { role: 'avatar', text: e.text, state: 'streaming' });
         else if (e.kind === 'answer') {
           gotAnswer = true;
-          patchMessage(convId, msgId, { answer: e.answer, ref: e.ref, text: e.answer.text, state: 'done', notices: [...notices] });
-        } else if (e.kind === 'notice') notices.push(e.text);
-        else patchMessage(convId, msgId, { state: 'error', error: e.message });
+          patchMessage(convId, slot(e.ref), { role: 'avatar', answer: e.answer, ref: e.ref, text: e.answer.text, state: 'done', status: undefined });
+        } else if (e.kind === 'notice') {
+          // A notice without a ref (an older server, the rate limit) adds to the one before it.
+          patchMessage(convId, slot(e.ref), (m) => ({ role: 'notice', state: 'streaming', text: e.ref || !m.text || m.role !== 'notice' ? e.text : `${m.text}\n${e.text}` }));
+        } else patchMessage(convId, shown.length ? shown[shown.length - 1] : slot(undefined), { role: 'avatar', state: 'error', error: e.message });
+      };
+      const settle = () => {
+        for (const id of shown) patchMessage(convId, id, (m) => (m.role === 'notice' ? { state: 'done' } : {}));
       };
       const attempt = async (fresh: boolean) => ask({ avatar: conv.avatar, question, conversation: await serverId(convId, fresh) }, onEvent);
       try {
@@ -107,14 +138,20 @@ export function App() {
           if (!(err instanceof HttpError && err.status === 403)) throw err;
           await attempt(true);
         }
-        // No answer: the router said why in notices (a rate limit, an access list).
-        if (!gotAnswer) patchMessage(convId, msgId, (m) => (m.state === 'error' ? {} : notices.length ? { role: 'notice', state: 'done', text: notices.join('\n') } : { state: 'error', error: t.networkError }));
+        settle();
+        // Nothing at all: the connection said nothing before it was done.
+        if (!gotAnswer && shown.length === 0) patchMessage(convId, msgId, { state: 'error', error: t.networkError });
       } catch (err) {
+        settle();
         const message = err instanceof HttpError ? (err.status === 401 ? t.needToken : err.message) : t.networkError;
-        patchMessage(convId, msgId, { state: 'error', error: message });
+        const last = shown.length ? shown[shown.length - 1] : msgId;
+        const lastMsg = latest.current.find((c) => c.id === convId)?.messages.find((m) => m.id === last);
+        // An answer already shown stays; the failure comes after it.
+        if (lastMsg?.state === 'done') insertAfter(convId, last, { id: newId(), role: 'avatar', text: '', state: 'error', error: message, question });
+        else patchMessage(convId, last, { role: 'avatar', state: 'error', error: message });
       }
     },
-    [patchMessage, serverId],
+    [patchMessage, serverId, insertAfter],
   );
 
   const send = (e?: FormEvent) => {

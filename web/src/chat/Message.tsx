@@ -23,7 +23,7 @@ export function Message({ message: m, onCite, onRetry, onFeedback }: Props) {
   if (m.role === 'notice') {
     return (
       <li className="msg notice" role="status">
-        <p>{m.text}</p>
+        <Markdown text={m.text} citations={[]} />
       </li>
     );
   }

@@ -54,12 +54,12 @@ export interface Passage {
   message?: { text: string; thread?: { root?: string; replies: { locator: string; text: string; author?: string; date?: string; cited: boolean }[] } };
 }
 
-/** What an answer stream reports as it goes. */
+/** What an answer stream reports as it goes; `ref` names the message it shows (a meeting shows several). */
 export type AskEvent =
-  | { kind: 'status'; text: string }
-  | { kind: 'draft'; text: string }
+  | { kind: 'status'; text: string; ref?: string }
+  | { kind: 'draft'; text: string; ref?: string }
   | { kind: 'answer'; answer: Answer; ref?: string }
-  | { kind: 'notice'; text: string; code?: string }
+  | { kind: 'notice'; text: string; code?: string; ref?: string }
   | { kind: 'error'; message: string };
 
 export class HttpError extends Error {
@@ -150,10 +150,11 @@ export async function ask(input: { avatar: string; question: string; conversatio
   let finished = false;
   for await (const { event, data } of readEvents(res.body)) {
     const d = (data ?? {}) as Record<string, unknown>;
-    if (event === 'status') onEvent({ kind: 'status', text: String(d.text ?? '') });
-    else if (event === 'draft') onEvent({ kind: 'draft', text: String(d.text ?? '') });
-    else if (event === 'answer') onEvent({ kind: 'answer', answer: d.answer as Answer, ref: d.ref as string | undefined });
-    else if (event === 'notice') onEvent({ kind: 'notice', text: String(d.text ?? ''), code: d.code as string | undefined });
+    const ref = typeof d.ref === 'string' ? d.ref : undefined;
+    if (event === 'status') onEvent({ kind: 'status', text: String(d.text ?? ''), ref });
+    else if (event === 'draft') onEvent({ kind: 'draft', text: String(d.text ?? ''), ref });
+    else if (event === 'answer') onEvent({ kind: 'answer', answer: d.answer as Answer, ref });
+    else if (event === 'notice') onEvent({ kind: 'notice', text: String(d.text ?? ''), code: d.code as string | undefined, ref });
     else if (event === 'error') onEvent({ kind: 'error', message: String(d.message ?? '') });
     else if (event === 'done') finished = true;
   }
