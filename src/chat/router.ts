@@ -142,6 +142,14 @@ export class ChatRouter {
     return work;
   }
 
+  /**
+   * Run model work under the answer limit (UNDERSTUDY_ANSWER_CONCURRENCY) that questions take, for
+   * a command that answers too (each avatar of a meeting).
+   */
+  answerSlot<T>(work: () => Promise<T>): Promise<T> {
+    return this.lanes.answers.run(work);
+  }
+
   /** Let idle() and shutdown wait for background work a handler starts (a long collection). */
   track(work: Promise<unknown>, kind: WorkInfo['kind'] = 'background'): void {
     this.inflight.add(work, { kind, since: this.now() });

@@ -4,9 +4,11 @@ import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
 import { conversationKey, viewerOf, type ChatEvent, type MessageRef, type Reply, type ReplyTarget } from '../chat/types';
 import { UnderstudyError } from '../errors';
-import { holdMeeting } from './meeting';
+import { holdMeeting, type MeetingOptions } from './meeting';
 import { displayName, findAvatar, MAX_AVATARS, needsGroups, planMeeting, splitMeetingArgs, type Asker, type MeetingPlan } from './plan';
 import { progressLine, renderHeader, renderSynthesis } from './render';
+
+type Slot = NonNullable<MeetingOptions['slot']>;
 
 export const MEETING_USAGE = `/meeting @avatar-a @avatar-b <question> (2 to ${MAX_AVATARS} avatars)`;
 
@@ -35,7 +37,7 @@ async function askerOf(ctx: HandlerContext, names: string[]): Promise<Asker> {
  * `/meeting @a @b <question>`: the meeting's first message (question, who takes part, who was
  * left out, progress), each avatar's answer as a reply in its thread, then the moderator's synthesis.
  */
-async function meetingCommand(ctx: HandlerContext): Promise<void> {
+async function meetingCommand(ctx: HandlerContext, slot: Slot): Promise<void> {
   const { event, service, transport, lang } = ctx;
   const say = (text: string): Promise<unknown> => ctx.respond({ kind: 'notice', ephemeral: true, text });
   const { names, question } = splitMeetingArgs(withMentionSlugs(ctx), (n) => findAvatar(service, n) !== undefined);
@@ -60,10 +62,10 @@ async function meetingCommand(ctx: HandlerContext): Promise<void> {
     await say([...plan.leftOut.map((l) => l.note), t(lang, 'None of the avatars you named can take part, so there is no meeting.', '你指定的数字分身都不能参加，因此会议没有开始。')].join('\n'));
     return;
   }
-  await hold(ctx, plan, asker);
+  await hold(ctx, plan, asker, slot);
 }
 
-async function hold(ctx: HandlerContext, plan: MeetingPlan, asker: Asker): Promise<void> {
+async function hold(ctx: HandlerContext, plan: MeetingPlan, asker: Asker, slot: Slot): Promise<void> {
   const { event, service, transport, lang } = ctx;
   const id = `mtg_${event.eventId.replace(/[^A-Za-z0-9]/g, '').slice(-10) || Date.now().toString(36)}`;
   const participants = plan.participants.map((p) => ({ name: displayName(p, lang), handle: p.config.handle }));
@@ -84,7 +86,7 @@ async function hold(ctx: HandlerContext, plan: MeetingPlan, asker: Asker): Promi
     service,
     plan,
     // The terminal chat builds only the index of the avatar it was started with.
-    { asker, conversation: conversationKey({ ...event, threadId: thread.threadId } as ChatEvent), id, ingestMissing: transport.platform === 'cli' },
+    { asker, conversation: conversationKey({ ...event, threadId: thread.threadId } as ChatEvent), id, ingestMissing: transport.platform === 'cli', slot },
     {
       onProgress: (done, pending) => edit(root, header(done.map((a) => a.name), pending)),
       onAnswer: async (a) => {
@@ -99,5 +101,6 @@ async function hold(ctx: HandlerContext, plan: MeetingPlan, asker: Asker): Promi
 
 /** Registers `/meeting` on the shared router (see ROUTER_FEATURES). */
 export function registerMeetingFeature(router: ChatRouter, _runtime?: Runtime): void {
-  router.commands.register({ name: 'meeting', usage: MEETING_USAGE, handler: meetingCommand });
+  // The avatars' answers take the router's answer slots, like questions (UNDERSTUDY_ANSWER_CONCURRENCY).
+  router.commands.register({ name: 'meeting', usage: MEETING_USAGE, handler: (ctx) => meetingCommand(ctx, (work) => router.answerSlot(work)) });
 }

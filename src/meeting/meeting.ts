@@ -27,6 +27,11 @@ export interface MeetingOptions {
    * terminal chat). A server builds its indexes at start and through its ingest jobs instead.
    */
   ingestMissing?: boolean;
+  /**
+   * Where each model step (an avatar's answer, the moderator) waits for a free answer slot: in chat,
+   * the router's, shared with questions (UNDERSTUDY_ANSWER_CONCURRENCY). Default: no wait.
+   */
+  slot?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface MeetingHooks {
@@ -38,7 +43,7 @@ export interface MeetingHooks {
 
 /**
  * Hold a planned meeting: every participant answers the question from its own corpus under the
- * asker's visibility (in parallel), each answer audited like a question; then the moderator
+ * asker's visibility (in parallel, as free answer slots allow: `slot`), each answer audited like a question; then the moderator
  * compares them. An avatar that fails answers with a sentence saying so; the meeting goes on.
  */
 export async function holdMeeting(host: AvatarHost, plan: MeetingPlan, options: MeetingOptions, hooks: MeetingHooks = {}): Promise<Meeting> {
@@ -69,7 +74,7 @@ export async function holdMeeting(host: AvatarHost, plan: MeetingPlan, options: 
   } finally {
     await settled;
   }
-  const synthesis = await moderate(plan.question, answers, plan.lang, model);
+  const synthesis = await inSlot(options, () => moderate(plan.question, answers, plan.lang, model));
   await host.store.audit({
     actor: options.asker.actor,
     action: 'meeting',
@@ -91,7 +96,7 @@ async function answerAs(host: AvatarHost, pkg: AvatarPackage, plan: MeetingPlan,
   let answer: Answer;
   let failure: string | undefined;
   try {
-    answer = await answerQuestion({ config: pkg.config, skill: readSkill(pkg), index: host.index(slug), model }, { question: plan.question, viewer, firstContact: false, history: [] });
+    answer = await inSlot(options, () => answerQuestion({ config: pkg.config, skill: readSkill(pkg), index: host.index(slug), model }, { question: plan.question, viewer, firstContact: false, history: [] }));
   } catch (err) {
     failure = classifyError(err).code;
     answer = failedAnswer(pkg, plan.question, failure);
@@ -120,6 +125,10 @@ async function answerAs(host: AvatarHost, pkg: AvatarPackage, plan: MeetingPlan,
     },
   });
   return { avatar: slug, name: displayName(pkg, plan.lang), answer };
+}
+
+function inSlot<T>(options: MeetingOptions, work: () => Promise<T>): Promise<T> {
+  return options.slot ? options.slot(work) : work();
 }
 
 function failedAnswer(pkg: AvatarPackage, question: string, code: string): Answer {
