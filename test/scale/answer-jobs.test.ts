@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
@@ -12,6 +10,7 @@ import { adminQuery, describeServices, REDIS_DB, redisUrl, schemaPerTest } from 
 import { LZ_SECRET, slackWorkspace } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
 import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './cluster';
+import { HoldingProxy } from './holding-proxy';
 
 /**
  * Answer jobs across worker processes (the built CLI, serve --role web|worker, PostgreSQL and a
@@ -20,58 +19,6 @@ import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './clu
  */
 
 const PLACEHOLDER = /looking through the material/;
-
-/** Slack's Web API as the workers see it: passed through to the fake, except one call it holds (Slack did it; the caller never hears back). */
-class HoldingProxy {
-  private server: http.Server | undefined;
-  private readonly held: http.ServerResponse[] = [];
-  url = '';
-  /** Set to hold the next call it matches; cleared once it has held one. */
-  holdNext: ((method: string, body: string) => boolean) | undefined;
-  heldOne: Promise<void>;
-  private onHeld: () => void = () => undefined;
-
-  constructor(private readonly target: string) {
-    this.heldOne = new Promise((resolve) => (this.onHeld = resolve));
-  }
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        const method = (req.url ?? '').replace(/^\/api\//, '');
-        const hold = this.holdNext?.(method, body) ?? false;
-        if (hold) this.holdNext = undefined;
-        const headers: Record<string, string> = {};
-        for (const k of ['content-type', 'authorization']) if (req.headers[k]) headers[k] = String(req.headers[k]);
-        fetch(`${this.target}${method}`, { method: 'POST', headers, body }).then(
-          async (r) => {
-            const text = await r.text();
-            if (hold) {
-              this.held.push(res);
-              this.onHeld();
-              return;
-            }
-            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-            res.end(text);
-          },
-          () => res.destroy(),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.held) res.destroy();
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
 
 describeServices('answer jobs on several workers', () => {
   jest.setTimeout(180_000);

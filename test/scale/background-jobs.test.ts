@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { signSlackRequest } from '../../src/adapters/slack/verify';
@@ -12,6 +10,7 @@ import { describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/
 import { HUB_SECRET, LZ_SECRET, slackWorkspace } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
 import { startReplica, stopReplica, type Replica } from './cluster';
+import { HoldingProxy } from './holding-proxy';
 
 /**
  * Summaries started from chat run as queue jobs in production mode (serve --role web enqueues,
@@ -22,57 +21,6 @@ import { startReplica, stopReplica, type Replica } from './cluster';
 
 const CHANNEL = 'C0GEN';
 const now = Math.floor(Date.now() / 1000);
-
-/** Slack's Web API as the workers see it: passed through to the fake, except calls it is told to hold (Slack answered; the caller never hears). */
-class HoldingProxy {
-  private server: http.Server | undefined;
-  private readonly held: http.ServerResponse[] = [];
-  url = '';
-  holdNext: ((method: string) => boolean) | undefined;
-  heldOne: Promise<void>;
-  private onHeld: () => void = () => undefined;
-
-  constructor(private readonly target: string) {
-    this.heldOne = new Promise((resolve) => (this.onHeld = resolve));
-  }
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        const method = (req.url ?? '').replace(/^\/api\//, '');
-        const hold = this.holdNext?.(method) ?? false;
-        if (hold) this.holdNext = undefined;
-        const headers: Record<string, string> = {};
-        for (const k of ['content-type', 'authorization']) if (req.headers[k]) headers[k] = String(req.headers[k]);
-        fetch(`${this.target}${method}`, { method: 'POST', headers, body }).then(
-          async (r) => {
-            const text = await r.text();
-            if (hold) {
-              this.held.push(res);
-              this.onHeld();
-              return;
-            }
-            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-            res.end(text);
-          },
-          () => res.destroy(),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.held) res.destroy();
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
 
 /** `/summarize` as Slack posts it to the hub app, signed. */
 async function summarizeCommand(port: number, text: string, user = 'U1'): Promise<number> {
