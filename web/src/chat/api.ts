@@ -1,3 +1,4 @@
+import type { Answer, Citation } from '../../../src/answer/types';
 import { readEvents } from '../shared/sse';
 
 /** What the server says about an avatar (GET /playground/api/avatars). */
@@ -16,30 +17,8 @@ export interface AvatarInfo {
   disclosure?: { en: string; zh: string };
 }
 
-export interface Citation {
-  n: number;
-  source: string;
-  locator: string;
-  text: string;
-  title?: string;
-  url?: string;
-  kind: string;
-  date?: string;
-}
-
-export interface Answer {
-  avatar: string;
-  text: string;
-  citations: Citation[];
-  disclosure: string;
-  label: string;
-  firstContact: boolean;
-  grounded: boolean;
-  confidence: 'high' | 'low';
-  model: string;
-  lang: 'zh' | 'en';
-  pronoun?: 'he' | 'she' | 'they';
-}
+/** The answer and its citations, as the server sends them (a type-only import: nothing of the server is bundled). */
+export type { Answer, Citation };
 
 export interface Passage {
   avatar: string;
