@@ -5,25 +5,10 @@ import type { Runtime } from '../../app/runtime';
 import { listVersions } from '../../distill/versions';
 import { evaluate, readQaFile } from '../../eval/qa';
 import { avatarFor } from './access';
+import type { EvalRun } from './eval-run';
 import { HttpError, type AdminRoute } from './http';
 
 const NS = 'admin-eval-runs';
-
-export interface EvalRun {
-  slug: string;
-  at: string;
-  by: string;
-  qa: string;
-  questions: number;
-  skillVersion: number | null;
-  indexVersion: string | null;
-  recallAt5: number;
-  mrr: number;
-  /** Share of unanswerable questions the avatar declined. */
-  abstention: number;
-  /** Share of answerable questions it wrongly declined. */
-  falseAbstention: number;
-}
 
 /** The QA set of an avatar: `qa.jsonl` in its folder, else the repository's eval/qa/<slug>.jsonl. */
 export function qaFileOf(pkg: AvatarPackage, cwd = process.cwd()): string | undefined {

@@ -1,5 +1,7 @@
 /** The console's calls to /admin/api: JSON in and out, the CSRF token on every POST. */
 
+import type { EvalRun } from '../../../src/server/admin/eval-run';
+
 export interface Session {
   actor: string;
   name: string;
@@ -74,15 +76,5 @@ export interface AuditEntry {
   hash: string;
 }
 
-export interface EvalRun {
-  at: string;
-  by: string;
-  qa: string;
-  questions: number;
-  skillVersion: number | null;
-  indexVersion: string | null;
-  recallAt5: number;
-  mrr: number;
-  abstention: number;
-  falseAbstention: number;
-}
+/** One eval run (the server's own type; a type-only import, nothing of the server is bundled). */
+export type { EvalRun };
