@@ -156,27 +156,10 @@ function readColleagueSkill(dir: string): SkillFolder {
   const work = readTextFile(path.join(dir, 'work.md'));
   const persona = readTextFile(path.join(dir, 'persona.md'));
   const cleanName = foreignLine(name, 80);
-  const skill = [
-    `# Skill: ${cleanName}`,
-    '',
-    '## Work',
-    '',
-    foreignMarkdown(work) || '_The imported work.md is empty._',
-    '',
-    '## Persona',
-    '',
-    foreignMarkdown(persona) || '_The imported persona.md is empty._',
-    '',
-    '## Honest limits',
-    '',
+  const skill = importedSkillText(cleanName, foreignMarkdown(work) || '_The imported work.md is empty._', foreignMarkdown(persona) || '_The imported persona.md is empty._', [
     `- Imported from a colleague.skill folder ("${foreignLine(path.basename(dir), 80)}"): the Work and Persona text above is that folder's summary, not ${cleanName}'s own words, and none of it is anchored to evidence.`,
     '- Answers still come only from the sources in this avatar\'s corpus, cited.',
-    '',
-    '## Corrections',
-    '',
-    '_No corrections yet._',
-    '',
-  ].join('\n');
+  ]);
   return {
     format: 'colleague-skill',
     dir,
@@ -193,6 +176,11 @@ function readColleagueSkill(dir: string): SkillFolder {
     sources: [...materialIn(dir, MATERIAL_DIRS), { src: path.join(dir, 'work.md'), dest: 'imported-skill/work.md' }, { src: path.join(dir, 'persona.md'), dest: 'imported-skill/persona.md' }],
     references: [],
   };
+}
+
+/** The skill an imported folder starts with: its work and persona text, honest limits, no corrections yet. */
+function importedSkillText(name: string, work: string, persona: string, limits: string[]): string {
+  return [`# Skill: ${name}`, '', '## Work', '', work, '', '## Persona', '', persona, '', '## Honest limits', '', ...limits, '', '## Corrections', '', '_No corrections yet._', ''].join('\n');
 }
 
 function stringField(data: Record<string, unknown>, key: string, file: string): string {
@@ -214,27 +202,10 @@ function readAgentSkill(dir: string): SkillFolder {
   const h1 = /^#\s+(.+?)\s*$/m.exec(body)?.[1];
   const personName = foreignLine(optionalString(meta, 'person', file, 'metadata.person') ?? h1?.split(/\s+[·|—–-]\s+|[：:]/)[0] ?? skillName, 80);
   const refs = path.join(dir, REFERENCES_DIR);
-  const skill = [
-    `# Skill: ${personName}`,
-    '',
-    '## Work',
-    '',
-    foreignMarkdown(body) || '_The imported SKILL.md has no text._',
-    '',
-    '## Persona',
-    '',
-    '_The imported skill does not separate persona from work; see Work._',
-    '',
-    '## Honest limits',
-    '',
+  const skill = importedSkillText(personName, foreignMarkdown(body) || '_The imported SKILL.md has no text._', '_The imported skill does not separate persona from work; see Work._', [
     `- Imported from an Agent Skills folder ("${foreignLine(path.basename(dir), 80)}"): the text above is that skill's own account, and none of it is anchored to evidence here.`,
     `- ${isDir(refs) ? "Its references/ folder is this avatar's corpus; answers come only from it, cited." : 'It came without references/: this avatar has no sources to answer from.'}`,
-    '',
-    '## Corrections',
-    '',
-    '_No corrections yet._',
-    '',
-  ].join('\n');
+  ]);
   return {
     format: 'nuwa-skill',
     dir,
