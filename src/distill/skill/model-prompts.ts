@@ -1,5 +1,7 @@
 import { neutralize, type PromptMessage } from '../../answer/prompt';
+import { stripAnchors } from './anchors';
 import type { ChunkView } from './corpus-view';
+import { clip } from './text';
 import type { SkillPerson } from './types';
 
 export const MAP_SECTIONS = ['responsibilities', 'systems', 'procedures', 'heuristics', 'gotchas', 'whoToAsk', 'tone', 'phrases', 'boundaries'] as const;
@@ -74,3 +76,30 @@ export function parseJsonObject(text: string): unknown {
     return undefined;
   }
 }
+
+const BATCH_CHARS = 12_000;
+const BATCH_MAX = 30;
+
+/** The evidence cut into map batches: at most BATCH_MAX blocks and about BATCH_CHARS of text each. */
+export function batchesOf(items: readonly ChunkView[]): ChunkView[][] {
+  const out: ChunkView[][] = [];
+  let cur: ChunkView[] = [];
+  let size = 0;
+  for (const it of items) {
+    const n = Math.min(it.chunk.text.length, 2400) + 120;
+    if (cur.length && (size + n > BATCH_CHARS || cur.length >= BATCH_MAX)) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(it);
+    size += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** The evidence ids a model's answer names (`3` or `"e:3"`); anything else is dropped. */
+export const toIds = (xs: readonly (number | string)[]): number[] => xs.map((x) => Number(String(x).replace(/^e:/, ''))).filter((n) => Number.isInteger(n));
+/** A claim's text from the model: anchors stripped, one line, at most 320 characters. */
+export const cleanText = (t: string): string => clip(stripAnchors(t).replace(/\s+/g, ' '), 320);

@@ -2,16 +2,14 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { z } from 'zod';
 import { generate } from '../../answer/llm';
 import { UnderstudyError } from '../../errors';
-import { stripAnchors, uniqueIds } from './anchors';
+import { uniqueIds } from './anchors';
 import { offWork } from './work-context';
-import type { ChunkView, CorpusView } from './corpus-view';
-import { MAP_SECTIONS, mapPrompt, parseJsonObject, reducePrompt, type MapSection } from './model-prompts';
+import type { CorpusView } from './corpus-view';
+import { batchesOf, cleanText, MAP_SECTIONS, mapPrompt, parseJsonObject, reducePrompt, toIds, type MapSection } from './model-prompts';
 import { sameClaim } from './similarity';
 import { clip } from './text';
 import type { Claim, Procedure, SkillDraft } from './types';
 
-const BATCH_CHARS = 12_000;
-const BATCH_MAX = 30;
 const CONCURRENCY = 3;
 const REDUCE_GROUP = 60;
 
@@ -40,27 +38,6 @@ export interface ModelOutcome {
   failedBatches: number;
   droppedAnchors: number;
 }
-
-function batchesOf(items: readonly ChunkView[]): ChunkView[][] {
-  const out: ChunkView[][] = [];
-  let cur: ChunkView[] = [];
-  let size = 0;
-  for (const it of items) {
-    const n = Math.min(it.chunk.text.length, 2400) + 120;
-    if (cur.length && (size + n > BATCH_CHARS || cur.length >= BATCH_MAX)) {
-      out.push(cur);
-      cur = [];
-      size = 0;
-    }
-    cur.push(it);
-    size += n;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-const toIds = (xs: readonly (number | string)[]) => xs.map((x) => Number(String(x).replace(/^e:/, ''))).filter((n) => Number.isInteger(n));
-const cleanText = (t: string) => clip(stripAnchors(t).replace(/\s+/g, ' '), 320);
 
 async function pool<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
   const out: T[] = new Array(jobs.length);

@@ -10,12 +10,12 @@ import { z } from 'zod';
 import { generate } from '../../answer/llm';
 import { neutralize, type PromptMessage } from '../../answer/prompt';
 import { UnderstudyError } from '../../errors';
-import { anchorsIn, formatAnchors, stripAnchors, uniqueIds } from './anchors';
+import { anchorsIn, formatAnchors, uniqueIds } from './anchors';
 import type { ChunkView, CorpusView } from './corpus-view';
 import { buildView } from './corpus-view';
 import { collectSentences, pickDiverse } from './cues';
 import { mergeCorrections } from './corrections';
-import { parseJsonObject } from './model-prompts';
+import { batchesOf, cleanText, parseJsonObject, toIds } from './model-prompts';
 import { HEURISTIC, HEURISTIC_ZH } from './patterns';
 import { persona } from './persona';
 import { EMPTY_NOTE } from './render';
@@ -258,24 +258,6 @@ export function publicFigureMapPrompt(name: string, batch: readonly ChunkView[])
   ];
 }
 
-function batchesOf(items: readonly ChunkView[]): ChunkView[][] {
-  const out: ChunkView[][] = [];
-  let cur: ChunkView[] = [];
-  let size = 0;
-  for (const it of items) {
-    const n = Math.min(it.chunk.text.length, 2400) + 120;
-    if (cur.length && (size + n > 12_000 || cur.length >= 30)) {
-      out.push(cur);
-      cur = [];
-      size = 0;
-    }
-    cur.push(it);
-    size += n;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
 async function modelPublicDraft(view: CorpusView, offline: PfDraft, model: BaseChatModel, progress: (d: number, t: number, p: string) => void): Promise<{ draft: PfDraft; failed: number; batches: number }> {
   const batches = batchesOf(view.items);
   const got: Record<(typeof MODEL_SECTIONS)[number], Claim[]> = { frameworks: [], heuristics: [], arguments: [], changedMind: [], style: [] };
@@ -293,8 +275,8 @@ async function modelPublicDraft(view: CorpusView, offline: PfDraft, model: BaseC
     if (!parsed) failed++;
     for (const c of parsed?.claims ?? []) {
       const section = (MODEL_SECTIONS as readonly string[]).includes(c.section) ? (c.section as (typeof MODEL_SECTIONS)[number]) : undefined;
-      const anchors = uniqueIds(c.anchors.map((x) => Number(String(x).replace(/^e:/, ''))).filter((a) => allowed.has(a))).slice(0, 4);
-      const text = clip(stripAnchors(c.text).replace(/\s+/g, ' '), 320);
+      const anchors = uniqueIds(toIds(c.anchors).filter((a) => allowed.has(a))).slice(0, 4);
+      const text = cleanText(c.text);
       if (!section || !anchors.length || !text) continue;
       const same = got[section].find((o) => sameClaim(o.text, text, 0.6));
       if (same) same.anchors = uniqueIds([...same.anchors, ...anchors]).slice(0, 4);
