@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeFake, listenFake } from '../helpers/fake-server';
 
 /**
  * The sign-in halves of Slack (OpenID Connect: openid.connect.token, openid.connect.userInfo) and
@@ -20,21 +20,11 @@ export class FakeOAuth {
   constructor(readonly slackClient = { id: '111.222', secret: 'slack-client-secret' }, readonly larkApp = { id: 'cli_admin_test', secret: 'lark-app-secret' }) {}
 
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => this.handle(req, res, body));
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listenFake((req, res, body) => this.handle(req, res, body)));
   }
 
   async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    const closed = new Promise<void>((r) => s.close(() => r()));
-    s.closeAllConnections();
-    await closed;
+    await closeFake(this.server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {

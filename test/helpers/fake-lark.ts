@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeFake, listenFake } from './fake-server';
 
 export interface LarkCall {
   /** Our name for the endpoint: `im.v1.message.reply`, `tenant_access_token`... */
@@ -96,28 +96,19 @@ export class FakeLark {
   }
 
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (d: Buffer) => chunks.push(d));
-      req.on('end', () => {
-        const r = this.route((req.method ?? 'GET').toUpperCase(), new URL(req.url ?? '/', 'http://x').pathname);
-        const delay = r ? (this.delays.get(r.name) ?? 0) : 0;
-        const go = (): void => this.handle(req, res, Buffer.concat(chunks).toString('utf8'));
-        if (delay > 0) setTimeout(go, delay);
-        else go();
-      });
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listenFake((req, res, body) => {
+      const r = this.route((req.method ?? 'GET').toUpperCase(), new URL(req.url ?? '/', 'http://x').pathname);
+      const delay = r ? (this.delays.get(r.name) ?? 0) : 0;
+      const go = (): void => this.handle(req, res, body);
+      if (delay > 0) setTimeout(go, delay);
+      else go();
+    }));
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    server.closeAllConnections();
-    await closed;
+    await closeFake(server);
   }
 
   private route(method: string, path: string): { name: string; id?: string } | undefined {

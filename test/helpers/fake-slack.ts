@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeFake, listenFake } from './fake-server';
 
 export interface SlackCall {
   method: string;
@@ -68,21 +68,13 @@ export class FakeSlack {
   }
 
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => this.handle(req, res, body));
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
+    const { server, url } = await listenFake((req, res, body) => this.handle(req, res, body));
+    this.server = server;
+    this.url = `${url}/api/`;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    server.closeAllConnections();
-    await closed;
+    await closeFake(this.server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
