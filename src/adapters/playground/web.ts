@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import { z } from 'zod';
 import { introduction, label } from '../../avatars/disclosure';
+import { avatarIdentity } from '../../avatars/identity';
 import type { AvatarPackage } from '../../avatars/package';
 import { FEEDBACK_ACTION, feedbackValue } from '../../chat/actions';
 import type { ChatRouter } from '../../chat/router';
@@ -246,15 +247,7 @@ export function mountWebPlayground(server: HttpServer, router: ChatRouter, optio
 function describeAvatar(a: AvatarPackage): Record<string, unknown> {
   const c = a.config;
   return {
-    slug: c.slug,
-    handle: c.handle,
-    name: c.person.name,
-    nameEn: c.person.name_en,
-    title: c.person.title,
-    team: c.person.team,
-    languages: c.person.languages,
-    personStatus: c.person.status,
-    status: c.status,
+    ...avatarIdentity(c),
     pronoun: c.person.pronoun,
     label: { en: label(c, 'en'), zh: label(c, 'zh') },
     disclosure: { en: introduction(c, 'en'), zh: introduction(c, 'zh') },

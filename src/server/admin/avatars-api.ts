@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { avatarIdentity } from '../../avatars/identity';
 import type { AvatarPackage } from '../../avatars/package';
 import type { Runtime } from '../../app/runtime';
 import { pendingCorrections } from '../../distill/corrections';
@@ -27,15 +28,7 @@ async function summary(runtime: Runtime, pkg: AvatarPackage): Promise<Record<str
   for (const f of await service.store.listFeedback(c.slug)) feedback[f.kind]++;
   const rated = feedback.up + feedback.down;
   return {
-    slug: c.slug,
-    handle: c.handle,
-    name: c.person.name,
-    nameEn: c.person.name_en,
-    title: c.person.title,
-    team: c.person.team,
-    personStatus: c.person.status,
-    languages: c.person.languages,
-    status: c.status,
+    ...avatarIdentity(c),
     corpus: { sources: sources.length, chunks: indexed ? index.count() : 0 },
     lastIngest: manifest ? manifest.mtime.toISOString() : null,
     indexVersion: indexed ? (index.version ?? null) : null,
