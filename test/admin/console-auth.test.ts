@@ -3,7 +3,8 @@ import path from 'node:path';
 import { loadAvatarPackage } from '../../src/avatars/package';
 import { loadConfig } from '../../src/config/env';
 import { proposeCorrection } from '../../src/distill/corrections';
-import { ADMIN_TOKEN, request, signIn, startConsoleServer, type ConsoleServer } from './console-server';
+import { rawRequest as request } from '../helpers/raw-http';
+import { ADMIN_TOKEN, signIn, startConsoleServer, type ConsoleServer } from './console-server';
 import { slackWorkspace, slashCommand, startSlack, type SlackHarness } from '../helpers/slack-harness';
 
 // The admin console is reachable by anyone who can reach the port, so it must give nothing away

@@ -1,5 +1,6 @@
 import { LOCAL_VIEWER } from '../../src/avatars/visibility';
-import { request, startConsoleServer, type ConsoleServer } from './console-server';
+import { rawRequest as request } from '../helpers/raw-http';
+import { startConsoleServer, type ConsoleServer } from './console-server';
 import { FakeOAuth } from './fake-oauth';
 
 // Sign in with Slack (OpenID Connect) and Feishu (authen v1) against fakes that speak their wire

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createRuntime, type Runtime } from '../../src/app/runtime';
@@ -7,6 +6,7 @@ import type { CliIo } from '../../src/cli/io';
 import { silentLogger } from '../../src/log';
 import { serve, type ServeHandle } from '../../src/serve';
 import { tmpDir } from '../helpers/fixtures';
+import { rawRequest as request } from '../helpers/raw-http';
 
 export const ADMIN_TOKEN = 'admin-test-token-3b9d7c1e5f2a4e60';
 const REPO = path.join(__dirname, '..', '..');
@@ -43,27 +43,6 @@ export async function startConsoleServer(env: Record<string, string> = {}): Prom
       await rt.close();
     },
   };
-}
-
-export interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  json<T = Record<string, unknown>>(): T;
-}
-
-/** Raw HTTP, so that Origin, Cookie and Host can be set as a browser (or an attacker) would. */
-export function request(port: number, method: string, url: string, options: { headers?: Record<string, string>; body?: string } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: url, headers: { host: `127.0.0.1:${port}`, ...(options.headers ?? {}) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: <T>() => JSON.parse(body) as T }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
 }
 
 /** Signed in with the token: the cookie and the CSRF token a page would hold. */

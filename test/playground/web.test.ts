@@ -1,4 +1,3 @@
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { silentLogger } from '../../src/log';
 import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { serve, type ServeHandle } from '../../src/serve';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
+import { rawRequest, type RawResponse } from '../helpers/raw-http';
 import { ensureWebBundle } from '../helpers/web-bundle';
 
 // The web playground is a chat platform like Slack and Feishu: its questions go through the
@@ -36,26 +36,9 @@ function workspace(): string {
   return root;
 }
 
-interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  json<T = Record<string, unknown>>(): T;
-}
-
-/** Raw HTTP, so that the Host header can be forged (fetch forbids setting it). */
-function request(port: number, method: string, url: string, options: { headers?: Record<string, string>; body?: string; host?: string } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: options.host ?? '127.0.0.1', port, method, path: url, headers: { host: `localhost:${port}`, ...(options.headers ?? {}) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: <T>() => JSON.parse(body) as T }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+/** Raw HTTP as a browser at http://localhost:<port> sends it, unless the test forges Host. */
+const request = (port: number, method: string, url: string, options: Parameters<typeof rawRequest>[3] = {}): Promise<RawResponse> =>
+  rawRequest(port, method, url, { ...options, headers: { host: `localhost:${port}`, ...(options.headers ?? {}) } });
 
 const json = (headers: Record<string, string> = {}): Record<string, string> => ({ 'content-type': 'application/json', ...headers });
 
@@ -72,7 +55,7 @@ async function newConversation(port: number, headers: Record<string, string> = {
   return res.json();
 }
 
-function ask(port: number, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Res> {
+function ask(port: number, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawResponse> {
   return request(port, 'POST', '/playground/api/ask', { headers: json(headers), body: JSON.stringify(body) });
 }
 
