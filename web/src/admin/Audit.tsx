@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { get, type AuditEntry } from './api';
-import { ErrorNote, Loading, Page, when, TableWrap } from './ui';
+import { DataTable, ErrorNote, Loading, Page, when } from './ui';
 
 interface AuditPage {
   entries: AuditEntry[];
@@ -137,37 +137,22 @@ export function Audit() {
             {data.total} matching entr{data.total === 1 ? 'y' : 'ies'}
             {data.truncated ? ` (searched the newest ${data.limit})` : ''}; page {data.page} of {pages}.
           </p>
-          <TableWrap label="Audit log entries">
-            <table className="audit">
-              <caption className="sr-only">Audit log entries</caption>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Avatar</th>
-                  <th scope="col">Detail</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.entries.map((e) => (
-                  <tr key={e.seq}>
-                    <td>{e.seq}</td>
-                    <td className="nowrap">{when(e.at)}</td>
-                    <td>{e.actor}</td>
-                    <td>
-                      <code>{e.action}</code>
-                    </td>
-                    <td>{e.avatar ?? ''}</td>
-                    <td className="detail" title={e.detail ? JSON.stringify(e.detail) : undefined}>
-                      {detailText(e.detail)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable label="Audit log entries" caption="Audit log entries" className="audit" columns={['#', 'When', 'Actor', 'Action', 'Avatar', 'Detail']}>
+            {data.entries.map((e) => (
+              <tr key={e.seq}>
+                <td>{e.seq}</td>
+                <td className="nowrap">{when(e.at)}</td>
+                <td>{e.actor}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>{e.avatar ?? ''}</td>
+                <td className="detail" title={e.detail ? JSON.stringify(e.detail) : undefined}>
+                  {detailText(e.detail)}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <nav className="row pager" aria-label="Audit log pages">
             <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
               Newer

@@ -1,4 +1,4 @@
-import { ErrorNote, Loading, Page, StatusBadge, when, TableWrap } from './ui';
+import { DataTable, ErrorNote, Loading, Page, StatusBadge, when } from './ui';
 import { useLoad } from './ui';
 
 interface ConsentView {
@@ -92,33 +92,19 @@ export function Consent() {
           {c.evidence.length === 0 ? (
             <p className="muted">No audit entries for this consent (recorded before the avatar was hosted here, or by hand in avatar.yaml).</p>
           ) : (
-            <TableWrap label={`Consent evidence of ${c.name}`}>
-              <table>
-                <caption className="sr-only">Audit entries about the consent of {c.name}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Who</th>
-                    <th scope="col">What</th>
-                    <th scope="col">Hash</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.evidence.map((e) => (
-                    <tr key={e.seq}>
-                      <td>{e.seq}</td>
-                      <td>{when(e.at)}</td>
-                      <td>{e.actor}</td>
-                      <td>{e.action}</td>
-                      <td>
-                        <code title={e.hash}>{e.hash.slice(0, 12)}…</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <DataTable label={`Consent evidence of ${c.name}`} caption={`Audit entries about the consent of ${c.name}`} columns={['#', 'When', 'Who', 'What', 'Hash']}>
+              {c.evidence.map((e) => (
+                <tr key={e.seq}>
+                  <td>{e.seq}</td>
+                  <td>{when(e.at)}</td>
+                  <td>{e.actor}</td>
+                  <td>{e.action}</td>
+                  <td>
+                    <code title={e.hash}>{e.hash.slice(0, 12)}…</code>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </section>
       ))}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { post, type AvatarSummary, type EvalRun } from './api';
-import { AvatarPicker, ErrorNote, Loading, Page, pct, useAvatarChoice, useLoad, when, TableWrap } from './ui';
+import { AvatarPicker, DataTable, ErrorNote, Loading, Page, pct, useAvatarChoice, useLoad, when } from './ui';
 
 const SERIES: { key: 'recallAt5' | 'mrr' | 'abstention'; label: string; cls: string }[] = [
   { key: 'recallAt5', label: 'R@5', cls: 's1' },
@@ -97,37 +97,20 @@ export function Eval() {
         <section className="card" aria-labelledby="runs-h">
           <h2 id="runs-h">Runs</h2>
           <Chart runs={list} />
-          <TableWrap label="Eval runs">
-            <table>
-              <caption className="sr-only">Eval runs, oldest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Skill</th>
-                  <th scope="col">Questions</th>
-                  <th scope="col">R@5</th>
-                  <th scope="col">MRR</th>
-                  <th scope="col">Abstention</th>
-                  <th scope="col">False abstention</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((r, i) => (
-                  <tr key={r.at}>
-                    <td>#{i + 1}</td>
-                    <td className="nowrap">{when(r.at)}</td>
-                    <td>{r.skillVersion ? `v${r.skillVersion}` : '—'}</td>
-                    <td>{r.questions}</td>
-                    <td>{pct(r.recallAt5)}</td>
-                    <td>{r.mrr.toFixed(3)}</td>
-                    <td>{pct(r.abstention)}</td>
-                    <td>{pct(r.falseAbstention)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable label="Eval runs" caption="Eval runs, oldest first" columns={['Run', 'When', 'Skill', 'Questions', 'R@5', 'MRR', 'Abstention', 'False abstention']}>
+            {list.map((r, i) => (
+              <tr key={r.at}>
+                <td>#{i + 1}</td>
+                <td className="nowrap">{when(r.at)}</td>
+                <td>{r.skillVersion ? `v${r.skillVersion}` : '—'}</td>
+                <td>{r.questions}</td>
+                <td>{pct(r.recallAt5)}</td>
+                <td>{r.mrr.toFixed(3)}</td>
+                <td>{pct(r.abstention)}</td>
+                <td>{pct(r.falseAbstention)}</td>
+              </tr>
+            ))}
+          </DataTable>
         </section>
       )}
     </Page>

@@ -111,3 +111,24 @@ export function TableWrap({ label, children }: { label: string; children: ReactN
     </div>
   );
 }
+
+/** A table of records in its scrolling region: a caption for screen readers, one header row, the rows. */
+export function DataTable({ label, caption, columns, className, children }: { label: string; caption: string; columns: readonly string[]; className?: string; children: ReactNode }) {
+  return (
+    <TableWrap label={label}>
+      <table className={className}>
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </TableWrap>
+  );
+}
