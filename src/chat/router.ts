@@ -115,6 +115,11 @@ export class ChatRouter {
     this.inflight.add(work, info);
   }
 
+  /** True once shutdown() has begun (new events are refused by dispatch). */
+  get shuttingDown(): boolean {
+    return this.closing !== undefined;
+  }
+
   /** During shutdown new work is dropped (and counted for the shutdown log). */
   private refuse(): boolean {
     if (!this.closing) return false;

@@ -3,7 +3,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type AllMiddlewareArgs, type Aut
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ChatRouter } from '../../chat/router';
-import type { ChannelType, ChatTransport } from '../../chat/types';
+import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
 import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
@@ -42,6 +42,52 @@ interface LiveApp {
   transport: SlackTransport;
 }
 
+/** Acked events whose gates (dedupe, rate limits, the hand-off to the queue) run at a time. */
+const GATE_CONCURRENCY = 4;
+
+/**
+ * Acked events waiting for the router, first in first out, a few at a time. Bolt acks an Events
+ * API request before its listener runs (processBeforeResponse is off), so an event's store and
+ * queue work never delays its own ack; this line keeps it from delaying the acks of the events
+ * behind it too: under a burst, the gates of all the events at once took the CPU while the
+ * requests after them waited. The next event starts on the event loop's check phase
+ * (setImmediate), after the requests that arrived meanwhile were read, verified and acked.
+ * The crash window is the one there already was: an event acked and not yet handed off is lost
+ * with the process (Slack does not retry an acked event); it is only longer under a burst.
+ * Graceful shutdown waits for the line (each item is tracked by the router from the start).
+ */
+class AckedLine {
+  private readonly waiting: (() => Promise<void>)[] = [];
+  private running = 0;
+  private scheduled = false;
+
+  constructor(private readonly concurrency: number) {}
+
+  /** Queue `work`; resolves once it has run (never rejects: `work` handles its own failures). */
+  push(work: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(() => work().finally(resolve));
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.concurrency || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const next = this.waiting.shift();
+      if (!next) return;
+      this.running++;
+      void next().finally(() => {
+        this.running--;
+        this.schedule();
+      });
+      this.schedule();
+    });
+  }
+}
+
 interface Group {
   secret?: string;
   app: App;
@@ -60,6 +106,7 @@ export class SlackAdapter implements PlatformAdapter {
   private live: LiveApp[] = [];
   private readonly log: Logger;
   private readonly channelTypes = new Map<string, ChannelType>();
+  private readonly acked = new AckedLine(GATE_CONCURRENCY);
 
   constructor(
     private readonly runtime: Runtime,
@@ -198,6 +245,9 @@ export class SlackAdapter implements PlatformAdapter {
       logger: boltLogger(this.log),
       clientOptions: webClientOptions(this.runtime.config.slack?.apiUrl, boltLogger(this.log)),
       ignoreSelf: true,
+      // Bolt's conversation store is not used (state lives in our store); its default in-memory one
+      // costs a failed lookup (an Error and its stack) per event on the ack path.
+      convoStore: false,
     });
     app.error(async (err) => {
       this.log.error({ err }, 'Slack listener failed');
@@ -220,7 +270,7 @@ export class SlackAdapter implements PlatformAdapter {
       const event = (known ? Promise.resolve(known) : this.channelType(args.client, ev.channel)).then((type) =>
         normalizeMessage(args.body as SlackEnvelope, ev, live.config, live.botUserId, type),
       );
-      this.router.dispatch(event, live.transport);
+      this.dispatchInLine(event, live.transport);
     });
     app.event('message', onMessage);
     app.event('app_mention', onMessage);
@@ -260,6 +310,21 @@ export class SlackAdapter implements PlatformAdapter {
     app.shortcut(/.*/, async ({ ack }) => ack());
     app.options(/.*/, async ({ ack }) => ack({ options: [] }));
     return app;
+  }
+
+  /** An acked message event to the router, in line behind the events acked before it (AckedLine). */
+  private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport): void {
+    // During shutdown the router refuses new events (and counts them); those already in line are finished.
+    if (this.router.shuttingDown) return this.router.dispatch(event, transport);
+    const work = this.acked.push(async () => {
+      try {
+        const e = await event;
+        if (e) await this.router.handle(e, transport, { kind: 'event', since: Date.now(), eventId: e.eventId });
+      } catch (err) {
+        this.log.error({ err }, 'dispatch failed');
+      }
+    });
+    this.router.track(work, 'event');
   }
 
   /** Public or private, for events that do not say (app_mention): ask once, assume public if unsure. */
