@@ -52,16 +52,20 @@ export function slackWorkspace(): string {
   return root;
 }
 
+/** A started fake Slack that knows the hub's and lao-zhang's bot tokens (xoxb-hub, xoxb-lz). */
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const fake = new FakeSlack();
+  await fake.start();
+  fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
+  fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+  return fake;
+}
+
 export async function startSlack(options: { root?: string; fake?: FakeSlack; env?: Record<string, string>; rate?: number; logger?: Logger } = {}): Promise<SlackHarness> {
   const root = options.root ?? slackWorkspace();
   let fake = options.fake;
   const ownFake = !fake;
-  if (!fake) {
-    fake = new FakeSlack();
-    await fake.start();
-    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
-    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
-  }
+  if (!fake) fake = await startFakeSlack();
   const env = {
     PORT: '0',
     SLACK_SIGNING_SECRET: HUB_SECRET,

@@ -4,10 +4,10 @@ import type { Redis } from 'ioredis';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
 import { connectRedis } from '../../src/store/redis-connection';
 import { runCli } from '../helpers/cli';
-import { FakeSlack } from '../helpers/fake-slack';
+import type { FakeSlack } from '../helpers/fake-slack';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import { adminQuery, describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
-import { LZ_SECRET, slackWorkspace } from '../helpers/slack-harness';
+import { LZ_SECRET, slackWorkspace, startFakeSlack } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
 import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './cluster';
 import { HoldingProxy } from './holding-proxy';
@@ -35,10 +35,7 @@ describeServices('answer jobs on several workers', () => {
   beforeEach(async () => {
     redis = await connectRedis(url);
     await redis.flushdb();
-    fake = new FakeSlack();
-    await fake.start();
-    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
-    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+    fake = await startFakeSlack();
     proxy = new HoldingProxy(fake.url);
     await proxy.start();
     model = await startFakeOpenAi(() => 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].');

@@ -5,9 +5,9 @@ import { signSlackRequest } from '../../src/adapters/slack/verify';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
 import { connectRedis } from '../../src/store/redis-connection';
 import { runCli } from '../helpers/cli';
-import { FakeSlack } from '../helpers/fake-slack';
+import type { FakeSlack } from '../helpers/fake-slack';
 import { describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
-import { HUB_SECRET, LZ_SECRET, slackWorkspace } from '../helpers/slack-harness';
+import { HUB_SECRET, LZ_SECRET, slackWorkspace, startFakeSlack } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
 import { startReplica, stopReplica, type Replica } from './cluster';
 import { HoldingProxy } from './holding-proxy';
@@ -47,10 +47,7 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
   beforeEach(async () => {
     redis = await connectRedis(url);
     await redis.flushdb();
-    fake = new FakeSlack();
-    await fake.start();
-    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
-    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+    fake = await startFakeSlack();
     const msgs = [
       { type: 'message', user: 'U2', text: 'We decided to ship billing-gateway v2.15 on Thursday with the 5% canary.', ts: `${now - 3000}.000100` },
       { type: 'message', user: 'U3', text: "I'll update the rollback runbook by Wednesday.", ts: `${now - 2000}.000100` },

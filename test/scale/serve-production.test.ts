@@ -4,10 +4,10 @@ import type { Redis } from 'ioredis';
 import { connectRedis } from '../../src/store/redis-connection';
 import { capturingLogger } from '../helpers/capturing-logger';
 import { runCli } from '../helpers/cli';
-import { FakeSlack } from '../helpers/fake-slack';
+import type { FakeSlack } from '../helpers/fake-slack';
 import { tmpDir } from '../helpers/fixtures';
 import { adminQuery, describeServices, freshSchema, REDIS_DB, redisUrl, type FreshSchema } from '../helpers/services';
-import { eventBody, LZ_SECRET, slackWorkspace, startSlack, type SlackHarness } from '../helpers/slack-harness';
+import { eventBody, LZ_SECRET, slackWorkspace, startFakeSlack, startSlack, type SlackHarness } from '../helpers/slack-harness';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,10 +26,7 @@ describeServices('serve in production mode (DATABASE_URL + REDIS_URL)', () => {
     db = await freshSchema();
     redis = await connectRedis(url);
     await redis.flushdb();
-    fake = new FakeSlack();
-    await fake.start();
-    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
-    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
+    fake = await startFakeSlack();
   });
   afterEach(async () => {
     for (const h of replicas.splice(0)) {
