@@ -197,7 +197,8 @@ export async function benchScaleCluster(): Promise<Record<string, Row[]>> {
     const throughput: Row[] = [];
     const queue: Row[] = [];
     let embeddedRate = NaN;
-    for (const workers of [0, 1, 2, 4]) {
+    // BENCH_SCALE_ACK_ONLY=1: the ack bursts alone (comparing two builds of the ack path quickly).
+    for (const workers of process.env.BENCH_SCALE_ACK_ONLY === '1' ? [] : [0, 1, 2, 4]) {
       const name = workers === 0 ? 'embedded (1 process, role all, SQLite)' : `1 web + ${workers} worker${workers > 1 ? 's' : ''}`;
       const queueName = `bench-answers-${workers}-${id}`;
       queues.push(queueName);
