@@ -44,6 +44,8 @@ interface LiveApp {
 
 /** Acked events whose gates (dedupe, rate limits, the hand-off to the queue) run at a time. */
 const GATE_CONCURRENCY = 4;
+/** The longest an event keeps its place among the GATE_CONCURRENCY running ones. */
+const LINE_HOLD_MS = 250;
 
 /**
  * Acked events waiting for the router, first in first out, a few at a time. Bolt acks an Events
@@ -79,7 +81,13 @@ class AckedLine {
       const next = this.waiting.shift();
       if (!next) return;
       this.running++;
-      void next().finally(() => {
+      // The slot is given back when the work ends or after LINE_HOLD_MS, whichever is first: the
+      // line paces the gates of a burst, and long work (a meeting run on this replica) must not
+      // keep the events behind it waiting.
+      let timer: NodeJS.Timeout | undefined;
+      const held = new Promise<void>((r) => (timer = setTimeout(r, LINE_HOLD_MS)));
+      void Promise.race([next(), held]).finally(() => {
+        clearTimeout(timer);
         this.running--;
         this.schedule();
       });
@@ -315,7 +323,10 @@ export class SlackAdapter implements PlatformAdapter {
   /** An acked message event to the router, in line behind the events acked before it (AckedLine). */
   private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport): void {
     // During shutdown the router refuses new events (and counts them); those already in line are finished.
-    if (this.router.shuttingDown) return this.router.dispatch(event, transport);
+    // Only a web replica (answers handed to workers: the router returns once the job is queued)
+    // paces its events; a process that answers in place dispatches at once, as its lanes and answer
+    // slots already decide what waits (a line here held places for whole answers).
+    if (this.router.shuttingDown || !this.runtime.jobs) return this.router.dispatch(event, transport);
     const work = this.acked.push(async () => {
       try {
         const e = await event;
