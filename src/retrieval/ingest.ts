@@ -57,9 +57,19 @@ export interface IngestReport {
   repaired?: string;
 }
 
-/** The identity of an entry's content: its files' relative names and bytes. */
+/**
+ * Mixed into the hash of entries whose loader changed the units it makes from the same bytes, so
+ * an index built before reloads them (an unchanged hash is never read again). `slack-days`: a
+ * Slack export's messages are keyed by their day file (`<export>/<channel>/<YYYY-MM-DD>`), no
+ * longer by their channel.
+ */
+const SLACK_UNITS_VERSION = 'slack-days';
+
+/** The identity of an entry's content: its files' relative names and bytes (and the Slack units version for exports). */
 export function hashEntry(entry: CorpusEntry): string {
   const h = crypto.createHash('sha256');
+  // A zip may hold a Slack export: its units changed as well.
+  if (entry.type === 'slack-export' || /\.zip$/i.test(entry.path)) h.update(`${SLACK_UNITS_VERSION}\0`);
   for (const f of [...entry.files].sort()) {
     h.update(path.relative(entry.abs, f) || path.basename(f));
     h.update('\0');

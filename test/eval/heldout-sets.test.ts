@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../../src/corpus/load';
+import { slackDaySource } from '../../src/corpus/loaders/slack-export';
 import type { SourceUnit } from '../../src/corpus/types';
 import { matches, readQaFile, type QaItem } from '../../src/eval/qa';
 import { HELDOUT_DIR, heldOutTargets } from '../../src/eval/run-all';
@@ -100,7 +101,7 @@ describeCorpora('held-out QA sets against their corpora', () => {
     expect(shared).toEqual([]);
   }, 120_000);
 
-  it('the chat avatar holds only its member\'s own messages, one unit per message with its Slack ts as locator', async () => {
+  it('the chat avatar holds only its member\'s own messages, one unit per message with its Slack ts as locator, keyed by day file', async () => {
     const t = targets.find((x) => x.slug === 'neeraj-tandon');
     if (!t) throw new Error('eval/qa/heldout/neeraj-tandon.target.json is missing');
     const mine = await unitsOf(t);
@@ -108,5 +109,13 @@ describeCorpora('held-out QA sets against their corpora', () => {
     expect(mine.every((u) => u.kind === 'slack' && u.author === 'Neeraj Tandon (U061A5N1G)')).toBe(true);
     expect(mine.every((u) => /^\d+\.\d+$/.test(u.locator ?? ''))).toBe(true);
     expect(new Set(mine.map((u) => `${u.source}#${u.locator}`)).size).toBe(mine.length);
+    // Units are keyed by their day file, and so are the set's sources (relabelled from channels by
+    // scripts/relabel-slack-days.mjs): a channel as source would match every day of it (eval matches() takes a folder).
+    expect(mine.every((u) => slackDaySource(u.source) !== undefined)).toBe(true);
+    const sources = readQaFile(t.qa).flatMap((i) => i.sources);
+    expect(sources.length).toBeGreaterThan(30);
+    expect(sources.filter((s) => !slackDaySource(s))).toEqual([]);
+    // Far more files than channels: a fixed list of the person's busiest channels no longer scores.
+    expect(new Set(mine.map((u) => u.source)).size).toBeGreaterThan(100);
   }, 60_000);
 });

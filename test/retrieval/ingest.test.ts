@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AvatarService } from '../../src/app/avatar-service';
@@ -43,6 +45,36 @@ describe('ingestAvatar', () => {
     expect(hits.map((h) => h.chunk.source)).not.toContain('deploy.md');
     expect((await svc.index('lz').search('hand over monday')).hits[0].chunk.source).toBe('oncall.md');
     svc.close();
+  });
+
+  it('reloads a Slack export indexed before its messages were keyed by day file, though its bytes did not change', async () => {
+    const root = tmpDir();
+    const slack = {
+      'acme/users.json': JSON.stringify([{ id: 'U1', name: 'lz' }]),
+      'acme/channels.json': JSON.stringify([{ id: 'C1', name: 'general' }]),
+      'acme/general/2025-11-11.json': JSON.stringify([{ type: 'message', user: 'U1', text: 'canary first, always', ts: '1762826400.000100' }]),
+      'acme/general/2025-11-12.json': JSON.stringify([{ type: 'message', user: 'U1', text: 'rollback drill on Friday', ts: '1762912800.000100' }]),
+    };
+    const dir = makeAvatar(root, 'lz', { 'deploy.md': DEPLOY, ...slack });
+    const svc = service(root);
+    await svc.ingest('lz');
+    const { chunks } = svc.index('lz').files;
+    svc.close();
+    // What an index built before looks like: channel sources, and the entry's hash over its bytes alone.
+    const bytesOnly = (rels: string[]): string => {
+      const h = crypto.createHash('sha256');
+      for (const rel of [...rels].sort()) h.update(`${rel}\0`).update(fs.readFileSync(path.join(dir, 'corpus/acme', rel))).update('\0');
+      return h.digest('hex');
+    };
+    const db = new Database(chunks);
+    db.prepare("UPDATE chunks SET source = 'acme/general' WHERE source LIKE 'acme/%'").run();
+    db.prepare("UPDATE entries SET hash = ? WHERE path = 'acme'").run(bytesOnly(Object.keys(slack).map((k) => k.slice('acme/'.length))));
+    db.close();
+    const after = service(root);
+    const report = await after.ingest('lz');
+    expect(report).toMatchObject({ filesRead: 1, filesUnchanged: 1 });
+    expect(after.index('lz').chunkStore().sourceCounts().map((c) => c.source).sort()).toEqual(['acme/general/2025-11-11', 'acme/general/2025-11-12', 'deploy.md']);
+    after.close();
   });
 
   it('survives a crash between the chunk store commit and the index files: the next load repairs them', async () => {

@@ -62,8 +62,22 @@ export interface SlackLoadOptions {
   workspaceUrl?: string;
 }
 
+/** A Slack export's day file, `<channel>/<YYYY-MM-DD>.json`. */
+const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.json$/;
+
 /**
- * One unit per human message, `source` = `<export>/<channel>`, `locator` = ts. Public channels
+ * The channel and day of a Slack export unit's source (`<export>/<channel>/<YYYY-MM-DD>`), or
+ * undefined for any other source. Used to render citations (`#general · 2015-06-20`) and to let a
+ * visibility rule written for a channel cover its days.
+ */
+export function slackDaySource(source: string): { channel: string; day: string } | undefined {
+  const m = /^(.+)\/(\d{4}-\d{2}-\d{2})$/.exec(source.split('#')[0]);
+  return m ? { channel: m[1], day: m[2] } : undefined;
+}
+
+/**
+ * One unit per human message, `source` = `<export>/<channel>/<YYYY-MM-DD>` (the day file the
+ * message is in, without `.json`: a citation names the channel and the day), `locator` = ts. Public channels
  * are `public`; private channels and DMs are `private`, visible to their members. Replies carry
  * their thread's parent as context. A broken day file is reported and the rest still loads.
  */
@@ -119,9 +133,14 @@ export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLo
   const userOf = (m: SlackMessage): string => m.user ?? (m.subtype === 'file_comment' ? m.comment?.user : undefined) ?? '';
   for (const { dir, channel, visibility } of channels) {
     const messages: SlackMessage[] = [];
-    for (const f of all.filter((x) => x.startsWith(`${dir}/`) && /^\d{4}-\d{2}-\d{2}\.json$/.test(x.slice(dir.length + 1)))) {
-      messages.push(...(readJson<SlackMessage[]>(f, true) ?? []).filter((m) => m && typeof m === 'object'));
+    const dayOf = new Map<SlackMessage, string>();
+    for (const f of all.filter((x) => x.startsWith(`${dir}/`) && DAY_FILE.test(x.slice(dir.length + 1)))) {
+      for (const m of (readJson<SlackMessage[]>(f, true) ?? []).filter((x) => x && typeof x === 'object')) {
+        messages.push(m);
+        dayOf.set(m, f.slice(dir.length + 1, -'.json'.length));
+      }
     }
+    // Across the channel's days: a reply's parent may sit in an earlier day file.
     const byTs = new Map(messages.filter((m) => m.ts).map((m) => [m.ts as string, m]));
     const audience = visibility === 'private' ? [...(channel.members ?? []).map((m) => `slack:${m}`), `slack:${channel.id}`] : undefined;
     for (const m of messages) {
@@ -132,7 +151,7 @@ export function loadSlackExport(files: ExportFiles, label: string, opts: SlackLo
       if (matches && !matches(...(identities.get(uid) ?? [uid]), m.user_profile?.real_name, m.user_profile?.display_name, m.user_profile?.name)) continue;
       const name = names.users.get(uid) ?? m.user_profile?.display_name ?? m.user_profile?.real_name ?? uid;
       const unit: SourceUnit = {
-        source: joinLabel(label, dir),
+        source: joinLabel(label, `${dir}/${dayOf.get(m) ?? ''}`),
         kind: 'slack',
         text,
         locator: m.ts,

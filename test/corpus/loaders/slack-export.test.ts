@@ -1,5 +1,6 @@
 import { zipSync, strToU8 } from 'fflate';
 import { loadCorpus } from '../../../src/corpus/load';
+import { slackDaySource } from '../../../src/corpus/loaders/slack-export';
 import { renderSlackText, blocksText } from '../../../src/corpus/loaders/slack-text';
 import { corpus, describeCorpora } from '../../helpers/corpora';
 import { tmpDir, write } from '../../helpers/fixtures';
@@ -64,14 +65,14 @@ describe('Slack export loader', () => {
     for (const [k, v] of Object.entries(exportFiles())) write(root, `acme-slack/${k}`, Buffer.from(v));
     const r = await loadCorpus(root, { slackWorkspaceUrl: 'https://acme.slack.com/' });
     expect(r.units.map((u) => [u.source, u.text])).toEqual([
-      ['acme-slack/general', 'Deploy at 10:00 @Liu Yang, see the runbook (https://wiki.example/deploy)'],
-      ['acme-slack/general', 'ok, watching the canary'],
-      ['acme-slack/general', 'rolled back, @Liu Yang'],
-      ['acme-slack/payments-private', 'reorg draft'],
-      ['acme-slack/D1', 'can you cover on-call?'],
+      ['acme-slack/general/2025-11-11', 'Deploy at 10:00 @Liu Yang, see the runbook (https://wiki.example/deploy)'],
+      ['acme-slack/general/2025-11-11', 'ok, watching the canary'],
+      ['acme-slack/general/2025-11-11', 'rolled back, @Liu Yang'],
+      ['acme-slack/payments-private/2025-11-11', 'reorg draft'],
+      ['acme-slack/D1/2025-11-11', 'can you cover on-call?'],
     ]);
     expect(r.units[0]).toEqual({
-      source: 'acme-slack/general',
+      source: 'acme-slack/general/2025-11-11',
       kind: 'slack',
       text: 'Deploy at 10:00 @Liu Yang, see the runbook (https://wiki.example/deploy)',
       locator: '1762826400.000100',
@@ -90,6 +91,28 @@ describe('Slack export loader', () => {
     expect(r.units[0].context).toBeUndefined();
     expect(r.units[3]).toMatchObject({ visibility: 'private', audience: ['slack:U1', 'slack:G1'] });
     expect(r.units[4]).toMatchObject({ visibility: 'private', audience: ['slack:U1', 'slack:U2', 'slack:D1'] });
+  });
+
+  it('keys each message by its day file, so a channel is many sources; a reply on a later day keeps its parent as context', async () => {
+    const root = tmpDir();
+    for (const [k, v] of Object.entries(exportFiles())) write(root, `acme/${k}`, Buffer.from(v));
+    write(root, 'acme/general/2025-11-14.json', JSON.stringify([
+      { type: 'message', user: 'U1', text: 'canary is green, promoting', ts: '1763085600.000100', thread_ts: '1762826400.000100' },
+      { type: 'message', user: 'U2', text: 'thanks', ts: '1763085700.000200' },
+    ]));
+    const r = await loadCorpus(root, { slackWorkspaceUrl: 'https://acme.slack.com' });
+    const general = r.units.filter((u) => u.title === '#general');
+    expect(general.map((u) => [u.source, u.locator])).toEqual([
+      ['acme/general/2025-11-11', '1762826400.000100'],
+      ['acme/general/2025-11-11', '1762826500.000200'],
+      ['acme/general/2025-11-11', '1762826600.000300'],
+      ['acme/general/2025-11-14', '1763085600.000100'],
+      ['acme/general/2025-11-14', '1763085700.000200'],
+    ]);
+    expect(general[3]).toMatchObject({ context: expect.stringMatching(/^Lao Zhang: Deploy at 10:00/), url: 'https://acme.slack.com/archives/C1/p1763085600000100?thread_ts=1762826400.000100&cid=C1' });
+    expect(slackDaySource('acme/general/2025-11-14')).toEqual({ channel: 'acme/general', day: '2025-11-14' });
+    expect(slackDaySource('acme/general')).toBeUndefined();
+    expect(slackDaySource('notes/2025-11-14.md')).toBeUndefined();
   });
 
   it('reports a malformed day file with its path and position and still loads the rest', async () => {
@@ -112,7 +135,7 @@ describe('Slack export loader', () => {
     write(root, 'nested.zip', Buffer.from(zipSync(exportFiles('Acme Slack export Nov 2025/'))));
     const r = await loadCorpus(root);
     expect(r.units.filter((u) => u.source.startsWith('flat.zip/'))).toHaveLength(5);
-    expect(r.units.filter((u) => u.source.startsWith('nested.zip/')).map((u) => u.source)).toContain('nested.zip/general');
+    expect(r.units.filter((u) => u.source.startsWith('nested.zip/')).map((u) => u.source)).toContain('nested.zip/general/2025-11-11');
     expect(r.errors.map((e) => e.path)).toEqual(['flat.zip/general/2025-11-12.json', 'nested.zip/general/2025-11-12.json']);
   });
 
