@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobState as BullState } from 'bullmq';
+import { DelayedError, Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobState as BullState } from 'bullmq';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
 import { redisOptions } from '../store/redis-connection';
@@ -10,6 +10,7 @@ import {
   DEFAULT_CONCURRENCY,
   isJobKind,
   PermanentJobError,
+  RetryLater,
   type EnqueueOptions,
   type JobHandler,
   type JobHandlers,
@@ -131,7 +132,7 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   process(handlers: JobHandlers, options: WorkerOptions = {}): JobWorker {
-    const worker = new Worker(this.name, (job: Job) => this.run(job, handlers), {
+    const worker = new Worker(this.name, (job: Job, token?: string) => this.run(job, handlers, token), {
       connection: this.connection,
       concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY),
       // A lock can lapse while a busy process blocks its event loop (an index loading): a job may
@@ -167,13 +168,14 @@ export class BullMqJobQueue implements JobQueue {
     };
   }
 
-  private async run(job: Job, handlers: JobHandlers): Promise<unknown> {
+  private async run(job: Job, handlers: JobHandlers, token?: string): Promise<unknown> {
     const kind = job.name;
     const handler = isJobKind(kind) ? (handlers[kind] as JobHandler | undefined) : undefined;
     // No retry can help a job nobody handles.
     if (!handler || !isJobKind(kind)) throw new UnrecoverableError(`no handler for jobs of kind "${kind}" in this worker`);
     const started = Date.now();
-    if (job.attemptsMade === 0) metrics.jobWait.observe({ kind }, Math.max(0, started - job.timestamp - (job.delay ?? 0)) / 1000);
+    // A job run again after RetryLater has attemptsMade 0 too: its wait was counted on its first start.
+    if (job.attemptsMade === 0 && (job.attemptsStarted ?? 0) <= 1) metrics.jobWait.observe({ kind }, Math.max(0, started - job.timestamp - (job.delay ?? 0)) / 1000);
     try {
       const result = await handler({
         id: idOf(job),
@@ -181,11 +183,19 @@ export class BullMqJobQueue implements JobQueue {
         data: job.data as never,
         attempt: job.attemptsMade + 1,
         attempts: job.opts.attempts ?? 1,
+        enqueuedAt: job.timestamp,
         progress: (value: JobProgress) => job.updateProgress(value),
       });
       metrics.jobDuration.observe({ kind, outcome: 'completed' }, (Date.now() - started) / 1000);
       return result;
     } catch (err) {
+      // Put back, not failed: moved to the delayed set without using an attempt (BullMQ's
+      // DelayedError tells the worker the job was moved, so it takes the next one).
+      if (err instanceof RetryLater) {
+        this.log.debug({ job: idOf(job), kind, retry_in_ms: err.delayMs, reason: err.message }, 'job put back to run later');
+        await job.moveToDelayed(Date.now() + err.delayMs, token);
+        throw new DelayedError(err.message);
+      }
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || err instanceof PermanentJobError;
       metrics.jobDuration.observe({ kind, outcome: last ? 'dead' : 'retry' }, (Date.now() - started) / 1000);
       // BullMQ retries anything but its own UnrecoverableError.

@@ -8,6 +8,7 @@ import {
   DEFAULT_BACKOFF_MS,
   DEFAULT_CONCURRENCY,
   PermanentJobError,
+  RetryLater,
   type EnqueueOptions,
   type JobHandler,
   type JobHandlers,
@@ -24,6 +25,7 @@ interface Entry extends JobInfo {
   backoffMs: number;
   /** When the job became (or becomes) due; the wait metric runs from here. */
   dueAt: number;
+  enqueuedAt: number;
   timer?: NodeJS.Timeout;
   waiters: (() => void)[];
 }
@@ -61,7 +63,7 @@ export class InProcessJobQueue implements JobQueue {
     const entry: Entry = {
       id, kind, data, state: 'waiting', attemptsMade: 0, progress: 0,
       attempts: Math.max(1, options.attempts ?? DEFAULT_ATTEMPTS), backoffMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
-      dueAt: Date.now(), waiters: [],
+      dueAt: Date.now(), enqueuedAt: Date.now(), waiters: [],
     };
     this.jobs.set(id, entry);
     this.ready.push(entry);
@@ -144,7 +146,7 @@ export class InProcessJobQueue implements JobQueue {
     try {
       if (!handler) throw new Error(`no handler for jobs of kind "${e.kind}" in this worker`);
       e.result = await handler({
-        id: e.id, kind: e.kind, data: e.data, attempt: e.attemptsMade + 1, attempts: e.attempts,
+        id: e.id, kind: e.kind, data: e.data, attempt: e.attemptsMade + 1, attempts: e.attempts, enqueuedAt: e.enqueuedAt,
         progress: async (value) => {
           e.progress = value;
         },
@@ -161,6 +163,12 @@ export class InProcessJobQueue implements JobQueue {
           .catch((err: unknown) => this.log.warn({ err, job: e.id, kind: e.kind }, 'after-completion step of a job failed'));
       }
     } catch (err) {
+      // Put back, not failed: the slot is free again and no attempt is used.
+      if (err instanceof RetryLater) {
+        this.log.debug({ job: e.id, kind: e.kind, retry_in_ms: err.delayMs, reason: err.message }, 'job put back to run later');
+        this.later(e, err.delayMs);
+        return;
+      }
       e.attemptsMade++;
       e.error = err instanceof Error ? err.message : String(err);
       // No retry can help a job nobody handles.
@@ -185,6 +193,20 @@ export class InProcessJobQueue implements JobQueue {
         this.finished(e);
       }
     }
+  }
+
+  /** Delayed for `delay` ms, then back in line. */
+  private later(e: Entry, delay: number): void {
+    e.state = 'delayed';
+    e.dueAt = Date.now() + delay;
+    e.timer = setTimeout(() => {
+      e.timer = undefined;
+      if (this.closed) return;
+      e.state = 'waiting';
+      this.ready.push(e);
+      this.pump();
+    }, delay);
+    e.timer.unref();
   }
 
   private finished(e: Entry): void {

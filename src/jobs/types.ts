@@ -28,6 +28,8 @@ export interface JobContext<T = unknown> {
   attempt: number;
   /** Runs allowed in all: when `attempt` equals it, a failure makes the job a dead letter. */
   attempts: number;
+  /** When the job was enqueued (ms since epoch): a run put back by RetryLater can tell how long it has been waiting. */
+  enqueuedAt: number;
   /** Report progress (a percentage or a small JSON object); readers see it through get(). */
   progress(value: JobProgress): Promise<void>;
 }
@@ -91,6 +93,22 @@ export interface JobQueue {
  */
 export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
+}
+
+/**
+ * Thrown by a handler that cannot do its work yet (it waits for another job): the job gives its
+ * worker slot back and is run again in `delayMs`. Not a failure: no attempt is used (the next run
+ * has the same `attempt`), nothing is logged as an error, and it never makes a dead letter. The
+ * handler decides when to stop putting itself back (JobContext.enqueuedAt tells how long it waited).
+ */
+export class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+  constructor(
+    readonly delayMs: number,
+    reason = 'not ready yet',
+  ) {
+    super(`${reason}; running again in ${delayMs} ms`);
+  }
 }
 
 /** Whether this run is the job's last: a failure now makes it a dead letter (the moment to tell the user). */

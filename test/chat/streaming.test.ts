@@ -52,7 +52,7 @@ function answerJob(text: string): JobContext<AnswerJob> {
   const event = ask(text);
   const data: AnswerJob = { event, target: { channelId: event.channelId, userId: event.userId }, args: text, lang: 'en', avatar: 'lao-zhang' };
   // `attempts` as the queue gives it (3 for answers), whether or not this version of JobContext lists it.
-  return { id: `slack:event:${event.eventId}`, kind: 'answer', attempt: 1, attempts: 3, progress: async () => undefined, data } as JobContext<AnswerJob>;
+  return { id: `slack:event:${event.eventId}`, kind: 'answer', attempt: 1, attempts: 3, enqueuedAt: Date.now(), progress: async () => undefined, data } as JobContext<AnswerJob>;
 }
 
 const ask = (text: string) => dmEvent(`@lao-zhang-avatar ${text}`, { appAvatar: 'lao-zhang' });

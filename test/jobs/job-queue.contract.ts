@@ -1,4 +1,4 @@
-import { PermanentJobError, type JobContext, type JobQueue } from '../../src/jobs/types';
+import { PermanentJobError, RetryLater, type JobContext, type JobQueue } from '../../src/jobs/types';
 
 /**
  * What every JobQueue must do, in process or on Redis. A backend runs it from its own
@@ -151,6 +151,57 @@ export function jobQueueContract(name: string, make: () => Promise<{ queue: JobQ
       for (const id of ids) await queue.waitFor(id, 10_000);
       expect(peak).toBe(2);
       expect((await queue.counts()).completed).toBe(6);
+    });
+
+    it('puts back a job that throws RetryLater: its slot goes to the next job, no attempt is used, and it is never a dead letter', async () => {
+      const runs: string[] = [];
+      const enqueuedAt: number[] = [];
+      queue.process(
+        {
+          answer: async (job: JobContext<{ name: string }>) => {
+            runs.push(`${job.data.name}#${job.attempt}`);
+            if (job.data.name !== 'later') return job.data.name;
+            enqueuedAt.push(job.enqueuedAt);
+            // Put back three times (more than `attempts` allows failures), then done.
+            if (enqueuedAt.length <= 3) throw new RetryLater(150, 'the job before is not finished');
+            return 'at last';
+          },
+        },
+        { concurrency: 1 },
+      );
+      const before = Date.now();
+      const first = (await queue.enqueue('answer', { name: 'later' }, { attempts: 1, backoffMs: 10 })).id;
+      const other = await queue.enqueue('answer', { name: 'other' });
+      // The one slot went to the other job while the first waited.
+      expect(await queue.waitFor(other.id, 10_000)).toMatchObject({ state: 'completed', result: 'other' });
+      expect((await queue.get(first))?.state).toMatch(/^(delayed|waiting|active)$/);
+      const done = await queue.waitFor(first, 10_000);
+      expect(done).toMatchObject({ state: 'completed', attemptsMade: 1, result: 'at last' });
+      expect(done.error).toBeUndefined();
+      expect(runs).toEqual(['later#1', 'other#1', 'later#1', 'later#1', 'later#1']);
+      // Every run saw when the job was first enqueued.
+      expect(new Set(enqueuedAt).size).toBe(1);
+      expect(enqueuedAt[0]).toBeGreaterThanOrEqual(before - 1000);
+      expect(enqueuedAt[0]).toBeLessThanOrEqual(Date.now());
+      expect(await queue.deadLetters()).toEqual([]);
+    });
+
+    it('shows a put-back job as delayed, with no attempt used, until it runs again', async () => {
+      let puts = 0;
+      queue.process({
+        distill: async () => {
+          if (++puts === 1) throw new RetryLater(1_500);
+          return 'ok';
+        },
+      });
+      const { id } = await queue.enqueue('distill', {}, { attempts: 1 });
+      const deadline = Date.now() + 10_000;
+      while (puts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await queue.get(id)).toMatchObject({ state: 'delayed', attemptsMade: 0 });
+      expect((await queue.counts()).delayed).toBe(1);
+      expect(await queue.waitFor(id, 10_000)).toMatchObject({ state: 'completed', attemptsMade: 1 });
+      expect(puts).toBe(2);
     });
 
     it('answers get() with undefined for an unknown id and pings while open', async () => {
