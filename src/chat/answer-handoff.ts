@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Platform } from '../corpus/types';
 import { answerJobId, chainAnswer, ORDER_WAIT_MS, readAnswerProgress, saveAnswerProgress, type AnswerJob } from '../jobs/answer-job';
-import type { JobHandler, JobQueue } from '../jobs/types';
+import { RetryLater, type JobHandler, type JobQueue } from '../jobs/types';
 import type { StateStore } from '../store/types';
 import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
@@ -12,6 +12,8 @@ const WORKER_PLATFORMS: readonly Platform[] = ['slack', 'lark'];
 
 /** Attempts of an answer job: a worker that dies mid-answer is replaced twice before the event is given up. */
 const ANSWER_ATTEMPTS = 3;
+/** How soon a question put back to wait for the one before it in its conversation looks again. */
+const ORDER_RECHECK_MS = 500;
 
 /**
  * The web replica's last step: enqueue the answer for a worker, id = the event's dedupe key
@@ -43,9 +45,11 @@ export type TransportFinder = (platform: string, appId: string) => ChatTransport
  * to post the placeholder, the placeholder once posted, then `answered`. A run after a crash or
  * a throw reuses the placeholder (the answer replaces it), posts no second one when the crash
  * came between posting it and recording it, and does nothing after the answer went out. With
- * `queue`, a question waits for the one before it in its conversation (AnswerJob.after).
+ * `queue`, a question waits for the one before it in its conversation (AnswerJob.after) without
+ * holding a worker slot: while that one is not finished, the job is put back (RetryLater) and
+ * looks again every ORDER_RECHECK_MS, until `orderWaitMs` after it was handed off; then it answers.
  */
-export function answerHandler(router: ChatRouter, transportFor: TransportFinder, store: StateStore, log: Logger, queue?: Pick<JobQueue, 'waitFor'>): JobHandler<AnswerJob> {
+export function answerHandler(router: ChatRouter, transportFor: TransportFinder, store: StateStore, log: Logger, queue?: Pick<JobQueue, 'get'>, orderWaitMs = ORDER_WAIT_MS): JobHandler<AnswerJob> {
   return async (job) => {
     const { event } = job.data;
     const progress = await readAnswerProgress(store, event.eventId);
@@ -57,9 +61,13 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
     if (!transport) throw new Error(`answer job ${job.id}: no ${event.platform} app "${event.appId}" configured on this worker`);
     // The question before this one in the conversation is answered first, whichever worker has it.
     if (job.data.after && queue) {
-      await queue.waitFor(job.data.after, ORDER_WAIT_MS).catch((err: unknown) => {
-        log.warn({ err, event_id: event.eventId, after: job.data.after }, 'answer job: the question before this one did not finish in time; answering anyway');
-      });
+      const before = await queue.get(job.data.after);
+      const waited = Date.now() - job.enqueuedAt;
+      if (before && before.state !== 'completed' && before.state !== 'dead') {
+        // Not finished: the slot goes to another job meanwhile (no attempt used).
+        if (waited < orderWaitMs) throw new RetryLater(Math.min(ORDER_RECHECK_MS, orderWaitMs - waited), `waiting for ${job.data.after}, the question before this one`);
+        log.warn({ event_id: event.eventId, after: job.data.after, waited_ms: waited }, 'answer job: the question before this one did not finish in time; answering anyway');
+      }
     }
     // A run before this one set out to post the placeholder and never recorded it (it died in
     // between): one may be out already, so no second one, and no drafts; the answer is posted.
