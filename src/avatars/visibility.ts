@@ -1,3 +1,4 @@
+import { slackDaySource } from '../corpus/loaders/slack-export';
 import type { Platform, Visibility } from '../corpus/types';
 import { globMatcher } from '../util/glob';
 import type { AvatarConfig } from './schema';
@@ -31,9 +32,12 @@ export class VisibilityPolicy {
   }
 
   resolve(source: string, explicit: Visibility | null | undefined, audience: string[] | undefined): SourcePolicy {
-    // Source paths of exports carry `#channel`; rules match the file part.
+    // Source paths of exports carry `#channel`; rules match the file part. A Slack export's
+    // message is keyed by its day file (`<export>/<channel>/<YYYY-MM-DD>`): a rule written for the
+    // channel (`<export>/general`) covers its days, as it did when the channel was the source.
     const file = source.split('#')[0];
-    const rule = this.rules.find((r) => r.matches(file) || r.matches(source));
+    const channel = slackDaySource(file)?.channel;
+    const rule = this.rules.find((r) => r.matches(file) || r.matches(source) || (channel !== undefined && r.matches(channel)));
     if (rule) {
       // A rule may only narrow what the loader found: a private channel stays private.
       const vis = explicit && rank(explicit) > rank(rule.visibility) ? explicit : rule.visibility;

@@ -50,4 +50,29 @@ describe('visibility rules use a real glob matcher (privacy rules must not fail 
     // Dot files are files too: a private rule covers them.
     expect(vis('hr/.env')).toBe('private');
   });
+
+  it('a rule written for a Slack export channel keeps covering its messages, now keyed by day file', () => {
+    const policy = new VisibilityPolicy(
+      parseAvatarYaml(
+        yaml(`    - path: "acme-slack/payroll"
+      visibility: private
+      audience: ["slack:U07MGR0001"]
+    - path: "acme-slack/hr-*/**"
+      visibility: private
+    - path: "acme-slack/general/**"
+      visibility: team`),
+        'a.yaml',
+      ),
+    );
+    const resolve = (source: string) => policy.resolve(source, 'public', undefined);
+    // The channel named exactly, as when the channel was the source.
+    expect(resolve('acme-slack/payroll')).toEqual({ visibility: 'private', audience: ['slack:U07MGR0001'] });
+    expect(resolve('acme-slack/payroll/2015-06-20')).toEqual({ visibility: 'private', audience: ['slack:U07MGR0001'] });
+    expect(resolve('acme-slack/hr-leave/2016-01-04').visibility).toBe('private');
+    expect(resolve('acme-slack/general/2015-06-20').visibility).toBe('team');
+    expect(resolve('acme-slack/general').visibility).toBe('team');
+    // Only the channel's own days: not a channel whose name starts the same, nor a document beside it.
+    expect(resolve('acme-slack/payroll-announce/2015-06-20').visibility).toBe('public');
+    expect(resolve('acme-slack/payroll/2015-06-20.md').visibility).toBe('public');
+  });
 });

@@ -1,4 +1,4 @@
-import type { Answer, Citation } from '../../answer/types';
+import { chatCitationName, type Answer, type Citation } from '../../answer/types';
 import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, unquoteCode } from '../../answer/markup';
 import type { Lang } from '../../text/lang';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
@@ -103,7 +103,7 @@ export function splitBytes(text: string, limit = ELEMENT_BYTES): string[] {
 }
 
 function citationLine(c: Citation): string {
-  const name = c.kind === 'slack' || c.kind === 'feishu' ? (c.title ?? c.source) : (c.title ?? c.source.split('/').pop() ?? c.source);
+  const name = c.kind === 'slack' || c.kind === 'feishu' ? chatCitationName(c) : (c.title ?? c.source.split('/').pop() ?? c.source);
   const where = c.locator ? ` · ${c.locator}` : '';
   return c.url && SAFE_URL.test(c.url) ? `[${c.n}] ${larkLink(name, c.url)}${escapeLarkMarkdown(where)}` : `[${c.n}] ${escapeLarkMarkdown(`${name} (${c.source})${where}`)}`;
 }

@@ -1,4 +1,5 @@
-import type { Answer, Citation } from '../../answer/types';
+import { chatCitationName, type Answer, type Citation } from '../../answer/types';
+import { slackDaySource } from '../../corpus/loaders/slack-export';
 import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, stripControl, unquoteCode } from '../../answer/markup';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';
@@ -74,8 +75,11 @@ export function splitText(text: string, limit = SECTION_LIMIT): string[] {
 }
 
 function citationText(c: Citation): string {
-  const where = c.kind === 'slack' || c.kind === 'feishu' ? (c.title ?? c.source) : c.source.split('/').pop() ?? c.source;
+  const chat = c.kind === 'slack' || c.kind === 'feishu';
+  const where = chat ? chatCitationName(c) : c.source.split('/').pop() ?? c.source;
   if (c.url && SAFE_URL.test(c.url)) return `[${c.n}] ${slackLink(where, c.url)}`;
+  // A message of an export without a workspace URL: its channel and day say more than a ts.
+  if (chat && c.title && slackDaySource(c.source)) return `[${c.n}] ${escapeMrkdwn(where)}`;
   return `[${c.n}] \`${escapeMrkdwn(c.source)}\` ${escapeMrkdwn(c.locator)}`;
 }
 

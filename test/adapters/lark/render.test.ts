@@ -36,6 +36,14 @@ describe('Feishu answer cards', () => {
     expect((card.config as { update_multi: boolean }).update_multi).toBe(true);
   });
 
+  it('names a message of a Slack export by its channel and day', () => {
+    const slack = { source: 'houston/general/2015-06-20', locator: '1434800000.000100', text: 'meetup at 7', title: '#general', kind: 'slack', visibility: 'public' } as const;
+    const [card] = renderAnswer(answer('Meetup at 7 [1].', { citations: [{ n: 1, ...slack, url: 'https://houston.slack.com/archives/C1/p1434800000000100' }, { n: 2, ...slack }] }), 'c');
+    const text = JSON.stringify(card);
+    expect(text).toContain('[1] [#general · 2015-06-20](https://houston.slack.com/archives/C1/p1434800000000100)');
+    expect(text).toContain('[2] #general · 2015-06-20 (houston/general/2015-06-20) · 1434800000.000100');
+  });
+
   it('speaks English on an English answer and leaves out the introduction after first contact', () => {
     const [card] = renderAnswer(answer('Roll back first.', { lang: 'en', label: '🤖 Digital avatar of Lao Zhang (not the person)', firstContact: false }), 'c');
     const text = JSON.stringify(card);

@@ -64,6 +64,17 @@ describe('Slack Block Kit rendering', () => {
     expect(splitText('x'.repeat(7000)).map((p) => p.length)).toEqual([3000, 3000, 1000]);
   });
 
+  it('names a message of a Slack export by its channel and day, linked when it has a permalink', () => {
+    const exported = { source: 'houston/general/2015-06-20', locator: '1434800000.000100', text: 'meetup at 7', title: '#general', kind: 'slack', visibility: 'public' } satisfies Omit<Citation, 'n'>;
+    const citations: Citation[] = [
+      { n: 1, ...exported, url: 'https://houston.slack.com/archives/C1/p1434800000000100' },
+      { n: 2, ...exported },
+      { n: 3, ...exported, title: undefined },
+    ];
+    const texts = blocksOf(renderAnswer(answer({ citations }), 'c')[0]).flatMap((b) => (b.type === 'context' ? (b.elements ?? []).map((e) => e.text) : []));
+    expect(texts.slice(0, 3)).toEqual(['[1] <https://houston.slack.com/archives/C1/p1434800000000100|#general · 2015-06-20>', '[2] #general · 2015-06-20', '[3] `houston/general/2015-06-20` 1434800000.000100']);
+  });
+
   it('puts at most ten citations in one context block', () => {
     const citations = Array.from({ length: 23 }, (_, i) => ({ n: i + 1, source: `doc-${i}.md`, locator: `L${i}`, text: 't', kind: 'markdown', visibility: 'public' }) satisfies Citation);
     const b = blocksOf(renderAnswer(answer({ citations }), 'c')[0]);
