@@ -1,5 +1,6 @@
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { slackDaySource } from '../corpus/loaders/slack-export';
 import type { Chunk } from '../corpus/types';
 import { tokenize } from '../retrieval/tokenize';
 import { splitSentences } from '../text/sentences';
@@ -42,12 +43,17 @@ const NEIGHBOURS = 6;
 /**
  * The hit's chunk with its neighbours from the same source: chunkers cut inside code blocks
  * and sections, and the command someone needs is often just across the cut. Sources without
- * line locators (an e-mail split into parts) join the parts that share the hit's locator.
+ * line locators (an e-mail split into parts) join the parts that share the hit's locator. A
+ * message of a Slack export's day file joins the person's messages next to it that day (one
+ * message is often a line whose point sits in the one before or after); they are cited to the
+ * same day file.
  */
 export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Viewer }): Window {
   const c = hit.chunk;
   const own = LINE_LOCATOR.exec(c.locator);
-  const sameSource = (n: Chunk | undefined): n is Chunk => Boolean(n && n.source === c.source && (own ? LINE_LOCATOR.test(n.locator) : n.locator === c.locator));
+  const sameDay = c.kind === 'slack' && slackDaySource(c.source) !== undefined;
+  const sameSource = (n: Chunk | undefined): n is Chunk =>
+    Boolean(n && n.source === c.source && (own ? LINE_LOCATOR.test(n.locator) : sameDay || n.locator === c.locator));
   const neighbour = (id: number): Chunk | undefined => {
     if (!ctx) return undefined;
     const n = ctx.index.get(id);
