@@ -121,6 +121,6 @@ describe('security: zip bombs in Slack exports', () => {
     ];
     fs.writeFileSync(path.join(root, 'ws.zip'), zipOf(members));
     const r = await loadCorpus(root);
-    expect(r.units.map((u) => [u.source, u.text])).toEqual([['ws.zip/general', 'roll back first']]);
+    expect(r.units.map((u) => [u.source, u.text])).toEqual([['ws.zip/general/2020-01-01', 'roll back first']]);
   });
 });
