@@ -7,6 +7,7 @@ import { benchRetrieval } from './retrieval';
 import { benchScale } from './scale';
 import { benchSlack } from './slack';
 import { benchSummarize } from './summarize';
+import { tuneMalloc } from '../src/util/malloc-tuning';
 import { REPO, type Row } from './util';
 
 /** `parts`: what `npm run bench -- <name>:<part>` picked of a section made of parts (scale). */
@@ -41,6 +42,8 @@ function print(name: string, value: unknown): void {
 }
 
 async function main(): Promise<void> {
+  // As serve does: indexes unloaded during a run give their memory back (util/malloc-tuning).
+  tuneMalloc(process.env);
   const only = process.argv.slice(2);
   const results: Record<string, unknown> = {
     machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, date: new Date().toISOString() },

@@ -6,6 +6,7 @@ import { AvatarService } from '../src/app/avatar-service';
 import { createAvatarPackage } from '../src/avatars/create';
 import { localEmbedderFactory } from '../src/retrieval/embedders';
 import { SqliteStateStore } from '../src/store/sqlite-store';
+import { tuneMalloc, type MallocTuning } from '../src/util/malloc-tuning';
 import { median, ms, peakRss, percentile, rng, type Row } from './util';
 
 /*
@@ -14,9 +15,11 @@ import { median, ms, peakRss, percentile, rng, type Row } from './util';
  * then copied under AVATARS slugs (the chunk store copied, the read-only index files
  * hard-linked: every avatar loads its own copy into memory all the same), and a fresh process
  * asks each avatar once in turn (cold loads) and then repeats questions to the last ones asked
- * (warm searches), under the memory budget and again with every index held.
- * BENCH_SCALE_AVATARS, BENCH_SCALE_CHUNKS and BENCH_SCALE_BUDGET_MB change the sizes (defaults
- * 100, 10000, 512).
+ * (warm searches), under the memory budget with the process's malloc tuning (util/malloc-tuning,
+ * what serve does) and without it (UNDERSTUDY_MALLOC_TUNING=off: glibc's defaults), BENCH_SCALE_REPEAT
+ * times each, alternating (medians), and once with every index held.
+ * BENCH_SCALE_AVATARS, BENCH_SCALE_CHUNKS, BENCH_SCALE_BUDGET_MB and BENCH_SCALE_REPEAT change the
+ * sizes (defaults 100, 10000, 512, 3).
  */
 
 const WORDS = 20_000;
@@ -80,6 +83,8 @@ interface ProbeResult {
   held: number;
   accountedMb: number;
   evictions: number;
+  trims: number;
+  tuning: MallocTuning;
   /** Resident memory after each cold load (BENCH_SCALE_TRACE=1). */
   trace?: number[];
 }
@@ -87,7 +92,7 @@ interface ProbeResult {
 const mbOf = (bytes: number): number => Math.round(bytes / 1048576);
 
 /** In a fresh process: ask every avatar once, then the recent ones again; time and memory as JSON. */
-async function probe(avatarsDir: string, dataDir: string, budgetMb: number): Promise<ProbeResult> {
+async function probe(avatarsDir: string, dataDir: string, budgetMb: number, tuning: MallocTuning): Promise<ProbeResult> {
   const svc = new AvatarService({ avatarsDir, dataDir, embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:'), indexMemoryMb: budgetMb });
   const slugs = svc.registry.list().map((a) => a.config.slug);
   global.gc?.();
@@ -121,7 +126,7 @@ async function probe(avatarsDir: string, dataDir: string, budgetMb: number): Pro
   const stats = svc.indexMemory.stats();
   const result: ProbeResult = {
     baseRssMb, cold, warm, rssMb, settledRssMb: mbOf(process.memoryUsage().rss), peakRssMb,
-    held: stats.held, accountedMb: mbOf(stats.usedBytes), evictions: stats.evictions, ...(trace.length ? { trace } : {}),
+    held: stats.held, accountedMb: mbOf(stats.usedBytes), evictions: stats.evictions, trims: stats.trims, tuning, ...(trace.length ? { trace } : {}),
   };
   svc.close();
   return result;
@@ -141,10 +146,12 @@ export async function buildAvatars(root: string, avatars: number, chunks: number
 
 /** Run the probe in a fresh process (so one mode's memory never counts in the other's). */
 function probeIn(root: string, budgetMb: number, env: Record<string, string> = {}): ProbeResult {
+  // glibc's own variable would hide what the tuning (or its absence) does.
+  const { MALLOC_MMAP_THRESHOLD_: _preset, ...inherited } = process.env;
   const out = execFileSync(process.execPath, ['--expose-gc', __filename, path.join(root, 'avatars'), path.join(root, 'data'), String(budgetMb)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
   });
   return JSON.parse(out) as ProbeResult;
 }
@@ -157,24 +164,36 @@ export async function benchScaleAvatars(): Promise<Row[]> {
   try {
     process.stderr.write(`  scale: ${avatars} avatars of ${chunks} chunks (one ingested, the rest copies)\n`);
     const chunksEach = await buildAvatars(root, avatars, chunks);
-    const rows: Row[] = [];
-    // glibc raises its mmap threshold to the size of the last large block freed, after which freed
-    // graphs and buffers land in its heap and stay resident; a fixed threshold (a glibc tunable,
-    // set in the environment) keeps blocks of 1 MB and more in mappings returned on free.
+    const repeat = Math.max(1, Number(process.env.BENCH_SCALE_REPEAT ?? 3));
     const modes: [string, number, Record<string, string>][] = [
-      [`budget ${budgetMb} MB`, budgetMb, {}],
-      [`budget ${budgetMb} MB, MALLOC_MMAP_THRESHOLD_=1048576`, budgetMb, { MALLOC_MMAP_THRESHOLD_: '1048576' }],
-      ['every index held', 1_000_000, {}],
+      [`budget ${budgetMb} MB, malloc tuning on`, budgetMb, {}],
+      // glibc's defaults: its mmap threshold rises to the size of the last large block freed, after
+      // which freed graphs and buffers land in its heap and stay resident.
+      [`budget ${budgetMb} MB, UNDERSTUDY_MALLOC_TUNING=off`, budgetMb, { UNDERSTUDY_MALLOC_TUNING: 'off' }],
     ];
-    for (const [mode, mb, env] of modes) {
-      process.stderr.write(`  scale: ${mode}\n`);
-      const r = probeIn(root, mb, env);
+    const runs = new Map<string, ProbeResult[]>();
+    // Alternating, so drift on a shared machine falls on both.
+    for (let i = 0; i < repeat; i++) {
+      for (const [mode, mb, env] of modes) {
+        process.stderr.write(`  scale: ${mode} (${i + 1}/${repeat})\n`);
+        runs.set(mode, [...(runs.get(mode) ?? []), probeIn(root, mb, env)]);
+      }
+    }
+    const held = 'every index held, malloc tuning on';
+    process.stderr.write(`  scale: ${held}\n`);
+    runs.set(held, [probeIn(root, 1_000_000)]);
+    const rows: Row[] = [];
+    for (const [mode, rs] of runs) {
+      const mid = (f: (r: ProbeResult) => number): number => median(rs.map(f));
+      const settled = mid((r) => r.settledRssMb - r.baseRssMb);
       rows.push({
-        mode, avatars, chunks_each: chunksEach,
+        mode, runs: rs.length, avatars, chunks_each: chunksEach, tuning: rs[0].tuning.applied ? 'mallopt' : (rs[0].tuning.reason ?? 'none'),
         // Memory the indexes take: resident memory above the process before any was loaded.
-        base_rss_mb: r.baseRssMb, index_rss_mb: r.rssMb - r.baseRssMb, index_peak_rss_mb: r.peakRssMb - r.baseRssMb, index_settled_rss_mb: r.settledRssMb - r.baseRssMb,
-        held: r.held, accounted_mb: r.accountedMb, evictions: r.evictions,
-        cold_p50_ms: +median(r.cold).toFixed(1), cold_p99_ms: +percentile(r.cold, 99).toFixed(1), warm_p50_ms: +median(r.warm).toFixed(2),
+        base_rss_mb: mid((r) => r.baseRssMb), index_rss_mb: mid((r) => r.rssMb - r.baseRssMb), index_peak_rss_mb: mid((r) => r.peakRssMb - r.baseRssMb), index_settled_rss_mb: settled,
+        held: rs[0].held, accounted_mb: rs[0].accountedMb, evictions: rs[0].evictions, trims: rs[0].trims,
+        // The budget's estimate per index beside what each held index really takes (settled RSS / held).
+        accounted_per_held_mb: +(rs[0].accountedMb / rs[0].held).toFixed(1), settled_rss_per_held_mb: +(settled / rs[0].held).toFixed(1),
+        cold_p50_ms: +mid((r) => median(r.cold)).toFixed(1), cold_p99_ms: +mid((r) => percentile(r.cold, 99)).toFixed(1), warm_p50_ms: +mid((r) => median(r.warm)).toFixed(2),
       });
     }
     return rows;
@@ -184,8 +203,10 @@ export async function benchScaleAvatars(): Promise<Row[]> {
 }
 
 if (require.main === module) {
+  // What serve does at its start (UNDERSTUDY_MALLOC_TUNING=off in the environment skips it).
+  const tuning = tuneMalloc(process.env);
   const [avatarsDir, dataDir, budgetMb] = process.argv.slice(2);
-  probe(avatarsDir, dataDir, Number(budgetMb)).then(
+  probe(avatarsDir, dataDir, Number(budgetMb), tuning).then(
     (r) => process.stdout.write(JSON.stringify(r)),
     (err: unknown) => {
       console.error(err);

@@ -12,6 +12,7 @@ import { formatEvalAll } from '../eval/report';
 import { defaultTargets, runAllEvals } from '../eval/run-all';
 import { AvatarService } from '../app/avatar-service';
 import { writeFileAtomic } from '../util/fs-atomic';
+import { tuneMalloc } from '../util/malloc-tuning';
 import type { SearchMode } from '../retrieval/avatar-index';
 import { serve, SERVE_ROLES, type ServeRole } from '../serve';
 import { createAvatarPackage } from '../avatars/create';
@@ -68,7 +69,10 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--role <role>', `${SERVE_ROLES.join('|')}: web answers chat and enqueues background work, worker runs the jobs, all does both (web and worker need REDIS_URL)`, 'all')
     .action(async (o: { role: string }) => {
       if (!(SERVE_ROLES as readonly string[]).includes(o.role)) throw new UnderstudyError('INPUT_INVALID', `--role must be one of ${SERVE_ROLES.join(', ')}, got "${o.role}"`);
-      const handle = await serve(ctx.runtime(), io, { role: o.role as ServeRole });
+      const rt = ctx.runtime();
+      // Before any index loads: unloaded indexes must give their memory back (util/malloc-tuning).
+      tuneMalloc(rt.config.env, rt.log);
+      const handle = await serve(rt, io, { role: o.role as ServeRole });
       const stop = (): void => void handle.close();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

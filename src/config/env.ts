@@ -73,6 +73,8 @@ export const envSchema = z
     UNDERSTUDY_JOB_LOCK_MS: positiveInt(30_000).refine((n) => n >= 1_000 && n <= 3_600_000, 'must be between 1000 and 3600000 milliseconds (1 s to 1 h)'),
     UNDERSTUDY_QUEUE: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]+$/.test(v), 'must be letters, digits, dots, dashes or underscores (no colon)'),
     UNDERSTUDY_INDEX_MEMORY_MB: positiveInt(1024),
+    // Read by util/malloc-tuning at the start of serve (glibc's mmap threshold and trims after unloads); validated here.
+    UNDERSTUDY_MALLOC_TUNING: z.enum(['on', 'off']).optional().default('on'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_APP_TOKEN: optionalString,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log';
+import { trimMalloc } from '../util/malloc-tuning';
 import { readManifest, type IndexFiles } from './index-files';
 import { hnswBytes } from './vector-index';
 
@@ -47,6 +48,8 @@ export class IndexCache {
   private readonly held = new Map<string, Held>();
   private used = 0;
   private evictions = 0;
+  /** Heap trims after unloads (0 unless the process tuned malloc: serve, the benchmarks). */
+  private trims = 0;
 
   constructor(
     readonly budgetBytes: number,
@@ -65,12 +68,15 @@ export class IndexCache {
       return;
     }
     const entry = { bytes: bytes(), evict };
+    const evictionsBefore = this.evictions;
     for (const [other, h] of this.held) {
       if (this.used + entry.bytes <= this.budgetBytes) break;
       this.drop(other, h);
       this.evictions++;
       this.log.debug({ avatar: other, mb: mb(h.bytes), for: key }, 'index unloaded to stay within UNDERSTUDY_INDEX_MEMORY_MB');
     }
+    // The graphs just freed: glibc's heap keeps free pages resident until trimmed (util/malloc-tuning).
+    if (this.evictions > evictionsBefore) this.trim();
     if (entry.bytes > this.budgetBytes) {
       this.log.warn({ avatar: key, mb: mb(entry.bytes), budget_mb: mb(this.budgetBytes) }, 'this index alone is larger than UNDERSTUDY_INDEX_MEMORY_MB; holding it anyway');
     }
@@ -88,7 +94,9 @@ export class IndexCache {
 
   /** Unload everything. */
   clear(): void {
+    const any = this.held.size > 0;
     for (const [key, h] of [...this.held]) this.drop(key, h);
+    if (any) this.trim();
   }
 
   /** Keys held, least recently used first. */
@@ -96,8 +104,12 @@ export class IndexCache {
     return [...this.held.keys()];
   }
 
-  stats(): { held: number; usedBytes: number; budgetBytes: number; evictions: number } {
-    return { held: this.held.size, usedBytes: this.used, budgetBytes: this.budgetBytes, evictions: this.evictions };
+  stats(): { held: number; usedBytes: number; budgetBytes: number; evictions: number; trims: number } {
+    return { held: this.held.size, usedBytes: this.used, budgetBytes: this.budgetBytes, evictions: this.evictions, trims: this.trims };
+  }
+
+  private trim(): void {
+    if (trimMalloc()) this.trims++;
   }
 
   private drop(key: string, h: Held): void {
