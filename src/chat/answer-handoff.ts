@@ -6,6 +6,7 @@ import type { StateStore } from '../store/types';
 import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
 import { placeholderResponder } from './commands';
+import { claimDurably } from './gates';
 import { conversationKey, type ChatTransport } from './types';
 
 const WORKER_PLATFORMS: readonly Platform[] = ['slack', 'lark'];
@@ -29,12 +30,23 @@ export function handOffAnswers(queue: JobQueue): (ctx: RouteContext) => Promise<
     // In the conversation's turn here (arrival order), and chained to its previous question across replicas.
     const enqueue = async (): Promise<void> => {
       const after = await chainAnswer(ctx.service.store, conversationKey(ctx.event), id);
-      const job: AnswerJob = { event: ctx.event, target: ctx.target, args: ctx.args, lang: ctx.lang, avatar: ctx.avatar as string, ...(after ? { after } : {}) };
+      const job: AnswerJob = { event: ctx.event, target: ctx.target, args: ctx.args, lang: ctx.lang, avatar: ctx.avatar as string, ...(after ? { after } : {}), ...(ctx.dedupeOwner ? { claim: ctx.dedupeOwner } : {}) };
       await queue.enqueue('answer', job, { id, attempts: ANSWER_ATTEMPTS, backoffMs: 500 });
     };
     await (ctx.turn ? ctx.turn.run(enqueue) : enqueue());
     return true;
   };
+}
+
+/**
+ * The worker's half of a dedupe the web replica deferred (AnswerJob.claim): the event's PostgreSQL
+ * keys, for the job's owner, so the same job run again keeps them and a second job for the event
+ * (enqueued again after Redis forgot the event and its job) is refused.
+ */
+async function claimHandedOff(store: StateStore, job: AnswerJob): Promise<boolean> {
+  if (!job.claim) return true;
+  if (!store.ackPaths) throw new Error('an answer job deferred its dedupe claim, but this worker\'s state store has no durable claims (production mode: DATABASE_URL and REDIS_URL)');
+  return claimDurably(store.ackPaths, job.event, job.claim);
 }
 
 /** Finds the transport of the app that received an event (one per app, created once by the worker). */
@@ -52,6 +64,10 @@ export type TransportFinder = (platform: string, appId: string) => ChatTransport
 export function answerHandler(router: ChatRouter, transportFor: TransportFinder, store: StateStore, log: Logger, queue?: Pick<JobQueue, 'get'>, orderWaitMs = ORDER_WAIT_MS): JobHandler<AnswerJob> {
   return async (job) => {
     const { event } = job.data;
+    if (!(await claimHandedOff(store, job.data))) {
+      log.info({ event_id: event.eventId, attempt: job.attempt }, 'answer job: the event is claimed by another job (a duplicate); skipped');
+      return { skipped: true };
+    }
     const progress = await readAnswerProgress(store, event.eventId);
     if (progress.answered) {
       log.info({ event_id: event.eventId, attempt: job.attempt }, 'answer job: already answered, nothing to do');

@@ -1,13 +1,14 @@
 import { classifyError } from '../errors';
 import { metrics } from '../jobs/metrics';
-import type { StateStore } from '../store/types';
+import { randomUUID } from 'node:crypto';
+import type { AckPaths, RateDecision, StateStore } from '../store/types';
 import { helpText } from './avatar-commands';
 import type { CommandRouter } from './commands';
 import { DEDUPE_TTL_MS } from './event-pruning';
 import { t } from './i18n';
 import type { Semaphore } from './lanes';
 import type { Middleware } from './middleware';
-import { stickyKey } from './types';
+import { stickyKey, type ChatEvent } from './types';
 
 /*
  * The gates every event passes before any handler (router.ts lists them in order). Each is a
@@ -31,20 +32,50 @@ export function ignoreUnaddressed(store: StateStore): Middleware {
   };
 }
 
-/** Platform retries (Slack) and re-pushes (Feishu) are answered once, across restarts and replicas. */
-export function dedupe(store: StateStore): Middleware {
+/** An event's dedupe keys, in claiming order: the event, then its message (claimed only by a fresh event). */
+export function dedupeKeys(e: Pick<ChatEvent, 'platform' | 'eventId' | 'channelId' | 'messageId'>): string[] {
+  return [`${e.platform}:event:${e.eventId}`, `${e.platform}:message:${e.channelId}:${e.messageId}`];
+}
+
+/** The durable half of a deferred dedupe (AckPaths): the event's PostgreSQL keys, for `owner`. */
+export async function claimDurably(paths: AckPaths, e: Pick<ChatEvent, 'platform' | 'eventId' | 'channelId' | 'messageId'>, owner: string): Promise<boolean> {
+  for (const key of dedupeKeys(e)) if (!(await paths.claimDurably(key, owner, DEDUPE_TTL_MS))) return false;
+  return true;
+}
+
+/**
+ * Platform retries (Slack) and re-pushes (Feishu) are answered once, across restarts and replicas.
+ * With `deferDurable` (a web replica handing answers to workers, on a store with AckPaths) this
+ * gate claims in Redis alone, one round trip; the durable claim is taken by whoever replies: the
+ * worker before answering (ctx.dedupeOwner travels in the job), or this replica before its own
+ * first reply (a command is claimed here, before it runs).
+ */
+export function dedupe(store: StateStore, options: { deferDurable?: boolean } = {}): Middleware {
   return async function dedupe(ctx, next) {
     const e = ctx.event;
+    const paths = options.deferDurable ? store.ackPaths : undefined;
+    const duplicate = (): void => {
+      metrics.eventsDeduped.inc({ platform: e.platform });
+      ctx.log.debug('duplicate event ignored');
+    };
+    if (paths) {
+      if (!(await paths.claimFresh(dedupeKeys(e), DEDUPE_TTL_MS))) return duplicate();
+      const owner = randomUUID();
+      ctx.dedupeOwner = owner;
+      let durable: Promise<boolean> | undefined;
+      const claimed = (): Promise<boolean> => (durable ??= claimDurably(paths, e, owner));
+      if (ctx.command && !(await claimed())) return duplicate();
+      const respond = ctx.respond;
+      ctx.respond = async (reply) => ((await claimed()) ? respond(reply) : undefined);
+      return next();
+    }
     // A fresh event also claims its message: the same message under a second event id (message
     // and app_mention) is answered once. A repeat of a known event must not claim the message:
     // racing the first delivery (another replica), it could take the message from it and both drop.
-    const fresh = await store.claim(`${e.platform}:event:${e.eventId}`, DEDUPE_TTL_MS);
-    const freshMessage = fresh && (await store.claim(`${e.platform}:message:${e.channelId}:${e.messageId}`, DEDUPE_TTL_MS));
-    if (!fresh || !freshMessage) {
-      metrics.eventsDeduped.inc({ platform: e.platform });
-      ctx.log.debug('duplicate event ignored');
-      return;
-    }
+    const [eventKey, messageKey] = dedupeKeys(e);
+    const fresh = await store.claim(eventKey, DEDUPE_TTL_MS);
+    const freshMessage = fresh && (await store.claim(messageKey, DEDUPE_TTL_MS));
+    if (!fresh || !freshMessage) return duplicate();
     await next();
   };
 }
@@ -79,8 +110,13 @@ export function rateLimit(limits: { userPerMinute: number; workspacePerMinute: n
   return async function rateLimit(ctx, next) {
     const e = ctx.event;
     const userKey = `${e.platform}:${e.workspaceId}:${e.userId}`;
-    const user = await store.hit(`rate:user:${userKey}`, limits.userPerMinute, WINDOW_MS);
-    if (user.allowed && (await store.hit(`rate:workspace:${e.platform}:${e.workspaceId}`, limits.workspacePerMinute, WINDOW_MS)).allowed) return next();
+    const userHit = { key: `rate:user:${userKey}`, limit: limits.userPerMinute };
+    const workspaceHit = { key: `rate:workspace:${e.platform}:${e.workspaceId}`, limit: limits.workspacePerMinute };
+    // The workspace counts a hit only when the user's window allowed it (one round trip with AckPaths).
+    const [user, workspace] = store.ackPaths
+      ? await store.ackPaths.hits([userHit, workspaceHit], WINDOW_MS)
+      : await hitInOrder(store, [userHit, workspaceHit], WINDOW_MS);
+    if (user.allowed && workspace?.allowed) return next();
     if (!(await store.hit(`rate:notice:${userKey}`, 1, WINDOW_MS)).allowed) {
       ctx.log.debug('rate limited (already told)');
       return;
@@ -94,6 +130,16 @@ export function rateLimit(limits: { userPerMinute: number; workspacePerMinute: n
       text: t(ctx.lang, `You're asking faster than I can keep up. Please try again in about ${wait} seconds.`, `提问太频繁了，请大约 ${wait} 秒后再试。`),
     });
   };
+}
+
+async function hitInOrder(store: StateStore, entries: { key: string; limit: number }[], windowMs: number): Promise<RateDecision[]> {
+  const decisions: RateDecision[] = [];
+  for (const { key, limit } of entries) {
+    const d = await store.hit(key, limit, windowMs);
+    decisions.push(d);
+    if (!d.allowed) break;
+  }
+  return decisions;
 }
 
 /** Commands run on their own lane (they never wait for questions); anything else goes on. */

@@ -13,6 +13,8 @@ export interface RouteContext extends HandlerContext {
   turn?: Turn;
   /** The avatar resolveAvatar settled on (`avatar` holds its slug). */
   pkg?: AvatarPackage;
+  /** Who takes the event's durable dedupe claim when the dedupe gate deferred it (a web replica): the answer job carries it. */
+  dedupeOwner?: string;
 }
 
 /**

@@ -76,7 +76,7 @@ export class ChatRouter {
     this.pipeline = [
       ignoreBots,
       ignoreUnaddressed(store),
-      dedupe(store),
+      dedupe(store, { deferDurable: options.handOff !== undefined }),
       dropStale(this.now, options.staleAfterMs ?? 30 * 60_000),
       textOnly,
       reportFailures,

@@ -20,6 +20,12 @@ export interface AnswerJob {
    * worker runs it, so the conversation's answers come in the order its questions did.
    */
   after?: string;
+  /**
+   * The owner of the event's durable dedupe claim, when the web replica claimed the event in
+   * Redis alone (AckPaths): the worker takes the PostgreSQL keys for it before answering, and
+   * skips the event when another owner holds them. Absent: the web replica took them itself.
+   */
+  claim?: string;
 }
 
 /**
@@ -36,6 +42,12 @@ export interface AnswerProgress {
   placeholder?: MessageRef;
   /** The answer (or the failure notice) is out: a later run does nothing. */
   answered?: boolean;
+  /**
+   * A background job's replies (a summary's "Reading…"), kept under the job's id by a digest of
+   * their text: null once a run set out to post one, the message once posted. A run after a
+   * crash posts none of them again (jobResponder).
+   */
+  replies?: Record<string, MessageRef | null>;
   /** Last written (ms since epoch), for pruning. */
   at?: number;
 }
@@ -75,9 +87,18 @@ interface ChainLink {
 /**
  * Record `jobId` as the conversation's latest answer job and answer the one before it (if it
  * was handed off within ORDER_WAIT_MS), under the conversation's lock so that two web replicas
- * receiving questions of one conversation at once still make one chain.
+ * receiving questions of one conversation at once still make one chain. In production mode, one
+ * Redis script instead (AckPaths.chain: atomic, one round trip; the link expires after
+ * ORDER_WAIT_MS), and the lock and PostgreSQL while Redis does not answer.
  */
 export async function chainAnswer(store: StateStore, conversation: string, jobId: string, now = Date.now()): Promise<string | undefined> {
+  if (store.ackPaths) {
+    try {
+      return await store.ackPaths.chain(`${CHAIN}:${conversation}`, jobId, now, ORDER_WAIT_MS, ORDER_WAIT_MS);
+    } catch {
+      // Redis does not answer (the queue waits for it to come back): chained in PostgreSQL meanwhile, as below.
+    }
+  }
   return store.withLock(
     `answer-chain:${conversation}`,
     async () => {

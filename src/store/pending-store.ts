@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
+import type { AckPaths, AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
 
 /**
  * A store still connecting (PostgreSQL and Redis are behind a network), usable at once: every
@@ -8,15 +8,22 @@ import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOpt
  */
 export class PendingStateStore implements StateStore {
   private readonly opening: Promise<StateStore>;
+  private opened: StateStore | undefined;
 
   constructor(opening: Promise<StateStore>) {
     this.opening = opening;
+    opening.then((store) => (this.opened = store)).catch(() => undefined);
     // The failure is reported by ready() and by each call; it must not also crash the process as unhandled.
     opening.catch(() => undefined);
   }
 
   async ready(): Promise<void> {
     await this.opening;
+  }
+
+  /** The real store's, once it is open (Runtime.ready resolves before a server takes events). */
+  get ackPaths(): AckPaths | undefined {
+    return this.opened?.ackPaths;
   }
 
   private async use<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {

@@ -4,9 +4,9 @@ import { checkTtl } from './local-locks';
 import { openPgStateStore, type PgStateStore, type PgStateStoreOptions } from './pg/pg-store';
 import { connectRedis } from './redis-connection';
 import { LocalRateLimits } from './local-rate-limits';
-import { RedisKeys, redisClaim, redisLockBackend, redisRateHit } from './redis-fast-paths';
+import { RedisKeys, RedisScripts, redisClaim, redisLockBackend } from './redis-fast-paths';
 import { SharedLocks } from './shared-lock';
-import type { AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
+import type { AckPaths, AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
 
 /** The audit head of the PostgreSQL chain, anchored in the (shared) data dir beside SQLite's own anchor. */
 export const PG_ANCHOR_FILE = 'audit-pg.anchor.json';
@@ -24,7 +24,8 @@ const NONE = '';
  * Dedupe asks Redis first (`SET NX PX`, the fast refusal of a retry) and then PostgreSQL's unique
  * key, and a claim wins only when both agree: after a Redis restart or flush, PostgreSQL still
  * refuses the second claim, so an event is never answered twice. When Redis does not answer,
- * PostgreSQL alone decides, so no event is lost either.
+ * PostgreSQL alone decides, so no event is lost either. A web replica's ack path uses `ackPaths`
+ * instead: one Redis script per step, with the PostgreSQL claim left to whoever replies (gates.ts).
  */
 export class ProductionStateStore implements StateStore {
   private readonly keys: RedisKeys;
@@ -33,6 +34,8 @@ export class ProductionStateStore implements StateStore {
   private closing: Promise<void> | undefined;
   /** Used only while Redis does not answer: limits per replica instead of none. */
   private readonly localRates = new LocalRateLimits();
+  private readonly scripts: RedisScripts;
+  readonly ackPaths: AckPaths;
 
   constructor(
     private readonly pg: PgStateStore,
@@ -42,6 +45,13 @@ export class ProductionStateStore implements StateStore {
     this.keys = new RedisKeys(options.prefix ?? 'understudy:');
     this.log = options.log ?? silentLogger;
     this.locks = new SharedLocks(redisLockBackend(redis, this.keys, pg.lockBackend, this.log), this.log);
+    this.scripts = new RedisScripts(redis);
+    this.ackPaths = {
+      claimFresh: (keys, ttlMs) => this.claimFresh(keys, ttlMs),
+      claimDurably: (key, owner, ttlMs) => this.pg.claimAs(key, owner, ttlMs),
+      hits: (entries, windowMs) => this.hits(entries, windowMs),
+      chain: (key, value, now, maxAgeMs, ttlMs) => this.scripts.chain(this.keys.chain(key), value, now, maxAgeMs, ttlMs),
+    };
     // After the first connection, ioredis reconnects by itself; each failed command is handled where it is made.
     redis.on('error', (err: Error) => this.log.warn({ err }, 'Redis connection error; retrying'));
   }
@@ -61,6 +71,17 @@ export class ProductionStateStore implements StateStore {
       // Not recorded as the truth: let a retry of this event claim it again.
       if (fast) await this.redis.del(this.keys.claim(key)).catch((delErr: unknown) => this.log.warn({ err: delErr, claim: key }, 'could not undo the Redis claim'));
       throw err;
+    }
+  }
+
+  /** Redis alone, one round trip; when Redis does not answer, true: the durable claim (claimDurably) decides. */
+  private async claimFresh(keys: string[], ttlMs: number): Promise<boolean> {
+    for (const key of keys) checkTtl('claim', key, ttlMs);
+    try {
+      return await this.scripts.claimAll(keys.map(this.keys.claim), ttlMs);
+    } catch (err) {
+      this.log.warn({ err, claim: keys[0] }, 'Redis did not answer a dedupe claim; the PostgreSQL claim of whoever replies decides');
+      return true;
     }
   }
 
@@ -157,11 +178,21 @@ export class ProductionStateStore implements StateStore {
   /** Shared by every replica on Redis; per replica while Redis does not answer. */
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     if (limit <= 0) return { allowed: true, retryAfterMs: 0 };
+    return (await this.hits([{ key, limit }], windowMs))[0];
+  }
+
+  private async hits(entries: { key: string; limit: number }[], windowMs: number): Promise<RateDecision[]> {
     try {
-      return await redisRateHit(this.redis, this.keys.rate(key), limit, windowMs);
+      return await this.scripts.hits(entries.map((e) => ({ key: this.keys.rate(e.key), limit: e.limit })), windowMs);
     } catch (err) {
-      this.log.warn({ err, rate: key }, 'Redis did not answer a rate-limit hit; limiting in this replica');
-      return this.localRates.hit(key, limit, windowMs);
+      this.log.warn({ err, rate: entries[0]?.key }, 'Redis did not answer a rate-limit hit; limiting in this replica');
+      const decisions: RateDecision[] = [];
+      for (const e of entries) {
+        const d = e.limit > 0 ? this.localRates.hit(e.key, e.limit, windowMs) : { allowed: true, retryAfterMs: 0 };
+        decisions.push(d);
+        if (!d.allowed) break;
+      }
+      return decisions;
     }
   }
 

@@ -14,6 +14,7 @@ export class RedisKeys {
   lock = (key: string): string => `${this.prefix}lock:${key}`;
   sticky = (key: string): string => `${this.prefix}sticky:${key}`;
   rate = (key: string): string => `${this.prefix}rate:${key}`;
+  chain = (key: string): string => `${this.prefix}chain:${key}`;
   /** SCAN pattern of every cached sticky choice (glob characters in the prefix escaped). */
   get stickyPattern(): string {
     return `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}sticky:*`;
@@ -51,24 +52,87 @@ export function redisLockBackend(redis: Redis, keys: RedisKeys, fallback: Expiri
 }
 
 /**
- * A sliding window as a sorted set of hit times (Redis's own clock, so replicas agree): drop the
- * hits that left the window, count, and add this one only when under the limit. One script, so
- * concurrent hits from every replica are counted exactly.
+ * Sliding windows as sorted sets of hit times (Redis's own clock, so replicas agree), one per key
+ * in order (ARGV: window, member, then a limit per key): drop the hits that left the window, count,
+ * and add this one only when under the limit; stop at the first key refused. One script, so
+ * concurrent hits from every replica are counted exactly. Answers {index of the refused key (1-based),
+ * ms until its oldest hit leaves}, or {0, 0} when every key allowed the hit.
  */
-const SLIDING_WINDOW = `
+const SLIDING_WINDOWS = `
 local now = redis.call('TIME')
 local t = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], t, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return {1, 0}
+local window = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[i + 2])
+  if limit > 0 then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', t - window)
+    if redis.call('ZCARD', key) >= limit then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      return {i, tonumber(oldest[2]) + window - t}
+    end
+    redis.call('ZADD', key, t, ARGV[2])
+    redis.call('PEXPIRE', key, window)
+  end
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tonumber(oldest[2]) + window - t}`;
+return {0, 0}`;
 
-export async function redisRateHit(redis: Redis, key: string, limit: number, windowMs: number): Promise<RateDecision> {
-  const [allowed, wait] = (await redis.eval(SLIDING_WINDOW, 1, key, limit, Math.ceil(windowMs), randomUUID())) as [number, number];
-  return { allowed: allowed === 1, retryAfterMs: allowed === 1 ? 0 : Math.max(1, wait) };
+/** SET NX PX of each key in order (ARGV: ttl), stopping at the first already set: 1 when all were set. */
+const CLAIM_ALL = `
+for _, key in ipairs(KEYS) do
+  if not redis.call('SET', key, '1', 'PX', ARGV[1], 'NX') then return 0 end
+end
+return 1`;
+
+/**
+ * A conversation's latest link, `<at>|<value>` (ARGV: value, now, max age, ttl): set it unless it
+ * is `value` already, and answer the value before it when younger than the max age.
+ */
+const CHAIN = `
+local before = redis.call('GET', KEYS[1])
+local job, at
+if before then
+  local sep = string.find(before, '|', 1, true)
+  at = tonumber(string.sub(before, 1, sep - 1))
+  job = string.sub(before, sep + 1)
+end
+if job == ARGV[1] then return false end
+redis.call('SET', KEYS[1], ARGV[2] .. '|' .. ARGV[1], 'PX', ARGV[4])
+if job and tonumber(ARGV[2]) - at < tonumber(ARGV[3]) then return job end
+return false`;
+
+type Script = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
+interface Scripted {
+  understudyClaimAll: Script;
+  understudyHits: Script;
+  understudyChain: Script;
+}
+
+/**
+ * The scripts above as commands of `redis`: ioredis sends a script's text once per connection
+ * (EVAL), then only its SHA (EVALSHA), so the ack path does not ship the Lua with every event.
+ */
+export class RedisScripts {
+  private readonly redis: Scripted;
+
+  constructor(redis: Redis) {
+    redis.defineCommand('understudyClaimAll', { lua: CLAIM_ALL });
+    redis.defineCommand('understudyHits', { lua: SLIDING_WINDOWS });
+    redis.defineCommand('understudyChain', { lua: CHAIN });
+    this.redis = redis as unknown as Scripted;
+  }
+
+  async claimAll(keys: string[], ttlMs: number): Promise<boolean> {
+    return (await this.redis.understudyClaimAll(keys.length, ...keys, Math.ceil(ttlMs))) === 1;
+  }
+
+  /** The decisions for `entries` in order, up to the first refusal (RedisKeys.rate applied by the caller). */
+  async hits(entries: { key: string; limit: number }[], windowMs: number): Promise<RateDecision[]> {
+    const [refused, wait] = (await this.redis.understudyHits(entries.length, ...entries.map((e) => e.key), Math.ceil(windowMs), randomUUID(), ...entries.map((e) => e.limit))) as [number, number];
+    const allowed = entries.slice(0, refused === 0 ? entries.length : refused - 1).map(() => ({ allowed: true, retryAfterMs: 0 }));
+    return refused === 0 ? allowed : [...allowed, { allowed: false, retryAfterMs: Math.max(1, wait) }];
+  }
+
+  async chain(key: string, value: string, now: number, maxAgeMs: number, ttlMs: number): Promise<string | undefined> {
+    return ((await this.redis.understudyChain(1, key, value, now, Math.ceil(maxAgeMs), Math.ceil(ttlMs))) as string | null) ?? undefined;
+  }
 }

@@ -121,4 +121,30 @@ export interface StateStore {
   /** Delete conversations and feedback of an avatar (revoke); the audit log keeps the fact. */
   forgetAvatar(avatar: string): Promise<void>;
   close(): Promise<void>;
+
+  /** Production mode only (Redis in front of PostgreSQL): the web replica's ack path in fewer round trips. */
+  readonly ackPaths?: AckPaths;
+}
+
+/**
+ * One Redis round trip each where the methods above take several, and the durable claim that
+ * backs the Redis-only one. A web replica claims events in Redis alone; whoever replies to an
+ * event (the worker answering it, or the web replica for a reply of its own) first takes the
+ * event's PostgreSQL keys with `claimDurably`, so a Redis restart or flush cannot make a second answer.
+ */
+export interface AckPaths {
+  /** Redis alone: claim `keys` in order, stopping at the first already taken; true when every one was claimed here. */
+  claimFresh(keys: string[], ttlMs: number): Promise<boolean>;
+  /**
+   * PostgreSQL's unique key, held by `owner`: true when `key` was free or expired (now `owner`'s),
+   * or is `owner`'s already (the same job run again); false while another owner holds it.
+   */
+  claimDurably(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** hit() of each entry in order, stopping at the first refusal: the decisions made, the refused one last. */
+  hits(entries: { key: string; limit: number }[], windowMs: number): Promise<RateDecision[]>;
+  /**
+   * Make `value` the latest link of `key` (for `ttlMs`) and answer the link before it, unless that
+   * one is `value` itself (then nothing changes) or was made `maxAgeMs` or longer before `now`.
+   */
+  chain(key: string, value: string, now: number, maxAgeMs: number, ttlMs: number): Promise<string | undefined>;
 }

@@ -98,6 +98,25 @@ describeServices('answer jobs on several workers', () => {
     await until(async () => (await progressRecords()) === 0, 'the progress record to be deleted on completion', 10_000);
   });
 
+  it('an event delivered again after Redis lost it (and its job) is answered once: the worker claims its PostgreSQL keys before answering', async () => {
+    const web = await start('web');
+    const worker = await start('worker');
+    const event = dmEvent(3);
+    const answers = (): number => messages(event.channel).filter((m) => m.kind === 'answer').length;
+    expect(await deliver(web.port, event.raw)).toBe(200);
+    await until(() => answers() === 1, 'the answer', 60_000);
+    // The web replica claimed the event in Redis alone; the worker took the PostgreSQL keys.
+    const claims = async (): Promise<string[]> => (await adminQuery(`SELECT key FROM claims ORDER BY key`, [], db().schema)).rows.map((r) => String(r.key));
+    expect(await claims()).toEqual([`slack:event:${event.id}`, expect.stringMatching(new RegExp(`^slack:message:${event.channel}:`))]);
+    // Redis forgets the claims and the queue forgets the job: the retry makes a second job.
+    await redis.flushdb();
+    expect(await deliver(web.port, event.raw, 1)).toBe(200);
+    await until(() => /claimed by another job \(a duplicate\); skipped/.test(worker.log()), 'the worker to skip the second job', 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(answers()).toBe(1);
+    expect(messages(event.channel).filter((m) => m.kind === 'placeholder')).toHaveLength(1);
+  });
+
   it('two questions of one conversation on two workers are answered in the order they were asked', async () => {
     // One answer at a time per worker, so the second question goes to the other worker.
     const one = { UNDERSTUDY_ANSWER_CONCURRENCY: '1', OPENAI_TIMEOUT_MS: '5000', ANSWER_TIMEOUT_MS: '20000', UNDERSTUDY_JOB_LOCK_MS: '30000' };

@@ -1,5 +1,6 @@
 import { startEventPruning } from '../../src/chat/event-pruning';
-import { ANSWER_RECORD_TTL_MS, chainAnswer, forgetAnswerProgress, pruneAnswerRecords, readAnswerProgress, saveAnswerProgress } from '../../src/jobs/answer-job';
+import { Redis } from 'ioredis';
+import { ANSWER_RECORD_TTL_MS, chainAnswer, ORDER_WAIT_MS, forgetAnswerProgress, pruneAnswerRecords, readAnswerProgress, saveAnswerProgress } from '../../src/jobs/answer-job';
 import { InProcessJobQueue } from '../../src/jobs/memory-queue';
 import { silentLogger } from '../../src/log';
 import { openProductionStateStore, type ProductionStateStore } from '../../src/store/production-store';
@@ -28,8 +29,9 @@ describeServices('answer-job records', () => {
     await store.kvSet('answer_progress', 'EvOld', { placeholder: { channelId: 'D1', messageId: '1.2' }, at: now - ANSWER_RECORD_TTL_MS - 60_000 });
     // Written before records had a time.
     await store.kvSet('answer_progress', 'EvUndated', { answered: true });
-    await chainAnswer(store, 'slack:T1:D1:dm', 'slack:event:EvFresh', now);
-    await chainAnswer(store, 'slack:T1:D2:dm', 'slack:event:EvOld', now - ANSWER_RECORD_TTL_MS - 60_000);
+    // Conversation chains in PostgreSQL, as builds before the Redis chain (AckPaths.chain) left them.
+    await store.kvSet('answer_chain', 'slack:T1:D1:dm', { job: 'slack:event:EvFresh', at: now });
+    await store.kvSet('answer_chain', 'slack:T1:D2:dm', { job: 'slack:event:EvOld', at: now - ANSWER_RECORD_TTL_MS - 60_000 });
 
     expect(await pruneAnswerRecords(store, ANSWER_RECORD_TTL_MS, now)).toBe(3);
     expect(await keys('answer_progress')).toEqual(['EvFresh']);
@@ -76,5 +78,22 @@ describeServices('answer-job records', () => {
     expect(await chainAnswer(store, conv, 'j2')).toBeUndefined();
     expect(await chainAnswer(store, conv, 'j3')).toBe('j2');
     expect(await chainAnswer(store, 'slack:T1:D10:dm', 'k1')).toBeUndefined();
+  });
+
+  it('production mode chains in Redis, one script, nothing in PostgreSQL: a link older than ORDER_WAIT_MS is not named, and it expires', async () => {
+    const conv = 'slack:T1:D11:dm';
+    const now = Date.now();
+    expect(await chainAnswer(store, conv, 'j1', now - ORDER_WAIT_MS)).toBeUndefined();
+    expect(await chainAnswer(store, conv, 'j2', now)).toBeUndefined();
+    expect(await chainAnswer(store, conv, 'j3', now + 1)).toBe('j2');
+    expect(await keys('answer_chain')).toEqual([]);
+    const redis = new Redis(redisUrl());
+    try {
+      const [key] = await redis.keys(`*answer_chain:${conv}`);
+      expect(await redis.pttl(key)).toBeGreaterThan(ORDER_WAIT_MS - 10_000);
+      expect(await redis.pttl(key)).toBeLessThanOrEqual(ORDER_WAIT_MS);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -105,6 +105,50 @@ describeServices('production state store: Redis fast paths, PostgreSQL truth', (
     expect(await b.getSticky('slack:T1:D1')).toBeUndefined();
   });
 
+  it('ack paths: Redis claims in one script stop at the first key taken; PostgreSQL claims belong to an owner, across a flush', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const fast = (s: ProductionStateStore) => s.ackPaths;
+    expect(await fast(a).claimFresh(['slack:event:E1', 'slack:message:C1:1'], 60_000)).toBe(true);
+    expect(await fast(b).claimFresh(['slack:event:E1', 'slack:message:C1:1'], 60_000)).toBe(false);
+    // A second event id for the same message: its event key is taken, the message refuses it.
+    expect(await fast(b).claimFresh(['slack:event:E2', 'slack:message:C1:1'], 60_000)).toBe(false);
+    expect(await admin.exists('understudy:claim:slack:event:E2')).toBe(1);
+    // A known event does not go on to claim its message.
+    expect(await fast(a).claimFresh(['slack:event:E1', 'slack:message:C1:2'], 60_000)).toBe(false);
+    expect(await admin.exists('understudy:claim:slack:message:C1:2')).toBe(0);
+    // Nothing durable yet: PostgreSQL holds no key until someone replies.
+    expect(await a.claim('slack:event:E3', 60_000)).toBe(true);
+    expect(await fast(a).claimDurably('slack:event:E1', 'job-1', 60_000)).toBe(true);
+    await admin.flushdb();
+    expect(await fast(b).claimDurably('slack:event:E1', 'job-1', 60_000)).toBe(true);
+    expect(await fast(b).claimDurably('slack:event:E1', 'job-2', 60_000)).toBe(false);
+    // A key claimed without an owner (claim()) is nobody's to take again.
+    expect(await fast(b).claimDurably('slack:event:E3', 'job-1', 60_000)).toBe(false);
+    // Expired: the next owner takes it.
+    expect(await fast(a).claimDurably('slack:event:E4', 'job-1', 1)).toBe(true);
+    await sleep(20);
+    expect(await fast(b).claimDurably('slack:event:E4', 'job-2', 60_000)).toBe(true);
+    expect(await fast(a).claimDurably('slack:event:E4', 'job-1', 60_000)).toBe(false);
+  });
+
+  it('ack paths: rate hits in one script count in order and stop at the first refusal, shared by replicas, per replica while Redis is gone', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const decisions = async (s: ProductionStateStore): Promise<boolean[]> => (await s.ackPaths.hits([{ key: 'user', limit: 2 }, { key: 'free', limit: 0 }, { key: 'workspace', limit: 3 }], 60_000)).map((d) => d.allowed);
+    expect(await decisions(a)).toEqual([true, true, true]);
+    expect(await decisions(b)).toEqual([true, true, true]);
+    expect(await decisions(a)).toEqual([false]);
+    // The refused user's hit did not count against the workspace: one place is left there.
+    expect((await b.hit('workspace', 3, 60_000)).allowed).toBe(true);
+    expect((await a.hit('workspace', 3, 60_000)).allowed).toBe(false);
+    const refused = await b.ackPaths.hits([{ key: 'user', limit: 2 }], 60_000);
+    expect(refused[0].retryAfterMs).toBeGreaterThan(0);
+    const c = await replica();
+    (c as unknown as { redis: Redis }).redis.disconnect();
+    expect(await decisions(c)).toEqual([true, true, true]);
+    expect(await decisions(c)).toEqual([true, true, true]);
+    expect(await decisions(c)).toEqual([false]);
+  });
+
   it('names REDIS_URL and the address when Redis does not answer', async () => {
     await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:1/0' })).rejects.toThrow('REDIS_URL: cannot connect to 127.0.0.1:1 (ECONNREFUSED)');
     await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'http://127.0.0.1:6379' })).rejects.toThrow('REDIS_URL: has the scheme http, not redis or rediss');

@@ -35,6 +35,11 @@ export const MIGRATIONS: { name: string; sql: string }[] = [
       -- Per-conversation locks across replicas when no Redis stands in front (expiring rows).
       CREATE TABLE locks (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL);`,
   },
+  {
+    // A claim taken for a job (the worker answering a handed-off event) names it, so the same job run again keeps it.
+    name: 'claim owners',
+    sql: `ALTER TABLE claims ADD COLUMN owner TEXT;`,
+  },
 ];
 
 /**

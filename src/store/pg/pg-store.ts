@@ -71,8 +71,20 @@ export class PgStateStore implements StateStore {
     // One statement: a new key is inserted, an expired one taken over, a live one left alone (0 rows).
     const r = await this.pool.query(
       `INSERT INTO claims(key, expires_at) VALUES ($1, ${IN_MS})
-       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= clock_timestamp()`,
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, owner = NULL WHERE claims.expires_at <= clock_timestamp()`,
       [key, Math.ceil(ttlMs)],
+    );
+    return r.rowCount === 1;
+  }
+
+  /** claim(), held by `owner`: also true (and the expiry renewed) when `owner` holds the key already. */
+  async claimAs(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkTtl('claim', key, ttlMs);
+    const r = await this.pool.query(
+      `INSERT INTO claims(key, expires_at, owner) VALUES ($1, ${IN_MS}, $3)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, owner = excluded.owner
+       WHERE claims.expires_at <= clock_timestamp() OR claims.owner = excluded.owner`,
+      [key, Math.ceil(ttlMs), owner],
     );
     return r.rowCount === 1;
   }
