@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { loadCorpus } = require('../dist/src/corpus/load.js');
-const { slackDaySource } = require('../dist/src/corpus/loaders/slack-export.js');
+const { slackDaySource } = require('../dist/src/corpus/slack-day.js');
 
 const [file, from, author, ...flags] = process.argv.slice(2);
 if (!file || !from || !author) {

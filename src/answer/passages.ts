@@ -1,6 +1,6 @@
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
-import { slackDaySource } from '../corpus/loaders/slack-export';
+import { slackDaySource } from '../corpus/slack-day';
 import type { Chunk } from '../corpus/types';
 import { tokenize } from '../retrieval/tokenize';
 import { splitSentences } from '../text/sentences';

@@ -1,4 +1,4 @@
-import { slackDaySource } from '../corpus/loaders/slack-export';
+import { slackDaySource } from '../corpus/slack-day';
 import type { Platform, Visibility } from '../corpus/types';
 import { globMatcher } from '../util/glob';
 import type { AvatarConfig } from './schema';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../../src/corpus/load';
-import { slackDaySource } from '../../src/corpus/loaders/slack-export';
+import { slackDaySource } from '../../src/corpus/slack-day';
 import type { SourceUnit } from '../../src/corpus/types';
 import { matches, readQaFile, type QaItem } from '../../src/eval/qa';
 import { HELDOUT_DIR, heldOutTargets } from '../../src/eval/run-all';

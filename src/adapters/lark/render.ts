@@ -1,4 +1,5 @@
-import { chatCitationName, type Answer, type Citation } from '../../answer/types';
+import { chatCitationName } from '../../answer/citation-name';
+import type { Answer, Citation } from '../../answer/types';
 import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, unquoteCode } from '../../answer/markup';
 import type { Lang } from '../../text/lang';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';

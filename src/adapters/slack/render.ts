@@ -1,5 +1,6 @@
-import { chatCitationName, type Answer, type Citation } from '../../answer/types';
-import { slackDaySource } from '../../corpus/loaders/slack-export';
+import { chatCitationName } from '../../answer/citation-name';
+import type { Answer, Citation } from '../../answer/types';
+import { slackDaySource } from '../../corpus/slack-day';
 import { linkLabelMisleads, mapOutsideCode, MARKDOWN_LINK, SAFE_URL, stripControl, unquoteCode } from '../../answer/markup';
 import { pronounOf, voiceLabel, type Pronoun } from '../../chat/i18n';
 import type { Reply } from '../../chat/types';

@@ -66,16 +66,6 @@ export interface SlackLoadOptions {
 const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.json$/;
 
 /**
- * The channel and day of a Slack export unit's source (`<export>/<channel>/<YYYY-MM-DD>`), or
- * undefined for any other source. Used to render citations (`#general · 2015-06-20`) and to let a
- * visibility rule written for a channel cover its days.
- */
-export function slackDaySource(source: string): { channel: string; day: string } | undefined {
-  const m = /^(.+)\/(\d{4}-\d{2}-\d{2})$/.exec(source.split('#')[0]);
-  return m ? { channel: m[1], day: m[2] } : undefined;
-}
-
-/**
  * One unit per human message, `source` = `<export>/<channel>/<YYYY-MM-DD>` (the day file the
  * message is in, without `.json`: a citation names the channel and the day), `locator` = ts. Public channels
  * are `public`; private channels and DMs are `private`, visible to their members. Replies carry

@@ -1,6 +1,6 @@
 import { zipSync, strToU8 } from 'fflate';
 import { loadCorpus } from '../../../src/corpus/load';
-import { slackDaySource } from '../../../src/corpus/loaders/slack-export';
+import { slackDaySource } from '../../../src/corpus/slack-day';
 import { renderSlackText, blocksText } from '../../../src/corpus/loaders/slack-text';
 import { corpus, describeCorpora } from '../../helpers/corpora';
 import { tmpDir, write } from '../../helpers/fixtures';
