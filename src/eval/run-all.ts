@@ -41,6 +41,13 @@ export function defaultTargets(repoRoot: string): EvalTarget[] {
     { slug: 'ruanyf', split: 'dev', qa: path.join(repoRoot, 'eval/qa/ruanyf.jsonl'), create: { name: '阮一峰', from: path.join(corpora, 'ruanyf_weekly_zh/docs'), lang: 'zh' } },
     // English prose: the same avatar as the held-out paul-graham set, different passages.
     { slug: 'paul-graham', split: 'dev', qa: path.join(repoRoot, 'eval/qa/paul-graham-dev.jsonl'), create: { name: 'Paul Graham', from: path.join(corpora, 'paul_graham_essays'), lang: 'en' } },
+    // Chat: one member's Slack messages (another export than the held-out chat set's).
+    {
+      slug: 'heather-turner',
+      split: 'dev',
+      qa: path.join(repoRoot, 'eval/qa/heather-turner.jsonl'),
+      create: { name: 'Heather Turner', from: path.join(corpora, 'slack_export_r_contributors'), author: 'U01DZUA88S1', lang: 'en' },
+    },
   ];
   return [...dev, ...heldOutTargets(path.join(repoRoot, HELDOUT_DIR), corpora)];
 }
