@@ -5,7 +5,7 @@ import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
 import { guardOf } from './answer/model-guard';
 import { startEventPruning } from './chat/event-pruning';
-import { answerHandler, handOffAnswers } from './chat/answer-handoff';
+import { answerHandler, handOffAnswers, tellAnswerGivenUp, type TransportFinder } from './chat/answer-handoff';
 import { distillJobHandler } from './distill/chat-feature';
 import { summarizeJobHandler } from './summarize/chat-feature';
 import { Semaphore } from './chat/lanes';
@@ -19,7 +19,6 @@ import { watchQueue } from './jobs/metrics';
 import { createJobQueue } from './jobs/queue';
 import type { JobHandlers, JobQueue, JobWorker } from './jobs/types';
 import type { ChatRouter } from './chat/router';
-import type { ChatTransport } from './chat/types';
 import type { Runtime } from './app/runtime';
 import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
 import { SLACK_EVENTS_PATH } from './adapters/slack/adapter';
@@ -94,6 +93,11 @@ async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait
   }
 }
 
+/** The transport of a platform's app, as the worker's jobs post through it. */
+function platformTransport(platforms: PlatformAdapter[]): TransportFinder {
+  return (platform, appId) => platforms.find((p) => p.name === platform)?.transportFor(appId);
+}
+
 /**
  * A worker's jobs: answers, summaries and distillations from the web replicas (several at once,
  * through the platforms' transports) and ingests, still one at a time since each holds a whole
@@ -102,7 +106,7 @@ async function prepareAvatars(runtime: Runtime, io: CliIo, queue: JobQueue, wait
 function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: PlatformAdapter[], queue: JobQueue): JobHandlers {
   const ingests = new Semaphore(WORKER_CONCURRENCY);
   const ingest = ingestHandler(runtime);
-  const transportFor = (platform: string, appId: string): ChatTransport | undefined => platforms.find((p) => p.name === platform)?.transportFor(appId);
+  const transportFor = platformTransport(platforms);
   return {
     ingest: (job) => ingests.run(() => ingest(job)),
     answer: answerHandler(router, transportFor, runtime.service.store, runtime.log, queue),
@@ -206,7 +210,10 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
       worker = queue.process(workerHandlers(runtime, router, platforms, queue), {
         concurrency: Math.max(WORKER_CONCURRENCY, runtime.config.answerConcurrency),
         // The queue keeps a completed answer's id: its progress record has done its work.
-        onCompleted: (job) => (job.kind === 'answer' ? forgetAnswerProgress(runtime.service.store, (job.data as AnswerJob).event.eventId) : undefined),
+        // A summary's record of the replies it posted is kept under its job id.
+        onCompleted: (job) => (job.kind === 'answer' ? forgetAnswerProgress(runtime.service.store, (job.data as AnswerJob).event.eventId) : job.kind === 'summarize' ? forgetAnswerProgress(runtime.service.store, job.id) : undefined),
+        // An answer given up for good is not left on its placeholder: the asker is told, once.
+        onDead: (job) => (job.kind === 'answer' ? tellAnswerGivenUp({ id: job.id, data: job.data as AnswerJob }, platformTransport(platforms), runtime.service.store, runtime.log) : undefined),
       });
     }
     if (role !== 'worker') await prepareAvatars(runtime, io, queue, role === 'all');

@@ -7,7 +7,8 @@ import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
 import { placeholderResponder } from './commands';
 import { claimDurably } from './gates';
-import { conversationKey, type ChatTransport } from './types';
+import { t } from './i18n';
+import { conversationKey, type ChatTransport, type MessageRef, type ReplyTarget } from './types';
 
 const WORKER_PLATFORMS: readonly Platform[] = ['slack', 'lark'];
 
@@ -55,8 +56,9 @@ export type TransportFinder = (platform: string, appId: string) => ChatTransport
 /**
  * The worker's `answer` handler. Progress is recorded per event in the state store: the intent
  * to post the placeholder, the placeholder once posted, then `answered`. A run after a crash or
- * a throw reuses the placeholder (the answer replaces it), posts no second one when the crash
- * came between posting it and recording it, and does nothing after the answer went out. With
+ * a throw reuses the placeholder (the answer replaces it), also when the crash came between
+ * posting it and recording it (the placeholder is posted with the job's id as its key: Slack finds
+ * it again, Feishu gives it back), and does nothing after the answer went out. With
  * `queue`, a question waits for the one before it in its conversation (AnswerJob.after) without
  * holding a worker slot: while that one is not finished, the job is put back (RetryLater) and
  * looks again every ORDER_RECHECK_MS, until `orderWaitMs` after it was handed off; then it answers.
@@ -86,13 +88,16 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
       }
     }
     // A run before this one set out to post the placeholder and never recorded it (it died in
-    // between): one may be out already, so no second one, and no drafts; the answer is posted.
-    const maybePosted = progress.posting !== undefined && !progress.placeholder;
-    if (maybePosted) log.warn({ event_id: event.eventId, attempt: job.attempt }, 'answer job: an earlier run may have posted a placeholder it did not record; posting no second one');
-    let known = progress.placeholder !== undefined;
+    // between): it is found by the job's key and adopted, so the answer replaces it.
+    const recovered = progress.posting !== undefined && !progress.placeholder ? await recoverPlaceholder(transport, job.data.target, job.id, log) : undefined;
+    const placeholder = progress.placeholder ?? (recovered === 'unknown' ? undefined : recovered);
+    if (recovered && recovered !== 'unknown') await saveAnswerProgress(store, event.eventId, { placeholder });
+    // Not known whether one is out: no second one, and no drafts; the answer is posted.
+    const blind = recovered === 'unknown';
+    let known = placeholder !== undefined;
     // The placeholder and the answered mark are recorded as they go out; drafts in between are not.
     const respondInPlace = placeholderResponder(transport, job.data.target, {
-      placeholder: progress.placeholder,
+      placeholder,
       posted: async (placeholder) => {
         known = true;
         await saveAnswerProgress(store, event.eventId, { placeholder });
@@ -101,13 +106,62 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
     });
     const respond: typeof respondInPlace = async (reply) => {
       if ((reply.kind === 'status' || reply.kind === 'draft') && !known) {
-        if (maybePosted) return undefined;
+        if (blind) return undefined;
         // The intent first: a crash between the post and recording it leaves this behind.
         await saveAnswerProgress(store, event.eventId, { posting: Date.now() });
       }
-      return respondInPlace(reply);
+      // The placeholder carries the job's id as its key: Slack finds it again, Feishu gives the same message back.
+      return respondInPlace(reply.kind === 'status' ? { ...reply, key: job.id } : reply);
     };
     await router.answerHandedOff(job.data, transport, respond);
     return { answered: true };
   };
+}
+
+/**
+ * The placeholder an earlier run of job `key` posted and did not record: found by its key where the
+ * platform can look (Slack); undefined when it is not there, or when posting again with the key is
+ * itself safe (Feishu gives the message back); 'unknown' when the lookup failed.
+ */
+async function recoverPlaceholder(transport: ChatTransport, target: ReplyTarget, key: string, log: Logger): Promise<MessageRef | undefined | 'unknown'> {
+  if (!transport.findPosted) {
+    log.info({ job: key }, 'answer job: an earlier run may have posted the placeholder; posting it with the same key gives it back');
+    return undefined;
+  }
+  try {
+    const found = await transport.findPosted(target, key);
+    if (found) log.info({ job: key, message: found.messageId }, 'answer job: adopted the placeholder an earlier run posted and did not record');
+    else log.info({ job: key }, 'answer job: an earlier run set out to post the placeholder and did not; posting it');
+    return found;
+  } catch (err) {
+    log.warn({ err, job: key }, 'answer job: an earlier run may have posted a placeholder it did not record, and it cannot be looked up; posting no second one');
+    return 'unknown';
+  }
+}
+
+/**
+ * An answer job the queue gave up on (its attempts used up, or its worker stopped again and
+ * again): the asker is told so, in place of the placeholder when there is one (else in the
+ * thread), once: the notice is recorded as the answer, and a job already answered gets none.
+ */
+export async function tellAnswerGivenUp(job: { id: string; data: AnswerJob }, transportFor: TransportFinder, store: StateStore, log: Logger): Promise<void> {
+  const { event, target, lang } = job.data;
+  const progress = await readAnswerProgress(store, event.eventId);
+  if (progress.answered) return;
+  const transport = transportFor(event.platform, event.appId);
+  if (!transport) {
+    log.warn({ job: job.id, event_id: event.eventId }, 'answer job given up, and no transport here to tell the asker');
+    return;
+  }
+  const recovered = progress.posting !== undefined && !progress.placeholder ? await recoverPlaceholder(transport, target, job.id, log) : undefined;
+  let placeholder = progress.placeholder ?? (recovered === 'unknown' ? undefined : recovered);
+  // Feishu: the placeholder's own post again (same key) is the message to replace, whether or not it went out.
+  if (!placeholder && progress.posting !== undefined && !transport.findPosted) placeholder = await transport.post(target, { kind: 'status', text: '…', key: job.id });
+  const respond = placeholderResponder(transport, target, { placeholder, replaced: (ref) => saveAnswerProgress(store, event.eventId, { placeholder: ref, answered: true }) });
+  await respond({
+    kind: 'notice',
+    errorCode: 'JOB_GIVEN_UP',
+    text: t(lang, "I couldn't finish this answer (the worker stopped); please ask again.", '这个回答没能完成（处理它的进程停止了），请再问一次。'),
+  });
+  log.warn({ job: job.id, event_id: event.eventId, in_place: placeholder !== undefined }, 'answer job given up; the asker was told');
 }

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Runtime } from '../app/runtime';
 import type { Platform } from '../corpus/types';
 import { classifyError } from '../errors';
+import { readAnswerProgress, saveAnswerProgress, type AnswerProgress } from '../jobs/answer-job';
 import { isLastAttempt, PermanentJobError, type JobContext, type JobQueue } from '../jobs/types';
+import type { StateStore } from '../store/types';
 import type { HandlerContext } from './commands';
 import { t } from './i18n';
 import type { ChatTransport, MessageRef, Reply, ReplyTarget } from './types';
@@ -28,15 +31,46 @@ export function handOffQueue(runtime: Runtime | undefined, platform: Platform): 
 /**
  * `respond` for a handler run as a job: every reply is posted (a status replaced by the next
  * reply, as in process), and the queue's progress shows how many went out and the last one.
+ * With `store`, the job's statuses and notices are posted once across its runs (a run after a
+ * crash posts no second "Reading…"): each is recorded under the job's id by a digest of its text,
+ * as it is set out and once posted, and goes out with a key from both (ChatTransport.findPosted).
  */
-export function jobResponder(transport: ChatTransport, target: ReplyTarget, job: Pick<JobContext, 'progress'>): HandlerContext['respond'] {
+export function jobResponder(transport: ChatTransport, target: ReplyTarget, job: Pick<JobContext, 'id' | 'progress'>, store?: StateStore): HandlerContext['respond'] {
   let status: MessageRef | undefined;
   let sent = 0;
-  return async (reply: Reply) => {
+  let record: Promise<AnswerProgress> | undefined;
+  const remember = async (digest: string, ref: MessageRef | null): Promise<void> => {
+    if (!store || !record) return;
+    const r = await record;
+    r.replies = { ...r.replies, [digest]: ref };
+    await saveAnswerProgress(store, job.id, r);
+  };
+  const postOnce = async (reply: Extract<Reply, { kind: 'status' | 'notice' }>): Promise<MessageRef> => {
+    if (!store) return transport.post(target, reply);
+    record ??= readAnswerProgress(store, job.id);
+    const digest = createHash('sha1').update(`${reply.kind}\n${reply.text}`).digest('hex').slice(0, 16);
+    const key = `${job.id}#${digest}`;
+    const before = (await record).replies?.[digest];
+    // Posted by an earlier run: this is the one.
+    if (before) return before;
+    // Set out by an earlier run that died before recording it: found where the platform can look (Slack); Feishu gives it back for the same key.
+    if (before === null && !(reply.kind === 'notice' && reply.ephemeral) && transport.findPosted) {
+      const found = await transport.findPosted(target, key).catch(() => undefined);
+      if (found) {
+        await remember(digest, found);
+        return found;
+      }
+    }
+    await remember(digest, null);
+    const ref = await transport.post(target, { ...reply, key });
+    await remember(digest, ref);
+    return ref;
+  };
+  const send = async (reply: Reply): Promise<MessageRef> => {
     sent++;
     await job.progress({ replies: sent, last: 'text' in reply ? String(reply.text).slice(0, 120) : reply.kind }).catch(() => undefined);
     if (reply.kind === 'status') {
-      status = await transport.post(target, reply);
+      status = await postOnce(reply);
       return status;
     }
     if (status && !(reply.kind === 'notice' && reply.ephemeral)) {
@@ -45,7 +79,14 @@ export function jobResponder(transport: ChatTransport, target: ReplyTarget, job:
       await transport.update(ref, reply);
       return ref;
     }
-    return transport.post(target, reply);
+    return reply.kind === 'notice' ? postOnce(reply) : transport.post(target, reply);
+  };
+  // One reply at a time (a progress notice may be sent without waiting): each reads the record the one before wrote.
+  let line: Promise<unknown> = Promise.resolve();
+  return (reply) => {
+    const next = line.then(() => send(reply));
+    line = next.catch(() => undefined);
+    return next;
   };
 }
 

@@ -52,8 +52,9 @@ export interface ChatEvent {
 export type Reply =
   | { kind: 'answer'; answer: Answer; avatarName: string }
   /** `errorCode`: the failure this notice reports, so adapters can tell it apart without reading its text. */
-  | { kind: 'notice'; text: string; ephemeral?: boolean; errorCode?: string }
-  | { kind: 'status'; text: string }
+  | { kind: 'notice'; text: string; ephemeral?: boolean; errorCode?: string; key?: PostKey }
+  /** `key`: see PostKey (a worker's placeholder, which a retried job must find again rather than post twice). */
+  | { kind: 'status'; text: string; key?: PostKey }
   /**
    * An answer still being written: the model's text so far (or the offline answer shown piece by
    * piece), not yet checked, without label or citations. It replaces the status in place and is
@@ -62,6 +63,13 @@ export type Reply =
   | { kind: 'draft'; text: string; avatarName: string }
   /** A question with Approve / Decline buttons (distillation consent); `id` comes back in the action. */
   | { kind: 'consent'; id: string; text: string; lang: 'zh' | 'en' };
+
+/**
+ * An idempotency key for a post (a job's id, and which of its messages): Feishu sends the same
+ * message again for a post with the key of one it sent within the hour (its `uuid`); Slack
+ * carries it in the message's metadata, where ChatTransport.findPosted finds it.
+ */
+export type PostKey = string;
 
 /** A button press, normalized: which button, on which value, by whom. */
 export interface ChatAction {
@@ -124,6 +132,12 @@ export interface ChatTransport {
   readonly draftIntervalMs?: number;
   post(target: ReplyTarget, reply: Reply): Promise<MessageRef>;
   update(ref: MessageRef, reply: Reply): Promise<void>;
+  /**
+   * The message posted earlier with `key` where `target` goes (the bot's own, since the event), for
+   * a job run again after dying between posting it and recording it; undefined when there is none.
+   * A platform that deduplicates keyed posts itself (Feishu) needs no lookup: posting again is safe.
+   */
+  findPosted?(target: ReplyTarget, key: PostKey): Promise<MessageRef | undefined>;
   /** Show "working..." where the platform has a native status (Slack assistant threads). */
   setStatus?(target: ReplyTarget, status: string): Promise<boolean>;
   /** Earlier messages of a thread, oldest first, as conversation memory fallback. */

@@ -148,6 +148,13 @@ export class BullMqJobQueue implements JobQueue {
       const fields = { err, job: idOf(job), kind: job.name, attempt: job.attemptsMade };
       if (dead) this.log.error(fields, 'job failed on its last attempt; kept as a dead letter');
       else this.log.warn(fields, 'job failed; retrying');
+      // Emitted once, by the worker that moved the job to the failed set (a job stalled too often fails in the next worker to take it).
+      const onDead = options.onDead;
+      if (dead && onDead && isJobKind(job.name)) {
+        Promise.resolve()
+          .then(() => onDead({ id: idOf(job), kind: job.name as JobKind, data: job.data, error: err?.message }))
+          .catch((hookErr: unknown) => this.log.warn({ err: hookErr, job: idOf(job), kind: job.name }, 'after-death step of a job failed'));
+      }
     });
     const onCompleted = options.onCompleted;
     if (onCompleted) {

@@ -33,6 +33,7 @@ interface Entry extends JobInfo {
 interface LocalWorker {
   handlers: JobHandlers;
   onCompleted?: WorkerOptions['onCompleted'];
+  onDead?: WorkerOptions['onDead'];
   concurrency: number;
   running: Set<Promise<void>>;
   closed: boolean;
@@ -100,7 +101,7 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   process(handlers: JobHandlers, options: WorkerOptions = {}): JobWorker {
-    const worker: LocalWorker = { handlers, onCompleted: options.onCompleted, concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), running: new Set(), closed: false };
+    const worker: LocalWorker = { handlers, onCompleted: options.onCompleted, onDead: options.onDead, concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY), running: new Set(), closed: false };
     this.workers.push(worker);
     this.pump();
     return {
@@ -191,6 +192,12 @@ export class InProcessJobQueue implements JobQueue {
         metrics.jobDuration.observe({ kind: e.kind, outcome: 'dead' }, (Date.now() - started) / 1000);
         e.state = 'dead';
         this.finished(e);
+        const onDead = worker.onDead;
+        if (onDead) {
+          await Promise.resolve()
+            .then(() => onDead({ id: e.id, kind: e.kind, data: e.data, error: e.error }))
+            .catch((hookErr: unknown) => this.log.warn({ err: hookErr, job: e.id, kind: e.kind }, 'after-death step of a job failed'));
+        }
       }
     }
   }

@@ -64,6 +64,11 @@ export interface WorkerOptions {
    * will not run again): where a handler's own progress records can be let go. Errors are logged.
    */
   onCompleted?: (job: { id: string; kind: JobKind; data: unknown }) => Promise<void> | void;
+  /**
+   * Called once when a job this worker ran (or was the last to pick up) is dead: its attempts used
+   * up, a PermanentJobError, or its workers stopped too often (stalled). Where the user is told. Errors are logged.
+   */
+  onDead?: (job: { id: string; kind: JobKind; data: unknown; error?: string }) => Promise<void> | void;
 }
 
 export interface JobWorker {

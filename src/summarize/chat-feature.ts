@@ -205,7 +205,8 @@ export function summarizeJobHandler(runtime: Runtime, transportFor: TransportFin
     const log = runtime.log.child({ job: job.id, platform: d.event.platform, event_id: d.event.eventId });
     const transport = transportFor(d.event.platform, d.event.appId);
     if (!transport) throw new PermanentJobError(`summarize job ${job.id}: no ${d.event.platform} app "${d.event.appId}" configured on this worker`);
-    const respond = jobResponder(transport, d.target, job);
+    // The job's replies are recorded: a run after a crash posts no second "Reading…".
+    const respond = jobResponder(transport, d.target, job, runtime.service.store);
     const ctx: HandlerContext = { event: d.event, args: d.args, service: runtime.service, transport, log, lang: d.lang, target: d.target, isAdmin: d.isAdmin, avatar: d.avatar, respond };
     try {
       await (d.via === 'intent' ? summarizeIntent(ctx) : summarizeCommand(ctx));

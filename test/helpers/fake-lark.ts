@@ -229,8 +229,10 @@ export class FakeLark {
           if (!body.receive_id || !['chat_id', 'open_id', 'user_id', 'union_id', 'email'].includes(type ?? '')) return reply(400, { code: 99992402, msg: 'field validation failed: receive_id_type' });
           chatId = type === 'chat_id' ? String(body.receive_id) : `oc_p2p_${String(body.receive_id)}`;
         }
-        // The same uuid within an hour sends nothing new.
-        const dup = body.uuid ? [...this.messages.values()].find((m) => (m as StoredMessage & { uuid?: string }).uuid === body.uuid) : undefined;
+        // The same uuid from the same app within an hour sends nothing new: the answer is the message sent then.
+        const dup = body.uuid
+          ? [...this.messages.values()].find((m) => (m as StoredMessage & { uuid?: string }).uuid === body.uuid && m.sender === appId && Date.now() - Number(m.create_time) < 3_600_000)
+          : undefined;
         if (dup) return ok(dup);
         const m: StoredMessage & { uuid?: string } = {
           message_id: `om_${(++this.n).toString(16).padStart(8, '0')}`,

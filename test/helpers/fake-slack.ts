@@ -53,6 +53,12 @@ export class FakeSlack {
    * deleted. A workspace without the streaming API: `fail('chat.startStream', { error: 'not_allowed', times: Infinity })`.
    */
   readonly streaming = new Set<string>();
+  /**
+   * Messages posted with chat.postMessage, by channel, as conversations.history and .replies
+   * return them besides any set above: with the poster's bot_id and user, and their `metadata`
+   * only when asked with include_all_metadata (as Slack does).
+   */
+  readonly posted = new Map<string, { ts: string; text?: unknown; thread_ts?: string; user: string; bot_id: string; metadata?: unknown }[]>();
   readonly deleted = new Set<string>();
   private failures = new Map<string, Failure>();
   private server?: http.Server;
@@ -102,8 +108,15 @@ export class FakeSlack {
     switch (method) {
       case 'auth.test':
         return reply(200, { ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'bot', ...who });
-      case 'chat.postMessage':
-        return reply(200, { ok: true, channel: args.channel, ts: `${++this.ts}.000100`, message: { text: args.text } });
+      case 'chat.postMessage': {
+        const ts = `${this.nextSecond()}.000100`;
+        const metadata = args.metadata as { event_type?: unknown; event_payload?: unknown } | undefined;
+        if (metadata !== undefined && (typeof metadata !== 'object' || typeof metadata.event_type !== 'string' || typeof metadata.event_payload !== 'object')) return reply(200, { ok: false, error: 'invalid_metadata_format' });
+        const list = this.posted.get(String(args.channel)) ?? [];
+        list.push({ ts, text: args.text, thread_ts: args.thread_ts as string | undefined, user: (who as { user_id: string }).user_id, bot_id: (who as { bot_id: string }).bot_id, metadata });
+        this.posted.set(String(args.channel), list);
+        return reply(200, { ok: true, channel: args.channel, ts, message: { text: args.text } });
+      }
       case 'chat.update':
         if (this.deleted.has(`${args.channel}:${args.ts}`)) return reply(200, { ok: false, error: 'message_not_found' });
         return reply(200, { ok: true, channel: args.channel, ts: args.ts });
@@ -114,7 +127,7 @@ export class FakeSlack {
         if (!args.markdown_text && !args.chunks) return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['missing markdown_text or chunks'] } });
         // Outside a DM Slack wants the recipient of the stream.
         if (!String(args.channel).startsWith('D') && (!args.recipient_user_id || !args.recipient_team_id)) return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['missing recipient_user_id / recipient_team_id'] } });
-        const ts = `${++this.ts}.000300`;
+        const ts = `${this.nextSecond()}.000300`;
         this.streaming.add(`${args.channel}:${ts}`);
         return reply(200, { ok: true, channel: args.channel, ts });
       }
@@ -124,19 +137,24 @@ export class FakeSlack {
         if (method === 'chat.stopStream') this.streaming.delete(`${args.channel}:${args.ts}`);
         return reply(200, { ok: true, channel: args.channel, ts: args.ts });
       case 'chat.postEphemeral':
-        return reply(200, { ok: true, message_ts: `${++this.ts}.000200` });
+        return reply(200, { ok: true, message_ts: `${this.nextSecond()}.000200` });
       case 'chat.getPermalink':
         return reply(200, { ok: true, permalink: `https://test.slack.com/archives/${args.channel}/p${String(args.message_ts).replace('.', '')}` });
-      case 'conversations.replies':
-        return reply(200, { ok: true, messages: this.replies.get(`${args.channel}:${args.ts}`) ?? [], has_more: false });
+      case 'conversations.replies': {
+        const mine = this.postedIn(args, (m) => m.thread_ts === args.ts || m.ts === args.ts);
+        return reply(200, { ok: true, messages: [...(this.replies.get(`${args.channel}:${args.ts}`) ?? []), ...mine], has_more: false });
+      }
       case 'conversations.info':
         return reply(200, { ok: true, channel: { id: args.channel, ...(this.channels.get(String(args.channel)) ?? { is_private: false }) } });
       case 'conversations.open':
         return reply(200, { ok: true, channel: { id: `D${String(args.users).slice(1)}` } });
       case 'conversations.history': {
-        const pages = this.history[String(args.channel)] ?? [{ messages: [] }];
+        const pages = this.history[String(args.channel)];
         const i = args.cursor ? Number(args.cursor) : 0;
-        return reply(200, { ok: true, messages: pages[i]?.messages ?? [], has_more: i + 1 < pages.length, response_metadata: { next_cursor: i + 1 < pages.length ? String(i + 1) : '' } });
+        // A channel whose history a test set answers with that alone; else with what was posted in it, newest first (thread replies aside).
+        const messages = pages ? (pages[i]?.messages ?? []) : this.postedIn(args, (m) => !m.thread_ts).reverse();
+        const more = pages !== undefined && i + 1 < pages.length;
+        return reply(200, { ok: true, messages, has_more: more, response_metadata: { next_cursor: more ? String(i + 1) : '' } });
       }
       case 'conversations.list':
         return reply(200, { ok: true, channels: this.channelList, response_metadata: { next_cursor: '' } });
@@ -154,6 +172,22 @@ export class FakeSlack {
       default:
         return reply(200, { ok: true });
     }
+  }
+
+  /** The seconds of a new message's ts: after every earlier one, and after the current second (what it answers came before it). */
+  private nextSecond(): number {
+    this.ts = Math.max(this.ts + 1, Math.floor(Date.now() / 1000) + 1);
+    return this.ts;
+  }
+
+  /** Messages posted in `args.channel` that `keep`, after `oldest` (or at it, with `inclusive`), with their metadata when asked for. */
+  private postedIn(args: Record<string, unknown>, keep: (m: { ts: string; thread_ts?: string }) => boolean): Record<string, unknown>[] {
+    const oldest = args.oldest === undefined ? undefined : Number(args.oldest);
+    const inclusive = args.inclusive === true || args.inclusive === 'true';
+    const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    return (this.posted.get(String(args.channel)) ?? [])
+      .filter((m) => keep(m) && (oldest === undefined || Number(m.ts) > oldest || (inclusive && Number(m.ts) === oldest)))
+      .map(({ metadata, ...m }) => ({ type: 'message', ...m, ...(withMeta && metadata ? { metadata } : {}) }));
   }
 }
 

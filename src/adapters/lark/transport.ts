@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
-import type { ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
+import type { ChatTransport, ChatUser, MessageRef, PostKey, Reply, ReplyTarget } from '../../chat/types';
 import { feishuText } from '../../corpus/loaders/feishu-export';
 import type { UnderstudyError } from '../../errors';
 import type { StateStore } from '../../store/types';
@@ -52,23 +52,27 @@ export class LarkTransport implements ChatTransport {
     if (rootId && container) this.threads.set(rootId, container);
   }
 
-  /** Idempotency key per message we send, so that a retried call never posts twice. */
-  private uuid(target: ReplyTarget): string {
-    return crypto.createHash('sha1').update(`${target.origin?.eventId ?? crypto.randomUUID()}:${++this.seq}`).digest('hex').slice(0, 40);
+  /**
+   * Feishu's idempotency key (`uuid`) of a message we send, so that a retried call never posts
+   * twice: from the reply's own key when it has one (a job's placeholder: a run of the job after a
+   * crash posts it again and gets the same message back), else fresh per message of this process.
+   */
+  private uuid(target: ReplyTarget, key?: PostKey): string {
+    return crypto.createHash('sha1').update(key ?? `${target.origin?.eventId ?? crypto.randomUUID()}:${++this.seq}`).digest('hex').slice(0, 40);
   }
 
-  private async send(target: ReplyTarget, msgType: 'interactive' | 'text' | 'file', content: string): Promise<MessageRef> {
+  private async send(target: ReplyTarget, msgType: 'interactive' | 'text' | 'file', content: string, key?: PostKey): Promise<MessageRef> {
     const o = target.origin;
     const replyTo = target.threadId ?? (o && o.channelId === target.channelId && !o.messageId.startsWith('menu:') ? o.messageId : undefined);
     let sent: SentMessage;
     if (replyTo) {
       sent = await this.api.call<SentMessage>('im.v1.message.reply', () =>
-        this.api.client.im.v1.message.reply({ path: { message_id: replyTo }, data: { msg_type: msgType, content, reply_in_thread: target.threadId !== undefined, uuid: this.uuid(target) } }),
+        this.api.client.im.v1.message.reply({ path: { message_id: replyTo }, data: { msg_type: msgType, content, reply_in_thread: target.threadId !== undefined, uuid: this.uuid(target, key) } }),
       );
     } else {
       const byUser = !target.channelId.startsWith('oc_');
       sent = await this.api.call<SentMessage>('im.v1.message.create', () =>
-        this.api.client.im.v1.message.create({ params: { receive_id_type: byUser ? 'open_id' : 'chat_id' }, data: { receive_id: target.channelId, msg_type: msgType, content, uuid: this.uuid(target) } }),
+        this.api.client.im.v1.message.create({ params: { receive_id_type: byUser ? 'open_id' : 'chat_id' }, data: { receive_id: target.channelId, msg_type: msgType, content, uuid: this.uuid(target, key) } }),
       );
       if (byUser && sent.chat_id) await this.store.kvSet(P2P_CHATS, `${this.api.app.appId}:${target.channelId}`, sent.chat_id);
     }
@@ -112,8 +116,9 @@ export class LarkTransport implements ChatTransport {
     }
     try {
       let first: MessageRef | undefined;
-      for (const card of cards) {
-        const ref = await this.send(target, 'interactive', JSON.stringify(card));
+      const key = (reply.kind === 'status' || reply.kind === 'notice') && reply.key ? reply.key : undefined;
+      for (const [i, card] of cards.entries()) {
+        const ref = await this.send(target, 'interactive', JSON.stringify(card), key && `${key}#${i}`);
         first ??= ref;
       }
       return first as MessageRef;

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { HistoryTurn } from '../../answer/types';
-import type { ChatTransport, ChatUser, MessageRef, Reply, ReplyTarget } from '../../chat/types';
+import type { ChatTransport, ChatUser, MessageRef, PostKey, Reply, ReplyTarget } from '../../chat/types';
 import type { StateStore } from '../../store/types';
 import { renderDraft, renderReply, streamableDraft, type Block, type SlackMessage } from './render';
 import { SlackHistory } from './history';
@@ -20,6 +20,10 @@ const STREAMING_REFUSED = new Set(['unknown_method', 'method_not_supported', 'me
 /** A refusal is remembered this long, then the streaming API is tried again (an upgrade, a new scope). */
 const STREAMING_RETRY_MS = 6 * 60 * 60_000;
 const MAX_STREAMS = 1_000;
+/** The metadata event type of a keyed post (ChatTransport.findPosted); its payload is `{ job: <key> }`. */
+const POST_KEY_EVENT = 'understudy_job';
+/** Pages of a thread or history findPosted reads at most. */
+const FIND_PAGES = 5;
 
 interface LiveStream {
   channel: string;
@@ -94,10 +98,13 @@ export class SlackTransport implements ChatTransport {
       return { ...target, messageId: '' };
     }
     let first: MessageRef | undefined;
+    // A keyed post (a job's placeholder) carries its key in the message's metadata, where findPosted looks.
+    const key = (reply.kind === 'status' || reply.kind === 'notice') && reply.key ? reply.key : undefined;
     try {
       for (const m of messages) {
+        const metadata = key && !first ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { job: key } } } : {};
         const res = await this.call('chat.postMessage', () =>
-          this.client.chat.postMessage({ channel: target.channelId, text: m.text, blocks: known(m.blocks), thread_ts: target.threadId, unfurl_links: false }),
+          this.client.chat.postMessage({ channel: target.channelId, text: m.text, blocks: known(m.blocks), thread_ts: target.threadId, unfurl_links: false, ...metadata }),
         target);
         first ??= { ...target, messageId: String(res.ts ?? '') };
       }
@@ -106,6 +113,31 @@ export class SlackTransport implements ChatTransport {
       throw err;
     }
     return first as MessageRef;
+  }
+
+  /**
+   * The bot's own message posted with `key` (in its metadata) where `target` goes: the thread's
+   * replies, or the conversation's history since the message being answered. A few pages at most:
+   * the message sought was posted moments after that one.
+   */
+  async findPosted(target: ReplyTarget, key: PostKey): Promise<MessageRef | undefined> {
+    const since = target.origin?.channelId === target.channelId ? target.origin.messageId : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_PAGES; page++) {
+      const common = { channel: target.channelId, include_all_metadata: true, limit: 200, ...(since ? { oldest: since, inclusive: true } : {}), ...(cursor ? { cursor } : {}) };
+      const res = target.threadId
+        ? await this.call('conversations.replies', () => this.client.conversations.replies({ ...common, ts: target.threadId as string }), target)
+        : await this.call('conversations.history', () => this.client.conversations.history(common), target);
+      const found = (res.messages ?? []).find((m) => {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: { job?: unknown } } }).metadata;
+        const ours = this.botUserId ? m.user === this.botUserId : Boolean(m.bot_id);
+        return ours && meta?.event_type === POST_KEY_EVENT && meta.event_payload?.job === key;
+      });
+      if (found?.ts) return { ...target, messageId: found.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!res.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   /** When the bot cannot post where it was asked, say so privately and how to fix it. */
