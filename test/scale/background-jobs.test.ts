@@ -112,6 +112,8 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     expect(summaries()).toHaveLength(1);
     expect(summaries()[0]).toMatch(/We decided to ship billing-gateway v2.15 on Thursday/);
+    // The rescuer said nothing it had said already: one "Reading…" (recorded under the job's id by the first run).
+    expect(ephemerals().filter((t) => /^Reading #general/.test(t))).toHaveLength(1);
     expect(rescuer.log()).toMatch(/stalled/);
     // In the queue: completed, none dead, with the replies it sent as its progress.
     await withQueue(async (q) => {
