@@ -1,5 +1,6 @@
 import type { AvatarService } from '../../app/avatar-service';
 import type { Viewer } from '../../avatars/visibility';
+import { slackDaySource } from '../../corpus/slack-day';
 import type { Chunk, SourceKind, Visibility } from '../../corpus/types';
 
 /** Lines of the document shown around a cited passage, on each side. */
@@ -55,7 +56,29 @@ export function findPassage(service: AvatarService, slug: string, source: string
     avatar: slug, source, locator, kind: first.kind, title: first.title, url: first.url, date: first.date, author: first.author, visibility: first.visibility,
   };
   if (range) return { ...base, document: documentAround(chunks, Number(range[1]), Number(range[2])) };
-  return { ...base, message: { text: cited.map((c) => c.text).join('\n'), thread: threadOf(chunks, first) } };
+  return { ...base, message: { text: cited.map((c) => c.text).join('\n'), thread: threadOf([...chunks, ...nearbyDays(index, source, viewer)], first) } };
+}
+
+/** Days each way of a Slack export day file read for a thread: a reply sits in the day file of its own date. */
+const THREAD_DAYS = 31;
+const DAY_MS = 86_400_000;
+
+/** The messages of the same Slack export channel on the days around `source`'s day (none for other sources). */
+function nearbyDays(index: ReturnType<AvatarService['index']>, source: string, viewer: Viewer): Chunk[] {
+  const at = slackDaySource(source);
+  if (!at) return [];
+  const day = Date.parse(at.day);
+  const store = index.chunkStore();
+  return store
+    .sourceCounts()
+    .map((s) => s.source)
+    .filter((s) => {
+      const d = slackDaySource(s);
+      return s !== source && d?.channel === at.channel && Math.abs(Date.parse(d.day) - day) <= THREAD_DAYS * DAY_MS;
+    })
+    .flatMap((s) => store.bySource(s))
+    .map((c) => index.get(c.id))
+    .filter((c): c is Chunk => c !== undefined && index.canSee(viewer, c));
 }
 
 function overlaps(locator: string, from: number, to: number): boolean {
