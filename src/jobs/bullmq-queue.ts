@@ -80,9 +80,12 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async get(id: string): Promise<JobInfo | undefined> {
+    // The state first, then the job: a job read before it finished (no result, no attempt counted)
+    // must not be reported with a state read after it finished.
+    const state = await this.queue.getJobState(jobIdOf(id));
     const job = (await this.queue.getJob(jobIdOf(id))) as Job | undefined;
     if (!job) return undefined;
-    return infoOf(job, await job.getState());
+    return infoOf(job, state);
   }
 
   async waitFor(id: string, timeoutMs: number): Promise<JobInfo> {
