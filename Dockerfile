@@ -17,7 +17,8 @@ FROM node:20-bookworm-slim
 # Avatars made by /distill are written to UNDERSTUDY_AVATARS_DIR, so it lives in a volume beside the
 # data; on first start the volume is seeded with the demo avatars below.
 # HOST=0.0.0.0: the container port must be reachable for Slack/Feishu events (the playground then needs a token).
-# MALLOC_MMAP_THRESHOLD_: unloaded indexes give their memory back to the system (see docker-compose.yml).
+# MALLOC_MMAP_THRESHOLD_: unloaded indexes give their memory back to the system. Redundant since serve sets
+# the same threshold itself (UNDERSTUDY_MALLOC_TUNING); harmless, and it covers every process from its start.
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 UNDERSTUDY_DATA_DIR=/data UNDERSTUDY_AVATARS_DIR=/avatars LOG_FORMAT=json MALLOC_MMAP_THRESHOLD_=1048576
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
