@@ -14,10 +14,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AvatarService } from '../src/app/avatar-service';
-import { crossValidate, figures, FIT_DEFAULTS, fitModel, formatFigures, signalRows, type FitOptions, type SignalRow } from '../src/eval/fit-abstention';
+import { crossValidate, figures, FIT_DEFAULTS, fitModel, formatFigures, MODEL_FEATURES, signalRows, type FitOptions, type SetFigures, type SignalRow } from '../src/eval/fit-abstention';
 import { readQaFile } from '../src/eval/qa';
 import { defaultTargets, openTarget } from '../src/eval/run-all';
-import { ABSTENTION, FEATURES } from '../src/retrieval/abstention';
+import { ABSTENTION, FEATURES, type FeatureName } from '../src/retrieval/abstention';
 import { createRuntime } from '../src/app/runtime';
 import { writeFileAtomic } from '../src/util/fs-atomic';
 
@@ -74,7 +74,48 @@ const SIGNAL_NAMES: Record<keyof SignalRow['signals'], 0> = {
   presentCoverage: 0,
   presentShare: 0,
   namedMissing: 0,
+  focusFound: 0,
+  topAgreement: 0,
+  semanticOn: 0,
+  semanticLift: 0,
+  semanticTop: 0,
+  namedFound: 0,
 };
+
+function parseFeatures(list: string): FeatureName[] {
+  const names = list.split(',').filter(Boolean);
+  const bad = names.filter((x) => !(FEATURES as readonly string[]).includes(x));
+  if (bad.length > 0 || names.length === 0) throw new Error(`--features takes a comma-separated list of ${FEATURES.join(', ')} (not: ${bad.join(', ')})`);
+  return names as FeatureName[];
+}
+
+/** One number per feature set: mean cross-validated declined, less any false abstention over the target. */
+function score(figs: readonly SetFigures[]): { declined: number; falseAbstention: number; worstFalse: number; value: number } {
+  const mean = (k: 'declined' | 'falseAbstention'): number => figs.reduce((a, f) => a + f[k], 0) / figs.length;
+  const worstFalse = Math.max(...figs.map((f) => f.falseAbstention));
+  return { declined: mean('declined'), falseAbstention: mean('falseAbstention'), worstFalse, value: mean('declined') - 2 * Math.max(0, mean('falseAbstention') - TARGET_FALSE) };
+}
+
+/** The issue's target: false abstention on answerable questions at most this. */
+const TARGET_FALSE = 0.15;
+
+/** Greedy forward selection of features by the leave-one-set-out score (--select); prints each step. */
+function selectFeatures(rows: readonly SignalRow[], options: FitOptions): void {
+  const chosen: FeatureName[] = [];
+  let best = -Infinity;
+  for (;;) {
+    let step: { f: FeatureName; s: ReturnType<typeof score> } | undefined;
+    for (const f of FEATURES.filter((x) => !chosen.includes(x))) {
+      const s = score(crossValidate(rows, { ...options, features: [...chosen, f] }));
+      if (!step || s.value > step.s.value) step = { f, s };
+    }
+    if (!step || step.s.value <= best + 0.005) break;
+    best = step.s.value;
+    chosen.push(step.f);
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    console.log(`+ ${step.f.padEnd(16)} declined ${pct(step.s.declined)}  false-abst ${pct(step.s.falseAbstention)} (worst set ${pct(step.s.worstFalse)})  -> ${chosen.join(',')}`);
+  }
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -83,15 +124,23 @@ async function main(): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : undefined;
   };
-  const options: FitOptions = { ...FIT_DEFAULTS, l2: opt('--l2') ?? FIT_DEFAULTS.l2, falseAbstention: opt('--false-abstention') ?? FIT_DEFAULTS.falseAbstention };
+  const featureArg = args.indexOf('--features');
+  const features = featureArg >= 0 ? parseFeatures(args[featureArg + 1] ?? '') : MODEL_FEATURES;
+  const options: FitOptions = { ...FIT_DEFAULTS, l2: opt('--l2') ?? FIT_DEFAULTS.l2, falseAbstention: opt('--false-abstention') ?? FIT_DEFAULTS.falseAbstention, features };
   const n = (f: (r: SignalRow) => boolean): number => rows.filter(f).length;
-  console.log(`${n((r) => !r.probe)} dev questions (${n((r) => r.answerable)} answerable, ${n((r) => !r.answerable && !r.probe)} unanswerable) and ${n((r) => Boolean(r.probe))} off-topic probes; features: ${FEATURES.join(', ')}\n`);
+  const sets = new Set(rows.map((r) => r.set)).size;
+  console.log(`${n((r) => !r.probe)} dev questions in ${sets} sets (${n((r) => r.answerable)} answerable, ${n((r) => !r.answerable && !r.probe)} unanswerable) and ${n((r) => Boolean(r.probe))} off-topic probes; features: ${features.join(', ')}\n`);
   console.log(formatFigures('Shipped model (src/retrieval/abstention-weights.json), in sample:', figures(rows, ABSTENTION)));
+  if (args.includes('--select')) {
+    console.log('');
+    selectFeatures(rows, options);
+    return;
+  }
   console.log('');
-  console.log(formatFigures('Leave-one-set-out (each set scored by a model fitted on the other four):', crossValidate(rows, options)));
+  console.log(formatFigures(`Leave-one-set-out (each set scored by a model fitted on the other ${sets - 1}):`, crossValidate(rows, options)));
   const model = fitModel(rows, options);
   console.log('');
-  console.log(formatFigures('Fitted on all five, in sample:', figures(rows, model)));
+  console.log(formatFigures(`Fitted on all ${sets}, in sample:`, figures(rows, model)));
   const json = `${JSON.stringify(model, null, 2)}\n`;
   console.log(`\n${json}`);
   if (args.includes('--write')) {

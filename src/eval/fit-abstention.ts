@@ -23,7 +23,15 @@ export interface FitOptions {
   falseAbstention: number;
   /** The plain-answer point: at most this share of the training sets' unanswerable questions reach it. */
   plainUnanswerable: number;
+  /** The features the model weighs (the others weigh 0); default MODEL_FEATURES. */
+  features?: readonly FeatureName[];
 }
+
+/**
+ * The features the shipped model weighs, chosen by leave-one-set-out on the dev sets (see
+ * bench/fit-abstention.ts --features). FEATURES lists every feature the model could weigh.
+ */
+export const MODEL_FEATURES: readonly FeatureName[] = ['namedMissing', 'margin', 'namedFound'];
 
 export const FIT_DEFAULTS: FitOptions = { l2: 10, falseAbstention: 0.14, plainUnanswerable: 0.1 };
 
@@ -47,16 +55,22 @@ const PROBE_WEIGHT = 0.5;
  * signal can rate (nothing of them in any hit) are declined by rule and left out. Returns weights on the
  * raw scale, so the model needs no means or deviations at run time.
  */
-export function fitLogistic(rows: readonly SignalRow[], l2: number, iterations = 4000, rate = 0.5): { bias: number; weights: Record<FeatureName, number> } {
+export function fitLogistic(
+  rows: readonly SignalRow[],
+  l2: number,
+  iterations = 4000,
+  rate = 0.5,
+  features: readonly FeatureName[] = MODEL_FEATURES,
+): { bias: number; weights: Partial<Record<FeatureName, number>> } {
   const fit = rows.filter((r) => !noEvidence(r.signals));
   const X = fit.map((r) => {
     const f = featuresOf(r.signals);
-    return FEATURES.map((k) => f[k]);
+    return features.map((k) => f[k]);
   });
   const y = fit.map((r) => (r.answerable ? 1 : 0));
-  const p = FEATURES.length;
-  const mean = FEATURES.map((_, j) => X.reduce((a, x) => a + x[j], 0) / X.length);
-  const sd = FEATURES.map((_, j) => Math.sqrt(X.reduce((a, x) => a + (x[j] - mean[j]) ** 2, 0) / X.length) || 1);
+  const p = features.length;
+  const mean = features.map((_, j) => X.reduce((a, x) => a + x[j], 0) / X.length);
+  const sd = features.map((_, j) => Math.sqrt(X.reduce((a, x) => a + (x[j] - mean[j]) ** 2, 0) / X.length) || 1);
   const Z = X.map((x) => x.map((v, j) => (v - mean[j]) / sd[j]));
   const group = (r: SignalRow): string => `${r.set}:${r.probe ? 'probe' : r.answerable}`;
   const count = new Map<string, number>();
@@ -77,9 +91,9 @@ export function fitLogistic(rows: readonly SignalRow[], l2: number, iterations =
     for (let j = 0; j < p; j++) beta[j] -= rate * (grad[j] + (l2 * beta[j]) / fit.length);
     b0 -= rate * g0;
   }
-  const weights = {} as Record<FeatureName, number>;
+  const weights: Partial<Record<FeatureName, number>> = {};
   let bias = b0;
-  FEATURES.forEach((k, j) => {
+  features.forEach((k, j) => {
     weights[k] = beta[j] / sd[j];
     bias -= (beta[j] * mean[j]) / sd[j];
   });
@@ -108,15 +122,18 @@ export function thresholds(rows: readonly SignalRow[], relevance: (s: Abstention
   }
   const un = scored.filter((x) => !x.r.answerable && !x.r.probe).map((x) => x.v).sort((a, b) => b - a);
   const high = Math.max(decline, un[Math.floor(un.length * o.plainUnanswerable)] ?? decline);
-  return { decline: round(decline), high: round(high) };
+  // Rounded down: rounding up could lift the point above tied scores it was meant to answer.
+  return { decline: floor(decline), high: round(high) };
 }
 
 const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
+const floor = (x: number, digits = 4): number => Math.floor(x * 10 ** digits) / 10 ** digits;
 
 /** Fit on every row: the model that ships. */
 export function fitModel(rows: readonly SignalRow[], o: FitOptions = FIT_DEFAULTS): AbstentionModel {
-  const { bias, weights } = fitLogistic(rows, o.l2);
-  const rounded = Object.fromEntries(FEATURES.map((k) => [k, round(weights[k])])) as Record<FeatureName, number>;
+  const features = o.features ?? MODEL_FEATURES;
+  const { bias, weights } = fitLogistic(rows, o.l2, undefined, undefined, features);
+  const rounded = Object.fromEntries(features.map((k) => [k, round(weights[k] ?? 0)])) as Partial<Record<FeatureName, number>>;
   const model = { bias: round(bias), weights: rounded, decline: 0, high: 1 };
   return { ...model, ...thresholds(rows, (s) => relevanceOf(s, model), o) };
 }

@@ -1,4 +1,4 @@
-import { crossValidate, fitModel, figures, formatFigures, thresholds, type SignalRow } from '../../src/eval/fit-abstention';
+import { crossValidate, FIT_DEFAULTS, fitModel, figures, formatFigures, thresholds, type SignalRow } from '../../src/eval/fit-abstention';
 import { relevanceOf, type AbstentionSignals } from '../../src/retrieval/abstention';
 
 const signals = (contentCoverage: number, namedMissing = 0): AbstentionSignals => ({
@@ -13,6 +13,12 @@ const signals = (contentCoverage: number, namedMissing = 0): AbstentionSignals =
   presentCoverage: contentCoverage,
   presentShare: namedMissing ? 0.6 : 1,
   namedMissing,
+  focusFound: namedMissing ? 0.5 : 1,
+  topAgreement: 0.5,
+  semanticOn: 0,
+  semanticLift: 0,
+  semanticTop: 0,
+  namedFound: namedMissing ? 0 : 1,
 });
 
 /** Answerable questions mostly well covered; near misses name something the corpus lacks. */
@@ -28,12 +34,21 @@ const dev = ['a', 'b', 'c', 'd'].flatMap((s, i) => rows(s, i * 3));
 
 describe('fitting the abstention model', () => {
   it('learns that covered questions are answerable and that a missing named term is not', () => {
-    const model = fitModel(dev);
+    const model = fitModel(dev, { ...FIT_DEFAULTS, features: ['contentCoverage', 'namedMissing', 'margin'] });
+    expect(Object.keys(model.weights).sort()).toEqual(['contentCoverage', 'margin', 'namedMissing']);
     expect(model.weights.contentCoverage).toBeGreaterThan(0);
     expect(model.weights.namedMissing).toBeLessThan(0);
     const covered = relevanceOf(signals(0.9), model);
     const nearMiss = relevanceOf(signals(0.4, 1), model);
     expect(covered).toBeGreaterThan(nearMiss);
+  });
+
+  it('rounds the decline point down, so answerable questions tied at the point stay answered', () => {
+    // Every question scores the same: the point sits at that score, and rounding it up (0.1235) declined them all.
+    const v = 0.12345678;
+    const { decline } = thresholds(dev, () => v, FIT_DEFAULTS);
+    expect(decline).toBeLessThanOrEqual(v);
+    expect(decline).toBeCloseTo(v, 3);
   });
 
   it('puts the decline point where false abstention stays within the limit on every set', () => {
