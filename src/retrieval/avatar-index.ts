@@ -13,7 +13,7 @@ import { filesIn, readManifest, removeIndexDirs, stampOf, writeManifest, type In
 import { collectVersions, createVersion, discardVersion, indexRoot, legacyIndexDir, migrateLegacyIndex, publishVersion, readPointer, removeIndexRoot, versionFiles } from './index-versions';
 import { LexicalIndex, Vocabulary, type WeightedTerm } from './lexical-index';
 import { decide, relevanceOf, signalsOf, type AbstentionSignals } from './abstention';
-import { filesOf, fuseFiles, type FileScore, type Ranker } from './fusion';
+import { filesOf, fuseFiles, lexicalShare, type FileScore, type Ranker } from './fusion';
 import { planQuery, type ExpansionOptions } from './query';
 import { indexTokens, searchableText, TOKENIZER_VERSION } from './tokenize';
 import { VectorIndex } from './vector-index';
@@ -103,6 +103,17 @@ const SEMANTIC_ADAPTIVE_POWER = 2;
  * R@5 of lao-zhang + lin-xiaoyu + ruanyf 13/14/16/16 of 30, R@5 178/177/177/178 of 221.
  */
 const SEMANTIC_ENGLISH_POWER = 8;
+/**
+ * When the best lexical chunk holds under this share of the question's terms (by IDF), the
+ * words failed and the lexical ranking is mostly noise: its say shrinks in proportion (and
+ * with the corpus's English share, as the semantic weight does). Dev (R@5 unchanged on every
+ * set): paul-graham MRR 0.660 -> 0.681, paraphrased MRR 0.231 -> 0.285; allen-p 0.702 -> 0.704;
+ * 0.25 and 0.35 land between. Tried with it and dropped (R@5 equal or lower): RM3 feedback
+ * terms from the top lexical chunks, Rocchio on the USE query, a file-level USE vector as a
+ * third ranker, centring USE vectors, CSLS hub scaling, chunk-count correction of the USE
+ * file scores (see README, Retrieval).
+ */
+const LOW_COVERAGE = 0.3;
 /** Chunks taken from each ranker before grouping them into files. */
 const CANDIDATES = 200;
 /**
@@ -455,6 +466,10 @@ export class AvatarIndex {
     // part and pushes it down, cross-lingual questions most (dev lin-xiaoyu cross-lingual R@5
     // 40% -> 10%). Its say shrinks with the corpus's non-English share.
     const englishShare = sem ? Math.min(1, sem.size / Math.max(1, L.lexical.size)) : 0;
+    if (mode === 'hybrid' && sem && sem.size > 0 && options.semanticWeight !== 0 && isEnglishText(query)) {
+      const keep = lexicalShare(lexCoverage, Math.pow(englishShare, SEMANTIC_ENGLISH_POWER), LOW_COVERAGE);
+      for (const r of rankers) if (r.name === 'lexical') r.weight *= keep;
+    }
     const semanticWeight = options.semanticWeight ?? SEMANTIC_WEIGHT * Math.pow(1 - lexCoverage, SEMANTIC_ADAPTIVE_POWER) * Math.pow(englishShare, SEMANTIC_ENGLISH_POWER);
     if (mode !== 'lexical' && semanticWeight > 0) add('semantic', semanticWeight, await semanticRanking(query));
     // With a chat model: other phrasings of the question, each searched the same ways, at a lower weight.

@@ -58,3 +58,16 @@ export function fuseFiles(rankers: readonly Ranker[], rrfK: number): { file: num
   }
   return [...fused.values()].sort((a, b) => b.score - a.score);
 }
+
+/**
+ * The share of its weight the lexical ranker keeps for an English question once the semantic
+ * layer is in: all of it when the best lexical chunk holds at least `lowCoverage` of the
+ * question's terms (by IDF), falling linearly to none when it holds none of them (the words
+ * failed, so the lexical ranking is noise beside USE). In a mixed corpus the cut shrinks with
+ * the English share as the semantic weight does (`englishFactor` = share^8), so Chinese and
+ * mixed avatars keep their lexical ranking.
+ */
+export function lexicalShare(coverage: number, englishFactor: number, lowCoverage: number): number {
+  const cut = (1 - Math.min(1, Math.max(0, coverage) / lowCoverage)) * Math.min(1, Math.max(0, englishFactor));
+  return 1 - cut;
+}
