@@ -77,6 +77,9 @@ interface ProbeResult {
   warm: number[];
   /** After the run, with nothing forced. */
   rssMb: number;
+  /** Of which V8's heap and the memory outside it that V8 accounts for (Buffers: the lexical files), before collection. */
+  heapMb: number;
+  externalMb: number;
   /** After collections and their finalizers had run. */
   settledRssMb: number;
   peakRssMb: number;
@@ -117,7 +120,8 @@ async function probe(avatarsDir: string, dataDir: string, budgetMb: number, tuni
     warm.push(ms(t));
   }
   const peakRssMb = rss.stop();
-  const rssMb = mbOf(process.memoryUsage().rss);
+  const mem = process.memoryUsage();
+  const rssMb = mbOf(mem.rss);
   // Whatever garbage is left (the JS side of unloaded indexes) once collected, finalizers run.
   for (let i = 0; i < 3; i++) {
     global.gc?.();
@@ -125,7 +129,7 @@ async function probe(avatarsDir: string, dataDir: string, budgetMb: number, tuni
   }
   const stats = svc.indexMemory.stats();
   const result: ProbeResult = {
-    baseRssMb, cold, warm, rssMb, settledRssMb: mbOf(process.memoryUsage().rss), peakRssMb,
+    baseRssMb, cold, warm, rssMb, heapMb: mbOf(mem.heapTotal), externalMb: mbOf(mem.external), settledRssMb: mbOf(process.memoryUsage().rss), peakRssMb,
     held: stats.held, accountedMb: mbOf(stats.usedBytes), evictions: stats.evictions, trims: stats.trims, tuning, ...(trace.length ? { trace } : {}),
   };
   svc.close();
@@ -190,6 +194,7 @@ export async function benchScaleAvatars(): Promise<Row[]> {
         mode, runs: rs.length, avatars, chunks_each: chunksEach, tuning: rs[0].tuning.applied ? 'mallopt' : (rs[0].tuning.reason ?? 'none'),
         // Memory the indexes take: resident memory above the process before any was loaded.
         base_rss_mb: mid((r) => r.baseRssMb), index_rss_mb: mid((r) => r.rssMb - r.baseRssMb), index_peak_rss_mb: mid((r) => r.peakRssMb - r.baseRssMb), index_settled_rss_mb: settled,
+        v8_heap_mb: mid((r) => r.heapMb), external_mb: mid((r) => r.externalMb),
         held: rs[0].held, accounted_mb: rs[0].accountedMb, evictions: rs[0].evictions, trims: rs[0].trims,
         // The budget's estimate per index beside what each held index really takes (settled RSS / held).
         accounted_per_held_mb: +(rs[0].accountedMb / rs[0].held).toFixed(1), settled_rss_per_held_mb: +(settled / rs[0].held).toFixed(1),
