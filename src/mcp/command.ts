@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CliContext } from '../cli/context';
 import { println } from '../cli/io';
+import { tuneMalloc } from '../util/malloc-tuning';
 import { renderIngestReport } from '../cli/render';
 import { operatorCaller } from './caller';
 import { createMcpServer } from './server';
@@ -19,6 +20,8 @@ export function registerMcpCommand(program: Command, ctx: CliContext): void {
     .description('serve the avatars to an MCP client over stdio (tools list_avatars, ask_avatar, search_avatar, summarize_export; skills and evidence as resources)')
     .action(async () => {
       const rt = ctx.runtime();
+      // Long-running like serve: unloaded indexes give their memory back (util/malloc-tuning).
+      tuneMalloc(rt.config.env, rt.log);
       await rt.ready();
       const { service } = rt;
       for (const bad of service.registry.invalid) println(io.stderr, `understudy mcp: skipped ${bad.dir}: ${bad.error.message}`);
