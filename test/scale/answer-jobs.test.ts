@@ -122,6 +122,19 @@ describeServices('answer jobs on several workers', () => {
     expect(messages(event.channel).filter((m) => m.kind === 'placeholder')).toHaveLength(1);
   });
 
+  it('a command the web replica answers itself is answered once across a Redis flush: the web replica claims the PostgreSQL keys before it runs', async () => {
+    const web = await start('web');
+    const event = dmEvent(4, '/avatar list');
+    const replies = (): number => fake.calls.filter((c) => !c.args.failed && c.method.startsWith('chat.post') && c.args.channel === event.channel).length;
+    expect(await deliver(web.port, event.raw)).toBe(200);
+    await until(() => replies() === 1, 'the command reply', 30_000);
+    await redis.flushdb();
+    expect(await deliver(web.port, event.raw, 1)).toBe(200);
+    await until(async () => Number((await adminQuery(`SELECT count(*) AS n FROM claims`, [], db().schema)).rows[0].n) === 2, 'the claims', 10_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(replies()).toBe(1);
+  });
+
   it('two questions of one conversation on two workers are answered in the order they were asked', async () => {
     // One answer at a time per worker, so the second question goes to the other worker.
     const one = { UNDERSTUDY_ANSWER_CONCURRENCY: '1', OPENAI_TIMEOUT_MS: '5000', ANSWER_TIMEOUT_MS: '20000', UNDERSTUDY_JOB_LOCK_MS: '30000' };
