@@ -52,7 +52,8 @@ export class VectorIndex {
   }
 
   static create(dimensions: number, capacity: number, params: HnswParams = DEFAULT_HNSW): VectorIndex {
-    const index = new HierarchicalNSW('cosine', dimensions);
+    // initIndex on a reused wrapper deletes its placeholder graph; if it throws, hnswlib-node leaves no graph (safe to drop).
+    const index = takeWrapper(dimensions).index;
     index.initIndex({ maxElements: Math.max(capacity, 16), m: params.m, efConstruction: params.efConstruction, randomSeed: 42, allowReplaceDeleted: true });
     return new VectorIndex(index, dimensions, params);
   }
@@ -70,10 +71,14 @@ export class VectorIndex {
     }
     if (size !== stamp.bytes) throw corrupt(`${size} bytes, expected ${stamp.bytes}: truncated or replaced`);
     if (crc !== stamp.crc32) throw corrupt('checksum mismatch');
-    const index = new HierarchicalNSW('cosine', dimensions);
+    const { index, reused } = takeWrapper(dimensions);
     try {
+      // On a reused wrapper this deletes its placeholder graph and builds a new one from the file (lock arrays included).
       index.readIndexSync(file, true);
     } catch (err) {
+      // hnswlib-node deleted the placeholder but kept its pointer: the wrapper must never run again,
+      // not even its destructor (a second delete). Held for good; only a failed load gets here.
+      if (reused) wrappers.broken.push(index);
       throw corrupt((err as Error).message, err);
     }
     return new VectorIndex(index, dimensions, params);
@@ -93,13 +98,18 @@ export class VectorIndex {
    * Free the graph now. hnswlib-node deletes it only when V8 collects the JS wrapper, and V8,
    * blind to the native size behind a small object, may keep dozens of unloaded graphs alive;
    * initIndex deletes the current graph at once and puts a one-element graph (about 2.5 MB of
-   * locks, freed with the wrapper) in its place. Using the index afterwards throws.
+   * label locks) in its place. The wrapper then waits among the spares for the next load or
+   * create of its dimensions, which replaces that placeholder, instead of holding its 2.5 MB
+   * until V8 collects it (past SPARE_WRAPPERS spares the oldest is left to the collector). Using this
+   * index afterwards throws: it no longer refers to the wrapper, so a reused wrapper is never
+   * reached through it. Callers close an index only when no search holds it (AvatarIndex's refs).
    */
   close(): void {
     const index = this.index;
     if (!index) return;
     this.index = undefined;
     index.initIndex({ maxElements: 1, m: 2, efConstruction: 1 });
+    giveWrapper(this.dimensions, index);
   }
 
   get count(): number {
@@ -148,6 +158,35 @@ export class VectorIndex {
     fs.renameSync(tmp, file);
     return { bytes: size, crc32: crc };
   }
+}
+
+/**
+ * Closed hnswlib-node wrappers kept for reuse (close()), each with its dimensions (the space is
+ * always cosine), most recently closed last: a few, enough for loads and unloads that alternate
+ * under the memory budget. Past SPARE_WRAPPERS the oldest is left to the collector.
+ */
+const SPARE_WRAPPERS = 4;
+const wrappers = { spares: [] as { dimensions: number; index: HierarchicalNSW }[], created: 0, reused: 0, broken: [] as HierarchicalNSW[] };
+
+function takeWrapper(dimensions: number): { index: HierarchicalNSW; reused: boolean } {
+  const at = wrappers.spares.findLastIndex((w) => w.dimensions === dimensions);
+  if (at >= 0) {
+    const [spare] = wrappers.spares.splice(at, 1);
+    wrappers.reused++;
+    return { index: spare.index, reused: true };
+  }
+  wrappers.created++;
+  return { index: new HierarchicalNSW('cosine', dimensions), reused: false };
+}
+
+function giveWrapper(dimensions: number, index: HierarchicalNSW): void {
+  wrappers.spares.push({ dimensions, index });
+  if (wrappers.spares.length > SPARE_WRAPPERS) wrappers.spares.shift();
+}
+
+/** Native wrappers made and reused since start, spares waiting, and those a failed load left unusable. */
+export function vectorWrapperStats(): { created: number; reused: number; spare: number; broken: number } {
+  return { created: wrappers.created, reused: wrappers.reused, spare: wrappers.spares.length, broken: wrappers.broken.length };
 }
 
 /** CRC32 and size of a file, read in 8 MB blocks so a large index never sits in memory twice. */
