@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CORPUS_DIR, saveAvatarConfig, SKILL_FILE } from './package';
-import { avatarSchema, type AvatarConfig, type ConsentRecord } from './schema';
+import { avatarSchema, excludeGlobProblem, type AvatarConfig, type ConsentRecord } from './schema';
 import { UnderstudyError } from '../errors';
 import { maskTextFiles } from '../corpus/mask-files';
 import { mkdirPrivate, restrictTree, writeFileAtomic } from '../util/fs-atomic';
@@ -18,6 +18,8 @@ export interface CreateAvatarOptions {
   consent?: ConsentRecord;
   /** public-figure: built from a person's public writing (the disclosure says so). */
   kind?: 'colleague' | 'public-figure';
+  /** Globs of corpus paths (relative to corpus/) left out of the index: avatar.yaml `exclude`. */
+  exclude?: string[];
 }
 
 /** Make `avatars/<slug>/` with avatar.yaml, a placeholder skill.md and copies of the sources. */
@@ -29,6 +31,10 @@ export function createAvatarPackage(avatarsDir: string, opts: CreateAvatarOption
   const sources = opts.from.map((f) => path.resolve(cwd, f));
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new UnderstudyError('FILE_UNREADABLE', `--from ${s}: no such file or folder`, { details: { file: s } });
+  }
+  for (const glob of opts.exclude ?? []) {
+    const problem = excludeGlobProblem(glob);
+    if (problem) throw new UnderstudyError('INPUT_INVALID', `--exclude "${glob}": ${problem}`);
   }
   const config: AvatarConfig = avatarSchema.parse({
     slug: opts.slug,
@@ -44,6 +50,7 @@ export function createAvatarPackage(avatarsDir: string, opts: CreateAvatarOption
       aliases: opts.author ? opts.author.split(',').map((a) => a.trim()).filter(Boolean) : [],
     },
     consent: opts.consent,
+    exclude: opts.exclude && opts.exclude.length > 0 ? opts.exclude : undefined,
   });
   const corpus = path.join(dir, CORPUS_DIR);
   mkdirPrivate(corpus);

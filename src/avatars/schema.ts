@@ -4,6 +4,18 @@ import { VISIBILITIES } from '../corpus/types';
 const visibility = z.enum(VISIBILITIES as unknown as ['public', 'team', 'private']);
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be the NAME of an environment variable (A-Z, 0-9, _), never the secret itself');
 
+const excludeGlob = z
+  .string()
+  .min(1, 'must be a non-empty glob')
+  .refine((g) => !g.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(g), 'must be relative to the corpus folder, not an absolute path')
+  .refine((g) => !g.split('/').includes('..'), 'must stay inside the corpus folder (no "..")');
+
+/** Why a glob is not a valid `exclude` entry, or undefined when it is. */
+export function excludeGlobProblem(glob: unknown): string | undefined {
+  const r = excludeGlob.safeParse(glob);
+  return r.success ? undefined : r.error.issues[0].message;
+}
+
 export const consentSchema = z.object({
   basis: z.enum(['self', 'consent', 'policy']),
   subject: z.string().min(1),
@@ -63,6 +75,12 @@ export const avatarSchema = z
           .default([]),
       })
       .default({ default: 'team', rules: [] }),
+    /**
+     * Globs (relative to corpus/, picomatch) of files left out of the index: a provenance note,
+     * a licence. A glob with no `/` matches a name at any depth (`SOURCE.txt`); a matching folder
+     * is left out whole.
+     */
+    exclude: z.array(excludeGlob).optional(),
     access: z
       .object({
         /** Empty lists mean the whole workspace may talk to the avatar. */

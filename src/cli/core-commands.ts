@@ -93,7 +93,8 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--departed', 'the person has left the company')
     .option('--kind <kind>', 'colleague (default) or public-figure: a person known through public writing (essays, newsletters, talks); its skill is distilled from that writing')
     .option('--hold-out <share>', 'public-figure only: leave this share of the writing files out (a fixed split by file name) for a blind test with `understudy eval --blind`', parseFloat)
-    .action(async (slug: string, o: { name: string; from: string[]; author?: string; lang?: string; title?: string; departed?: boolean; kind?: string; holdOut?: number }) => {
+    .option('--exclude <glob>', 'leave corpus files matching this glob (relative to corpus/; a name with no / matches at any depth) out of the index; repeatable; written to avatar.yaml `exclude`', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (slug: string, o: { name: string; from: string[]; author?: string; lang?: string; title?: string; departed?: boolean; kind?: string; holdOut?: number; exclude: string[] }) => {
       if (o.lang && o.lang !== 'zh' && o.lang !== 'en') throw new UnderstudyError('INPUT_INVALID', `--lang must be zh or en, got "${o.lang}"`);
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) throw new UnderstudyError('INPUT_INVALID', `slug "${slug}" must be lowercase letters, digits and dashes`);
       if (o.kind && o.kind !== 'colleague' && o.kind !== 'public-figure') throw new UnderstudyError('INPUT_INVALID', `--kind must be colleague or public-figure, got "${o.kind}"`);
@@ -111,7 +112,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
         }
         dir = createAvatarPackage(
           rt.config.avatarsDir,
-          { slug, name: o.name, from, author: o.author, lang: o.lang as 'zh' | 'en' | undefined, title: o.title, status: o.departed ? 'departed' : 'active', kind: o.kind as 'colleague' | 'public-figure' | undefined },
+          { slug, name: o.name, from, author: o.author, lang: o.lang as 'zh' | 'en' | undefined, title: o.title, status: o.departed ? 'departed' : 'active', kind: o.kind as 'colleague' | 'public-figure' | undefined, exclude: o.exclude },
           io.cwd,
         );
       } finally {

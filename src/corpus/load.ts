@@ -25,6 +25,8 @@ export interface LoaderOptions {
   maxFileBytes?: number;
   /** e.g. https://acme.slack.com, to give Slack messages permalinks. */
   slackWorkspaceUrl?: string;
+  /** Globs of corpus paths left out (avatar.yaml `exclude`); see scanCorpus. */
+  exclude?: readonly string[];
 }
 
 const empty = (): LoadResult => ({ units: [], skipped: [], errors: [] });
@@ -107,7 +109,7 @@ export async function loadCorpus(
   root: string,
   opts: LoaderOptions & { onEntry?: (e: CorpusEntry, i: number, n: number) => void } = {},
 ): Promise<LoadResult & { entries: CorpusEntry[] }> {
-  const { entries, skipped } = scanCorpus(root, { maxFileBytes: opts.maxFileBytes });
+  const { entries, skipped } = scanCorpus(root, { maxFileBytes: opts.maxFileBytes, exclude: opts.exclude });
   const out: LoadResult & { entries: CorpusEntry[] } = { units: [], skipped: [...skipped], errors: [], entries };
   for (let i = 0; i < entries.length; i++) {
     opts.onEntry?.(entries[i], i, entries.length);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UnderstudyError } from '../errors';
+import { excludedReason, excludeMatcher } from '../util/glob';
 import { SNIFF_BYTES } from './loaders/decode';
 import { detectFormat } from './loaders/detect';
 import { DEFAULT_MAX_FILE_BYTES, formatBytes, oversizedReason } from './loaders/size';
@@ -40,11 +41,14 @@ function exportFiles(dir: string, json: string[], other: string[]): void {
 }
 
 /** Only the JSON files of an export are read; the rest is reported, so nothing goes missing unseen. */
-function slackEntry(abs: string, rel: string, skipped: SkippedFile[], relOf: (abs: string) => string): CorpusEntry {
+function slackEntry(abs: string, rel: string, skipped: SkippedFile[], relOf: (abs: string) => string, excludedBy: (path: string) => string | undefined): CorpusEntry {
   const files: string[] = [];
   const other: string[] = [];
   exportFiles(abs, files, other);
-  for (const f of other) skipped.push({ path: relOf(f), reason: 'inside a Slack export folder: only its JSON files are read' });
+  for (const f of other) {
+    const glob = excludedBy(relOf(f));
+    skipped.push({ path: relOf(f), reason: glob ? excludedReason(glob) : 'inside a Slack export folder: only its JSON files are read' });
+  }
   return { path: rel, abs, type: 'slack-export', files, size: files.reduce((s, f) => s + fs.statSync(f).size, 0) };
 }
 
@@ -66,10 +70,16 @@ function errCode(err: unknown): string {
  * List what a corpus folder holds, sorted and deterministic. Dotfiles and dot-folders are
  * ignored; symbolic links, empty, oversized, unreadable and binary files are skipped with the
  * reason. A Slack export folder is one entry (its day files are not entries of their own).
- * `root` may also be a single file, or a Slack export folder itself.
+ * `root` may also be a single file, or a Slack export folder itself. Files and folders matching
+ * an `exclude` glob (avatar.yaml, relative to `root`) are reported as skipped and not read; a
+ * Slack export folder is one entry, so a glob leaves it out whole, not some of its day files.
  */
-export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): { entries: CorpusEntry[]; skipped: SkippedFile[] } {
+export function scanCorpus(
+  root: string,
+  opts: { maxFileBytes?: number; exclude?: readonly string[] } = {},
+): { entries: CorpusEntry[]; skipped: SkippedFile[] } {
   const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const excludedBy = excludeMatcher(opts.exclude ?? []);
   const entries: CorpusEntry[] = [];
   const skipped: SkippedFile[] = [];
   const rel = (abs: string): string => path.relative(root, abs).split(path.sep).join('/');
@@ -97,6 +107,11 @@ export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): 
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const abs = path.join(dir, name);
+      const glob = excludedBy(rel(abs));
+      if (glob) {
+        skipped.push({ path: rel(abs), reason: excludedReason(glob) });
+        continue;
+      }
       let st: fs.Stats;
       try {
         st = fs.lstatSync(abs);
@@ -106,7 +121,7 @@ export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): 
       }
       if (st.isSymbolicLink()) skipped.push({ path: rel(abs), reason: 'symbolic link (not followed)' });
       else if (st.isDirectory()) {
-        if (isSlackExportDir(abs)) entries.push(slackEntry(abs, rel(abs), skipped, rel));
+        if (isSlackExportDir(abs)) entries.push(slackEntry(abs, rel(abs), skipped, rel, excludedBy));
         else visitDir(abs);
       } else if (st.isFile()) visitFile(abs, rel(abs), st.size);
       else skipped.push({ path: rel(abs), reason: 'not a regular file' });
@@ -119,8 +134,11 @@ export function scanCorpus(root: string, opts: { maxFileBytes?: number } = {}): 
   } catch (err) {
     throw new UnderstudyError('FILE_UNREADABLE', `Corpus not found or unreadable: ${root} (${errCode(err)})`, { cause: err, details: { file: root } });
   }
-  if (rootStat.isFile()) visitFile(root, path.basename(root), rootStat.size);
-  else if (isSlackExportDir(root)) entries.push(slackEntry(root, '.', skipped, rel));
+  if (rootStat.isFile()) {
+    const glob = excludedBy(path.basename(root));
+    if (glob) skipped.push({ path: path.basename(root), reason: excludedReason(glob) });
+    else visitFile(root, path.basename(root), rootStat.size);
+  } else if (isSlackExportDir(root)) entries.push(slackEntry(root, '.', skipped, rel, excludedBy));
   else visitDir(root);
   return { entries, skipped };
 }

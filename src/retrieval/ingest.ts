@@ -166,7 +166,7 @@ async function updateIndex(pkg: AvatarPackage, index: AvatarIndex, options: Inge
   }
 
   progress({ phase: 'scan', done: 0, total: 1 });
-  const { entries, skipped } = fs.existsSync(pkg.corpusDir) ? scanCorpus(pkg.corpusDir) : { entries: [], skipped: [] };
+  const { entries, skipped } = fs.existsSync(pkg.corpusDir) ? scanCorpus(pkg.corpusDir, { exclude: pkg.config.exclude }) : { entries: [], skipped: [] };
   const known = store.entries();
   const changed: { entry: CorpusEntry; hash: string }[] = [];
   let unchanged = 0;

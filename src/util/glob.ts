@@ -10,3 +10,18 @@ export function globMatcher(glob: string): (path: string) => boolean {
   const isMatch = picomatch(glob, { dot: true, posix: true });
   return (path: string) => isMatch(path);
 }
+
+/**
+ * The first of `globs` that leaves a corpus path out (avatar.yaml `exclude`), or undefined. Same
+ * syntax as globMatcher; a glob with no `/` matches the last name at any depth, as in .gitignore
+ * (`SOURCE.txt` covers `essays/SOURCE.txt`).
+ */
+export function excludeMatcher(globs: readonly string[]): (path: string) => string | undefined {
+  const matchers = globs.map((glob) => ({ glob, isMatch: picomatch(glob, { dot: true, posix: true, basename: !glob.includes('/') }) }));
+  return (path: string) => matchers.find((m) => m.isMatch(path))?.glob;
+}
+
+/** The reason an excluded file is reported as skipped. */
+export function excludedReason(glob: string): string {
+  return `excluded by avatar.yaml exclude: ${glob}`;
+}
