@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { answerQuestion } from '../answer/answer';
 import { createAvatarPackage } from '../avatars/create';
+import { saveAvatarConfig } from '../avatars/package';
+import { excludeGlobProblem } from '../avatars/schema';
 import { UnderstudyError } from '../errors';
 import type { AvatarHost } from '../avatars/host';
 import { LOCAL_VIEWER } from '../avatars/visibility';
@@ -17,10 +19,10 @@ export interface EvalTarget {
   /** dev: tuned on; held-out: only ever reported. */
   split: Split;
   /** For avatars built from the shared corpora: how to create them under the eval data dir. */
-  create?: { name: string; from: string; author?: string; lang?: 'zh' | 'en' };
+  create?: { name: string; from: string; author?: string; lang?: 'zh' | 'en'; exclude?: string[] };
 }
 
-/** Where held-out sets live: `<slug>.jsonl` beside `<slug>.target.json` ({name, from, author?, lang}). */
+/** Where held-out sets live: `<slug>.jsonl` beside `<slug>.target.json` ({name, from, author?, lang, exclude?}). */
 export const HELDOUT_DIR = 'eval/qa/heldout';
 
 /**
@@ -39,8 +41,14 @@ export function defaultTargets(repoRoot: string): EvalTarget[] {
       create: { name: 'Phillip Allen', from: path.join(corpora, 'enron_maildir_sent/maildir/allen-p/sent_items'), author: 'k..allen@enron.com,phillip.allen@enron.com', lang: 'en' },
     },
     { slug: 'ruanyf', split: 'dev', qa: path.join(repoRoot, 'eval/qa/ruanyf.jsonl'), create: { name: '阮一峰', from: path.join(corpora, 'ruanyf_weekly_zh/docs'), lang: 'zh' } },
-    // English prose: the same avatar as the held-out paul-graham set, different passages.
-    { slug: 'paul-graham', split: 'dev', qa: path.join(repoRoot, 'eval/qa/paul-graham-dev.jsonl'), create: { name: 'Paul Graham', from: path.join(corpora, 'paul_graham_essays'), lang: 'en' } },
+    // English prose: the same avatar as the held-out paul-graham set (same corpus and exclude), different passages.
+    // SOURCE.txt is the data set's provenance note, not an essay of his.
+    {
+      slug: 'paul-graham',
+      split: 'dev',
+      qa: path.join(repoRoot, 'eval/qa/paul-graham-dev.jsonl'),
+      create: { name: 'Paul Graham', from: path.join(corpora, 'paul_graham_essays'), lang: 'en', exclude: ['SOURCE.txt'] },
+    },
     // Chat: one member's Slack messages (another export than the held-out chat set's).
     {
       slug: 'heather-turner',
@@ -59,7 +67,7 @@ export function heldOutTargets(dir: string, corpora: string): EvalTarget[] {
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
     const slug = f.slice(0, -'.jsonl'.length);
     const targetFile = path.join(dir, `${slug}.target.json`);
-    let t: { name?: unknown; from?: unknown; author?: unknown; lang?: unknown };
+    let t: { name?: unknown; from?: unknown; author?: unknown; lang?: unknown; exclude?: unknown };
     try {
       t = JSON.parse(fs.readFileSync(targetFile, 'utf8'));
     } catch (err) {
@@ -70,11 +78,14 @@ export function heldOutTargets(dir: string, corpora: string): EvalTarget[] {
     }
     if (t.lang !== undefined && t.lang !== 'zh' && t.lang !== 'en') throw new UnderstudyError('INPUT_INVALID', `${targetFile}: field "lang" must be "zh" or "en"`);
     if (t.author !== undefined && typeof t.author !== 'string') throw new UnderstudyError('INPUT_INVALID', `${targetFile}: field "author" must be a string`);
+    if (t.exclude !== undefined && (!Array.isArray(t.exclude) || t.exclude.some((g) => excludeGlobProblem(g) !== undefined))) {
+      throw new UnderstudyError('INPUT_INVALID', `${targetFile}: field "exclude" must be a list of globs relative to the corpus folder (avatar.yaml exclude)`);
+    }
     out.push({
       slug,
       split: 'held-out',
       qa: path.join(dir, f),
-      create: { name: t.name, from: path.resolve(corpora, t.from), author: t.author as string | undefined, lang: t.lang as 'zh' | 'en' | undefined },
+      create: { name: t.name, from: path.resolve(corpora, t.from), author: t.author as string | undefined, lang: t.lang as 'zh' | 'en' | undefined, exclude: t.exclude as string[] | undefined },
     });
   }
   return out;
@@ -116,8 +127,17 @@ export async function openTarget(t: EvalTarget, s: EvalServices): Promise<{ inde
       throw new UnderstudyError('FILE_UNREADABLE', `${t.create.from} is missing: the real corpora must sit in ../shared/corpora beside the checkout`);
     }
     if (!service.registry.find(t.slug)) {
-      createAvatarPackage(s.realAvatarsDir, { slug: t.slug, name: t.create.name, from: [t.create.from], author: t.create.author, lang: t.create.lang }, process.cwd());
+      createAvatarPackage(s.realAvatarsDir, { slug: t.slug, name: t.create.name, from: [t.create.from], author: t.create.author, lang: t.create.lang, exclude: t.create.exclude }, process.cwd());
       service.reload();
+    } else {
+      // The target defines the corpus: an avatar built before its exclude list changed takes the
+      // new list, and the ingest below drops (or adds back) the files it names.
+      const pkg = service.get(t.slug);
+      const want = t.create.exclude && t.create.exclude.length > 0 ? t.create.exclude : undefined;
+      if (JSON.stringify(pkg.config.exclude) !== JSON.stringify(want)) {
+        saveAvatarConfig(pkg.dir, { ...pkg.config, exclude: want });
+        service.reload();
+      }
     }
   }
   const started = Date.now();

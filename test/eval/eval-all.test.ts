@@ -18,7 +18,7 @@ describe('npm run eval: sets, splits and baselines', () => {
     // The English-prose dev set is built exactly like the held-out paul-graham avatar (same slug, corpus and language).
     const pgDev = targets.find((t) => t.split === 'dev' && t.slug === 'paul-graham');
     expect(pgDev?.qa).toBe(path.join(repo, 'eval/qa/paul-graham-dev.jsonl'));
-    expect(pgDev?.create).toEqual({ name: 'Paul Graham', from: path.resolve(repo, '..', 'shared', 'corpora', 'paul_graham_essays'), lang: 'en' });
+    expect(pgDev?.create).toEqual({ name: 'Paul Graham', from: path.resolve(repo, '..', 'shared', 'corpora', 'paul_graham_essays'), lang: 'en', exclude: ['SOURCE.txt'] });
     expect(targets.filter((t) => t.split === 'held-out')).toEqual([
       expect.objectContaining({ slug: 'pg', create: expect.objectContaining({ name: 'Paul Graham', from: path.resolve(repo, '..', 'shared', 'corpora', 'paul_graham_essays/essays'), lang: 'en' }) }),
     ]);
