@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { chatCitationName } from '../../../src/answer/citation-name';
 import type { Citation } from './api';
 import type { ChatMessage } from './conversations';
 import { t } from './i18n';
@@ -82,9 +83,9 @@ function AvatarMessage({ m, onCite, onRetry, onFeedback }: { m: ChatMessage } & 
           <ul className="chips">
             {a.citations.map((c) => (
               <li key={c.n}>
-                <button type="button" className="chip" onClick={() => onCite(c)} title={t.openSource(c.n, c.title ?? c.source)}>
+                <button type="button" className="chip" onClick={() => onCite(c)} title={t.openSource(c.n, chatCitationName(c))}>
                   <span className="chip-n">{c.n}</span>
-                  <span className="chip-name">{c.title ?? c.source}</span>
+                  <span className="chip-name">{chatCitationName(c)}</span>
                   {chipPlace(c) && <span className="chip-loc">{chipPlace(c)}</span>}
                 </button>
               </li>
