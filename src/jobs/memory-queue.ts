@@ -177,16 +177,7 @@ export class InProcessJobQueue implements JobQueue {
         const delay = backoffDelay(e.backoffMs, e.attemptsMade);
         this.log.warn({ err, job: e.id, kind: e.kind, attempt: e.attemptsMade, retry_in_ms: delay }, 'job failed; retrying');
         metrics.jobDuration.observe({ kind: e.kind, outcome: 'retry' }, (Date.now() - started) / 1000);
-        e.state = 'delayed';
-        e.dueAt = Date.now() + delay;
-        e.timer = setTimeout(() => {
-          e.timer = undefined;
-          if (this.closed) return;
-          e.state = 'waiting';
-          this.ready.push(e);
-          this.pump();
-        }, delay);
-        e.timer.unref();
+        this.later(e, delay);
       } else {
         this.log.error({ err, job: e.id, kind: e.kind, attempts: e.attemptsMade }, 'job failed on its last attempt; kept as a dead letter');
         metrics.jobDuration.observe({ kind: e.kind, outcome: 'dead' }, (Date.now() - started) / 1000);
