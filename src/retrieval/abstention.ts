@@ -175,7 +175,7 @@ const LATIN_WORD = /[A-Za-z0-9][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*/g;
 /**
  * The index terms of the words that name something: in a Chinese question every Latin word; in
  * English ones a capitalised word that does not start a sentence, a word with digits, or one
- * with several capitals (GraphQL).
+ * with several capitals (GraphQL). A mention (@Tom) is not one.
  */
 export function namedTerms(question: string): Set<string> {
   const out = new Set<string>();
@@ -186,6 +186,8 @@ export function namedTerms(question: string): Set<string> {
     const before = question.slice(0, m.index).trimEnd();
     const starts = first || /[.?!]$/.test(before);
     first = false;
+    // "cc @Tom": a person the asker mentions is not what the question asks about.
+    if (question[(m.index ?? 0) - 1] === '@') continue;
     const capitals = (w.match(/[A-Z]/g) ?? []).length;
     if (cjk || /\d/.test(w) || capitals > 1 || (capitals === 1 && /^[A-Z]/.test(w) && !starts)) for (const t of tokenize(w)) out.add(t);
   }

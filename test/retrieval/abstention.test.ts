@@ -71,6 +71,12 @@ describe('namedTerms', () => {
     expect([...namedTerms('阮一峰对 GPT-5 有什么评价？')]).toEqual(expect.arrayContaining(['gpt', 'gpt-5']));
     expect([...namedTerms('redis-payments 集群容量不够的时候怎么扩容？')]).toEqual(expect.arrayContaining(['redis', 'redis-payments']));
   });
+
+  it('leaves out people the asker mentions (a Feishu post "cc @Tom" was declined for the name)', () => {
+    expect([...namedTerms('how do I roll back billing-gateway? cc @Tom')]).toEqual([]);
+    expect([...namedTerms('回滚 billing-gateway 怎么做？@Tom')]).toEqual(expect.arrayContaining(['billing-gateway']));
+    expect(namedTerms('回滚 billing-gateway 怎么做？@Tom').has('tom')).toBe(false);
+  });
 });
 
 /**
