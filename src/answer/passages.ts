@@ -53,7 +53,7 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
   const own = LINE_LOCATOR.exec(c.locator);
   const sameDay = c.kind === 'slack' && slackDaySource(c.source) !== undefined;
   const sameSource = (n: Chunk | undefined): n is Chunk =>
-    Boolean(n && n.source === c.source && (own ? LINE_LOCATOR.test(n.locator) : sameDay || n.locator === c.locator));
+    Boolean(n && n.source === c.source && (own ? LINE_LOCATOR.test(n.locator) : (sameDay && n.author === c.author) || n.locator === c.locator));
   const neighbour = (id: number): Chunk | undefined => {
     if (!ctx) return undefined;
     const n = ctx.index.get(id);

@@ -6,7 +6,7 @@ import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 
 const DM: Viewer = { platform: 'slack', surface: 'dm', userId: 'U_ASKER' };
-const msg = (ts: string, text: string) => ({ type: 'message', user: 'U1', text, ts });
+const msg = (ts: string, text: string, user = 'U1') => ({ type: 'message', user, text, ts });
 
 /**
  * A chat message is often one line whose point sits in the person's next message. The offline
@@ -19,12 +19,17 @@ describe('offline answers from Slack export messages', () => {
   it('quote the person\'s neighbouring messages of the same day, cited to that day file, and not those of another day', async () => {
     const root = tmpDir();
     makeAvatar(root, 'nt', {
-      'hdv/users.json': JSON.stringify([{ id: 'U1', name: 'nt', real_name: 'Neeraj' }]),
+      'hdv/users.json': JSON.stringify([
+        { id: 'U1', name: 'nt', real_name: 'Neeraj' },
+        { id: 'U2', name: 'kim', real_name: 'Kim' },
+      ]),
       'hdv/channels.json': JSON.stringify([{ id: 'C1', name: 'general' }]),
       'hdv/general/2015-06-19.json': JSON.stringify([msg('1434700000.000100', 'Parking garage on Fannin is closed this week.')]),
       'hdv/general/2015-06-20.json': JSON.stringify([
         msg('1434800000.000100', 'The July visualization meetup moves to the Rice campus.'),
         msg('1434800060.000200', 'Room 104 in Duncan Hall, doors at 6:30.'),
+        // Someone else's message that day: not quoted as part of the person's passage.
+        msg('1434800120.000300', 'I think the budget for pizza is forty dollars.', 'U2'),
       ]),
       'hdv/general/2015-06-21.json': JSON.stringify([msg('1434900000.000100', 'Slides from the talk are in the shared drive.')]),
     });
@@ -38,7 +43,7 @@ describe('offline answers from Slack export messages', () => {
       expect(a.citations[0].text).toContain('Room 104 in Duncan Hall');
       expect(a.text).toContain('Room 104');
       for (const c of a.citations.filter((x) => x.source === 'hdv/general/2015-06-20')) {
-        expect(c.text).not.toMatch(/Fannin|Slides from the talk/);
+        expect(c.text).not.toMatch(/Fannin|Slides from the talk|pizza/);
       }
     } finally {
       svc.close();
