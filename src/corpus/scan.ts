@@ -45,6 +45,13 @@ function slackEntry(abs: string, rel: string, skipped: SkippedFile[], relOf: (ab
   const files: string[] = [];
   const other: string[] = [];
   exportFiles(abs, files, other);
+  // A channel (or a day) of the export can be left out too: `exclude: [export/hr]`.
+  const kept = files.filter((f) => {
+    const glob = excludedBy(relOf(f)) ?? excludedBy(relOf(path.dirname(f)));
+    if (glob) skipped.push({ path: relOf(f), reason: excludedReason(glob) });
+    return !glob;
+  });
+  files.splice(0, files.length, ...kept);
   for (const f of other) {
     const glob = excludedBy(relOf(f));
     skipped.push({ path: relOf(f), reason: glob ? excludedReason(glob) : 'inside a Slack export folder: only its JSON files are read' });

@@ -78,6 +78,21 @@ describe('avatar.yaml exclude', () => {
     ]);
   });
 
+  it('leaves a channel (or one day) of a Slack export out when a glob names it', () => {
+    const root = tmpDir('exclude-slack-channel-');
+    write(root, 'acme/users.json', '[]');
+    write(root, 'acme/channels.json', '[]');
+    write(root, 'acme/general/2020-09-13.json', '[]');
+    write(root, 'acme/hr/2020-09-13.json', '[]');
+    write(root, 'acme/hr/2020-09-14.json', '[]');
+    const files = (exclude: string[]): string[] => (scanCorpus(root, { exclude }).entries[0].files ?? []).map((f) => path.relative(root, f)).sort();
+    // Before, the globs were only matched against the export's non-JSON files: hr stayed indexed.
+    expect(files(['acme/hr'])).toEqual(['acme/channels.json', 'acme/general/2020-09-13.json', 'acme/users.json']);
+    expect(scanCorpus(root, { exclude: ['acme/hr'] }).skipped.map((s) => s.path)).toEqual(['acme/hr/2020-09-13.json', 'acme/hr/2020-09-14.json']);
+    expect(files(['acme/hr/2020-09-14.json'])).toContain('acme/hr/2020-09-13.json');
+    expect(files(['acme/hr/2020-09-14.json'])).not.toContain('acme/hr/2020-09-14.json');
+  });
+
   it('ingest drops a newly excluded file and adds back one no longer excluded', async () => {
     const root = tmpDir('exclude-ingest-');
     const dir = makeAvatar(root, 'pg', { 'essays/start.md': ESSAY, 'essays/SOURCE.txt': NOTE, 'drafts/hire.md': DRAFT }, 'exclude: [SOURCE.txt]\n');
