@@ -71,7 +71,7 @@ function glibcVersion(): string | undefined {
 /**
  * Fix glibc's mmap threshold for this process and turn on trimming after unloads; call once at the
  * start of a long-running command, before indexes load. `env` is read for UNDERSTUDY_MALLOC_TUNING
- * (off) and MALLOC_MMAP_THRESHOLD_ (already set: glibc honoured it at start, only trimming is added).
+ * (off) and MALLOC_MMAP_THRESHOLD_ (a positive whole number of bytes: that threshold, not ours).
  */
 export function tuneMalloc(env: NodeJS.ProcessEnv = process.env, log: Logger = silentLogger): MallocTuning {
   trimming = false;
@@ -87,12 +87,15 @@ export function tuneMalloc(env: NodeJS.ProcessEnv = process.env, log: Logger = s
     return { applied: false, reason: `libc not loaded: ${loadError}`, trims: false };
   }
   trimming = true;
-  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined) return { applied: false, reason: 'MALLOC_MMAP_THRESHOLD_ set', trims: true };
-  if (lib.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) !== 1) {
-    log.info({ glibc }, 'malloc tuning: mallopt(M_MMAP_THRESHOLD) refused; trimming only');
+  // A MALLOC_MMAP_THRESHOLD_ of its own is applied again here: glibc read the environment at start,
+  // and one that came from .env (loaded later) it never saw.
+  const own = Number(env.MALLOC_MMAP_THRESHOLD_);
+  const threshold = env.MALLOC_MMAP_THRESHOLD_ !== undefined && Number.isInteger(own) && own > 0 ? own : MMAP_THRESHOLD_BYTES;
+  if (lib.mallopt(M_MMAP_THRESHOLD, threshold) !== 1) {
+    log.info({ glibc, mmap_threshold: threshold }, 'malloc tuning: mallopt(M_MMAP_THRESHOLD) refused; trimming only');
     return { applied: false, reason: 'mallopt refused', trims: true };
   }
-  log.debug({ glibc, mmap_threshold: MMAP_THRESHOLD_BYTES }, 'malloc tuning: fixed mmap threshold');
+  log.debug({ glibc, mmap_threshold: threshold }, 'malloc tuning: fixed mmap threshold');
   return { applied: true, trims: true };
 }
 
