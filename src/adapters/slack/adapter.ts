@@ -14,7 +14,7 @@ import { boltLogger } from './bolt-logger';
 import { registerFeedback, type ActionSource } from './feedback';
 import { channelTypeOf, normalizeCommand, normalizeMessage, type SlackEnvelope, type SlackMessageEvent, type SlashCommandBody } from './normalize';
 import { ASSISTANT_THREADS, SlackTransport } from './transport';
-import { checkSlackBody } from './request-shape';
+import { checkSlackBody, type SlackBody } from './request-shape';
 import { matchingSecret } from './verify';
 import { classifySlackError } from './web-errors';
 
@@ -48,9 +48,9 @@ const GATE_CONCURRENCY = 4;
 const LINE_HOLD_MS = 250;
 
 /**
- * Acked events waiting for the router, first in first out, a few at a time. Bolt acks an Events
- * API request before its listener runs (processBeforeResponse is off), so an event's store and
- * queue work never delays its own ack; this line keeps it from delaying the acks of the events
+ * Acked events waiting for the router, first in first out, a few at a time. An Events API
+ * request is acked before its listener runs (by handleHttp, or by Bolt with processBeforeResponse
+ * off), so an event's store and queue work never delays its own ack; this line keeps it from delaying the acks of the events
  * behind it too: under a burst, the gates of all the events at once took the CPU while the
  * requests after them waited. The next event starts on the event loop's check phase
  * (setImmediate), after the requests that arrived meanwhile were read, verified and acked.
@@ -96,6 +96,50 @@ class AckedLine {
   }
 }
 
+/**
+ * Events API deliveries the adapter acks itself: Bolt acks them with an empty 200 before any
+ * listener runs, whatever the listeners do. Not function_executed: its listener acks it.
+ */
+function ackedHere(body: SlackBody): boolean {
+  return body.type === 'event_callback' && (body.event as { type?: unknown }).type !== 'function_executed';
+}
+
+/** Bolt context property: the adapter acked this event before the router began shutting down. */
+const ACKED_BEFORE_SHUTDOWN = 'understudyAckedBeforeShutdown';
+
+/** x-slack-retry-num as Bolt's HTTPReceiver reads it. */
+function retryNum(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number.parseInt(value, 10);
+}
+
+/**
+ * Work started one item per turn of the event loop (its check phase), first in first out, each
+ * left to finish on its own: under a burst, the requests read meanwhile are acked between two
+ * items instead of waiting behind the listeners of every event acked before them.
+ */
+class PacedStarts {
+  private readonly waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  /** Queue `work`; resolves once it has run (never rejects: `work` handles its own failures). */
+  push(work: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(() => void work().finally(resolve));
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.waiting.shift()?.();
+      this.schedule();
+    });
+  }
+}
+
 interface Group {
   secret?: string;
   app: App;
@@ -115,6 +159,8 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly channelTypes = new Map<string, ChannelType>();
   private readonly acked = new AckedLine(GATE_CONCURRENCY);
+  /** Events acked by handleHttp, on their way to their Bolt App. */
+  private readonly toBolt = new PacedStarts();
 
   constructor(
     private readonly runtime: Runtime,
@@ -208,6 +254,22 @@ export class SlackAdapter implements PlatformAdapter {
       send(res, 200, { ok: true });
       return;
     }
+    if (ackedHere(shape.body)) {
+      // Bolt's HTTPReceiver would parse and verify the body again and ack only after its App
+      // authorized the event; we ack as it does (200, no body, no headers of its own) and hand the
+      // parsed body to the same App. Its listeners run after the response is on its way.
+      res.writeHead(200);
+      res.end();
+      // An event acked before a graceful stop began is answered even if its listener runs after it
+      // began (waiting in PacedStarts), as when Bolt's receiver ran the listener right after its ack.
+      const customProperties = { [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown };
+      const event = { body: shape.body, ack: async () => undefined, retryNum: retryNum(header('x-slack-retry-num')), retryReason: header('x-slack-retry-reason'), customProperties };
+      const toBolt = (): Promise<void> => group.app.processEvent(event).catch((err: unknown) => this.log.error({ err }, 'Slack event processing failed after its ack'));
+      // A web replica (answers handed to workers) paces the hand-over as it paces the gates
+      // (AckedLine); a process that answers in place runs the listener at once, as Bolt did.
+      this.router.track(this.runtime.jobs ? this.toBolt.push(toBolt) : toBolt(), 'event');
+      return;
+    }
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
     group.receiver.requestListener(req, res);
   }
@@ -271,14 +333,14 @@ export class SlackAdapter implements PlatformAdapter {
     };
 
     // Channel messages that mention the bot also arrive as app_mention; either answers, once.
-    const onMessage = withApp(async (args: { event: unknown; body: unknown; client: WebClient }, live) => {
+    const onMessage = withApp(async (args: { event: unknown; body: unknown; client: WebClient; context: Record<string, unknown> }, live) => {
       const ev = args.event as SlackMessageEvent;
       const known = channelTypeOf(ev.channel_type, ev.channel);
       // The channel lookup is part of the dispatched work, so idle() and shutdown wait for it.
       const event = (known ? Promise.resolve(known) : this.channelType(args.client, ev.channel)).then((type) =>
         normalizeMessage(args.body as SlackEnvelope, ev, live.config, live.botUserId, type),
       );
-      this.dispatchInLine(event, live.transport);
+      this.dispatchInLine(event, live.transport, args.context[ACKED_BEFORE_SHUTDOWN] === true);
     });
     app.event('message', onMessage);
     app.event('app_mention', onMessage);
@@ -321,12 +383,13 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   /** An acked message event to the router, in line behind the events acked before it (AckedLine). */
-  private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport): void {
-    // During shutdown the router refuses new events (and counts them); those already in line are finished.
+  private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport, ackedBeforeShutdown = false): void {
+    // During shutdown the router refuses new events (and counts them); those already in line are
+    // finished, and so are those acked before it began (handleHttp) whose listener runs during it.
     // Only a web replica (answers handed to workers: the router returns once the job is queued)
     // paces its events; a process that answers in place dispatches at once, as its lanes and answer
     // slots already decide what waits (a line here held places for whole answers).
-    if (this.router.shuttingDown || !this.runtime.jobs) return this.router.dispatch(event, transport);
+    if (this.router.shuttingDown ? !ackedBeforeShutdown : !this.runtime.jobs) return this.router.dispatch(event, transport);
     const work = this.acked.push(async () => {
       try {
         const e = await event;
