@@ -66,6 +66,17 @@ export type TransportFinder = (platform: string, appId: string) => ChatTransport
 export function answerHandler(router: ChatRouter, transportFor: TransportFinder, store: StateStore, log: Logger, queue?: Pick<JobQueue, 'get'>, orderWaitMs = ORDER_WAIT_MS): JobHandler<AnswerJob> {
   return async (job) => {
     const { event } = job.data;
+    // The question before this one in the conversation is answered first, whichever worker has it.
+    // Looked at before anything is written: a waiting job comes back every ORDER_RECHECK_MS.
+    if (job.data.after && queue) {
+      const before = await queue.get(job.data.after);
+      const waited = Date.now() - job.enqueuedAt;
+      if (before && before.state !== 'completed' && before.state !== 'dead') {
+        // Not finished: the slot goes to another job meanwhile (no attempt used).
+        if (waited < orderWaitMs) throw new RetryLater(Math.min(ORDER_RECHECK_MS, orderWaitMs - waited), `waiting for ${job.data.after}, the question before this one`);
+        log.warn({ event_id: event.eventId, after: job.data.after, waited_ms: waited }, 'answer job: the question before this one did not finish in time; answering anyway');
+      }
+    }
     if (!(await claimHandedOff(store, job.data))) {
       log.info({ event_id: event.eventId, attempt: job.attempt }, 'answer job: the event is claimed by another job (a duplicate); skipped');
       return { skipped: true };
@@ -77,16 +88,6 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
     }
     const transport = transportFor(event.platform, event.appId);
     if (!transport) throw new Error(`answer job ${job.id}: no ${event.platform} app "${event.appId}" configured on this worker`);
-    // The question before this one in the conversation is answered first, whichever worker has it.
-    if (job.data.after && queue) {
-      const before = await queue.get(job.data.after);
-      const waited = Date.now() - job.enqueuedAt;
-      if (before && before.state !== 'completed' && before.state !== 'dead') {
-        // Not finished: the slot goes to another job meanwhile (no attempt used).
-        if (waited < orderWaitMs) throw new RetryLater(Math.min(ORDER_RECHECK_MS, orderWaitMs - waited), `waiting for ${job.data.after}, the question before this one`);
-        log.warn({ event_id: event.eventId, after: job.data.after, waited_ms: waited }, 'answer job: the question before this one did not finish in time; answering anyway');
-      }
-    }
     // A run before this one set out to post the placeholder and never recorded it (it died in
     // between): it is found by the job's key and adopted, so the answer replaces it.
     const recovered = progress.posting !== undefined && !progress.placeholder ? await recoverPlaceholder(transport, job.data.target, job.id, log) : undefined;
