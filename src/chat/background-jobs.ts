@@ -45,7 +45,7 @@ export function jobResponder(transport: ChatTransport, target: ReplyTarget, job:
     r.replies = { ...r.replies, [digest]: ref };
     await saveAnswerProgress(store, job.id, r);
   };
-  const postOnce = async (reply: Extract<Reply, { kind: 'status' | 'notice' }>): Promise<MessageRef> => {
+  const postOnce = async (reply: Extract<Reply, { kind: 'status' | 'notice' }>): Promise<MessageRef | undefined> => {
     if (!store) return transport.post(target, reply);
     record ??= readAnswerProgress(store, job.id);
     const digest = createHash('sha1').update(`${reply.kind}\n${reply.text}`).digest('hex').slice(0, 16);
@@ -55,7 +55,13 @@ export function jobResponder(transport: ChatTransport, target: ReplyTarget, job:
     if (before) return before;
     // Set out by an earlier run that died before recording it: found where the platform can look (Slack); Feishu gives it back for the same key.
     if (before === null && !(reply.kind === 'notice' && reply.ephemeral) && transport.findPosted) {
-      const found = await transport.findPosted(target, key).catch(() => undefined);
+      let found: MessageRef | undefined;
+      try {
+        found = await transport.findPosted(target, key);
+      } catch {
+        // Could not look (rate limit, scope): it may be out, so not a second one; a status's next reply is posted anew.
+        return undefined;
+      }
       if (found) {
         await remember(digest, found);
         return found;
@@ -66,7 +72,7 @@ export function jobResponder(transport: ChatTransport, target: ReplyTarget, job:
     await remember(digest, ref);
     return ref;
   };
-  const send = async (reply: Reply): Promise<MessageRef> => {
+  const send = async (reply: Reply): Promise<MessageRef | undefined> => {
     sent++;
     await job.progress({ replies: sent, last: 'text' in reply ? String(reply.text).slice(0, 120) : reply.kind }).catch(() => undefined);
     if (reply.kind === 'status') {

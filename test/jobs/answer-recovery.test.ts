@@ -230,6 +230,32 @@ describe('Slack: an answer job that died between posting its placeholder and rec
     const texts = fake.of('chat.postMessage').filter((c) => c.args.channel === event.channelId).map((c) => String(c.args.text));
     expect(texts).toEqual(['Reading #general (24h)…', '**Summary #general**']);
   });
+
+  it('a summary job whose first run died between posting "Reading…" and recording it posts no second one when Slack cannot be searched', async () => {
+    const event = slackDm('/summarize');
+    const job = jobOf(event, '');
+    const ctx = { id: `summarize:slack:${event.eventId}`, progress: async () => undefined } as Pick<JobContext, 'id' | 'progress'>;
+    const reading = { kind: 'status' as const, text: 'Reading #general (24h)…' };
+    // The first run records its intent, posts, and dies before recording the post.
+    let writes = 0;
+    const dying = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'kvSet') return async (...args: Parameters<StateStore['kvSet']>) => {
+          if (++writes > 1) throw new Error('worker killed');
+          return target.kvSet(...args);
+        };
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await expect(jobResponder(transport, job.target, ctx, dying)(reading)).rejects.toThrow('worker killed');
+    fake.fail('conversations.history', { error: 'ratelimited', times: Infinity });
+    const second = jobResponder(transport, job.target, ctx, store);
+    await second(reading);
+    await second({ kind: 'notice', text: '**Summary #general**' });
+    const texts = fake.of('chat.postMessage').filter((c) => c.args.channel === event.channelId && !c.args.failed).map((c) => String(c.args.text));
+    expect(texts).toEqual(['Reading #general (24h)…', '**Summary #general**']);
+  });
 });
 
 describe('Feishu: an answer job that died between posting its placeholder and recording it', () => {
