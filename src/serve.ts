@@ -7,7 +7,7 @@ import { guardOf } from './answer/model-guard';
 import { startEventPruning } from './chat/event-pruning';
 import { answerHandler, handOffAnswers, tellAnswerGivenUp, type TransportFinder } from './chat/answer-handoff';
 import { distillJobHandler } from './distill/chat-feature';
-import { summarizeJobHandler } from './summarize/chat-feature';
+import { summarizeJobHandler, tellSummaryGivenUp, type SummarizeJob } from './summarize/chat-feature';
 import { Semaphore } from './chat/lanes';
 import { createChatRouter } from './chat/setup';
 import { println, type CliIo } from './cli/io';
@@ -213,7 +213,12 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
         // A summary's record of the replies it posted is kept under its job id.
         onCompleted: (job) => (job.kind === 'answer' ? forgetAnswerProgress(runtime.service.store, (job.data as AnswerJob).event.eventId) : job.kind === 'summarize' ? forgetAnswerProgress(runtime.service.store, job.id) : undefined),
         // An answer given up for good is not left on its placeholder: the asker is told, once.
-        onDead: (job) => (job.kind === 'answer' ? tellAnswerGivenUp({ id: job.id, data: job.data as AnswerJob }, platformTransport(platforms), runtime.service.store, runtime.log) : undefined),
+        onDead: (job) =>
+          job.kind === 'answer'
+            ? tellAnswerGivenUp({ id: job.id, data: job.data as AnswerJob }, platformTransport(platforms), runtime.service.store, runtime.log)
+            : job.kind === 'summarize'
+              ? tellSummaryGivenUp({ id: job.id, data: job.data as SummarizeJob, error: job.error }, platformTransport(platforms), runtime.service.store, runtime.log)
+              : undefined,
       });
     }
     if (role !== 'worker') await prepareAvatars(runtime, io, queue, role === 'all');

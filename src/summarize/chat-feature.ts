@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Lang } from '../text/lang';
 import { label } from '../avatars/disclosure';
 import { readHistory, type ChannelInfo, type HistoryMessage, type HistoryRange, type HistoryReader } from '../chat/history';
@@ -10,6 +11,7 @@ import type { ChatEvent, ReplyTarget } from '../chat/types';
 import { PermanentJobError, type JobHandler } from '../jobs/types';
 import { classifyError } from '../errors';
 import type { Runtime } from '../app/runtime';
+import type { StateStore } from '../store/types';
 import { asksForSummary, asksToShare, parseSummarizeArgs, USAGE } from './chat-args';
 import { assertRenderedLinks } from './links';
 import { DAY_MS } from './message';
@@ -215,6 +217,29 @@ export function summarizeJobHandler(runtime: Runtime, transportFor: TransportFin
     }
     return { done: true };
   };
+}
+
+/**
+ * A summary job that died without its handler's last run (its workers stopped renewing the lock
+ * too often: killed, out of memory) is given up by the queue, and the handler never told the
+ * asker: say it here, once (the job's record of its replies). A death the handler saw was told
+ * by failJob already.
+ */
+export async function tellSummaryGivenUp(job: { id: string; data: SummarizeJob; error?: string }, transportFor: TransportFinder, store: StateStore, log: Logger): Promise<void> {
+  if (!/stall/i.test(job.error ?? '')) return;
+  const d = job.data;
+  const transport = transportFor(d.event.platform, d.event.appId);
+  if (!transport) {
+    log.warn({ job: job.id }, 'summary job given up, and no transport here to tell the asker');
+    return;
+  }
+  const respond = jobResponder(transport, d.target, { id: job.id, progress: async () => undefined }, store);
+  await respond({
+    kind: 'notice',
+    errorCode: 'JOB_GIVEN_UP',
+    text: t(d.lang, "I couldn't finish this summary (the worker stopped); please ask again.", '这份总结没能完成（处理它的进程停止了），请再试一次。'),
+  });
+  log.warn({ job: job.id }, 'summary job given up; the asker was told');
 }
 
 /** Registers `/summarize` and the summary intent on the shared router (see ROUTER_FEATURES). */

@@ -7,6 +7,7 @@ import { SlackTransport } from '../../src/adapters/slack/transport';
 import { AvatarService } from '../../src/app/avatar-service';
 import { answerHandler, tellAnswerGivenUp } from '../../src/chat/answer-handoff';
 import { jobResponder } from '../../src/chat/background-jobs';
+import { tellSummaryGivenUp, type SummarizeJob } from '../../src/summarize/chat-feature';
 import { ChatRouter } from '../../src/chat/router';
 import { conversationKey, type ChatEvent, type ChatTransport, type ReplyTarget } from '../../src/chat/types';
 import { answerJobId, readAnswerProgress, type AnswerJob } from '../../src/jobs/answer-job';
@@ -255,6 +256,16 @@ describe('Slack: an answer job that died between posting its placeholder and rec
     await second({ kind: 'notice', text: '**Summary #general**' });
     const texts = fake.of('chat.postMessage').filter((c) => c.args.channel === event.channelId && !c.args.failed).map((c) => String(c.args.text));
     expect(texts).toEqual(['Reading #general (24h)…', '**Summary #general**']);
+  });
+  it('a summary job the queue gave up after its workers stalled tells the asker once; one its handler failed is left to the handler', async () => {
+    const event = slackDm('/summarize');
+    const data: SummarizeJob = { event, target: jobOf(event, '').target, args: '', lang: 'en', isAdmin: false, via: 'command' };
+    const id = `summarize:slack:${event.eventId}`;
+    await tellSummaryGivenUp({ id, data, error: 'invalid_auth' }, () => transport, store, silentLogger);
+    expect(fake.of('chat.postMessage').filter((c) => c.args.channel === event.channelId)).toHaveLength(0);
+    for (let i = 0; i < 2; i++) await tellSummaryGivenUp({ id, data, error: 'job stalled more than allowable limit' }, () => transport, store, silentLogger);
+    const texts = fake.of('chat.postMessage').filter((c) => c.args.channel === event.channelId).map((c) => String(c.args.text));
+    expect(texts).toEqual([expect.stringMatching(/I couldn't finish this summary \(the worker stopped\); please ask again/)]);
   });
 });
 
