@@ -1,6 +1,7 @@
-import { completeEvidence, decide, focusFound, namedFound, namedTerms, relevanceOf, semanticSignals, type AbstentionSignals } from '../../src/retrieval/abstention';
+import { completeEvidence, decide, focusFound, namedFound, namedTerms, relevanceOf, semanticSignals } from '../../src/retrieval/abstention';
 import { LexicalIndex } from '../../src/retrieval/lexical-index';
 import { tokenize } from '../../src/retrieval/tokenize';
+import { signalsWith } from '../helpers/abstention-signals';
 
 /** A small corpus: position 0..3 in the lexical index. */
 const DOCS = [
@@ -61,25 +62,7 @@ describe('semanticSignals: USE ranker beside the lexical one', () => {
 });
 
 describe('the fitted model on the new signals', () => {
-  const base: AbstentionSignals = {
-    coverage: 0.6,
-    rareCoverage: 0.6,
-    margin: 0.3,
-    strength: 0.3,
-    agreement: 0.5,
-    similarity: 0,
-    missing: 0,
-    contentCoverage: 0.6,
-    presentCoverage: 0.6,
-    presentShare: 1,
-    namedMissing: 0,
-    focusFound: 1,
-    topAgreement: 0.5,
-    semanticOn: 0,
-    semanticLift: 0,
-    semanticTop: 0,
-    namedFound: 1,
-  };
+  const base = signalsWith({ coverage: 0.6, rareCoverage: 0.6, contentCoverage: 0.6, presentCoverage: 0.6 });
 
   it('rates a question lower when the hits lack what it names, lower still when the corpus lacks it', () => {
     const found = relevanceOf(base);
@@ -95,25 +78,7 @@ describe('the fitted model on the new signals', () => {
 });
 
 describe('complete evidence', () => {
-  const covered: AbstentionSignals = {
-    coverage: 1,
-    rareCoverage: 1,
-    margin: 0.1,
-    strength: 1,
-    agreement: 0.5,
-    similarity: 0,
-    missing: 0,
-    contentCoverage: 1,
-    presentCoverage: 1,
-    presentShare: 1,
-    namedMissing: 0,
-    focusFound: 1,
-    topAgreement: 0.5,
-    semanticOn: 0,
-    semanticLift: 0,
-    semanticTop: 0,
-    namedFound: 1,
-  };
+  const covered = signalsWith({ coverage: 1, rareCoverage: 1, margin: 0.1, strength: 1, contentCoverage: 1, presentCoverage: 1 });
 
   it('answers plainly when the best chunk holds the whole question strongly, even with two files alike (low margin)', () => {
     expect(completeEvidence(covered)).toBe(true);

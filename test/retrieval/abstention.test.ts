@@ -2,28 +2,11 @@ import path from 'node:path';
 import type { AvatarService } from '../../src/app/avatar-service';
 import { MODEL_FEATURES } from '../../src/eval/fit-abstention';
 import { readQaFile } from '../../src/eval/qa';
-import { ABSTENTION, decide, FEATURES, namedTerms, relevanceOf, type AbstentionSignals } from '../../src/retrieval/abstention';
+import { ABSTENTION, decide, FEATURES, namedTerms, relevanceOf } from '../../src/retrieval/abstention';
 import { demoService } from '../answer/demo';
+import { signalsWith } from '../helpers/abstention-signals';
 
-const base: AbstentionSignals = {
-  coverage: 0.5,
-  rareCoverage: 0.5,
-  margin: 0.3,
-  strength: 0.3,
-  agreement: 0.5,
-  similarity: 0,
-  missing: 0,
-  contentCoverage: 0.5,
-  presentCoverage: 0.5,
-  presentShare: 1,
-  namedMissing: 0,
-  focusFound: 1,
-  topAgreement: 0.5,
-  semanticOn: 0,
-  semanticLift: 0,
-  semanticTop: 0,
-  namedFound: 1,
-};
+const base = signalsWith();
 
 describe('abstention model', () => {
   it('declines below the decline point, hedges in the middle band, answers plainly above', () => {
