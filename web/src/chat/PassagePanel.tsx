@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { chatCitationName } from '../../../src/answer/citation-name';
 import type { Citation, Passage } from './api';
 import { t } from './i18n';
 
@@ -44,7 +45,7 @@ export function PassagePanel({ state, onClose }: { state: PanelState; onClose: (
             {t.sourcePanel} [{c.n}]
           </p>
           <h2 id="passage-title" tabIndex={-1} ref={heading}>
-            {p?.title ?? c.title ?? c.source}
+            {chatCitationName({ kind: c.kind, title: p?.title ?? c.title, source: c.source })}
           </h2>
           <p className="meta">
             <code>{c.source}</code> · {c.locator}
