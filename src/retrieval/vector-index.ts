@@ -62,26 +62,42 @@ export class VectorIndex {
   static load(file: string, dimensions: number, stamp: VectorFileStamp, params: HnswParams = DEFAULT_HNSW): VectorIndex {
     const corrupt = (why: string, cause?: unknown): UnderstudyError =>
       new UnderstudyError('INDEX_CORRUPT', `${file} is corrupt (${why}); rebuild it with \`understudy ingest <slug> --rebuild\``, { cause, details: { file } });
-    let size: number;
-    let crc: number;
+    let fd: number;
     try {
-      ({ size, crc } = crcOfFile(file));
+      fd = fs.openSync(file, 'r');
     } catch (err) {
       throw corrupt('cannot read it', err);
     }
-    if (size !== stamp.bytes) throw corrupt(`${size} bytes, expected ${stamp.bytes}: truncated or replaced`);
-    if (crc !== stamp.crc32) throw corrupt('checksum mismatch');
-    const { index, reused } = takeWrapper(dimensions);
     try {
-      // On a reused wrapper this deletes its placeholder graph and builds a new one from the file (lock arrays included).
-      index.readIndexSync(file, true);
-    } catch (err) {
-      // hnswlib-node deleted the placeholder but kept its pointer: the wrapper must never run again,
-      // not even its destructor (a second delete). Held for good; only a failed load gets here.
-      if (reused) wrappers.broken.push(index);
-      throw corrupt((err as Error).message, err);
+      let size: number;
+      let crc: number;
+      try {
+        ({ size, crc } = crcOfFd(fd));
+      } catch (err) {
+        throw corrupt('cannot read it', err);
+      }
+      if (size !== stamp.bytes) throw corrupt(`${size} bytes, expected ${stamp.bytes}: truncated or replaced`);
+      if (crc !== stamp.crc32) throw corrupt('checksum mismatch');
+      // A failed readIndexSync leaves a reused wrapper with a freed graph it deletes again in its
+      // destructor (at the latest when the process exits): so a wrapper is reused only for bytes
+      // that already loaded (or were written) in this process, read through the descriptor checked above (a file
+      // replaced or deleted meanwhile cannot fail the read); anything else gets a fresh wrapper.
+      const content = `${dimensions}:${size}:${crc}`;
+      const through = PROC_FD ? `/proc/self/fd/${fd}` : undefined;
+      const { index, reused } = takeWrapper(dimensions, through !== undefined && loadedBefore.has(content));
+      try {
+        // On a reused wrapper this deletes its placeholder graph and builds a new one from the file (lock arrays included).
+        index.readIndexSync(reused ? (through as string) : file, true);
+      } catch (err) {
+        // Should not happen (same bytes loaded before): such a wrapper must never run again. Held for good.
+        if (reused) wrappers.broken.push(index);
+        throw corrupt((err as Error).message, err);
+      }
+      rememberLoaded(content);
+      return new VectorIndex(index, dimensions, params);
+    } finally {
+      fs.closeSync(fd);
     }
-    return new VectorIndex(index, dimensions, params);
   }
 
   /** The native graph, or a clear error once closed (hnswlib would answer from an empty graph). */
@@ -156,6 +172,8 @@ export class VectorIndex {
     fs.closeSync(fd);
     const { size, crc } = crcOfFile(tmp);
     fs.renameSync(tmp, file);
+    // Written by hnswlib in this process: safe to read into a reused wrapper.
+    rememberLoaded(`${this.dimensions}:${size}:${crc}`);
     return { bytes: size, crc32: crc };
   }
 }
@@ -168,8 +186,18 @@ export class VectorIndex {
 const SPARE_WRAPPERS = 4;
 const wrappers = { spares: [] as { dimensions: number; index: HierarchicalNSW }[], created: 0, reused: 0, broken: [] as HierarchicalNSW[] };
 
-function takeWrapper(dimensions: number): { index: HierarchicalNSW; reused: boolean } {
-  const at = wrappers.spares.findLastIndex((w) => w.dimensions === dimensions);
+/** Contents (dimensions, size, CRC) loaded without error, or written, in this process: safe to read into a reused wrapper. */
+const loadedBefore = new Set<string>();
+const LOADED_KEPT = 10_000;
+function rememberLoaded(content: string): void {
+  if (loadedBefore.size >= LOADED_KEPT) loadedBefore.clear();
+  loadedBefore.add(content);
+}
+/** Linux: a file can be read by the path of a descriptor this process holds. */
+const PROC_FD = fs.existsSync('/proc/self/fd');
+
+function takeWrapper(dimensions: number, reuse = true): { index: HierarchicalNSW; reused: boolean } {
+  const at = reuse ? wrappers.spares.findLastIndex((w) => w.dimensions === dimensions) : -1;
   if (at >= 0) {
     const [spare] = wrappers.spares.splice(at, 1);
     wrappers.reused++;
@@ -192,18 +220,23 @@ export function vectorWrapperStats(): { created: number; reused: number; spare: 
 /** CRC32 and size of a file, read in 8 MB blocks so a large index never sits in memory twice. */
 function crcOfFile(file: string): { size: number; crc: number } {
   const fd = fs.openSync(file, 'r');
+  try {
+    return crcOfFd(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** CRC32 and size of an open file, from its start. */
+function crcOfFd(fd: number): { size: number; crc: number } {
   const block = Buffer.allocUnsafe(8 * 1024 * 1024);
   let crc = 0;
   let size = 0;
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, block, 0, block.length, null);
-      if (n === 0) break;
-      crc = zlib.crc32(block.subarray(0, n), crc);
-      size += n;
-    }
-  } finally {
-    fs.closeSync(fd);
+  for (;;) {
+    const n = fs.readSync(fd, block, 0, block.length, size);
+    if (n === 0) break;
+    crc = zlib.crc32(block.subarray(0, n), crc);
+    size += n;
   }
   return { size, crc };
 }
