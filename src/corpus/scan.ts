@@ -42,16 +42,15 @@ function exportFiles(dir: string, json: string[], other: string[]): void {
 
 /** Only the JSON files of an export are read; the rest is reported, so nothing goes missing unseen. */
 function slackEntry(abs: string, rel: string, skipped: SkippedFile[], relOf: (abs: string) => string, excludedBy: (path: string) => string | undefined): CorpusEntry {
-  const files: string[] = [];
+  const json: string[] = [];
   const other: string[] = [];
-  exportFiles(abs, files, other);
+  exportFiles(abs, json, other);
   // A channel (or a day) of the export can be left out too: `exclude: [export/hr]`.
-  const kept = files.filter((f) => {
+  const files = json.filter((f) => {
     const glob = excludedBy(relOf(f)) ?? excludedBy(relOf(path.dirname(f)));
     if (glob) skipped.push({ path: relOf(f), reason: excludedReason(glob) });
     return !glob;
   });
-  files.splice(0, files.length, ...kept);
   for (const f of other) {
     const glob = excludedBy(relOf(f));
     skipped.push({ path: relOf(f), reason: glob ? excludedReason(glob) : 'inside a Slack export folder: only its JSON files are read' });
@@ -78,8 +77,8 @@ function errCode(err: unknown): string {
  * ignored; symbolic links, empty, oversized, unreadable and binary files are skipped with the
  * reason. A Slack export folder is one entry (its day files are not entries of their own).
  * `root` may also be a single file, or a Slack export folder itself. Files and folders matching
- * an `exclude` glob (avatar.yaml, relative to `root`) are reported as skipped and not read; a
- * Slack export folder is one entry, so a glob leaves it out whole, not some of its day files.
+ * an `exclude` glob (avatar.yaml, relative to `root`) are reported as skipped and not read; in a
+ * Slack export folder (one entry) a glob can name the whole export, a channel or a day file.
  */
 export function scanCorpus(
   root: string,
