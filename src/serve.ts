@@ -5,8 +5,9 @@ import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
 import { guardOf } from './answer/model-guard';
 import { startEventPruning } from './chat/event-pruning';
+import { HandoffJournal, redisLiveness } from './chat/handoff-journal';
 import { answerHandler, handOffAnswers, tellAnswerGivenUp, type TransportFinder } from './chat/answer-handoff';
-import { distillJobHandler } from './distill/chat-feature';
+import { distillJobHandler, tellDistillGivenUp, type DistillJob } from './distill/chat-feature';
 import { summarizeJobHandler, tellSummaryGivenUp, type SummarizeJob } from './summarize/chat-feature';
 import { Semaphore } from './chat/lanes';
 import { createChatRouter } from './chat/setup';
@@ -17,7 +18,7 @@ import { UnderstudyError } from './errors';
 import { forgetAnswerProgress, type AnswerJob } from './jobs/answer-job';
 import { watchQueue } from './jobs/metrics';
 import { createJobQueue } from './jobs/queue';
-import type { JobHandlers, JobQueue, JobWorker } from './jobs/types';
+import type { JobHandlers, JobQueue, JobWorker, WorkerOptions } from './jobs/types';
 import type { ChatRouter } from './chat/router';
 import type { Runtime } from './app/runtime';
 import { LARK_EVENTS_PATH } from './adapters/lark/adapter';
@@ -115,6 +116,20 @@ function workerHandlers(runtime: Runtime, router: ChatRouter, platforms: Platfor
   };
 }
 
+/**
+ * A worker's onDead: work given up for good is not left on its placeholder or progress message;
+ * whoever asked for it is told, once. Ingests start with the replica, not from chat: nobody to tell.
+ */
+export function tellJobGivenUp(runtime: Runtime, transportFor: TransportFinder): NonNullable<WorkerOptions['onDead']> {
+  const { store } = runtime.service;
+  return (job) => {
+    if (job.kind === 'answer') return tellAnswerGivenUp({ id: job.id, data: job.data as AnswerJob }, transportFor, store, runtime.log);
+    if (job.kind === 'summarize') return tellSummaryGivenUp({ id: job.id, data: job.data as SummarizeJob, error: job.error }, transportFor, store, runtime.log);
+    if (job.kind === 'distill') return tellDistillGivenUp({ id: job.id, data: job.data as DistillJob, error: job.error }, transportFor, runtime);
+    return undefined;
+  };
+}
+
 /** `understudy serve`: health endpoint, platforms when configured, otherwise the playground. */
 export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions = {}): Promise<ServeHandle> {
   const role = options.role ?? 'all';
@@ -202,6 +217,9 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
     throw err;
   }
   runtime.log.info({ port, host: host ?? 'all interfaces', role }, 'listening');
+  // A web replica journals every event it acks until the event is handed off, and hands off those
+  // of web replicas that died first (their lease gone); the journals live in the shared data dir.
+  const journal = role === 'web' && redis ? new HandoffJournal({ dir: path.join(runtime.config.dataDir, 'handoff'), liveness: redisLiveness(redis), log: runtime.log }) : undefined;
 
   try {
     if (role === 'all') worker = queue.process({ ingest: ingestHandler(runtime) }, { concurrency: WORKER_CONCURRENCY });
@@ -212,20 +230,20 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
         // The queue keeps a completed answer's id: its progress record has done its work.
         // A summary's record of the replies it posted is kept under its job id.
         onCompleted: (job) => (job.kind === 'answer' ? forgetAnswerProgress(runtime.service.store, (job.data as AnswerJob).event.eventId) : job.kind === 'summarize' ? forgetAnswerProgress(runtime.service.store, job.id) : undefined),
-        // An answer given up for good is not left on its placeholder: the asker is told, once.
-        onDead: (job) =>
-          job.kind === 'answer'
-            ? tellAnswerGivenUp({ id: job.id, data: job.data as AnswerJob }, platformTransport(platforms), runtime.service.store, runtime.log)
-            : job.kind === 'summarize'
-              ? tellSummaryGivenUp({ id: job.id, data: job.data as SummarizeJob, error: job.error }, platformTransport(platforms), runtime.service.store, runtime.log)
-              : undefined,
+        onDead: tellJobGivenUp(runtime, platformTransport(platforms)),
       });
     }
     if (role !== 'worker') await prepareAvatars(runtime, io, queue, role === 'all');
+    if (journal) {
+      await journal.start();
+      for (const p of platforms) p.useJournal?.(journal);
+    }
     if (role !== 'worker') for (const p of platforms) await p.start(server);
+    await journal?.takeOver();
   } catch (err) {
     // Fail fast (bad token, missing secret) without leaving the port open.
     for (const p of platforms) await p.stop().catch(() => undefined);
+    await journal?.close().catch(() => undefined);
     await server.close();
     await release();
     throw err;
@@ -247,6 +265,7 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
       // Adapters wait for router.idle(), which the shutdown deadline bounds.
       for (const p of platforms) await p.stop().catch((err: unknown) => runtime.log.warn({ err, platform: p.name }, 'platform did not stop cleanly'));
       const summary = await drained;
+      await journal?.close().catch((err: unknown) => runtime.log.warn({ err }, 'handoff journal did not close cleanly'));
       stopPruning();
       // A job cut short here is run again by another worker (BullMQ) or at the next start.
       await release();

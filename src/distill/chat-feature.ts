@@ -7,6 +7,7 @@ import { t } from '../chat/i18n';
 import type { ChatRouter } from '../chat/router';
 import type { TransportFinder } from '../chat/answer-handoff';
 import { BACKGROUND_ATTEMPTS, BACKGROUND_BACKOFF_MS, handOffQueue } from '../chat/background-jobs';
+import { readAnswerProgress, saveAnswerProgress } from '../jobs/answer-job';
 import type { Platform } from '../corpus/types';
 import { isLastAttempt, PermanentJobError, type JobContext, type JobHandler } from '../jobs/types';
 import type { ChatAction, ChatTransport, MessageRef, Reply, ReplyTarget } from '../chat/types';
@@ -211,14 +212,18 @@ export class DistillFeature {
     const subjectId = req.subject.id.replace(/^[a-z]+:/, '');
     const name = req.subject.name ?? req.subject.id;
     const staging = path.join(config.dataDir, 'distill', req.id);
-    let status: MessageRef | undefined;
+    // As a job: the progress message an earlier run posted is the one to update (recorded under the job's id).
+    let status: MessageRef | undefined = job ? (await readAnswerProgress(service.store, job.id)).placeholder : undefined;
     let lastUpdate = 0;
     const show = async (text: string, final = false, flags: Pick<Reply & { kind: 'notice' }, 'errorCode'> = {}): Promise<void> => {
       const reply: Reply = final ? { kind: 'notice', text, ...flags } : { kind: 'status', text };
       // A worker's job shows the same line in the queue.
       await job?.progress({ consent: req.id, status: text.slice(0, 160) }).catch(() => undefined);
+      const posted = !status;
       if (status) await transport.update(status, reply).catch(() => undefined);
       else status = await tell(transport, requesterId, target, reply);
+      // The final word is out: a job given up after this tells nobody again (tellDistillGivenUp).
+      if (job && (final || (posted && status))) await saveAnswerProgress(service.store, job.id, { ...(status ? { placeholder: status } : {}), ...(final ? { answered: true } : {}) });
     };
     try {
       if (!transport.history) throw new UnderstudyError('PLATFORM_TRANSIENT', 'this platform cannot read history yet');
@@ -333,6 +338,46 @@ export function distillJobHandler(router: ChatRouter, runtime: Runtime, transpor
     }
     return { done: true };
   };
+}
+
+/** The failure a dead job's last run ended with, short and inert: one line in a code span (shown as written on Slack and Feishu), no stack. */
+function shortReason(error: string | undefined, lang: Lang): string {
+  if (!error || /stall/i.test(error)) return t(lang, 'the worker stopped', '处理它的进程停止了');
+  const line = (error.split('\n')[0] ?? '').replace(/^\w*Error: /, '').replace(/`/g, "'").trim();
+  return `\`${line.length > 160 ? `${line.slice(0, 159)}…` : line}\``;
+}
+
+/**
+ * A distill job the queue gave up on without its handler telling the requester (its workers died
+ * again and again, or it failed before or while reporting): the requester is told, in place of the
+ * progress message when one is recorded (else in their DM or where they asked), once across calls.
+ */
+export async function tellDistillGivenUp(job: { id: string; data: DistillJob; error?: string }, transportFor: TransportFinder, runtime: Runtime): Promise<void> {
+  const { store } = runtime.service;
+  const log = runtime.log.child({ job: job.id, consent: job.data.consent });
+  const record = await readAnswerProgress(store, job.id);
+  if (record.answered) return;
+  // An earlier call set out to post the notice and never recorded it: it may be out, so not a second one.
+  if (!record.placeholder && record.posting !== undefined) return void log.warn('distill job given up; an earlier notice may be out, posting no second one');
+  const transport = transportFor(job.data.platform, job.data.appId);
+  const req = await new ConsentBook(store, runtime.config.consentTtlDays).get(job.data.consent);
+  if (!transport || !req) return void log.warn('distill job given up, and no transport or consent request here to tell the requester');
+  const lang = req.requester.lang ?? 'en';
+  const name = req.subject.name ?? req.subject.id;
+  const reason = shortReason(job.error, lang);
+  const notice: Reply = {
+    kind: 'notice',
+    errorCode: 'JOB_GIVEN_UP',
+    text: t(lang, `I couldn't finish the distillation of ${name} (${reason}). Run \`/distill\` again to resume it from where it stopped.`, `${name} 的蒸馏没能完成（${reason}）。再次执行 \`/distill\` 可以从中断处继续。`),
+  };
+  let placeholder = record.placeholder;
+  if (placeholder) await transport.update(placeholder, notice);
+  else {
+    await saveAnswerProgress(store, job.id, { posting: Date.now() });
+    placeholder = await tell(transport, req.requester.id.replace(/^[a-z]+:/, ''), job.data.target, notice);
+  }
+  await saveAnswerProgress(store, job.id, { ...(placeholder ? { placeholder } : {}), answered: true });
+  log.warn({ in_place: record.placeholder !== undefined }, 'distill job given up; the requester was told');
 }
 
 export function registerDistillFeature(router: ChatRouter, runtime: Runtime): void {

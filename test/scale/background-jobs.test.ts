@@ -155,6 +155,29 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
     await withQueue(async (q) => expect((await q.deadLetters()).filter((j) => j.kind === 'distill')).toEqual([]));
   });
 
+  it('a distillation that fails on every try becomes a dead letter; the requester has one progress message and one final word', async () => {
+    fake.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
+    fake.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
+    fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
+    const web = await start('web');
+    await start('worker');
+    const raw = new URLSearchParams({
+      token: 't', team_id: 'T111', api_app_id: 'A_HUB', channel_id: 'D_SUBJ', channel_name: 'directmessage', user_id: 'U_SUBJ', user_name: 'u_subj',
+      command: '/distill', text: 'me', response_url: 'http://127.0.0.1:1/x', trigger_id: `trig.${Date.now()}`,
+    }).toString();
+    const res = await fetch(`http://127.0.0.1:${web.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(HUB_SECRET, raw) }, body: raw });
+    expect(res.status).toBe(200);
+
+    await until(async () => (await withQueue((q) => q.deadLetters())).some((j) => j.kind === 'distill'), 'the distill job to be a dead letter', 90_000);
+    const [job] = (await withQueue((q) => q.deadLetters())).filter((j) => j.kind === 'distill');
+    expect(job).toMatchObject({ state: 'dead', attemptsMade: 3 });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const said = (method: string): string[] => fake.of(method).filter((c) => !c.args.failed).map((c) => String(c.args.text ?? ''));
+    expect(said('chat.postMessage').filter((t) => /Collecting Wang Fang's messages/.test(t))).toHaveLength(1);
+    const finals = [...said('chat.postMessage'), ...said('chat.update')].filter((t) => /distillation (stopped|of Wang Fang)/.test(t));
+    expect(finals).toEqual([expect.stringMatching(/^The distillation stopped \(PLATFORM_TRANSIENT\)\. It can resume from where it stopped: run `\/distill` again/)]);
+  });
+
   it('a summary that fails on every try becomes a dead letter, and the asker is told once, naming the error', async () => {
     fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
     const web = await start('web');
