@@ -111,8 +111,8 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
         // The intent first: a crash between the post and recording it leaves this behind.
         await saveAnswerProgress(store, event.eventId, { posting: Date.now() });
       }
-      // The placeholder carries the job's id as its key: Slack finds it again, Feishu gives the same message back.
-      return respondInPlace(reply.kind === 'status' ? { ...reply, key: job.id } : reply);
+      // The placeholder (a status, or the first draft where the status is native) carries the job's id as its key: Slack finds it again, Feishu gives the same message back.
+      return respondInPlace(reply.kind === 'status' || (reply.kind === 'draft' && !known) ? { ...reply, key: job.id } : reply);
     };
     await router.answerHandedOff(job.data, transport, respond);
     return { answered: true };

@@ -59,8 +59,10 @@ export type Reply =
    * An answer still being written: the model's text so far (or the offline answer shown piece by
    * piece), not yet checked, without label or citations. It replaces the status in place and is
    * itself replaced by the final `answer` reply (or by a complete offline answer when the stream fails).
+   * `key`: as a status's, for the first draft of a worker's answer where the status was native (a
+   * Slack assistant thread), which is then the placeholder.
    */
-  | { kind: 'draft'; text: string; avatarName: string }
+  | { kind: 'draft'; text: string; avatarName: string; key?: PostKey }
   /** A question with Approve / Decline buttons (distillation consent); `id` comes back in the action. */
   | { kind: 'consent'; id: string; text: string; lang: 'zh' | 'en' };
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
+import { ChatOpenAI } from '@langchain/openai';
 import { WebClient } from '@slack/web-api';
 import { LarkApi } from '../../src/adapters/lark/open-api';
 import { LarkTransport } from '../../src/adapters/lark/transport';
 import { webClientOptions } from '../../src/adapters/slack/adapter';
-import { SlackTransport } from '../../src/adapters/slack/transport';
+import { ASSISTANT_THREADS, SlackTransport } from '../../src/adapters/slack/transport';
 import { AvatarService } from '../../src/app/avatar-service';
 import { answerHandler, tellAnswerGivenUp } from '../../src/chat/answer-handoff';
 import { jobResponder } from '../../src/chat/background-jobs';
@@ -18,6 +19,7 @@ import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import type { StateStore } from '../../src/store/types';
 import type { FakeLark } from '../helpers/fake-lark';
+import { startFakeOpenAi } from '../helpers/fake-openai';
 import type { FakeSlack } from '../helpers/fake-slack';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
 import { HUB_APP, HUB_SECRET, newFakeLark } from '../helpers/lark-harness';
@@ -34,10 +36,10 @@ import { until } from '../helpers/wait';
 const ROLLBACK = '# Rollback billing-gateway\n\nIf it touches money, roll back first and debug later. Run `deployctl rollback billing-gateway --to v2.14.2`.\n';
 const PLACEHOLDER = /looking through the material/;
 
-async function router(store: SqliteStateStore): Promise<ChatRouter> {
+async function router(store: SqliteStateStore, model?: ChatOpenAI): Promise<ChatRouter> {
   const root = tmpDir();
   makeAvatar(root, 'lao-zhang', { 'rollback.md': ROLLBACK });
-  const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store });
+  const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store, model });
   await service.ingest('lao-zhang');
   return new ChatRouter({ service });
 }
@@ -146,8 +148,10 @@ describe('Slack: an answer job that died between posting its placeholder and rec
     r = await router(store);
     transport = new SlackTransport(new WebClient('xoxb-hub', webClientOptions(fake.url)), 'U_HUBBOT', store, silentLogger);
   });
+  const closers: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await fake.stop();
+    for (const close of closers.splice(0)) await close();
   });
 
   it('the retry finds the placeholder by its metadata and the answer replaces it: one placeholder, one answer', async () => {
@@ -172,6 +176,34 @@ describe('Slack: an answer job that died between posting its placeholder and rec
     expect(JSON.stringify(updates.at(-1)?.args.blocks)).toMatch(/understudy_feedback/);
     expect(await readAnswerProgress(store, event.eventId)).toMatchObject({ answered: true, placeholder: { messageId: placeholderTs } });
   });
+
+  it('in an assistant thread (native status, the first draft is the placeholder): the retry finds that draft by its metadata; one placeholder, one answer', async () => {
+    // A model writing slowly, so the answer shows as drafts.
+    const openai = await startFakeOpenAi(() => 'Roll back first [1]. If it touches money, run deployctl rollback billing-gateway to v2.14.2, then debug later, calmly and with the logs in hand.');
+    openai.mode = 'slow';
+    openai.slowMs = 100;
+    closers.push(() => openai.close());
+    r = await router(store, new ChatOpenAI({ model: 'gpt-test', apiKey: 'sk-test', maxRetries: 0, configuration: { baseURL: openai.baseURL } }));
+    const event = { ...slackDm('How do I roll back billing-gateway?'), threadId: '1760000000.000900' };
+    await store.kvSet(ASSISTANT_THREADS, `${event.channelId}:${event.threadId}`, { user: event.userId, context: null });
+    const job = jobOf(event, event.text);
+    job.target.threadId = event.threadId;
+    const done = await runAnswer(r, transport, store, job, dyingAfterPost(store));
+    expect(done).toMatchObject({ state: 'completed', attemptsMade: 2 });
+
+    expect(fake.of('assistant.threads.setStatus').length).toBeGreaterThanOrEqual(1);
+    // One message opened the answer, keyed with the job's id; the retry found it in the thread (a stream then takes its place).
+    const posts = fake.of('chat.postMessage').filter((c) => !c.args.failed && c.args.channel === event.channelId);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].args.metadata).toEqual({ event_type: 'understudy_job', event_payload: { job: answerJobId(event) } });
+    const placeholderTs = fake.posted.get(event.channelId)?.[0].ts;
+    expect(fake.of('conversations.replies').find((c) => c.args.channel === event.channelId && c.args.include_all_metadata)?.args).toMatchObject({ include_all_metadata: 'true', ts: event.threadId });
+    expect(fake.of('chat.startStream').length).toBeLessThanOrEqual(1);
+    if (fake.of('chat.startStream').length === 1) expect(fake.of('chat.delete').map((c) => c.args.ts)).toEqual([placeholderTs]);
+    const answers = fake.calls.filter((c) => !c.args.failed && c.args.channel === event.channelId && JSON.stringify(c.args.blocks ?? '').includes('understudy_feedback'));
+    expect(answers).toHaveLength(1);
+    expect(answers[0].method).toBe('chat.update');
+  }, 30_000);
 
   it('a run that set out to post and never did (nothing to find) posts the placeholder once', async () => {
     const event = slackDm('How do I roll back billing-gateway?');

@@ -83,8 +83,9 @@ export class SlackTransport implements ChatTransport {
   }
 
   async post(target: ReplyTarget, reply: Reply): Promise<MessageRef> {
-    if (reply.kind === 'draft') {
-      // No placeholder to replace (the status was the assistant thread's own): the draft opens the answer's message.
+    // No placeholder to replace (the status was the assistant thread's own): the draft opens the answer's message.
+    // A keyed one (a job's) is posted as a message first, since a stream carries no metadata; the next draft streams in its place.
+    if (reply.kind === 'draft' && !reply.key) {
       const ts = await this.startStream(target, reply.text);
       if (ts) return { ...target, messageId: ts };
     }
@@ -99,7 +100,7 @@ export class SlackTransport implements ChatTransport {
     }
     let first: MessageRef | undefined;
     // A keyed post (a job's placeholder) carries its key in the message's metadata, where findPosted looks.
-    const key = (reply.kind === 'status' || reply.kind === 'notice') && reply.key ? reply.key : undefined;
+    const key = (reply.kind === 'status' || reply.kind === 'notice' || reply.kind === 'draft') && reply.key ? reply.key : undefined;
     try {
       for (const m of messages) {
         const metadata = key && !first ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { job: key } } } : {};
