@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Runtime } from '../app/runtime';
 import type { Platform } from '../corpus/types';
 import { classifyError } from '../errors';
 import { readAnswerProgress, saveAnswerProgress, type AnswerProgress } from '../jobs/answer-job';
 import { isLastAttempt, PermanentJobError, type JobContext, type JobQueue } from '../jobs/types';
+import { silentLogger } from '../log';
 import type { StateStore } from '../store/types';
+import { recoverPlaceholder } from './answer-handoff';
 import type { HandlerContext } from './commands';
 import { t } from './i18n';
 import type { ChatTransport, MessageRef, Reply, ReplyTarget } from './types';
@@ -33,9 +36,9 @@ export function handOffQueue(runtime: Runtime | undefined, platform: Platform): 
  * reply, as in process), and the queue's progress shows how many went out and the last one.
  * With `store`, the job's statuses and notices are posted once across its runs (a run after a
  * crash posts no second "Reading…"): each is recorded under the job's id by a digest of its text,
- * as it is set out and once posted, and goes out with a key from both (ChatTransport.findPosted).
+ * as it is set out and once posted, and goes out with a key from both (recoverPlaceholder).
  */
-export function jobResponder(transport: ChatTransport, target: ReplyTarget, job: Pick<JobContext, 'id' | 'progress'>, store?: StateStore): HandlerContext['respond'] {
+export function jobResponder(transport: ChatTransport, target: ReplyTarget, job: Pick<JobContext, 'id' | 'progress'>, store?: StateStore, log: Logger = silentLogger): HandlerContext['respond'] {
   let status: MessageRef | undefined;
   let sent = 0;
   let record: Promise<AnswerProgress> | undefined;
@@ -54,14 +57,10 @@ export function jobResponder(transport: ChatTransport, target: ReplyTarget, job:
     // Posted by an earlier run: this is the one.
     if (before) return before;
     // Set out by an earlier run that died before recording it: found where the platform can look (Slack); Feishu gives it back for the same key.
-    if (before === null && !(reply.kind === 'notice' && reply.ephemeral) && transport.findPosted) {
-      let found: MessageRef | undefined;
-      try {
-        found = await transport.findPosted(target, key);
-      } catch {
-        // Could not look (rate limit, scope): it may be out, so not a second one; a status's next reply is posted anew.
-        return undefined;
-      }
+    if (before === null && !(reply.kind === 'notice' && reply.ephemeral)) {
+      const found = await recoverPlaceholder(transport, target, key, log);
+      // Could not look (rate limit, scope): it may be out, so not a second one; a status's next reply is posted anew.
+      if (found === 'unknown') return undefined;
       if (found) {
         await remember(digest, found);
         return found;

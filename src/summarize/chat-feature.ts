@@ -208,7 +208,7 @@ export function summarizeJobHandler(runtime: Runtime, transportFor: TransportFin
     const transport = transportFor(d.event.platform, d.event.appId);
     if (!transport) throw new PermanentJobError(`summarize job ${job.id}: no ${d.event.platform} app "${d.event.appId}" configured on this worker`);
     // The job's replies are recorded: a run after a crash posts no second "Reading…".
-    const respond = jobResponder(transport, d.target, job, runtime.service.store);
+    const respond = jobResponder(transport, d.target, job, runtime.service.store, log);
     const ctx: HandlerContext = { event: d.event, args: d.args, service: runtime.service, transport, log, lang: d.lang, target: d.target, isAdmin: d.isAdmin, avatar: d.avatar, respond };
     try {
       await (d.via === 'intent' ? summarizeIntent(ctx) : summarizeCommand(ctx));
@@ -233,7 +233,7 @@ export async function tellSummaryGivenUp(job: { id: string; data: SummarizeJob; 
     log.warn({ job: job.id }, 'summary job given up, and no transport here to tell the asker');
     return;
   }
-  const respond = jobResponder(transport, d.target, { id: job.id, progress: async () => undefined }, store);
+  const respond = jobResponder(transport, d.target, { id: job.id, progress: async () => undefined }, store, log);
   await respond({
     kind: 'notice',
     errorCode: 'JOB_GIVEN_UP',
