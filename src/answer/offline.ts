@@ -2,7 +2,7 @@ import type { Lang } from '../text/lang';
 import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
-import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, windowOf, type Block, type Weights, type Window } from './passages';
+import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, units, windowOf, type Block, type Weights, type Window } from './passages';
 
 export const OFFLINE_MODEL = 'offline-extractive';
 
@@ -51,6 +51,23 @@ function clip(b: Block, focus?: (j: number, line: string) => number): Block {
 /** A paragraph ending in a colon, or a short step, introduces the code block after it. */
 function introduces(b: Block): boolean {
   return (b.kind === 'para' && /[:：]\s*$/.test(b.text)) || (b.kind === 'item' && b.text.length < 160 && !b.text.includes('\n'));
+}
+
+/** An example short enough to show with the sentence that leads into it. */
+const MAX_EXAMPLE = 400;
+
+/**
+ * The example a short paragraph leads into, for a how-question: the code block right after it, or
+ * a quoted block (weekly newsletters quote their code as `> A.shape: cloud`). "Shapes can even be
+ * a cloud." answers "how do I draw a cloud?" only with the line that does it.
+ */
+function example(blocks: Block[], i: number, how: boolean): string | undefined {
+  const b = blocks[i];
+  const next = blocks[i + 1];
+  if (!how || b.kind !== 'para' || b.text.length > 200 || !next || next.text.length > MAX_EXAMPLE) return undefined;
+  if (next.kind === 'code') return next.text;
+  if (next.kind === 'quote') return next.text.replace(/^\s*>\s?/gm, '> ');
+  return undefined;
 }
 
 /** One source: the best block, its lead-in and section heading, and what follows, within budget. */
@@ -125,16 +142,29 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   const known = segments.every((g) => g.from !== undefined && g.to !== undefined);
   const from = known ? Math.min(...segments.map((g) => g.from!)) : undefined;
   const to = known ? Math.max(...segments.map((g) => g.to!)) : undefined;
+  // The lead is scored by sentence, not by paragraph: a paragraph whose matches are spread over
+  // several sentences says less than the one sentence that holds the question's rarer terms.
   const lead = blocks
-    .map((b, i) => ({ b, i, score: scores[i] }))
-    // A table row or a bare heading is no answer on its own.
-    .filter((x) => x.b.kind !== 'heading' && !x.b.text.startsWith('|') && x.score > 0)
-    .sort((a, b) => b.score - a.score)
-    .slice(0, 2)
-    .map(({ b, i, score }) => {
+    .flatMap((b, i) => {
+      // A table row or a bare heading is no answer on its own.
+      if (b.kind === 'heading' || b.text.startsWith('|') || scores[i] <= 0) return [];
+      const bonus = (inHit(b) ? HIT_BONUS : 1) * (b.kind === 'code' && how ? 1.4 : 1);
+      const context = 0.3 * scoreText(b.heading ?? '', weights);
       const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], weights)}\n` : '';
-      return { text: `${intro}${b.kind === 'para' || b.kind === 'quote' || clip(b) === b ? bestUnit(b, weights) : clip(b).text}`, score };
-    });
+      const whole = b.kind === 'para' || b.kind === 'quote' || clip(b) === b;
+      const rest = scores[i] / bonus - context;
+      const shown = example(blocks, i, how);
+      return units(b, weights)
+        .slice(0, 1)
+        .map((u) => ({
+          text: `${intro}${whole ? u.text : clip(b).text}${shown ? `\n${shown}` : ''}`,
+          // The sentence's own terms, and a little of the rest of its paragraph.
+          score: (u.score + 0.25 * Math.max(0, rest - u.score) + context) * bonus + (inHit(b) ? 0.01 : 0),
+        }));
+    })
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 2);
   return {
     hit,
     quote: parts.filter((p) => p !== '').join('\n\n'),
@@ -200,12 +230,13 @@ function quoteBlock(text: string): string {
 }
 
 function leadLine(u: { text: string; n: number }): string {
-  const text = u.text.replace(/^\s*>\s?/gm, '').trim();
-  // A code block carries its citation on the line above it, so the fence stays whole.
-  const fence = text.search(/^(```|~~~)/m);
-  if (fence === 0) return `[${u.n}]\n${text}`;
-  if (fence > 0) return `${text.slice(0, fence).trimEnd()} [${u.n}]\n${text.slice(fence)}`;
-  return `${text} [${u.n}]`;
+  const text = u.text.trim();
+  // A code block, or a quoted example after the sentence that leads into it, carries the citation
+  // on the line above it, so the fence stays whole; the code's own `>` (a prompt) stays too.
+  const split = text.search(/^(```|~~~)|(?<=\n)\s*>/m);
+  const head = (split < 0 ? text : text.slice(0, split)).replace(/^\s*>\s?/gm, '').trim();
+  if (split < 0) return `${head} [${u.n}]`;
+  return head === '' ? `[${u.n}]\n${text.slice(split)}` : `${head} [${u.n}]\n${text.slice(split)}`;
 }
 
 /**

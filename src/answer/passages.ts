@@ -72,7 +72,9 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
   }
   if (!own) {
     const parts = [...before.reverse(), c, ...after];
-    return { lines: parts.map((p) => p.text.replace(/\s+$/, '')).join('\n\n').split('\n'), hitLines: hitLinesOf(parts, c) };
+    const chat = c.kind === 'slack' || c.kind === 'feishu';
+    const texts = new Map(parts.map((p) => [p, chat ? fencesOnOwnLines(p.text) : p.text]));
+    return { lines: parts.map((p) => texts.get(p)!.replace(/\s+$/, '')).join('\n\n').split('\n'), hitLines: hitLinesOf(parts, c, texts) };
   }
   const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
   for (const n of [...before, ...after]) {
@@ -92,11 +94,30 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
   return { lines, firstLine: first };
 }
 
+/**
+ * A chat message's code fences on lines of their own. Slack writes "```R Under development" and
+ * "compiler_4.1.0``` So it is Linux": in Markdown the first would hide its line as an info string
+ * and the second would not close the block, which then swallows the reply that follows it.
+ */
+export function fencesOnOwnLines(text: string): string {
+  if (!text.includes('```')) return text;
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (/^\s*```\s*$/.test(line) || !line.includes('```')) return [line];
+      return line
+        .split('```')
+        .flatMap((piece, i) => (i === 0 ? [piece.trimEnd()] : ['```', piece.trimEnd()]))
+        .filter((piece) => piece.trim() !== '');
+    })
+    .join('\n');
+}
+
 /** Window line range (0-based, inclusive) of the hit's own part, for windows without file lines. */
-function hitLinesOf(parts: Chunk[], hit: Chunk): [number, number] {
+function hitLinesOf(parts: Chunk[], hit: Chunk, texts: Map<Chunk, string>): [number, number] {
   let at = 0;
   for (const p of parts) {
-    const n = p.text.replace(/\s+$/, '').split('\n').length;
+    const n = (texts.get(p) ?? p.text).replace(/\s+$/, '').split('\n').length;
     if (p === hit) return [at, at + n - 1];
     at += n + 1;
   }
@@ -256,20 +277,35 @@ export function scoreBlock(b: Block, weights: Weights, how: boolean): number {
   return s;
 }
 
+/** The sentences of a paragraph or quote, its lines joined into one flow of text. */
+function sentencesOf(b: Block): string[] {
+  const flat = b.text.replace(/^\s*>\s?/gm, '').replace(/([\u3400-\u9fff，。])\n(?=[\u3400-\u9fff])/g, '$1').replace(/\n/g, ' ');
+  return splitSentences(flat);
+}
+
 /** The best sentence of a paragraph (a list item or code block is one unit). */
 export function bestUnit(b: Block, weights: Weights): string {
-  if (b.kind !== 'para' && b.kind !== 'quote') return b.text;
-  // A paragraph's lines are one flow of text: join them before finding sentences.
-  const flat = b.text.replace(/^\s*>\s?/gm, '').replace(/([\u3400-\u9fff，。])\n(?=[\u3400-\u9fff])/g, '$1').replace(/\n/g, ' ');
-  const sentences = splitSentences(flat);
-  let best = sentences[0] ?? b.text;
-  let bestScore = -1;
-  for (const s of sentences) {
-    const sc = scoreText(s, weights);
-    if (sc > bestScore) {
-      bestScore = sc;
-      best = s;
-    }
-  }
-  return best;
+  return units(b, weights)[0]?.text ?? b.text;
+}
+
+/** A lead unit long enough to stand alone; a shorter sentence takes the one after it. */
+const SHORT_UNIT = 90;
+const MAX_UNIT = 320;
+
+/**
+ * A block's answer units, best first, each scored by the question terms it holds itself: a
+ * paragraph's sentences (a sentence that matches takes the next one when it is short, since what
+ * follows a match explains it), or a list item or code block whole.
+ */
+export function units(b: Block, weights: Weights): { text: string; score: number }[] {
+  if (b.kind !== 'para' && b.kind !== 'quote') return [{ text: b.text, score: scoreText(b.text, weights) }];
+  const sentences = sentencesOf(b);
+  if (sentences.length === 0) return [{ text: b.text, score: scoreText(b.text, weights) }];
+  const out = sentences.map((s, i) => {
+    let text = s;
+    const next = sentences[i + 1];
+    if (next !== undefined && s.length < SHORT_UNIT && s.length + next.length <= MAX_UNIT) text = `${s}${/[\u3400-\u9fff。！？]$/.test(s) ? '' : ' '}${next}`;
+    return { text, score: scoreText(s, weights), at: i };
+  });
+  return out.sort((x, y) => y.score - x.score || x.at - y.at).map(({ text, score }) => ({ text, score }));
 }

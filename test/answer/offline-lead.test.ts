@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { AvatarService } from '../../src/app/avatar-service';
+import { LOCAL_VIEWER } from '../../src/avatars/visibility';
+import { fencesOnOwnLines } from '../../src/answer/passages';
+import { localEmbedderFactory } from '../../src/retrieval/embedders';
+import { SqliteStateStore } from '../../src/store/sqlite-store';
+import { makeAvatar, tmpDir } from '../helpers/fixtures';
+
+const fences = (s: string) => (s.match(/^\s*(```|~~~)/gm) ?? []).length;
+const leadOf = (text: string) => text.replace(/^(This is the closest)[^\n]*\n\n/, '').split(/Quoted from /)[0].trim();
+
+async function askOne(files: Record<string, string>, question: string) {
+  const root = tmpDir();
+  makeAvatar(root, 'p', files);
+  const svc = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
+  try {
+    await svc.ingest('p');
+    return await svc.ask('p', { question, viewer: LOCAL_VIEWER, conversation: 'c', actor: 'x' });
+  } finally {
+    svc.close();
+  }
+}
+
+describe('what an offline answer leads with', () => {
+  jest.setTimeout(60_000);
+
+  it('leads with the sentence that holds the question\'s terms, not the paragraph that mentions them one per sentence', async () => {
+    const a = await askOne(
+      {
+        'notes/lisbon.md': [
+          '# Trip notes',
+          '',
+          'The Lisbon trip ran long. Our office manager liked the city. The shops open early there. When we left, it rained on the office party.',
+          '',
+          'The Lisbon office opens on 3 March 2027, in the Alcântara building.',
+          '',
+        ].join('\n'),
+      },
+      'When does the Lisbon office open?',
+    );
+    expect(a.grounded).toBe(true);
+    expect(leadOf(a.text).split('\n')[0]).toBe('The Lisbon office opens on 3 March 2027, in the Alcântara building. [1]');
+  });
+
+  it('gives a short matching sentence the sentence after it, which says what it means', async () => {
+    const a = await askOne(
+      {
+        'notes/policy.md': [
+          '# Policy notes',
+          '',
+          'The committee settled remote work in March. From then on, everyone works from home on Fridays and the office stays shut.',
+          '',
+          'Parking permits are renewed every January at the front desk, and the form is online.',
+          '',
+        ].join('\n'),
+      },
+      'What did the committee settle about remote work?',
+    );
+    expect(a.grounded).toBe(true);
+    expect(leadOf(a.text).split('\n')[0]).toBe('The committee settled remote work in March. From then on, everyone works from home on Fridays and the office stays shut. [1]');
+  });
+
+  it('shows the example a how-to sentence leads into, as a newsletter quotes its code (> lines), cited above it', async () => {
+    const a = await askOne(
+      {
+        'weekly/d2.md': [
+          '# D2 diagrams',
+          '',
+          'A node is a plain box by default, with its name inside.',
+          '',
+          '> A: start',
+          '',
+          'The shape of a node can even be a cloud, for cloud services.',
+          '',
+          '> A: start',
+          '> A.shape: cloud',
+          '',
+        ].join('\n'),
+      },
+      'How do I draw a node as a cloud shape in D2?',
+    );
+    expect(a.grounded).toBe(true);
+    expect(leadOf(a.text)).toMatch(/^The shape of a node can even be a cloud, for cloud services\. \[1\]\n> A: start\n> A\.shape: cloud$/m);
+  });
+
+  it('keeps the prompts (> lines) inside a code block it leads with', async () => {
+    const a = await askOne(
+      {
+        'notes/r-language.md': [
+          '# Checking translations',
+          '',
+          'To check which LANGUAGE the session uses, run:',
+          '',
+          '```r',
+          '> Sys.getenv("LANGUAGE")',
+          '[1] "es"',
+          '```',
+          '',
+          'Translations are shipped with each R release and updated twice a year by the language teams.',
+          '',
+        ].join('\n'),
+      },
+      'How do I check which LANGUAGE the R session uses?',
+    );
+    expect(a.grounded).toBe(true);
+    const lead = leadOf(a.text);
+    expect(lead).toMatch(/```r\n> Sys\.getenv\("LANGUAGE"\)\n\[1\] "es"\n```/);
+    expect(fences(lead) % 2).toBe(0);
+  });
+
+  it('quotes a Slack message whose code opens and closes mid-line as a closed code block, then the reply after it', async () => {
+    const msg = (ts: string, text: string) => ({ type: 'message', user: 'U1', text, ts });
+    const a = await askOne(
+      {
+        'rc/users.json': JSON.stringify([{ id: 'U1', name: 'ht', real_name: 'Heather' }]),
+        'rc/channels.json': JSON.stringify([{ id: 'C1', name: 'help' }]),
+        'rc/help/2021-02-08.json': JSON.stringify([
+          msg('1612813075.003400', 'My session info for the translation bug:\n```R Under development (unstable)\nPlatform: x86_64-pc-linux-gnu\ncompiler_4.1.0```\nSo it seems to be a translation issue on Linux only, outside RStudio.'),
+        ]),
+      },
+      'Is the translation issue specific to Linux?',
+    );
+    expect(a.grounded).toBe(true);
+    expect(fences(a.text) % 2).toBe(0);
+    const quote = a.citations[0].text;
+    expect(fences(quote) % 2).toBe(0);
+    // The first code line is code (not a fence's info string), and the reply is prose after the block.
+    expect(quote).toMatch(/^```\nR Under development \(unstable\)\n[\s\S]*compiler_4\.1\.0\n```\n\nSo it seems to be a translation issue on Linux only/m);
+  });
+});
+
+describe('fencesOnOwnLines', () => {
+  it('moves Slack\'s mid-line fences onto lines of their own and leaves Markdown fences alone', () => {
+    expect(fencesOnOwnLines('see: ```x <- 1``` then')).toBe('see:\n```\nx <- 1\n```\n then');
+    expect(fencesOnOwnLines('```\ncode\n```')).toBe('```\ncode\n```');
+    expect(fencesOnOwnLines('no code here')).toBe('no code here');
+  });
+});
