@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { mountWebPlayground } from './adapters/playground/web';
 import { assertPlaygroundBinding, playgroundHost } from './adapters/playground/web-guard';
 import { runTerminalChat } from './cli/terminal-chat';

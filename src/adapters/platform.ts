@@ -1,3 +1,4 @@
+import type { HandoffJournal } from '../chat/handoff-journal';
 import type { ChatRouter } from '../chat/router';
 import type { ChatTransport } from '../chat/types';
 import type { Runtime } from '../app/runtime';
@@ -18,6 +19,11 @@ export interface PlatformAdapter {
   transportFor(appId: string): ChatTransport | undefined;
   /** Facts for /healthz (apps, mode); never secrets. */
   health(): Record<string, unknown>;
+  /**
+   * A web replica: journal every event acked over HTTP before its ack and mark it once handed off,
+   * and hand off again the journal's entries of this platform (set before start).
+   */
+  useJournal?(journal: HandoffJournal): void;
 }
 
 /** Builds a platform's adapter, or undefined when its variables are not set. */

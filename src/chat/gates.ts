@@ -59,7 +59,9 @@ export function dedupe(store: StateStore, options: { deferDurable?: boolean } = 
       ctx.log.debug('duplicate event ignored');
     };
     if (paths) {
-      if (!(await paths.claimFresh(dedupeKeys(e), DEDUPE_TTL_MS))) return duplicate();
+      if (!(await paths.claimFresh(dedupeKeys(e), DEDUPE_TTL_MS, ctx.claimToken))) return duplicate();
+      // A new durable owner on every run, a journal replay's too: when the event's job already ran,
+      // its owner holds the PostgreSQL keys and the replay's job is refused (answered once).
       const owner = randomUUID();
       ctx.dedupeOwner = owner;
       let durable: Promise<boolean> | undefined;

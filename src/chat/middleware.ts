@@ -15,6 +15,11 @@ export interface RouteContext extends HandlerContext {
   pkg?: AvatarPackage;
   /** Who takes the event's durable dedupe claim when the dedupe gate deferred it (a web replica): the answer job carries it. */
   dedupeOwner?: string;
+  /**
+   * The token of the event's Redis dedupe claim: the handoff journal entry's id, so that the replay
+   * of an entry (by another replica after this one died) takes over the claim this delivery made.
+   */
+  claimToken?: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import { classifyError } from '../errors';
 import { silentLogger } from '../log';
 import { FEEDBACK_ACTION, feedbackAction, type ActionHandler, type ActionReply } from './actions';
 import { handleAsk } from './ask-handler';
+import type { Delivery } from './handoff-journal';
 import { registerAvatarCommands } from './avatar-commands';
 import { avatarStatus, checkAccess, resolveAvatar } from './avatar-gates';
 import { CommandRouter, parseTextCommand, placeholderResponder, type HandlerContext } from './commands';
@@ -99,19 +100,26 @@ export class ChatRouter {
    * Handle an event in the background (the adapter has already acked). The event may still be
    * resolving (a channel lookup); idle() waits for that too. Each handler starts on a later turn,
    * so a burst never delays the acks; inside, commands and questions go to separate lanes.
+   * `delivery` (a journaled event) learns when the gates are through, or failed.
    */
-  dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport): void {
-    if (this.refuse()) return;
+  dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport, delivery?: Delivery): void {
+    // Refused during shutdown: not handed off, so a journaled event stays for another replica.
+    if (this.refuse()) return delivery?.add(Promise.resolve(false));
     const info: WorkInfo = { kind: 'event', since: this.now() };
     const work = Promise.resolve(event)
       .then(async (e) => {
-        if (!e) return;
+        if (!e) return true;
         info.eventId = e.eventId;
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.refuse()) return;
-        await this.handle(e, transport, info);
+        if (this.refuse()) return false;
+        await this.handle(e, transport, info, delivery?.token);
+        return true;
       })
-      .catch((err: unknown) => this.log.error({ err }, 'dispatch failed'));
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'dispatch failed');
+        return false;
+      });
+    delivery?.add(work);
     this.inflight.add(work, info);
   }
 
@@ -202,7 +210,7 @@ export class ChatRouter {
    * Run the gates and the handler (`pipeline`). Never throws past the gates: a failed handler
    * becomes a log line and a sentence.
    */
-  async handle(event: ChatEvent, transport: ChatTransport, info: WorkInfo = { kind: 'event', since: this.now() }): Promise<void> {
+  async handle(event: ChatEvent, transport: ChatTransport, info: WorkInfo = { kind: 'event', since: this.now() }, claimToken?: string): Promise<void> {
     const log = this.log.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId });
     const command = event.kind === 'command' ? { name: event.command ?? '', args: event.text.trim() } : parseTextCommand(event.text);
     const lang: Lang = personLang(event.text, event.locale);
@@ -219,6 +227,7 @@ export class ChatRouter {
       info,
       command,
       respond: placeholderResponder(transport, target),
+      ...(claimToken ? { claimToken } : {}),
     };
     // The conversation's place in line is taken now, before the first await: a networked store
     // may answer the gates' reads out of order, and arrival order must stay answer order.

@@ -11,6 +11,7 @@ export const registry = new Registry();
 export const metrics = {
   eventsReceived: new Counter({ name: 'understudy_events_received_total', help: 'Requests that reached a platform event endpoint', labelNames: ['platform'] as const, registers: [registry] }),
   eventsAcked: new Counter({ name: 'understudy_events_acked_total', help: 'Platform event requests answered with a 2xx (verified and acknowledged)', labelNames: ['platform'] as const, registers: [registry] }),
+  eventsReplayed: new Counter({ name: 'understudy_events_replayed_total', help: 'Acked events handed off again from the handoff journal of a replica that stopped before handing them off', labelNames: ['platform'] as const, registers: [registry] }),
   eventsDeduped: new Counter({ name: 'understudy_events_deduped_total', help: 'Events dropped as duplicates (a retry or a re-push of one already claimed)', labelNames: ['platform'] as const, registers: [registry] }),
   answers: new Counter({ name: 'understudy_answers_total', help: 'Answers by how they were composed: model, offline (quoted from the sources) or declined (nothing grounded)', labelNames: ['path'] as const, registers: [registry] }),
   modelErrors: new Counter({ name: 'understudy_model_errors_total', help: 'Failed language model calls, by reason', labelNames: ['reason'] as const, registers: [registry] }),

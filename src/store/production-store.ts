@@ -47,7 +47,7 @@ export class ProductionStateStore implements StateStore {
     this.locks = new SharedLocks(redisLockBackend(redis, this.keys, pg.lockBackend, this.log), this.log);
     this.scripts = new RedisScripts(redis);
     this.ackPaths = {
-      claimFresh: (keys, ttlMs) => this.claimFresh(keys, ttlMs),
+      claimFresh: (keys, ttlMs, token) => this.claimFresh(keys, ttlMs, token),
       claimDurably: (key, owner, ttlMs) => this.pg.claimAs(key, owner, ttlMs),
       hits: (entries, windowMs) => this.hits(entries, windowMs),
       chain: (key, value, now, maxAgeMs, ttlMs) => this.scripts.chain(this.keys.chain(key), value, now, maxAgeMs, ttlMs),
@@ -75,10 +75,10 @@ export class ProductionStateStore implements StateStore {
   }
 
   /** Redis alone, one round trip; when Redis does not answer, true: the durable claim (claimDurably) decides. */
-  private async claimFresh(keys: string[], ttlMs: number): Promise<boolean> {
+  private async claimFresh(keys: string[], ttlMs: number, token?: string): Promise<boolean> {
     for (const key of keys) checkTtl('claim', key, ttlMs);
     try {
-      return await this.scripts.claimAll(keys.map(this.keys.claim), ttlMs);
+      return await this.scripts.claimAll(keys.map(this.keys.claim), ttlMs, token);
     } catch (err) {
       this.log.warn({ err, claim: keys[0] }, 'Redis did not answer a dedupe claim; the PostgreSQL claim of whoever replies decides');
       return true;

@@ -76,10 +76,16 @@ for i, key in ipairs(KEYS) do
 end
 return {0, 0}`;
 
-/** SET NX PX of each key in order (ARGV: ttl), stopping at the first already set: 1 when all were set. */
+/**
+ * SET NX PX of each key in order (ARGV: ttl, token), stopping at the first already set by another
+ * token: 1 when all were set, or held with this token (ARGV[2] empty: no token, every claim is new).
+ */
 const CLAIM_ALL = `
+local value = ARGV[2] ~= '' and ARGV[2] or '1'
 for _, key in ipairs(KEYS) do
-  if not redis.call('SET', key, '1', 'PX', ARGV[1], 'NX') then return 0 end
+  if not redis.call('SET', key, value, 'PX', ARGV[1], 'NX') then
+    if ARGV[2] == '' or redis.call('GET', key) ~= ARGV[2] then return 0 end
+  end
 end
 return 1`;
 
@@ -121,8 +127,8 @@ export class RedisScripts {
     this.redis = redis as unknown as Scripted;
   }
 
-  async claimAll(keys: string[], ttlMs: number): Promise<boolean> {
-    return (await this.redis.understudyClaimAll(keys.length, ...keys, Math.ceil(ttlMs))) === 1;
+  async claimAll(keys: string[], ttlMs: number, token = ''): Promise<boolean> {
+    return (await this.redis.understudyClaimAll(keys.length, ...keys, Math.ceil(ttlMs), token)) === 1;
   }
 
   /** The decisions for `entries` in order, up to the first refusal (RedisKeys.rate applied by the caller). */

@@ -133,8 +133,12 @@ export interface StateStore {
  * event's PostgreSQL keys with `claimDurably`, so a Redis restart or flush cannot make a second answer.
  */
 export interface AckPaths {
-  /** Redis alone: claim `keys` in order, stopping at the first already taken; true when every one was claimed here. */
-  claimFresh(keys: string[], ttlMs: number): Promise<boolean>;
+  /**
+   * Redis alone: claim `keys` in order, stopping at the first already taken; true when every one was
+   * claimed here. A key held with this `token` counts as claimed here (the same delivery handed off
+   * again from a handoff journal); without a token every claim is new.
+   */
+  claimFresh(keys: string[], ttlMs: number, token?: string): Promise<boolean>;
   /**
    * PostgreSQL's unique key, held by `owner`: true when `key` was free or expired (now `owner`'s),
    * or is `owner`'s already (the same job run again); false while another owner holds it.

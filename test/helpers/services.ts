@@ -20,7 +20,7 @@ export const REDIS_BASE = process.env.UNDERSTUDY_TEST_REDIS_URL ?? 'redis://127.
  * db 15 is bench scale's default BENCH_REDIS_URL).
  */
 /** `bench` is not a test: `npm run bench -- scale` keeps its claims and queues in db 15 (BENCH_REDIS_URL); no test may flush it. */
-export const REDIS_DB = { indexWatch: 9, lease: 10, productionStore: 11, serveProduction: 12, socketLease: 13, answerJobs: 7, backgroundJobs: 8, answerOrder: 6, bench: 15 } as const;
+export const REDIS_DB = { indexWatch: 9, lease: 10, productionStore: 11, serveProduction: 12, socketLease: 13, answerJobs: 7, backgroundJobs: 8, answerOrder: 6, handoffJournal: 4, bench: 15 } as const;
 
 export const redisUrl = (db = 0): string => `${REDIS_BASE}/${db}`;
 

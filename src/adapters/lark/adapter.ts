@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from 'pino';
+import type { Delivery, HandoffJournal, JournalEntry } from '../../chat/handoff-journal';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
@@ -59,6 +60,10 @@ export class LarkAdapter implements PlatformAdapter {
   /** Webhook requests being verified and acked; answers start once there are none. */
   private acking = 0;
   private readonly afterAcks: (() => void)[] = [];
+  /** A web replica's handoff journal (useJournal). */
+  private journal: HandoffJournal | undefined;
+  /** The journaled delivery whose handlers are running (set only during invoke()). */
+  private collecting: Delivery | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -284,19 +289,67 @@ export class LarkAdapter implements PlatformAdapter {
       send(res, 200, { challenge: data.challenge });
       return;
     }
-    // The SDK expects the request headers on the prototype of the body it dispatches.
-    const event = Object.assign(Object.create({ headers: req.headers }) as Json, data);
+    // Handlers hand their work to the router, which runs it after the 200: a web replica journals
+    // the event first (its raw body, still encrypted when it came so), as Feishu does not push an
+    // acked event again.
+    const delivery = this.journal?.record('lark', raw.toString('utf8'), { app: app.config.appId });
     let result: unknown;
     try {
-      result = await app.dispatcher.invoke(event, { needCheck: false });
+      result = await this.invoke(app, data, req.headers, delivery);
     } catch (err) {
       // Handlers hand real work to the background, so what throws here is an event of a shape
       // we do not understand: a 4xx, which Feishu does not re-push, rather than a 500 it would.
       this.log.warn({ err, event_type: eventTypeOf(data) }, 'Feishu event rejected: malformed content');
+      if (delivery) this.journal?.settle(delivery, true);
       send(res, 400, { ok: false, error: 'malformed event' });
       return;
     }
     send(res, 200, result && typeof result === 'object' ? result : {});
+    if (delivery) void this.journal?.track(delivery, Promise.resolve());
+  }
+
+  /**
+   * Hand an event to the app's EventDispatcher. The SDK calls the handler synchronously inside
+   * invoke(), so the work a handler gives the router is `delivery`'s (this.collecting).
+   */
+  private invoke(app: LiveApp, data: Json, headers: IncomingMessage['headers'], delivery: Delivery | undefined): Promise<unknown> {
+    // The SDK expects the request headers on the prototype of the body it dispatches.
+    const event = Object.assign(Object.create({ headers }) as Json, data);
+    this.collecting = delivery;
+    try {
+      return app.dispatcher.invoke(event, { needCheck: false });
+    } finally {
+      this.collecting = undefined;
+    }
+  }
+
+  /** Hand a journaled event off again (a replica that acked it stopped first): the path after the ack. */
+  private async replay(entry: JournalEntry, delivery: Delivery): Promise<boolean> {
+    const app = this.live.find((a) => a.config.appId === entry.meta.app);
+    let data: Json | undefined;
+    try {
+      const body = JSON.parse(entry.body) as Json;
+      data = typeof body.encrypt === 'string' ? (app?.config.encryptKey ? this.decrypt(app.config.encryptKey, body.encrypt) : undefined) : body;
+    } catch {
+      data = undefined;
+    }
+    if (!app || !data) {
+      this.log.warn({ entry: entry.id, app_id: entry.meta.app }, 'journaled Feishu event for no app configured here dropped');
+      return true;
+    }
+    try {
+      await this.invoke(app, data, {}, delivery);
+    } catch (err) {
+      this.log.warn({ err, entry: entry.id }, 'journaled Feishu event rejected: malformed content');
+      return true;
+    }
+    return delivery.outcome();
+  }
+
+  /** Web replicas: journal acked webhook events, and take over those of replicas that stopped (handoff-journal.ts). */
+  useJournal(journal: HandoffJournal): void {
+    this.journal = journal;
+    journal.register('lark', (entry, delivery) => this.replay(entry, delivery));
   }
 
   private decrypt(key: string, encrypted: string): Json | undefined {
@@ -343,6 +396,7 @@ export class LarkAdapter implements PlatformAdapter {
     this.router.dispatch(
       resolved.then((e) => (notText === undefined ? e : { ...e, notText })),
       live.transport,
+      this.collecting,
     );
   }
 
@@ -364,7 +418,7 @@ export class LarkAdapter implements PlatformAdapter {
       }
       return event;
     });
-    this.router.dispatch(resolved, live.transport);
+    this.router.dispatch(resolved, live.transport, this.collecting);
   }
 
   private async onCardAction(live: LiveApp, data: LarkCardActionEvent): Promise<LarkCardActionResult | Json> {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, type AllMiddlewareArgs, type Authorize } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { Delivery, HandoffJournal, JournalEntry } from '../../chat/handoff-journal';
 import type { ChatRouter } from '../../chat/router';
 import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
@@ -54,8 +55,8 @@ const LINE_HOLD_MS = 250;
  * behind it too: under a burst, the gates of all the events at once took the CPU while the
  * requests after them waited. The next event starts on the event loop's check phase
  * (setImmediate), after the requests that arrived meanwhile were read, verified and acked.
- * The crash window is the one there already was: an event acked and not yet handed off is lost
- * with the process (Slack does not retry an acked event); it is only longer under a burst.
+ * An event acked and not yet handed off is in the replica's handoff journal (handoff-journal.ts):
+ * after a kill -9 another replica hands it off (Slack does not deliver an acked event again).
  * Graceful shutdown waits for the line (each item is tracked by the router from the start).
  */
 class AckedLine {
@@ -106,6 +107,8 @@ function ackedHere(body: SlackBody): boolean {
 
 /** Bolt context property: the adapter acked this event before the router began shutting down. */
 const ACKED_BEFORE_SHUTDOWN = 'understudyAckedBeforeShutdown';
+/** Bolt context property: the journaled event's Delivery, told when its listener has handed it off. */
+const HANDED_OFF = 'understudyDelivery';
 
 /** x-slack-retry-num as Bolt's HTTPReceiver reads it. */
 function retryNum(value: string | undefined): number | undefined {
@@ -161,6 +164,8 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly acked = new AckedLine(GATE_CONCURRENCY);
   /** Events acked by handleHttp, on their way to their Bolt App. */
   private readonly toBolt = new PacedStarts();
+  /** A web replica's handoff journal (useJournal). */
+  private journal: HandoffJournal | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -257,21 +262,57 @@ export class SlackAdapter implements PlatformAdapter {
     if (ackedHere(shape.body)) {
       // Bolt's HTTPReceiver would parse and verify the body again and ack only after its App
       // authorized the event; we ack as it does (200, no body, no headers of its own) and hand the
-      // parsed body to the same App. Its listeners run after the response is on its way.
+      // parsed body to the same App. Its listeners run after the response is on its way, so a web
+      // replica journals the event first: Slack does not deliver an acked event again.
+      const retry = { num: header('x-slack-retry-num'), reason: header('x-slack-retry-reason') };
+      const delivery = this.journal?.record('slack', raw.toString('utf8'), { ...(retry.num ? { retryNum: retry.num } : {}), ...(retry.reason ? { retryReason: retry.reason } : {}) });
       res.writeHead(200);
       res.end();
-      // An event acked before a graceful stop began is answered even if its listener runs after it
-      // began (waiting in PacedStarts), as when Bolt's receiver ran the listener right after its ack.
-      const customProperties = { [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown };
-      const event = { body: shape.body, ack: async () => undefined, retryNum: retryNum(header('x-slack-retry-num')), retryReason: header('x-slack-retry-reason'), customProperties };
-      const toBolt = (): Promise<void> => group.app.processEvent(event).catch((err: unknown) => this.log.error({ err }, 'Slack event processing failed after its ack'));
-      // A web replica (answers handed to workers) paces the hand-over as it paces the gates
-      // (AckedLine); a process that answers in place runs the listener at once, as Bolt did.
-      this.router.track(this.runtime.jobs ? this.toBolt.push(toBolt) : toBolt(), 'event');
+      this.handOffAcked(group, shape.body, retry, delivery);
       return;
     }
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
     group.receiver.requestListener(req, res);
+  }
+
+  /**
+   * An acked event to its Bolt App. `delivery` (a journaled event, on a web replica) is marked
+   * done in the journal once its listeners have handed it off.
+   */
+  private handOffAcked(group: Group, body: SlackBody, retry: { num?: string; reason?: string }, delivery?: Delivery): Promise<void> {
+    // An event acked before a graceful stop began is answered even if its listener runs after it
+    // began (waiting in PacedStarts), as when Bolt's receiver ran the listener right after its ack.
+    const customProperties = { [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, ...(delivery ? { [HANDED_OFF]: delivery } : {}) };
+    const event = { body, ack: async () => undefined, retryNum: retryNum(retry.num), retryReason: retry.reason, customProperties };
+    const toBolt = (): Promise<void> => {
+      const processed = group.app.processEvent(event);
+      const logged = processed.catch((err: unknown) => this.log.error({ err }, 'Slack event processing failed after its ack'));
+      return this.journal && delivery ? this.journal.track(delivery, processed) : logged;
+    };
+    // A web replica (answers handed to workers) paces the hand-over as it paces the gates
+    // (AckedLine); a process that answers in place runs the listener at once, as Bolt did.
+    const work = this.runtime.jobs ? this.toBolt.push(toBolt) : toBolt();
+    this.router.track(work, 'event');
+    return work;
+  }
+
+  /** Hand a journaled event off again (a replica that acked it stopped first): the path after the ack. */
+  private async replay(entry: JournalEntry, delivery: Delivery): Promise<boolean> {
+    const shape = checkSlackBody('application/json', Buffer.from(entry.body, 'utf8'));
+    const appId = shape.ok ? (shape.body as { api_app_id?: string }).api_app_id : undefined;
+    const group = shape.ok ? this.groups.find((g) => g.receiver && this.appFor(g.apps, appId)) : undefined;
+    if (!shape.ok || !group) {
+      this.log.warn({ entry: entry.id, api_app_id: appId }, 'journaled Slack event for no app configured here dropped');
+      return true;
+    }
+    await this.handOffAcked(group, shape.body, { num: entry.meta.retryNum, reason: entry.meta.retryReason }, delivery);
+    return delivery.outcome();
+  }
+
+  /** Web replicas: journal acked events, and take over those of replicas that stopped (handoff-journal.ts). */
+  useJournal(journal: HandoffJournal): void {
+    this.journal = journal;
+    journal.register('slack', (entry, delivery) => this.replay(entry, delivery));
   }
 
   private async authTest(app: SlackAppConfig): Promise<LiveApp> {
@@ -340,7 +381,7 @@ export class SlackAdapter implements PlatformAdapter {
       const event = (known ? Promise.resolve(known) : this.channelType(args.client, ev.channel)).then((type) =>
         normalizeMessage(args.body as SlackEnvelope, ev, live.config, live.botUserId, type),
       );
-      this.dispatchInLine(event, live.transport, args.context[ACKED_BEFORE_SHUTDOWN] === true);
+      this.dispatchInLine(event, live.transport, args.context[ACKED_BEFORE_SHUTDOWN] === true, args.context[HANDED_OFF] as Delivery | undefined);
     });
     app.event('message', onMessage);
     app.event('app_mention', onMessage);
@@ -383,21 +424,24 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   /** An acked message event to the router, in line behind the events acked before it (AckedLine). */
-  private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport, ackedBeforeShutdown = false): void {
+  private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport, ackedBeforeShutdown = false, delivery?: Delivery): void {
     // During shutdown the router refuses new events (and counts them); those already in line are
     // finished, and so are those acked before it began (handleHttp) whose listener runs during it.
     // Only a web replica (answers handed to workers: the router returns once the job is queued)
     // paces its events; a process that answers in place dispatches at once, as its lanes and answer
     // slots already decide what waits (a line here held places for whole answers).
-    if (this.router.shuttingDown ? !ackedBeforeShutdown : !this.runtime.jobs) return this.router.dispatch(event, transport);
+    if (this.router.shuttingDown ? !ackedBeforeShutdown : !this.runtime.jobs) return this.router.dispatch(event, transport, delivery);
+    let handedOff = false;
     const work = this.acked.push(async () => {
       try {
         const e = await event;
-        if (e) await this.router.handle(e, transport, { kind: 'event', since: Date.now(), eventId: e.eventId });
+        if (e) await this.router.handle(e, transport, { kind: 'event', since: Date.now(), eventId: e.eventId }, delivery?.token);
+        handedOff = true;
       } catch (err) {
         this.log.error({ err }, 'dispatch failed');
       }
     });
+    delivery?.add(work.then(() => handedOff));
     this.router.track(work, 'event');
   }
 

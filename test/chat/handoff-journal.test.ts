@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { Delivery, HandoffJournal, ownerOf, readPending, type JournalEntry, type Liveness } from '../../src/chat/handoff-journal';
+import { registry } from '../../src/jobs/metrics';
+
+/** Leases as a set of live replica ids (the Redis one is exercised by test/scale/handoff-journal.test.ts). */
+function leases(): Liveness & { live: Set<string> } {
+  const live = new Set<string>();
+  return {
+    live,
+    renew: async (id) => void live.add(id),
+    alive: async (id) => live.has(id),
+    release: async (id) => void live.delete(id),
+  };
+}
+
+/** A pino logger whose lines the test can read. */
+function capturedLog(): { log: pino.Logger; lines: () => { msg: string; [k: string]: unknown }[] } {
+  const out: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => void out.push(s) });
+  return { log, lines: () => out.map((l) => JSON.parse(l) as { msg: string }) };
+}
+
+const replayed = async (platform: string): Promise<number> => (await registry.getSingleMetric('understudy_events_replayed_total')?.get())?.values.find((v) => v.labels.platform === platform)?.value ?? 0;
+
+describe('handoff journal', () => {
+  let dir: string;
+  const open: HandoffJournal[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-'));
+  });
+  afterEach(async () => {
+    for (const j of open.splice(0)) await j.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const journal = async (liveness: Liveness, options: Partial<ConstructorParameters<typeof HandoffJournal>[0]> = {}): Promise<HandoffJournal> => {
+    const j = new HandoffJournal({ dir, liveness, scanMs: 60_000, ...options });
+    await j.start();
+    open.push(j);
+    return j;
+  };
+
+  it('appends an acked event before its hand-off and a done mark after it; only events without one are pending', async () => {
+    const j = await journal(leases());
+    const a = j.record('slack', '{"event_id":"Ev1"}', { retryNum: '1' });
+    const b = j.record('slack', '{"event_id":"Ev2"}');
+    const c = j.record('lark', '{"encrypt":"xyz"}', { app: 'cli_1' });
+    // On disk at once (the ack goes out after record returns).
+    expect(readPending(j.file).map((e) => e.body)).toEqual(['{"event_id":"Ev1"}', '{"event_id":"Ev2"}', '{"encrypt":"xyz"}']);
+    await j.track(a, Promise.resolve());
+    j.settle(c, true);
+    const left = readPending(j.file);
+    expect(left.map((e) => e.id)).toEqual([b.token]);
+    expect(left[0]).toMatchObject({ platform: 'slack', body: '{"event_id":"Ev2"}', meta: {} });
+    expect(j.size).toBe(1);
+    expect(fs.readFileSync(j.file, 'utf8').trim().split('\n')).toHaveLength(5);
+    // The first entry kept its retry headers.
+    expect(fs.readFileSync(j.file, 'utf8')).toContain('"retryNum":"1"');
+  });
+
+  it('a hand-off whose work failed stays pending and is retried at the next scan, then given up after maxAttempts', async () => {
+    const { log, lines } = capturedLog();
+    const j = await journal(leases(), { maxAttempts: 2, log });
+    let runs = 0;
+    j.register('slack', async () => {
+      runs++;
+      return false;
+    });
+    const d = j.record('slack', '{}');
+    const failed = new Delivery(d.token);
+    failed.add(Promise.resolve(false));
+    await j.track(d, failed.outcome().then(() => Promise.reject(new Error('Redis did not answer'))));
+    expect(readPending(j.file)).toHaveLength(1);
+    await j.scan();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(1);
+    expect(readPending(j.file)).toHaveLength(0);
+    expect(lines().some((l) => /could not be handed off; given up/.test(l.msg))).toBe(true);
+  });
+
+  it('starts the file over once everything in it is done and it reached rotateBytes', async () => {
+    const j = await journal(leases(), { rotateBytes: 200 });
+    const body = JSON.stringify({ text: 'x'.repeat(150) });
+    const a = j.record('slack', body);
+    const b = j.record('slack', body);
+    j.settle(a, true);
+    // b is not done: nothing is dropped.
+    expect(fs.statSync(j.file).size).toBeGreaterThan(300);
+    j.settle(b, true);
+    expect(fs.statSync(j.file).size).toBe(0);
+    // Appends go on in the same file.
+    const c = j.record('slack', '{}');
+    expect(readPending(j.file).map((e) => e.id)).toEqual([c.token]);
+  });
+
+  it('a journal whose owner lease is gone is claimed by rename by exactly one replica, and its pending entries are handed off once', async () => {
+    const live = leases();
+    const dead = await journal(live, { replicaId: 'web-a' });
+    const acked = ['{"n":1}', '{"n":2}', '{"n":3}'].map((b) => dead.record('slack', b));
+    dead.settle(acked[1] as Delivery, true);
+    // kill -9: the lease lapses, the file stays as it was.
+    live.live.delete('web-a');
+    const before = await replayed('slack');
+    const seen: { by: string; entry: JournalEntry }[] = [];
+    const rescuers = await Promise.all(['web-b', 'web-c'].map((id) => journal(live, { replicaId: id })));
+    for (const r of rescuers) r.register('slack', async (entry) => {
+        seen.push({ by: r.replicaId, entry });
+        return true;
+      });
+    // Both scan at once; renaming web-a.jsonl succeeds for one of them.
+    await Promise.all(rescuers.map((r) => r.takeOver()));
+    await new Promise((r) => setImmediate(r));
+    expect(seen.map((s) => s.entry.body).sort()).toEqual(['{"n":1}', '{"n":3}']);
+    expect(new Set(seen.map((s) => s.by)).size).toBe(1);
+    expect(seen.map((s) => s.entry.id).sort()).toEqual([acked[0]?.token, acked[2]?.token].sort());
+    expect(await replayed('slack')).toBe(before + 2);
+    // The dead replica's file is gone; the rescuer's own journal has them, marked done.
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toEqual(['web-a.jsonl', 'web-b.jsonl', 'web-c.jsonl'].filter((f) => f !== 'web-a.jsonl'));
+    const rescuer = rescuers.find((r) => r.replicaId === seen[0]?.by) as HandoffJournal;
+    expect(readPending(rescuer.file)).toEqual([]);
+    expect(rescuer.size).toBe(0);
+  });
+
+  it('a live replica keeps its journal; the same data dir\'s next run takes over a journal left by an earlier run', async () => {
+    const live = leases();
+    const running = await journal(live, { replicaId: 'web-live' });
+    running.record('slack', '{"n":1}');
+    // A file a previous run left behind, no lease (embedded-style: that run is gone).
+    fs.writeFileSync(path.join(dir, 'old-run.jsonl'), `${JSON.stringify({ e: { id: 'e-old', at: 1, platform: 'slack', body: '{"n":0}', meta: {} } })}\n`);
+    const got: string[] = [];
+    const next = await journal(live, { replicaId: 'web-next' });
+    next.register('slack', async (entry) => {
+      got.push(entry.body);
+      return true;
+    });
+    await next.takeOver();
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual(['{"n":0}']);
+    expect(fs.existsSync(running.file)).toBe(true);
+    expect(readPending(running.file)).toHaveLength(1);
+  });
+
+  it('a torn last line (a crash in the middle of a write) is skipped with a warning, not a crash', async () => {
+    const { log, lines } = capturedLog();
+    const whole = JSON.stringify({ e: { id: 'e1', at: 1, platform: 'slack', body: '{"n":1}', meta: {} } });
+    const torn = JSON.stringify({ e: { id: 'e2', at: 2, platform: 'slack', body: '{"n":2}', meta: {} } }).slice(0, 30);
+    fs.writeFileSync(path.join(dir, 'crashed.jsonl'), `${whole}\n${torn}`);
+    const got: string[] = [];
+    const r = await journal(leases(), { replicaId: 'web-r', log });
+    r.register('slack', async (entry) => {
+      got.push(entry.id);
+      return true;
+    });
+    await r.takeOver();
+    await new Promise((res) => setImmediate(res));
+    expect(got).toEqual(['e1']);
+    expect(lines().some((l) => /unreadable line skipped/.test(l.msg) && l.last === true)).toBe(true);
+  });
+
+  it('closing with nothing pending deletes the file and releases the lease; with events pending, the file stays for another replica', async () => {
+    const live = leases();
+    const a = await journal(live, { replicaId: 'web-a' });
+    a.settle(a.record('slack', '{}'), true);
+    await a.close();
+    expect(fs.existsSync(a.file)).toBe(false);
+    expect(live.live.has('web-a')).toBe(false);
+    const b = await journal(live, { replicaId: 'web-b' });
+    b.record('slack', '{}');
+    await b.close();
+    expect(readPending(b.file)).toHaveLength(1);
+    expect(live.live.has('web-b')).toBe(false);
+  });
+
+  it('names a claimed file after its claimant', () => {
+    expect(ownerOf('web-a.jsonl')).toBe('web-a');
+    expect(ownerOf('web-b~1a2b3c4d.jsonl')).toBe('web-b');
+    expect(ownerOf('notes.txt')).toBeUndefined();
+  });
+});
