@@ -127,16 +127,16 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
  */
 export async function recoverPlaceholder(transport: ChatTransport, target: ReplyTarget, key: string, log: Logger): Promise<MessageRef | undefined | 'unknown'> {
   if (!transport.findPosted) {
-    log.info({ job: key }, 'job: an earlier run may have posted this message; posting it with the same key gives it back');
+    log.info({ job: key }, 'job: an earlier run may have posted the placeholder; posting it with the same key gives it back');
     return undefined;
   }
   try {
     const found = await transport.findPosted(target, key);
-    if (found) log.info({ job: key, message: found.messageId }, 'job: adopted the message an earlier run posted and did not record');
-    else log.info({ job: key }, 'job: an earlier run set out to post this message and did not; posting it');
+    if (found) log.info({ job: key, message: found.messageId }, 'job: adopted the placeholder an earlier run posted and did not record');
+    else log.info({ job: key }, 'job: an earlier run set out to post the placeholder and did not; posting it');
     return found;
   } catch (err) {
-    log.warn({ err, job: key }, 'job: an earlier run may have posted a message it did not record, and it cannot be looked up; posting no second one');
+    log.warn({ err, job: key }, 'job: an earlier run may have posted a placeholder it did not record, and it cannot be looked up; posting no second one');
     return 'unknown';
   }
 }
