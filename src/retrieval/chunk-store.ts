@@ -13,6 +13,15 @@ export interface NewChunk extends Omit<Chunk, 'id' | 'visibility'> {
   vector: Float32Array;
 }
 
+/** What a chunk is indexed by (searchableText): its body, title, and for chat replies the thread message and who wrote the reply. */
+export interface IndexedText {
+  kind: string;
+  text: string;
+  context: string | null;
+  author: string | null;
+  title: string | null;
+}
+
 export interface EntryRecord {
   path: string;
   hash: string;
@@ -200,19 +209,20 @@ export class ChunkStore {
     return this.db.prepare('SELECT id, source, visibility, audience FROM chunks').all() as ChunkPolicyRow[];
   }
 
-  /** Iterate id, text and vector of every chunk (rebuilding derived indexes). */
-  *iterateForIndex(): Generator<{ id: number; text: string; title: string | null; vector: Float32Array }> {
-    const stmt = this.db.prepare('SELECT id, text, title, vector FROM chunks ORDER BY id');
-    for (const row of stmt.iterate() as IterableIterator<{ id: number; text: string; title: string | null; vector: Buffer }>) {
+  /** Iterate id, indexed text and vector of every chunk (rebuilding derived indexes). */
+  *iterateForIndex(): Generator<IndexedText & { id: number; vector: Float32Array }> {
+    // kind, context and author: a chat reply is indexed with the thread message it answers (searchableText).
+    const stmt = this.db.prepare('SELECT id, kind, text, context, author, title, vector FROM chunks ORDER BY id');
+    for (const row of stmt.iterate() as IterableIterator<IndexedText & { id: number; vector: Buffer }>) {
       const copy = new Uint8Array(row.vector.byteLength);
       copy.set(row.vector);
-      yield { id: row.id, text: row.text, title: row.title, vector: new Float32Array(copy.buffer) };
+      yield { ...row, vector: new Float32Array(copy.buffer) };
     }
   }
 
-  /** id, text and title of the chunks of every entry except `excluded` (near-duplicate checks at ingest). */
-  keptChunks(excluded: ReadonlySet<string>): { id: number; text: string; title: string | null }[] {
-    const rows = this.db.prepare('SELECT id, entry, text, title FROM chunks ORDER BY id').all() as { id: number; entry: string; text: string; title: string | null }[];
+  /** id and indexed text of the chunks of every entry except `excluded` (near-duplicate checks at ingest). */
+  keptChunks(excluded: ReadonlySet<string>): (IndexedText & { id: number })[] {
+    const rows = this.db.prepare('SELECT id, entry, kind, text, context, author, title FROM chunks ORDER BY id').all() as (IndexedText & { id: number; entry: string })[];
     return rows.filter((r) => !excluded.has(r.entry));
   }
 

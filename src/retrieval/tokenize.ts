@@ -69,17 +69,39 @@ function pushCjk(seg: string, out: string[]): void {
   }
 }
 
-/** The text a chunk is indexed by: its title (document name, e-mail subject) and its body. */
-export function searchableText(chunk: { text: string; title?: string | null }): string {
-  return chunk.title ? `${chunk.title}\n${chunk.text}` : chunk.text;
+/** Chat platforms, whose replies are read together with the thread message they answer. */
+const CHAT_KINDS: ReadonlySet<string> = new Set(['slack', 'feishu']);
+
+/**
+ * A thread message the reply's own author wrote (context `Name: text`, author `Name (U123)`): it
+ * is a unit of the same index already, and copying it into each reply made those replies outrank
+ * it for questions about it.
+ */
+function byAuthor(context: string, author: string | null | undefined): boolean {
+  const name = author?.replace(/\s*\([^()]*\)$/, '').trim();
+  return Boolean(name) && context.startsWith(`${name}: `);
+}
+
+/**
+ * The text a chunk is indexed by: its title (document name, e-mail subject, channel) and its
+ * body; for a chat reply, the thread message it answers too. A reply ("yes, CRAN builds them on
+ * its own servers") holds few of the words a colleague asks with; the question it answers holds
+ * them (s390x binaries), and it was asked by someone else, so it is nowhere else in a person's
+ * index. An e-mail's context is its quoted history, which stays out: stripping it helped.
+ */
+export function searchableText(chunk: { text: string; title?: string | null; kind?: string; context?: string | null; author?: string | null }): string {
+  const thread = chunk.context && chunk.kind && CHAT_KINDS.has(chunk.kind) && !byAuthor(chunk.context, chunk.author) ? `${chunk.context}\n` : '';
+  const body = `${thread}${chunk.text}`;
+  return chunk.title ? `${chunk.title}\n${body}` : body;
 }
 
 /**
  * Version of `indexTokens`, stamped in every index manifest: an index built with another
  * version is rebuilt from the chunk store at load (the chunk store keeps the text).
  * v2: CJK text also yields dictionary words (jieba), beside the character bigrams.
+ * v3: a chat reply is indexed with the thread message it answers (searchableText).
  */
-export const TOKENIZER_VERSION = 'v2-bigram+jieba+char';
+export const TOKENIZER_VERSION = 'v3-bigram+jieba+char+thread';
 
 /** Marks a dictionary word so it never collides with a character bigram of the same two characters. */
 export const WORD_PREFIX = '\u00a7';
