@@ -18,7 +18,7 @@ export function visibleTopics(index: AvatarIndex, config: AvatarConfig, viewer: 
   const visible = new Set<number>();
   for (const r of store.policyRows()) {
     const audience = r.audience ? (JSON.parse(r.audience) as string[]) : undefined;
-    if (policy.canSee(viewer, policy.resolve(r.source, r.visibility, audience))) visible.add(r.id);
+    if (policy.canSee(viewer, policy.resolve(r.source, r.visibility, audience, r.kind))) visible.add(r.id);
   }
   const counts = new Map<string, number>();
   for (const chunk of store.iterateChunks()) {

@@ -1,5 +1,5 @@
 import { slackDaySource } from '../corpus/slack-day';
-import type { Platform, Visibility } from '../corpus/types';
+import type { Platform, SourceKind, Visibility } from '../corpus/types';
 import { globMatcher } from '../util/glob';
 import type { AvatarConfig } from './schema';
 
@@ -31,12 +31,16 @@ export class VisibilityPolicy {
     this.rules = config.visibility.rules.map((r) => ({ matches: globMatcher(r.path), visibility: r.visibility, audience: r.audience }));
   }
 
-  resolve(source: string, explicit: Visibility | null | undefined, audience: string[] | undefined): SourcePolicy {
+  /**
+   * `kind`: the chunk's source kind. Only a Slack export's message (`slack`) is read as a channel's
+   * day: a document named like one (`notes/2021-03-04`) is matched as the file it is.
+   */
+  resolve(source: string, explicit: Visibility | null | undefined, audience: string[] | undefined, kind: SourceKind | undefined): SourcePolicy {
     // Source paths of exports carry `#channel`; rules match the file part. A Slack export's
     // message is keyed by its day file (`<export>/<channel>/<YYYY-MM-DD>`): a rule written for the
     // channel (`<export>/general`) covers its days, as it did when the channel was the source.
     const file = source.split('#')[0];
-    const channel = slackDaySource(file)?.channel;
+    const channel = kind === 'slack' ? slackDaySource(file)?.channel : undefined;
     const rule = this.rules.find((r) => r.matches(file) || r.matches(source) || (channel !== undefined && r.matches(channel)));
     if (rule) {
       // A rule may only narrow what the loader found: a private channel stays private.

@@ -385,12 +385,12 @@ export class AvatarIndex {
   private chunkOf(v: Version, id: number): Chunk | undefined {
     const c = this.storeOf(v).get(id);
     if (!c) return undefined;
-    const p = v.loaded?.policies.get(c.id) ?? this.policy.resolve(c.source, c.visibility, c.audience);
+    const p = v.loaded?.policies.get(c.id) ?? this.policy.resolve(c.source, c.visibility, c.audience, c.kind);
     return { ...c, visibility: p.visibility, audience: p.audience };
   }
 
-  policyFor(chunk: Pick<Chunk, 'source' | 'visibility' | 'audience'>): SourcePolicy {
-    return this.policy.resolve(chunk.source, chunk.visibility, chunk.audience);
+  policyFor(chunk: Pick<Chunk, 'source' | 'visibility' | 'audience' | 'kind'>): SourcePolicy {
+    return this.policy.resolve(chunk.source, chunk.visibility, chunk.audience, chunk.kind);
   }
 
   canSee(viewer: Viewer, chunk: Chunk): boolean {
@@ -642,7 +642,7 @@ export class AvatarIndex {
   private policiesOf(rows: ReturnType<ChunkStore['policyRows']>): Map<number, SourcePolicy> {
     const m = new Map<number, SourcePolicy>();
     for (const r of rows) {
-      m.set(r.id, this.policy.resolve(r.source, r.visibility, r.audience ? (JSON.parse(r.audience) as string[]) : undefined));
+      m.set(r.id, this.policy.resolve(r.source, r.visibility, r.audience ? (JSON.parse(r.audience) as string[]) : undefined, r.kind));
     }
     return m;
   }

@@ -34,6 +34,8 @@ export interface EntryRecord {
 export interface ChunkPolicyRow {
   id: number;
   source: string;
+  /** Only a Slack export's message (`slack`) is read as a channel's day by the visibility rules. */
+  kind: SourceKind;
   visibility: Visibility | null;
   audience: string | null;
 }
@@ -206,7 +208,7 @@ export class ChunkStore {
 
   /** Policy facts of every chunk, for building the visibility table at open. */
   policyRows(): ChunkPolicyRow[] {
-    return this.db.prepare('SELECT id, source, visibility, audience FROM chunks').all() as ChunkPolicyRow[];
+    return this.db.prepare('SELECT id, source, kind, visibility, audience FROM chunks').all() as ChunkPolicyRow[];
   }
 
   /** Iterate id, indexed text and vector of every chunk (rebuilding derived indexes). */

@@ -78,9 +78,9 @@ describe('avatar packages', () => {
   it('applies visibility rules, and lets a DM see private sources only for their audience', () => {
     const cfg = parseAvatarYaml(YAML_OK, 'a.yaml');
     const policy = new VisibilityPolicy(cfg);
-    const priv = policy.resolve('private/handover.md', null, undefined);
-    const pub = policy.resolve('public/faq.md', null, undefined);
-    const team = policy.resolve('runbooks/deploy.md', null, undefined);
+    const priv = policy.resolve('private/handover.md', null, undefined, 'markdown');
+    const pub = policy.resolve('public/faq.md', null, undefined, 'markdown');
+    const team = policy.resolve('runbooks/deploy.md', null, undefined, 'markdown');
     expect(priv.visibility).toBe('private');
     expect(pub.visibility).toBe('public');
     expect(team.visibility).toBe('team');
@@ -95,7 +95,7 @@ describe('avatar packages', () => {
 
   it('never lets a rule widen a private chat source', () => {
     const cfg = parseAvatarYaml(YAML_OK, 'a.yaml');
-    const p = new VisibilityPolicy(cfg).resolve('public/slack-export#general', 'private', ['slack:U1']);
+    const p = new VisibilityPolicy(cfg).resolve('public/slack-export#general', 'private', ['slack:U1'], 'slack');
     expect(p.visibility).toBe('private');
   });
 

@@ -1,5 +1,10 @@
+import path from 'node:path';
+import { AvatarService } from '../../src/app/avatar-service';
 import { parseAvatarYaml } from '../../src/avatars/package';
 import { VisibilityPolicy } from '../../src/avatars/visibility';
+import { localEmbedderFactory } from '../../src/retrieval/embedders';
+import { SqliteStateStore } from '../../src/store/sqlite-store';
+import { makeAvatar, tmpDir } from '../helpers/fixtures';
 
 const yaml = (rules: string): string => `
 slug: lao-zhang
@@ -35,7 +40,7 @@ describe('visibility rules use a real glob matcher (privacy rules must not fail 
         'a.yaml',
       ),
     );
-    const vis = (source: string): string => policy.resolve(source, null, undefined).visibility;
+    const vis = (source: string): string => policy.resolve(source, null, undefined, 'markdown').visibility;
     expect(vis('hr/salaries/2025.md')).toBe('private');
     expect(vis('legal/contract.pdf')).toBe('private');
     expect(vis('notes/07-offsite.md')).toBe('private');
@@ -64,7 +69,7 @@ describe('visibility rules use a real glob matcher (privacy rules must not fail 
         'a.yaml',
       ),
     );
-    const resolve = (source: string) => policy.resolve(source, 'public', undefined);
+    const resolve = (source: string) => policy.resolve(source, 'public', undefined, 'slack');
     // The channel named exactly, as when the channel was the source.
     expect(resolve('acme-slack/payroll')).toEqual({ visibility: 'private', audience: ['slack:U07MGR0001'] });
     expect(resolve('acme-slack/payroll/2015-06-20')).toEqual({ visibility: 'private', audience: ['slack:U07MGR0001'] });
@@ -74,5 +79,35 @@ describe('visibility rules use a real glob matcher (privacy rules must not fail 
     // Only the channel's own days: not a channel whose name starts the same, nor a document beside it.
     expect(resolve('acme-slack/payroll-announce/2015-06-20').visibility).toBe('public');
     expect(resolve('acme-slack/payroll/2015-06-20.md').visibility).toBe('public');
+  });
+});
+
+describe('only a Slack export message is read as a channel day', () => {
+  const rules = `    - path: "*"
+      visibility: public`;
+
+  it('a document named like a day file (notes/2021-03-04) is matched as the file it is, not as channel "notes"', () => {
+    const policy = new VisibilityPolicy(parseAvatarYaml(yaml(rules).replace('default: public', 'default: private'), 'a.yaml'));
+    // "*" is a top-level file (or a Slack channel): it does not reach into notes/.
+    expect(policy.resolve('notes/2021-03-04', null, undefined, 'text').visibility).toBe('private');
+    expect(policy.resolve('notes/2021-03-04', null, undefined, 'markdown').visibility).toBe('private');
+    // A Slack export's day of channel "notes" is that channel's.
+    expect(policy.resolve('notes/2021-03-04', null, undefined, 'slack').visibility).toBe('public');
+  });
+
+  it('through the index: the day-named document keeps the default, the top-level file gets the rule', async () => {
+    const root = tmpDir();
+    makeAvatar(root, 'diarist', { 'notes/2021-03-04': 'The ledger freeze starts at 16:00 on Fridays.\n', 'readme.md': '# Readme\n\nDeploys go out on Tuesdays.\n' }, `visibility:\n  default: private\n  rules:\n${rules}\n`);
+    const service = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
+    await service.ingest('diarist');
+    const index = service.index('diarist');
+    // A search loads the version, with every chunk's policy resolved from what the loader stored.
+    await index.search('ledger freeze');
+    const chunks = [...index.chunkStore().iterateChunks()];
+    const note = chunks.find((c) => c.source.startsWith('notes/2021-03-04'));
+    const readme = chunks.find((c) => c.source === 'readme.md');
+    expect(note).toBeDefined();
+    expect(index.get(note?.id ?? -1)?.visibility).toBe('private');
+    expect(index.get(readme?.id ?? -1)?.visibility).toBe('public');
   });
 });
