@@ -2,6 +2,8 @@ import type { Lang } from '../text/lang';
 import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { tokenize } from '../retrieval/tokenize';
+import { splitSentences } from '../text/sentences';
 import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, units, windowOf, type Block, type Weights, type Window } from './passages';
 
 export const OFFLINE_MODEL = 'offline-extractive';
@@ -22,7 +24,36 @@ export interface Excerpt {
   /** The lines quoted, when the source has line locators. */
   locator?: string;
   /** What the answer leads with from this source, best first, with scores. */
-  lead: { text: string; score: number }[];
+  lead: LeadUnit[];
+}
+
+interface LeadUnit {
+  text: string;
+  score: number;
+  /** The unit as the quote shows it (no introduction), its block and the block's file lines. */
+  cite?: { text: string; at: number; from?: number; to?: number };
+}
+
+interface Segment {
+  at: number;
+  end: number;
+  text: string;
+  from?: number;
+  to?: number;
+}
+
+/** A source's quote: its segments in window order, an ellipsis between those that are apart. */
+function render(segments: Segment[]): { quote: string; locator?: string } {
+  const sorted = [...segments].sort((a, b) => a.at - b.at);
+  const parts: string[] = [];
+  sorted.forEach((g, k) => {
+    if (k > 0) parts.push(g.at === sorted[k - 1].end + 1 ? '' : '…');
+    parts.push(g.text);
+  });
+  const known = sorted.every((g) => g.from !== undefined && g.to !== undefined);
+  const from = known ? Math.min(...sorted.map((g) => g.from!)) : undefined;
+  const to = known ? Math.max(...sorted.map((g) => g.to!)) : undefined;
+  return { quote: parts.filter((p) => p !== '').join('\n\n'), locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined };
 }
 
 /**
@@ -53,6 +84,30 @@ function introduces(b: Block): boolean {
   return (b.kind === 'para' && /[:：]\s*$/.test(b.text)) || (b.kind === 'item' && b.text.length < 160 && !b.text.includes('\n'));
 }
 
+/** The question terms in a source's title together count as this share of the heaviest of them. */
+const TITLE_TERMS = 0.3;
+
+/**
+ * The weights with the terms of the source's title scaled down together: a name the question
+ * shares with the title ("Kai-Fu Lee": kai, fu, kai-fu, lee) is one idea, not four.
+ */
+function topicDiscounted(weights: Weights, title: string | undefined): Weights {
+  const inTitle = new Set(tokenize(title ?? ''));
+  const shared = [...weights].filter(([t]) => inTitle.has(t)).map(([, w]) => w);
+  if (shared.length === 0) return weights;
+  const factor = (TITLE_TERMS * Math.max(...shared)) / shared.reduce((a, b) => a + b, 0);
+  const out: Weights = new Map();
+  out.expansion = weights.expansion;
+  for (const [t, w] of weights) out.set(t, inTitle.has(t) ? w * factor : w);
+  return out;
+}
+
+/** The matching sentence of a unit that took the sentence after it (what its own score is of). */
+function firstSentence(b: Block, unit: string): string {
+  if (b.kind !== 'para' && b.kind !== 'quote') return unit;
+  return splitSentences(unit)[0] ?? unit;
+}
+
 /** An example short enough to show with the sentence that leads into it. */
 const MAX_EXAMPLE = 400;
 
@@ -71,7 +126,7 @@ function example(blocks: Block[], i: number, how: boolean): string | undefined {
 }
 
 /** One source: the best block, its lead-in and section heading, and what follows, within budget. */
-function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean): Excerpt {
+function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean): Excerpt & { segments: Segment[] } {
   const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
   const inHit = (b: Block): boolean =>
     own && b.from !== undefined ? b.to! >= Number(own[1]) && b.from <= Number(own[2]) : !win.hitLines || (b.span[1] >= win.hitLines[0] && b.span[0] <= win.hitLines[1]);
@@ -89,7 +144,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   const ownBest = blocks.reduce((best, b, i) => (b.kind !== 'heading' && inHit(b) && (best < 0 || scores[i] > scores[best]) ? i : best), -1);
   let anchor = ownBest >= 0 ? ownBest : top;
   if (blocks[anchor]?.kind === 'heading') anchor = blocks.findIndex((b) => b.kind !== 'heading');
-  if (anchor < 0) return { hit, quote: hit.chunk.text.trim(), lead: [] };
+  if (anchor < 0) return { hit, quote: hit.chunk.text.trim(), lead: [], segments: [] };
   let first = anchor;
   // The matched chunk is quoted from its start when that fits: retrieval found it for a reason the
   // words alone may not show (a paraphrase), and the answer is often a line above the best match.
@@ -104,19 +159,25 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   if (first > 0 && blocks[first - 1].kind === 'heading') first--;
   else if (first > 1 && blocks[first - 2].kind === 'heading' && blocks[first - 1].text.length < 300) first -= 2;
   const picked = blocks.slice(first, anchor + 1).map((b) => clip(b, focusOf(b)));
+  const pickedAt = picked.map((_, k) => first + k);
   let len = picked.reduce((n, b) => n + b.text.length, 0);
   for (let i = anchor + 1; i < blocks.length; i++) {
     const b = blocks[i];
     if (b.kind === 'heading' && len >= 300) break;
     if (len + b.text.length > MAX_QUOTE_CHARS) break;
     picked.push(b);
+    pickedAt.push(i);
     len += b.text.length;
   }
-  while (picked.length > 1 && picked[picked.length - 1].kind === 'heading') picked.pop();
+  while (picked.length > 1 && picked[picked.length - 1].kind === 'heading') {
+    picked.pop();
+    pickedAt.pop();
+  }
   // Other matches elsewhere in the window, nearly as good, are quoted too, after an ellipsis,
   // each with its section heading when that is just above ("## Fix forward instead when").
-  const taken = new Set<number>(picked.map((b) => blocks.indexOf(b)));
-  const segments: { at: number; end: number; text: string; from?: number; to?: number }[] = [
+  // (By position: a clipped block is a copy, not found among the blocks.)
+  const taken = new Set<number>(pickedAt);
+  const segments: Segment[] = [
     { at: Math.min(...taken), end: Math.max(...taken), text: picked.map((b) => b.text).join('\n\n'), from: picked[0].from, to: picked[picked.length - 1].to },
   ];
   const others = scores
@@ -133,45 +194,46 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     const text = blocks.slice(head, i + 1).map((b) => b.text).join('\n\n');
     segments.push({ at: head, end: i, text, from: blocks[head].from, to: blocks[i].to });
   }
-  segments.sort((a, b) => a.at - b.at);
-  const parts: string[] = [];
-  segments.forEach((g, k) => {
-    if (k > 0) parts.push(g.at === segments[k - 1].end + 1 ? '' : '…');
-    parts.push(g.text);
-  });
-  const known = segments.every((g) => g.from !== undefined && g.to !== undefined);
-  const from = known ? Math.min(...segments.map((g) => g.from!)) : undefined;
-  const to = known ? Math.max(...segments.map((g) => g.to!)) : undefined;
   // The lead is scored by sentence, not by paragraph: a paragraph whose matches are spread over
   // several sentences says less than the one sentence that holds the question's rarer terms.
+  // A source's sentences are scored with its title's terms discounted: the source is about them
+  // all through ("李开复" in 李开复梳理人工智能 says nothing of where "Transformer" is explained).
+  const focus = topicDiscounted(weights, hit.chunk.title);
+  const unitScore = (w: Weights, b: Block, text: string): number => {
+    const bonus = (inHit(b) ? HIT_BONUS : 1) * (b.kind === 'code' && how ? 1.4 : 1);
+    const context = 0.3 * scoreText(b.heading ?? '', w);
+    const own = scoreText(text, w);
+    const whole = scoreBlock(b, w, how) / (b.kind === 'code' && how ? 1.4 : 1) - context;
+    // The sentence's own terms, and a little of the rest of its paragraph.
+    return (own + 0.25 * Math.max(0, whole - own) + context) * bonus + (inHit(b) ? 0.01 : 0);
+  };
   const lead = blocks
     .flatMap((b, i) => {
       // A table row or a bare heading is no answer on its own.
       if (b.kind === 'heading' || b.text.startsWith('|') || scores[i] <= 0) return [];
-      const bonus = (inHit(b) ? HIT_BONUS : 1) * (b.kind === 'code' && how ? 1.4 : 1);
-      const context = 0.3 * scoreText(b.heading ?? '', weights);
-      const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], weights)}\n` : '';
+      const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], focus)}\n` : '';
       const whole = b.kind === 'para' || b.kind === 'quote' || clip(b) === b;
-      const rest = scores[i] / bonus - context;
       const shown = example(blocks, i, how);
-      return units(b, weights)
-        .slice(0, 1)
-        .map((u) => ({
+      const [u] = units(b, focus);
+      if (!u) return [];
+      const sentence = firstSentence(b, u.text);
+      const cite = `${whole ? u.text : clip(b).text}${shown ? `\n\n${shown}` : ''}`;
+      return [
+        {
           text: `${intro}${whole ? u.text : clip(b).text}${shown ? `\n${shown}` : ''}`,
-          // The sentence's own terms, and a little of the rest of its paragraph.
-          score: (u.score + 0.25 * Math.max(0, rest - u.score) + context) * bonus + (inHit(b) ? 0.01 : 0),
-        }));
+          score: unitScore(focus, b, sentence),
+          cite: { text: cite, at: i, from: b.from, to: shown ? blocks[i + 1].to : b.to },
+        },
+      ];
     })
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, 2);
-  return {
-    hit,
-    quote: parts.filter((p) => p !== '').join('\n\n'),
-    locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined,
-    lead,
-  };
+  return { hit, ...render(segments), lead, segments };
 }
+
+/** Text compared without quote marks, emphasis and spacing (a lead sentence is a paragraph's lines joined). */
+const bare = (text: string): string => text.replace(/^\s*>\s?/gm, '').replace(/\*\*/g, '').replace(/\s+/g, '');
 
 export interface ExcerptContext {
   index: AvatarIndex;
@@ -189,23 +251,33 @@ export function selectExcerpts(hits: SearchHit[], question: string, expansions: 
     return { hit, win, blocks: parseBlocks(win) };
   });
   const weights = rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks));
-  return read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how));
+  const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how));
+  // What the answer leads with is in the quote it cites: a lead sentence from elsewhere in the
+  // window (or clipped off a long paragraph) is quoted too, after an ellipsis.
+  for (const u of leadUnits(drafts)) {
+    const d = drafts[u.n - 1];
+    const cite = d.lead[u.j]?.cite;
+    if (!cite || bare(d.quote).includes(bare(cite.text))) continue;
+    d.segments.push({ at: cite.at, end: cite.at, text: cite.text, from: cite.from, to: cite.to });
+    Object.assign(d, render(d.segments));
+  }
+  return drafts.map(({ segments: _segments, ...e }) => e);
 }
 
 /** The one to three units the answer leads with, each with its source number. */
-export function leadUnits(excerpts: Excerpt[]): { text: string; n: number }[] {
+export function leadUnits(excerpts: Excerpt[]): { text: string; n: number; j: number }[] {
   // Retrieval's order counts: a later source must match clearly better to lead.
-  const all = excerpts.flatMap((e, i) => e.lead.map((l, j) => ({ text: l.text, score: l.score * (1 - 0.2 * i), n: i + 1, rank: j })));
+  const all = excerpts.flatMap((e, i) => e.lead.map((l, j) => ({ text: l.text, score: l.score * (1 - 0.2 * i), n: i + 1, j })));
   if (all.length === 0) return [];
   const best = Math.max(...all.map((x) => x.score));
-  const out: { text: string; n: number }[] = [];
+  const out: { text: string; n: number; j: number }[] = [];
   for (const x of all.sort((a, b) => b.score - a.score || a.n - b.n)) {
     if (out.length >= MAX_LEAD) break;
     // The runner-up units must be nearly as good (a decision and its reason are both wanted); from
     // other sources, better still.
     if (out.length > 0 && x.score < (x.n === out[0].n ? 0.5 : 0.6) * best) continue;
     if (out.some((o) => o.text === x.text || o.text.includes(x.text) || x.text.includes(o.text))) continue;
-    out.push({ text: x.text, n: x.n });
+    out.push({ text: x.text, n: x.n, j: x.j });
   }
   return out;
 }

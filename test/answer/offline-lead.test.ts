@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { AvatarService } from '../../src/app/avatar-service';
 import { LOCAL_VIEWER } from '../../src/avatars/visibility';
+import { leadUnits, selectExcerpts } from '../../src/answer/offline';
 import { fencesOnOwnLines } from '../../src/answer/passages';
+import type { Chunk } from '../../src/corpus/types';
+import type { SearchHit } from '../../src/retrieval/avatar-index';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
@@ -134,5 +137,42 @@ describe('fencesOnOwnLines', () => {
     expect(fencesOnOwnLines('see: ```x <- 1``` then')).toBe('see:\n```\nx <- 1\n```\n then');
     expect(fencesOnOwnLines('```\ncode\n```')).toBe('```\ncode\n```');
     expect(fencesOnOwnLines('no code here')).toBe('no code here');
+  });
+});
+
+describe('the quote an offline lead cites', () => {
+  it('holds the lead sentence even when it sits outside the lines quoted around the best line of a long paragraph', () => {
+    const filler = Array.from({ length: 24 }, (_, i) => `Line ${i + 1} of the notes is about the weather and the hotel breakfast menu.`);
+    const text = [
+      'Our travel budget was argued over at length in every single meeting.',
+      ...filler,
+      'When the dust settled, for the Lisbon',
+      'offsite the travel',
+      'budget is 900 euros a person, paid by the company card.',
+      'Nobody had any complaints after that.',
+    ].join('\n');
+    const chunk: Chunk = { id: 1, source: 'notes/offsite.txt', kind: 'text', locator: 'part 1', text, visibility: 'public' };
+    const hit: SearchHit = { chunk, score: 1, coverage: 1 };
+    const [e] = selectExcerpts([hit], 'What is the travel budget per person for the Lisbon offsite?', []);
+    const [lead] = leadUnits([e]);
+    expect(lead.text).toContain('900 euros a person');
+    const flat = (s: string) => s.replace(/\s+/g, ' ');
+    expect(flat(e.quote)).toContain(flat(lead.text));
+  });
+});
+
+describe('which sentences of a source lead', () => {
+  it('discounts the terms of the source\'s title, which it is about all through, and leads with the sentence on what was asked', () => {
+    const text = [
+      'Kai-Fu Lee wrote two books for the general public about what these words mean.',
+      '',
+      'Machine learning gives the computer material and lets it find the rules itself.',
+      '',
+      'A transformer reads the whole input at once and gives every word its own weight.',
+    ].join('\n');
+    const chunk: Chunk = { id: 1, source: 'weekly/issue-330.md', kind: 'text', locator: 'part 1', text, title: 'Kai-Fu Lee sorts out AI', visibility: 'public' };
+    const hit: SearchHit = { chunk, score: 1, coverage: 1 };
+    const [lead] = leadUnits(selectExcerpts([hit], 'How does Kai-Fu Lee explain the transformer?', []));
+    expect(lead.text).toBe('A transformer reads the whole input at once and gives every word its own weight.');
   });
 });
