@@ -1,7 +1,7 @@
 /**
  * Fit the abstention model on the dev QA sets, reproducibly:
  *
- *   npm run build && node dist/bench/fit-abstention.js [--refresh] [--write] [--l2 10] [--false-abstention 0.14]
+ *   npm run build && node dist/bench/fit-abstention.js [--refresh] [--write] [--l2 10] [--false-abstention 0.11]
  *
  * Searches every dev question (and the off-topic probes of eval/qa/off-topic.jsonl, asked of
  * every dev avatar) the way `npm run eval` does (UNDERSTUDY_SEMANTIC as set; the
@@ -80,6 +80,7 @@ const SIGNAL_NAMES: Record<keyof SignalRow['signals'], 0> = {
   semanticLift: 0,
   semanticTop: 0,
   namedFound: 0,
+  slotMiss: 0,
 };
 
 function parseFeatures(list: string): FeatureName[] {

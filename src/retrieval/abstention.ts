@@ -2,6 +2,7 @@ import fitted from './abstention-weights.json';
 import type { FileScore } from './fusion';
 import type { LexicalIndex, WeightedTerm } from './lexical-index';
 import { hasCjk, isCjkToken } from '../text/cjk';
+import { questionParts, slotEvidence, slotOf } from './answer-type';
 import { CHAR_PREFIX, tokenize } from './tokenize';
 
 /**
@@ -64,6 +65,13 @@ export interface AbstentionSignals {
    * names nothing. A near miss often names a year, version or product the hits do not hold.
    */
   namedFound: number;
+  /**
+   * Reading the passage (answer-type.ts). For a question that asks a quantity it names ("how
+   * many partitions", "覆盖率是多少"): 1 when no sentence of the best hit holds the measured
+   * thing, 0.5 when one holds it without a number (money, when money is asked for), 0 when one
+   * holds both; 0 for other questions.
+   */
+  slotMiss: number;
 }
 
 /** What the signals are computed from (one search). */
@@ -83,6 +91,8 @@ export interface SignalInput {
   semanticFiles?: readonly FileScore[];
   /** A model embedder's cosine is meaningful; the local hashed one's is not. */
   modelEmbedder: boolean;
+  /** The top hits' text (title and body), best first: what the passage signals read. */
+  hitTexts: readonly string[];
 }
 
 const MODEL_SIMILARITY_OFFSET = 0.25;
@@ -126,7 +136,23 @@ export function signalsOf(x: SignalInput): AbstentionSignals {
     focusFound: focusFound(lexical, content, top),
     namedFound: namedFound(lexical, named, top),
     ...semanticSignals(x.lexicalFiles, x.semanticFiles),
+    slotMiss: slotMiss(x.question, x.hitTexts),
   };
+}
+
+/** The quantity a question asks for is looked for in the best hit only (dev AUC 0.69 against 0.64 over two hits). */
+const SLOT_HITS = 1;
+
+/** See AbstentionSignals.slotMiss. */
+export function slotMiss(question: string, hitTexts: readonly string[]): number {
+  // A compound question misses only when every part asks a quantity the best hit lacks.
+  const parts = questionParts(question);
+  return Math.min(
+    ...parts.map((part) => {
+      const slot = slotOf(part);
+      return slot ? 1 - slotEvidence(slot, hitTexts.slice(0, SLOT_HITS)) : 0;
+    }),
+  );
 }
 
 /** How many of the question's rarest content terms make its focus. */
@@ -216,6 +242,7 @@ export const FEATURES = [
   'semanticLift',
   'semanticTop',
   'namedFound',
+  'slotMiss',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 
@@ -240,6 +267,7 @@ export function featuresOf(s: AbstentionSignals): Record<FeatureName, number> {
     semanticLift: s.semanticLift,
     semanticTop: s.semanticTop,
     namedFound: s.namedFound,
+    slotMiss: s.slotMiss,
   };
 }
 

@@ -518,6 +518,7 @@ export class AvatarIndex {
       lexicalFiles,
       semanticFiles: rankers.find((r) => r.name === 'semantic')?.files,
       modelEmbedder: !local,
+      hitTexts: hits.map((h) => searchableText(h.chunk)),
     });
     const relevance = relevanceOf(signals);
     return { hits, relevance, ...decide(relevance), expansions: plan.expansions.map((e) => e.term), signals, ...(phrasings.length > 0 ? { phrasings } : {}) };

@@ -19,6 +19,7 @@ const signals = (contentCoverage: number, namedMissing = 0): AbstentionSignals =
   semanticLift: 0,
   semanticTop: 0,
   namedFound: namedMissing ? 0 : 1,
+  slotMiss: 0,
 });
 
 /** Answerable questions mostly well covered; near misses name something the corpus lacks. */

@@ -23,6 +23,7 @@ export function signalsWith(over: Partial<AbstentionSignals> = {}): AbstentionSi
     semanticLift: 0,
     semanticTop: 0,
     namedFound: 1,
+    slotMiss: 0,
     ...over,
   };
 }
