@@ -1,16 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
-import { connectRedis } from '../../src/store/redis-connection';
-import { runCli } from '../helpers/cli';
-import type { FakeSlack } from '../helpers/fake-slack';
-import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import { adminQuery, describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
-import { LZ_SECRET, slackWorkspace, startFakeSlack } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
-import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './cluster';
-import { HoldingProxy } from './holding-proxy';
+import { deliver, dmEvent, scaleCluster, stopReplica } from './cluster';
 
 /**
  * Answer jobs across worker processes (the built CLI, serve --role web|worker, PostgreSQL and a
@@ -24,50 +15,14 @@ describeServices('answer jobs on several workers', () => {
   jest.setTimeout(180_000);
   const db = schemaPerTest();
   const url = redisUrl(REDIS_DB.answerJobs);
-  let redis: Redis;
-  let fake: FakeSlack;
-  let proxy: HoldingProxy;
-  let model: FakeOpenAi;
-  let root: string;
-  let env: Record<string, string>;
-  const replicas: Replica[] = [];
-
-  beforeEach(async () => {
-    redis = await connectRedis(url);
-    await redis.flushdb();
-    fake = await startFakeSlack();
-    proxy = new HoldingProxy(fake.url);
-    await proxy.start();
-    model = await startFakeOpenAi(() => 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].');
-    root = slackWorkspace();
-    env = {
-      DATABASE_URL: db().url, REDIS_URL: url, UNDERSTUDY_QUEUE: 'answers', UNDERSTUDY_JOB_LOCK_MS: '5000',
-      SLACK_SIGNING_SECRET: 'hub-signing-secret', SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: proxy.url,
-      LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
-      OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'sk-test', OPENAI_MAX_RETRIES: '0',
-    };
-    const built = await runCli(['ingest', 'lao-zhang'], { cwd: root, env: { ...env, SLACK_API_URL: fake.url } });
-    expect(built.code).toBe(0);
+  const cluster = scaleCluster({
+    db, redis: url, queue: 'answers', logs: 'jobs-', proxy: true, env: { UNDERSTUDY_JOB_LOCK_MS: '5000' },
+    model: 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].',
   });
-  afterEach(async () => {
-    const keep = process.env.UNDERSTUDY_SCALE_LOGS;
-    if (keep) for (const [i, r] of replicas.entries()) fs.writeFileSync(path.join(keep, `jobs-${i}-${r.role}.log`), r.log());
-    await Promise.all(replicas.splice(0).map((r) => stopReplica(r, 'SIGKILL')));
-    await proxy.stop();
-    await model.close();
-    await fake.stop();
-    await redis.flushdb();
-    redis.disconnect();
-  });
-
-  const start = async (role: 'web' | 'worker', extra: Record<string, string> = {}): Promise<Replica> => {
-    const r = await startReplica(role, root, { ...env, ...extra });
-    replicas.push(r);
-    return r;
-  };
+  const { start } = cluster;
   /** Messages the fake Slack has in `channel`, in order: placeholders, and answers (posted or put in place of a placeholder). */
   const messages = (channel: string): { kind: 'placeholder' | 'answer'; text: string; ts?: string }[] =>
-    fake.calls
+    cluster.fake.calls
       .filter((c) => !c.args.failed && (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel)
       .map((c) => {
         // The whole message: an answer's fallback text starts with its label, the answer is in the blocks.
@@ -82,9 +37,9 @@ describeServices('answer jobs on several workers', () => {
     const doomed = await start('worker');
     const event = dmEvent(1);
     // Slack posts the placeholder; the worker never hears back, and is killed.
-    proxy.holdNext = (method, body) => method === 'chat.postMessage' && body.includes(event.channel);
+    cluster.proxy.holdNext = (method, body) => method === 'chat.postMessage' && body.includes(event.channel);
     expect(await deliver(web.port, event.raw)).toBe(200);
-    await proxy.heldOne;
+    await cluster.proxy.heldOne;
     const rescuer = await start('worker');
     await stopReplica(doomed, 'SIGKILL');
 
@@ -94,10 +49,10 @@ describeServices('answer jobs on several workers', () => {
     expect(seen.filter((m) => m.kind === 'placeholder')).toHaveLength(1);
     expect(seen.filter((m) => m.kind === 'answer')).toHaveLength(1);
     // Not left on "looking through the material...": the answer went into the placeholder (chat.update of its ts).
-    const placeholderTs = fake.posted.get(event.channel)?.[0]?.ts;
+    const placeholderTs = cluster.fake.posted.get(event.channel)?.[0]?.ts;
     expect(placeholderTs).toBeDefined();
     expect(seen.find((m) => m.kind === 'answer')?.ts).toBe(placeholderTs);
-    expect(fake.posted.get(event.channel)).toHaveLength(1);
+    expect(cluster.fake.posted.get(event.channel)).toHaveLength(1);
     expect(rescuer.log()).toMatch(/adopted the placeholder an earlier run posted and did not record/);
     // Completed: the queue keeps the job's id, and its progress record is gone.
     await until(async () => (await progressRecords()) === 0, 'the progress record to be deleted on completion', 10_000);
@@ -114,7 +69,7 @@ describeServices('answer jobs on several workers', () => {
     const claims = async (): Promise<string[]> => (await adminQuery(`SELECT key FROM claims ORDER BY key`, [], db().schema)).rows.map((r) => String(r.key));
     expect(await claims()).toEqual([`slack:event:${event.id}`, expect.stringMatching(new RegExp(`^slack:message:${event.channel}:`))]);
     // Redis forgets the claims and the queue forgets the job: the retry makes a second job.
-    await redis.flushdb();
+    await cluster.redis.flushdb();
     expect(await deliver(web.port, event.raw, 1)).toBe(200);
     await until(() => /claimed by another job \(a duplicate\); skipped/.test(worker.log()), 'the worker to skip the second job', 60_000);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -125,10 +80,10 @@ describeServices('answer jobs on several workers', () => {
   it('a command the web replica answers itself is answered once across a Redis flush: the web replica claims the PostgreSQL keys before it runs', async () => {
     const web = await start('web');
     const event = dmEvent(4, '/avatar list');
-    const replies = (): number => fake.calls.filter((c) => !c.args.failed && c.method.startsWith('chat.post') && c.args.channel === event.channel).length;
+    const replies = (): number => cluster.fake.calls.filter((c) => !c.args.failed && c.method.startsWith('chat.post') && c.args.channel === event.channel).length;
     expect(await deliver(web.port, event.raw)).toBe(200);
     await until(() => replies() === 1, 'the command reply', 30_000);
-    await redis.flushdb();
+    await cluster.redis.flushdb();
     expect(await deliver(web.port, event.raw, 1)).toBe(200);
     await until(async () => Number((await adminQuery(`SELECT count(*) AS n FROM claims`, [], db().schema)).rows[0].n) === 2, 'the claims', 10_000);
     await new Promise((r) => setTimeout(r, 2_000));
@@ -147,23 +102,23 @@ describeServices('answer jobs on several workers', () => {
     second.event_id = `${second.event_id}b`;
     second.event = { ...second.event, channel: first.channel, user: firstBody.event.user, ts: `${Number(firstBody.event.ts) + 1}.000001`, event_ts: `${Number(firstBody.event.ts) + 1}.000001` };
     // The model keeps the first question waiting (then it times out and is answered from the sources); the second gets the model's answer at once.
-    model.mode = 'hang';
+    cluster.model.mode = 'hang';
     expect(await deliver(web.port, first.raw)).toBe(200);
-    await until(() => model.requests.length === 1, 'the first question to reach the model', 60_000);
-    model.mode = 'ok';
+    await until(() => cluster.model.requests.length === 1, 'the first question to reach the model', 60_000);
+    cluster.model.mode = 'ok';
     expect(await deliver(web.port, JSON.stringify(second))).toBe(200);
 
     await until(() => messages(first.channel).filter((m) => m.kind === 'answer').length === 2, 'both answers', 90_000);
     // Each answer replaces its question's placeholder; the fake numbers messages in the order they were posted.
     const seen = messages(first.channel);
-    const placeholders = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === first.channel && PLACEHOLDER.test(String(c.args.text)));
+    const placeholders = cluster.fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === first.channel && PLACEHOLDER.test(String(c.args.text)));
     expect(placeholders).toHaveLength(2);
     const answered = seen.filter((m) => m.kind === 'answer').map((m) => m.ts);
     expect(answered).toHaveLength(2);
     // The first question's placeholder went out first, so its message has the lower number.
     expect(answered).toEqual([...answered].sort());
     // ...and it was the first question (the one the model kept waiting) that was answered first.
-    expect(model.requests[0].messages.map((m) => m.content).join(' ')).toContain('roll back billing-gateway?');
+    expect(cluster.model.requests[0].messages.map((m) => m.content).join(' ')).toContain('roll back billing-gateway?');
     // Neither was given up.
     const queue = new BullMqJobQueue({ url, name: 'answers' });
     try {
@@ -175,25 +130,25 @@ describeServices('answer jobs on several workers', () => {
 
   it('an answer whose workers keep dying is given up, and the asker is told once, in place of the placeholder', async () => {
     // Every run waits on the model until its worker is killed.
-    model.mode = 'hang';
+    cluster.model.mode = 'hang';
     const web = await start('web');
     const event = dmEvent(5);
     expect(await deliver(web.port, event.raw)).toBe(200);
     // BullMQ takes a job back from a dead worker three times (MAX_STALLS); the fourth stall fails it.
     for (let run = 1; run <= 4; run++) {
       const w = await start('worker');
-      await until(() => model.requests.length >= run, `run ${run} to reach the model`, 60_000);
+      await until(() => cluster.model.requests.length >= run, `run ${run} to reach the model`, 60_000);
       await stopReplica(w, 'SIGKILL');
-      replicas.splice(replicas.indexOf(w), 1);
+      cluster.replicas.splice(cluster.replicas.indexOf(w), 1);
     }
     const last = await start('worker');
     const notices = (): { method: string; ts?: unknown }[] =>
-      fake.calls.filter((c) => !c.args.failed && c.args.channel === event.channel && /I couldn't finish this answer \(the worker stopped\); please ask again/.test(String(c.args.text))).map((c) => ({ method: c.method, ts: c.args.ts }));
+      cluster.fake.calls.filter((c) => !c.args.failed && c.args.channel === event.channel && /I couldn't finish this answer \(the worker stopped\); please ask again/.test(String(c.args.text))).map((c) => ({ method: c.method, ts: c.args.ts }));
     await until(() => notices().length > 0, 'the notice', 90_000);
     await new Promise((r) => setTimeout(r, 2_000));
     // One placeholder, posted by the first run and reused by the others, and the notice went into it.
-    expect(fake.posted.get(event.channel)).toHaveLength(1);
-    expect(notices()).toEqual([{ method: 'chat.update', ts: fake.posted.get(event.channel)?.[0]?.ts }]);
+    expect(cluster.fake.posted.get(event.channel)).toHaveLength(1);
+    expect(notices()).toEqual([{ method: 'chat.update', ts: cluster.fake.posted.get(event.channel)?.[0]?.ts }]);
     expect(last.log()).toMatch(/answer job given up; the asker was told/);
     const queue = new BullMqJobQueue({ url, name: 'answers' });
     try {

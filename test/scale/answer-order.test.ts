@@ -1,15 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
-import { connectRedis } from '../../src/store/redis-connection';
-import { runCli } from '../helpers/cli';
-import type { FakeSlack } from '../helpers/fake-slack';
-import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import { describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
-import { LZ_SECRET, slackWorkspace, startFakeSlack } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
-import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './cluster';
+import { deliver, dmEvent, scaleCluster } from './cluster';
 
 /**
  * A conversation's later question waiting for its first one, across worker processes of one
@@ -18,48 +10,16 @@ import { deliver, dmEvent, startReplica, stopReplica, type Replica } from './clu
  */
 describeServices('answer jobs waiting for the question before them', () => {
   jest.setTimeout(180_000);
-  const db = schemaPerTest();
   const url = redisUrl(REDIS_DB.answerOrder);
-  let redis: Redis;
-  let fake: FakeSlack;
-  let model: FakeOpenAi;
-  let root: string;
-  let env: Record<string, string>;
-  const replicas: Replica[] = [];
-
-  beforeEach(async () => {
-    redis = await connectRedis(url);
-    await redis.flushdb();
-    fake = await startFakeSlack();
-    model = await startFakeOpenAi(() => 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].');
-    root = slackWorkspace();
-    env = {
-      DATABASE_URL: db().url, REDIS_URL: url, UNDERSTUDY_QUEUE: 'answers',
-      SLACK_SIGNING_SECRET: 'hub-signing-secret', SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: fake.url,
-      LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
-      OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'sk-test', OPENAI_MAX_RETRIES: '0',
-    };
-    const built = await runCli(['ingest', 'lao-zhang'], { cwd: root, env });
-    expect(built.code).toBe(0);
+  const cluster = scaleCluster({
+    db: schemaPerTest(), redis: url, queue: 'answers', logs: 'order-',
+    model: 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].',
   });
-  afterEach(async () => {
-    const keep = process.env.UNDERSTUDY_SCALE_LOGS;
-    if (keep) for (const [i, r] of replicas.entries()) fs.writeFileSync(path.join(keep, `order-${i}-${r.role}.log`), r.log());
-    await Promise.all(replicas.splice(0).map((r) => stopReplica(r, 'SIGKILL')));
-    await model.close();
-    await fake.stop();
-    await redis.flushdb();
-    redis.disconnect();
-  });
+  const { start } = cluster;
 
-  const start = async (role: 'web' | 'worker', extra: Record<string, string> = {}): Promise<Replica> => {
-    const r = await startReplica(role, root, { ...env, ...extra });
-    replicas.push(r);
-    return r;
-  };
   /** When each answer reached a channel (posted, or put in place of a placeholder), in order. */
   const answers = (channel: string): { ts?: string }[] =>
-    fake.calls
+    cluster.fake.calls
       .filter((c) => !c.args.failed && (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel)
       .filter((c) => JSON.stringify(c.args.blocks ?? '').includes('understudy_feedback'))
       .map((c) => ({ ts: c.args.ts as string | undefined }));
@@ -78,10 +38,10 @@ describeServices('answer jobs waiting for the question before them', () => {
     const other = dmEvent(9, 'How do I roll back billing-gateway?');
 
     // The model keeps the first question waiting (12 s, then it is answered from the sources); later ones get the model's answer at once.
-    model.mode = 'hang';
+    cluster.model.mode = 'hang';
     expect(await deliver(web.port, first.raw)).toBe(200);
-    await until(() => model.requests.length === 1, 'the first question to reach the model', 60_000);
-    model.mode = 'ok';
+    await until(() => cluster.model.requests.length === 1, 'the first question to reach the model', 60_000);
+    cluster.model.mode = 'ok';
     expect(await deliver(web.port, JSON.stringify(second))).toBe(200);
     // The second question is taken by the free worker (and, before, held its one slot waiting).
     await new Promise((r) => setTimeout(r, 1_000));
@@ -95,7 +55,7 @@ describeServices('answer jobs waiting for the question before them', () => {
     // In question order: the first question's placeholder (lower number) was answered first.
     const inFirst = answers(first.channel);
     expect(inFirst.map((a) => a.ts)).toEqual(inFirst.map((a) => a.ts).sort());
-    expect(model.requests[0].messages.map((m) => m.content).join(' ')).toContain('roll back billing-gateway?');
+    expect(cluster.model.requests[0].messages.map((m) => m.content).join(' ')).toContain('roll back billing-gateway?');
     // Waiting used no attempt and made no dead letter.
     const queue = new BullMqJobQueue({ url, name: 'answers' });
     try {

@@ -1,15 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
 import { FakeSlack } from '../helpers/fake-slack';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
-import { runCli } from '../helpers/cli';
 import { tmpDir } from '../helpers/fixtures';
 import { adminQuery, describeServices, schemaPerTest } from '../helpers/services';
-import { slackWorkspace, LZ_SECRET } from '../helpers/slack-harness';
-import { deliver, dmEvent, freePort, repliesByChannel, startReplica, stopReplica, type Replica } from './cluster';
+import { deliver, dmEvent, freePort, repliesByChannel, scaleCluster, stopReplica, type Replica } from './cluster';
 import { until } from '../helpers/wait';
 
 /**
@@ -94,43 +90,19 @@ describeServices('answers through the job queue (serve --role web|worker)', () =
   jest.setTimeout(240_000);
   const db = schemaPerTest();
   let redis: PrivateRedis;
-  let fake: FakeSlack;
-  let root: string;
-  let env: Record<string, string>;
-  const replicas: Replica[] = [];
-
-  beforeEach(async () => {
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
-    fake = new FakeSlack();
-    await fake.start();
-    fake.tokens.set('xoxb-hub', { user_id: 'U_HUBBOT', team_id: 'T111', bot_id: 'B_HUB' });
-    fake.tokens.set('xoxb-lz', { user_id: 'U_LZBOT', team_id: 'T111', bot_id: 'B_LZ' });
-    root = slackWorkspace();
-    env = {
-      DATABASE_URL: db().url, REDIS_URL: redis.url, UNDERSTUDY_QUEUE: 'answers', LOG_LEVEL: process.env.UNDERSTUDY_SCALE_LOG_LEVEL ?? 'info',
-      SLACK_SIGNING_SECRET: 'hub-signing-secret', SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: fake.url,
-      LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
-      UNDERSTUDY_RATE_USER_PER_MIN: '100000', UNDERSTUDY_RATE_WORKSPACE_PER_MIN: '1000000',
-    };
-    // The index is built once beforehand (the shared data volume), so that no answer races its ingest.
-    const built = await runCli(['ingest', 'lao-zhang'], { cwd: root, env });
-    expect(built.code).toBe(0);
+  const cluster = scaleCluster({
+    db,
+    // A Redis of the test's own, killed and restarted in the middle of a burst.
+    redis: async () => {
+      redis = new PrivateRedis(await freePort());
+      await redis.start();
+      return { url: redis.url, stop: () => redis.kill() };
+    },
+    queue: 'answers', logs: '',
+    // UNDERSTUDY_SCALE_LOG_LEVEL=debug with UNDERSTUDY_SCALE_LOGS=<dir>, for a failure that needs reading.
+    env: { LOG_LEVEL: process.env.UNDERSTUDY_SCALE_LOG_LEVEL ?? 'info', UNDERSTUDY_RATE_USER_PER_MIN: '100000', UNDERSTUDY_RATE_WORKSPACE_PER_MIN: '1000000' },
   });
-  afterEach(async () => {
-    // UNDERSTUDY_SCALE_LOGS=<dir>: keep each replica's log there (UNDERSTUDY_SCALE_LOG_LEVEL=debug for more), for a failure that needs reading.
-    const keep = process.env.UNDERSTUDY_SCALE_LOGS;
-    if (keep) for (const [i, r] of replicas.entries()) fs.writeFileSync(path.join(keep, `${i}-${r.role}.log`), r.log());
-    await Promise.all(replicas.splice(0).map((r) => stopReplica(r, 'SIGKILL')));
-    await redis.kill();
-    await fake.stop();
-  });
-
-  const start = async (role: 'web' | 'worker', extra: Record<string, string> = {}): Promise<Replica> => {
-    const r = await startReplica(role, root, { ...env, ...extra });
-    replicas.push(r);
-    return r;
-  };
+  const { start } = cluster;
 
   it(`three web and two worker processes answer ${EVENTS} events once each, with 20% delivered twice to different web replicas`, async () => {
     const webs = await Promise.all([start('web'), start('web'), start('web')]);
@@ -139,9 +111,9 @@ describeServices('answers through the job queue (serve --role web|worker)', () =
 
     const acked = await burst(webs, events, 0.2);
     expect(acked).toBe(EVENTS + Math.ceil(EVENTS / 5));
-    await allAnswered(fake, events.map((e) => e.channel), 180_000);
+    await allAnswered(cluster.fake, events.map((e) => e.channel), 180_000);
 
-    expectOneAnswerEach(fake, events.map((e) => e.channel));
+    expectOneAnswerEach(cluster.fake, events.map((e) => e.channel));
     // The workers answered, one answer job per event, and let go of each job's progress record once the queue had it as completed.
     const queue = new BullMqJobQueue({ url: redis.url, name: 'answers' });
     try {
@@ -168,18 +140,18 @@ describeServices('answers through the job queue (serve --role web|worker)', () =
       const event = dmEvent(1);
       expect(await deliver(web.port, event.raw)).toBe(200);
       // The doomed worker posted the placeholder and is waiting for the model: the middle of an answer.
-      await until(() => (model as FakeOpenAi).requests.length > 0 && (repliesByChannel(fake).get(event.channel)?.posts ?? 0) === 1, 'the first worker to ask the model', 60_000);
+      await until(() => (model as FakeOpenAi).requests.length > 0 && (repliesByChannel(cluster.fake).get(event.channel)?.posts ?? 0) === 1, 'the first worker to ask the model', 60_000);
       const rescuer = await start('worker', withModel);
       await stopReplica(doomed, 'SIGKILL');
       model.mode = 'ok';
 
       // BullMQ hands a job whose worker stopped renewing its lock to another (lock and stalled check: 5 s each here).
       const killed = Date.now();
-      await allAnswered(fake, [event.channel], 30_000);
+      await allAnswered(cluster.fake, [event.channel], 30_000);
       expect(Date.now() - killed).toBeLessThan(20_000);
-      expectOneAnswerEach(fake, [event.channel]);
+      expectOneAnswerEach(cluster.fake, [event.channel]);
       // Every update (drafts while the model writes, then the answer) went to the one placeholder.
-      const updated = new Set(fake.of('chat.update').filter((c) => c.args.channel === event.channel && !c.args.failed).map((c) => c.args.ts));
+      const updated = new Set(cluster.fake.of('chat.update').filter((c) => c.args.channel === event.channel && !c.args.failed).map((c) => c.args.ts));
       expect(updated.size).toBe(1);
       expect(rescuer.log()).toMatch(/stalled/);
     } finally {
@@ -201,7 +173,7 @@ describeServices('answers through the job queue (serve --role web|worker)', () =
       })();
     });
     await restarted;
-    await allAnswered(fake, events.map((e) => e.channel), 180_000);
-    expectOneAnswerEach(fake, events.map((e) => e.channel));
+    await allAnswered(cluster.fake, events.map((e) => e.channel), 180_000);
+    expectOneAnswerEach(cluster.fake, events.map((e) => e.channel));
   });
 });

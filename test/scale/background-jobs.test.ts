@@ -1,16 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { signSlackRequest } from '../../src/adapters/slack/verify';
 import { BullMqJobQueue } from '../../src/jobs/bullmq-queue';
-import { connectRedis } from '../../src/store/redis-connection';
-import { runCli } from '../helpers/cli';
-import type { FakeSlack } from '../helpers/fake-slack';
 import { describeServices, REDIS_DB, redisUrl, schemaPerTest } from '../helpers/services';
-import { HUB_SECRET, LZ_SECRET, slackWorkspace, startFakeSlack } from '../helpers/slack-harness';
+import { HUB_SECRET } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
-import { startReplica, stopReplica, type Replica } from './cluster';
-import { HoldingProxy } from './holding-proxy';
+import { scaleCluster, stopReplica } from './cluster';
 
 /**
  * Summaries started from chat run as queue jobs in production mode (serve --role web enqueues,
@@ -22,32 +17,30 @@ import { HoldingProxy } from './holding-proxy';
 const CHANNEL = 'C0GEN';
 const now = Math.floor(Date.now() / 1000);
 
-/** `/summarize` as Slack posts it to the hub app, signed. */
-async function summarizeCommand(port: number, text: string, user = 'U1'): Promise<number> {
+/** A slash command as Slack posts it to the hub app, signed: by default `user` in #general. */
+async function slashCommand(port: number, command: string, text: string, from: { user?: string; channel?: string; channelName?: string; responseUrl?: string } = {}): Promise<number> {
+  const user = from.user ?? 'U1';
   const raw = new URLSearchParams({
-    token: 'verification_token', team_id: 'T111', api_app_id: 'A_HUB', channel_id: CHANNEL, channel_name: 'general', user_id: user, user_name: user.toLowerCase(),
-    command: '/summarize', text, response_url: 'https://hooks.slack.com/commands/T111/1/x', trigger_id: `${Date.now()}.222.abc`,
+    token: 'verification_token', team_id: 'T111', api_app_id: 'A_HUB', channel_id: from.channel ?? CHANNEL, channel_name: from.channelName ?? 'general', user_id: user, user_name: user.toLowerCase(),
+    command, text, response_url: from.responseUrl ?? 'https://hooks.slack.com/commands/T111/1/x', trigger_id: `${Date.now()}.222.abc`,
   }).toString();
   const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(HUB_SECRET, raw) }, body: raw });
   await res.text();
   return res.status;
 }
 
+const summarizeCommand = (port: number, text: string, user = 'U1'): Promise<number> => slashCommand(port, '/summarize', text, { user });
+/** `/distill me` from U_SUBJ in their DM. */
+const distillMe = (port: number): Promise<number> => slashCommand(port, '/distill', 'me', { user: 'U_SUBJ', channel: 'D_SUBJ', channelName: 'directmessage', responseUrl: 'http://127.0.0.1:1/x' });
+
 describeServices('summaries as queue jobs (serve --role web|worker)', () => {
   jest.setTimeout(180_000);
-  const db = schemaPerTest();
   const url = redisUrl(REDIS_DB.backgroundJobs);
-  let redis: Redis;
-  let fake: FakeSlack;
-  let proxy: HoldingProxy;
-  let root: string;
-  let env: Record<string, string>;
-  const replicas: Replica[] = [];
+  const cluster = scaleCluster({ db: schemaPerTest(), redis: url, queue: 'background', logs: 'background-', proxy: true, env: { UNDERSTUDY_JOB_LOCK_MS: '5000' } });
+  const { start } = cluster;
 
-  beforeEach(async () => {
-    redis = await connectRedis(url);
-    await redis.flushdb();
-    fake = await startFakeSlack();
+  beforeEach(() => {
+    const { fake } = cluster;
     const msgs = [
       { type: 'message', user: 'U2', text: 'We decided to ship billing-gateway v2.15 on Thursday with the 5% canary.', ts: `${now - 3000}.000100` },
       { type: 'message', user: 'U3', text: "I'll update the rollback runbook by Wednesday.", ts: `${now - 2000}.000100` },
@@ -58,33 +51,9 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
     fake.channels.set(CHANNEL, info);
     fake.channelList = [{ id: CHANNEL, name: 'general', is_member: true }];
     fake.members.set(CHANNEL, ['U1', 'U2', 'U3']);
-    proxy = new HoldingProxy(fake.url);
-    await proxy.start();
-    root = slackWorkspace();
-    env = {
-      DATABASE_URL: db().url, REDIS_URL: url, UNDERSTUDY_QUEUE: 'background', UNDERSTUDY_JOB_LOCK_MS: '5000',
-      SLACK_SIGNING_SECRET: HUB_SECRET, SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: proxy.url,
-      LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
-    };
-    const built = await runCli(['ingest', 'lao-zhang'], { cwd: root, env: { ...env, SLACK_API_URL: fake.url } });
-    expect(built.code).toBe(0);
-  });
-  afterEach(async () => {
-    const keep = process.env.UNDERSTUDY_SCALE_LOGS;
-    if (keep) for (const [i, r] of replicas.entries()) fs.writeFileSync(path.join(keep, `background-${i}-${r.role}.log`), r.log());
-    await Promise.all(replicas.splice(0).map((r) => stopReplica(r, 'SIGKILL')));
-    await proxy.stop();
-    await fake.stop();
-    await redis.flushdb();
-    redis.disconnect();
   });
 
-  const start = async (role: 'web' | 'worker'): Promise<Replica> => {
-    const r = await startReplica(role, root, env);
-    replicas.push(r);
-    return r;
-  };
-  const ephemerals = (user = 'U1'): string[] => fake.of('chat.postEphemeral').filter((c) => !c.args.failed && c.args.user === user).map((c) => String(c.args.text));
+  const ephemerals = (user = 'U1'): string[] => cluster.fake.of('chat.postEphemeral').filter((c) => !c.args.failed && c.args.user === user).map((c) => String(c.args.text));
   const summaries = (): string[] => ephemerals().filter((t) => /\*\*Summary #general\*\*/.test(t));
   const withQueue = async <T>(fn: (q: BullMqJobQueue) => Promise<T>): Promise<T> => {
     const q = new BullMqJobQueue({ url, name: 'background' });
@@ -99,9 +68,9 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
     const web = await start('web');
     const doomed = await start('worker');
     // The worker's read of the channel reaches Slack, and the worker is killed before the answer.
-    proxy.holdNext = (method) => method === 'conversations.history';
+    cluster.proxy.holdNext = (method) => method === 'conversations.history';
     expect(await summarizeCommand(web.port, '24h')).toBe(200);
-    await proxy.heldOne;
+    await cluster.proxy.heldOne;
     // The progress notice went out from the worker before it read.
     expect(ephemerals()).toEqual([expect.stringMatching(/^Reading #general \(24h\)…/)]);
     expect(web.log()).not.toMatch(/Reading #general/);
@@ -124,62 +93,52 @@ describeServices('summaries as queue jobs (serve --role web|worker)', () => {
 
   it('/distill me is collected and built by a worker; killed mid-collection, another worker resumes it and the avatar is ready once', async () => {
     const day = now - 86_400;
-    fake.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
-    fake.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
-    fake.history.C_PAY = [
+    cluster.fake.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
+    cluster.fake.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
+    cluster.fake.history.C_PAY = [
       { messages: [{ type: 'message', user: 'U_SUBJ', text: 'To rotate the ledger-db password, run `vault write -f database/rotate-role/ledger_app`, then reload pgbouncer-ledger.', ts: `${day + 1}.000101` }] },
       { messages: [{ type: 'message', user: 'U_SUBJ', text: 'We freeze ledger deploys on Fridays after 16:00. Always roll back first if money is involved.', ts: `${day + 2}.000102` }] },
     ];
     const web = await start('web');
     const doomed = await start('worker');
-    proxy.holdNext = (method) => method === 'conversations.history';
-    const raw = new URLSearchParams({
-      token: 't', team_id: 'T111', api_app_id: 'A_HUB', channel_id: 'D_SUBJ', channel_name: 'directmessage', user_id: 'U_SUBJ', user_name: 'u_subj',
-      command: '/distill', text: 'me', response_url: 'http://127.0.0.1:1/x', trigger_id: `trig.${Date.now()}`,
-    }).toString();
-    const res = await fetch(`http://127.0.0.1:${web.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(HUB_SECRET, raw) }, body: raw });
-    expect(res.status).toBe(200);
-    await proxy.heldOne;
+    cluster.proxy.holdNext = (method) => method === 'conversations.history';
+    expect(await distillMe(web.port)).toBe(200);
+    await cluster.proxy.heldOne;
     const rescuer = await start('worker');
     await stopReplica(doomed, 'SIGKILL');
 
-    const ready = (): string[] => fake.calls.filter((c) => !c.args.failed && /The avatar @[\w-]+ is ready/.test(String(c.args.text ?? ''))).map((c) => String(c.args.text));
+    const ready = (): string[] => cluster.fake.calls.filter((c) => !c.args.failed && /The avatar @[\w-]+ is ready/.test(String(c.args.text ?? ''))).map((c) => String(c.args.text));
     await until(() => ready().length > 0, 'the avatar to be ready', 120_000);
     await new Promise((r) => setTimeout(r, 2_000));
     expect(ready()).toHaveLength(1);
     expect(ready()[0]).toMatch(/from 2 messages/);
     expect(rescuer.log()).toMatch(/stalled/);
     // Built by the workers into the shared avatars directory; the web replica collected nothing.
-    expect(fs.existsSync(path.join(root, 'avatars', 'wang-fang', 'avatar.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(cluster.root, 'avatars', 'wang-fang', 'avatar.yaml'))).toBe(true);
     expect(web.log()).not.toMatch(/Collecting|ingest finished/);
     await withQueue(async (q) => expect((await q.deadLetters()).filter((j) => j.kind === 'distill')).toEqual([]));
   });
 
   it('a distillation that fails on every try becomes a dead letter; the requester has one progress message and one final word', async () => {
-    fake.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
-    fake.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
-    fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
+    cluster.fake.users.set('U_SUBJ', { name: 'wang.fang', real_name: 'Wang Fang' });
+    cluster.fake.channelList = [{ id: 'C_PAY', name: 'payments', is_member: true }];
+    cluster.fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
     const web = await start('web');
     await start('worker');
-    const raw = new URLSearchParams({
-      token: 't', team_id: 'T111', api_app_id: 'A_HUB', channel_id: 'D_SUBJ', channel_name: 'directmessage', user_id: 'U_SUBJ', user_name: 'u_subj',
-      command: '/distill', text: 'me', response_url: 'http://127.0.0.1:1/x', trigger_id: `trig.${Date.now()}`,
-    }).toString();
-    const res = await fetch(`http://127.0.0.1:${web.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(HUB_SECRET, raw) }, body: raw });
-    expect(res.status).toBe(200);
+    expect(await distillMe(web.port)).toBe(200);
 
     await until(async () => (await withQueue((q) => q.deadLetters())).some((j) => j.kind === 'distill'), 'the distill job to be a dead letter', 90_000);
     const [job] = (await withQueue((q) => q.deadLetters())).filter((j) => j.kind === 'distill');
     expect(job).toMatchObject({ state: 'dead', attemptsMade: 3 });
     await new Promise((r) => setTimeout(r, 2_000));
-    const said = (method: string): string[] => fake.of(method).filter((c) => !c.args.failed).map((c) => String(c.args.text ?? ''));
+    const said = (method: string): string[] => cluster.fake.of(method).filter((c) => !c.args.failed).map((c) => String(c.args.text ?? ''));
     expect(said('chat.postMessage').filter((t) => /Collecting Wang Fang's messages/.test(t))).toHaveLength(1);
     const finals = [...said('chat.postMessage'), ...said('chat.update')].filter((t) => /distillation (stopped|of Wang Fang)/.test(t));
     expect(finals).toEqual([expect.stringMatching(/^The distillation stopped \(PLATFORM_TRANSIENT\)\. It can resume from where it stopped: run `\/distill` again/)]);
   });
 
   it('a summary that fails on every try becomes a dead letter, and the asker is told once, naming the error', async () => {
-    fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
+    cluster.fake.fail('conversations.history', { error: 'internal_error', times: Infinity });
     const web = await start('web');
     await start('worker');
     expect(await summarizeCommand(web.port, '24h')).toBe(200);
