@@ -108,6 +108,11 @@ function firstSentence(b: Block, unit: string): string {
   return splitSentences(unit)[0] ?? unit;
 }
 
+/** A block of images alone (`![](…/bg2025022704.webp)`): its words are a file name. */
+function onlyPictures(text: string): boolean {
+  return text.includes('![') && text.replace(/!\[[^\]]*\]\([^)]*\)/g, '').trim() === '';
+}
+
 /** An example short enough to show with the sentence that leads into it. */
 const MAX_EXAMPLE = 400;
 
@@ -209,8 +214,8 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   };
   const lead = blocks
     .flatMap((b, i) => {
-      // A table row or a bare heading is no answer on its own.
-      if (b.kind === 'heading' || b.text.startsWith('|') || scores[i] <= 0) return [];
+      // A table row, a bare heading or a picture is no answer on its own.
+      if (b.kind === 'heading' || b.text.startsWith('|') || onlyPictures(b.text) || scores[i] <= 0) return [];
       const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], focus)}\n` : '';
       const whole = b.kind === 'para' || b.kind === 'quote' || clip(b) === b;
       const shown = example(blocks, i, how);

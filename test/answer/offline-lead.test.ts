@@ -176,3 +176,12 @@ describe('which sentences of a source lead', () => {
     expect(lead.text).toBe('A transformer reads the whole input at once and gives every word its own weight.');
   });
 });
+
+describe('what is no answer on its own', () => {
+  it('never leads with a picture alone, whose only words are its alt text and file name', () => {
+    const text = ['![canary rollout chart](https://cdn.example.com/canary-rollout-chart.webp)', '', 'The chart shows errors rising at 25% before the rollout stopped.'].join('\n');
+    const chunk: Chunk = { id: 1, source: 'weekly/issue-1.md', kind: 'text', locator: 'part 1', text, visibility: 'public' };
+    const units = leadUnits(selectExcerpts([{ chunk, score: 1, coverage: 1 }], 'What does the canary rollout chart show?', []));
+    expect(units.map((u) => u.text)).toEqual(['The chart shows errors rising at 25% before the rollout stopped.']);
+  });
+});
