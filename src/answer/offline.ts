@@ -221,8 +221,8 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
       const shown = example(blocks, i, how);
       const [u] = units(b, focus);
       if (!u) return [];
-      const sentence = firstSentence(b, u.text);
-      const cite = `${whole ? u.text : clip(b).text}${shown ? `\n\n${shown}` : ''}`;
+      const sentence = u.raw ?? firstSentence(b, u.text);
+      const cite = `${whole ? (u.raw ?? u.text) : clip(b).text}${shown ? `\n\n${shown}` : ''}`;
       return [
         {
           text: `${intro}${whole ? u.text : clip(b).text}${shown ? `\n${shown}` : ''}`,

@@ -288,6 +288,32 @@ export function bestUnit(b: Block, weights: Weights): string {
   return units(b, weights)[0]?.text ?? b.text;
 }
 
+/**
+ * A plain-text paragraph laid out by hand, as a cheat sheet is: a title line and indented
+ * commands under it ("LONG TRANSACTIONS (run on primary)" / "  SELECT pid, …").
+ */
+export function preformatted(b: Block): boolean {
+  if (b.kind !== 'para') return false;
+  const rest = b.text.split('\n').slice(1);
+  // Indented lines of commands or columns (`;`, `_`, `=`, `()`, `->`, a gap between columns), not
+  // an essay's hanging indent ("  increase the parts of your job that you like").
+  const laidOut = (l: string): boolean => /^\s{2,}\S/.test(l) && /[_;=(){}<>|$#]|->|--|[^\s.!?]\s{3,}\S/.test(l);
+  return rest.length > 0 && rest.filter(laidOut).length * 2 >= rest.length;
+}
+
+/** A laid-out block whole when short, else each line with the more indented lines under it. */
+function groupsOf(text: string): string[] {
+  if (text.length <= 2 * MAX_UNIT) return [text];
+  const indent = (l: string): number => /^\s*/.exec(l)![0].length;
+  const groups: string[][] = [];
+  for (const line of text.split('\n')) {
+    const open = groups[groups.length - 1];
+    if (open && indent(line) > indent(open[0])) open.push(line);
+    else groups.push([line]);
+  }
+  return groups.map((g) => g.join('\n'));
+}
+
 /** A lead unit long enough to stand alone; a shorter sentence takes the one after it. */
 const SHORT_UNIT = 90;
 const MAX_UNIT = 320;
@@ -297,8 +323,15 @@ const MAX_UNIT = 320;
  * paragraph's sentences (a sentence that matches takes the next one when it is short, since what
  * follows a match explains it), or a list item or code block whole.
  */
-export function units(b: Block, weights: Weights): { text: string; score: number }[] {
+export function units(b: Block, weights: Weights): { text: string; score: number; raw?: string }[] {
   if (b.kind !== 'para' && b.kind !== 'quote') return [{ text: b.text, score: scoreText(b.text, weights) }];
+  if (preformatted(b)) {
+    // Its lines are columns and commands, not a flow of text: joined they read as noise.
+    return groupsOf(b.text)
+      .map((g, at) => ({ text: `\`\`\`\n${dedent(g)}\n\`\`\``, raw: g, score: scoreText(g, weights), at }))
+      .sort((x, y) => y.score - x.score || x.at - y.at)
+      .map(({ text, raw, score }) => ({ text, raw, score }));
+  }
   const sentences = sentencesOf(b);
   if (sentences.length === 0) return [{ text: b.text, score: scoreText(b.text, weights) }];
   const out = sentences.map((s, i) => {

@@ -185,3 +185,23 @@ describe('what is no answer on its own', () => {
     expect(units.map((u) => u.text)).toEqual(['The chart shows errors rising at 25% before the rollout stopped.']);
   });
 });
+
+describe('a cheat sheet laid out by hand', () => {
+  it('leads with its commands as a code block, lines kept, and an essay\'s hanging indent stays prose', () => {
+    const sheet = [
+      'PGBOUNCER NOTES',
+      '',
+      'LONG TRANSACTIONS (run on primary)',
+      '  SELECT pid, state, now() - xact_start AS xact_age',
+      '  FROM pg_stat_activity',
+      '  ORDER BY xact_age DESC;',
+    ].join('\n');
+    const chunk: Chunk = { id: 1, source: 'notes/cheatsheet.txt', kind: 'text', locator: 'part 1', text: sheet, visibility: 'public' };
+    const [lead] = leadUnits(selectExcerpts([{ chunk, score: 1, coverage: 1 }], 'How do I find long transactions with pg_stat_activity?', []));
+    expect(lead.text).toBe('```\nLONG TRANSACTIONS (run on primary)\n  SELECT pid, state, now() - xact_start AS xact_age\n  FROM pg_stat_activity\n  ORDER BY xact_age DESC;\n```');
+    const essay = ['The organic route: as you become more eminent, gradually to', '  increase the parts of your job that you like at the expense of', '  those you don\'t.'].join('\n');
+    const prose: Chunk = { id: 2, source: 'essays/love.txt', kind: 'text', locator: 'part 1', text: essay, visibility: 'public' };
+    const [p] = leadUnits(selectExcerpts([{ chunk: prose, score: 1, coverage: 1 }], 'What is the organic route?', []));
+    expect(p.text).not.toContain('```');
+  });
+});
