@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startReplica, stopReplica, type Replica } from './cluster';
 import { dmEvent, fakeWebApi, SECRET, send, signed } from './slack';
@@ -130,6 +131,30 @@ async function obliterate(redisUrl: string, queue: string): Promise<void> {
 }
 
 const r1 = (x: number): number => +x.toFixed(1);
+
+/** CPU time a process has used so far, all its threads, in ms (Linux schedstat: ns on the CPU). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const tasks = fs.readdirSync(`/proc/${pid}/task`);
+    return tasks.reduce((sum, t) => sum + Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6, 0);
+  } catch {
+    return NaN;
+  }
+}
+
+/** The Redis server's CPU time so far in ms (INFO cpu, main and child processes). */
+async function redisCpuMs(redisUrl: string): Promise<number> {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  try {
+    await redis.connect();
+    const info = await redis.info('cpu');
+    const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  } finally {
+    redis.disconnect();
+  }
+}
 const note = (line: string): void => void process.stderr.write(`  scale: ${line}\n`);
 
 export async function benchScaleCluster(): Promise<Record<string, Row[]>> {
@@ -176,6 +201,14 @@ export async function benchScaleCluster(): Promise<Record<string, Row[]>> {
       '1 web replica': [eventsUrl(webA)],
       '2 web replicas': [eventsUrl(webA), eventsUrl(webB)],
     };
+    // Where each setup's CPU goes, from the burst's first request until it was handed off.
+    const pids: Record<string, (number | undefined)[]> = {
+      'bare 200 server': [bare.child.pid],
+      'bare 200 servers x2': [bare.child.pid, bare2.child.pid],
+      '1 web replica': [webA.child.pid],
+      '2 web replicas': [webA.child.pid, webB.child.pid],
+    };
+    const cpu: Record<string, { server: number; redis: number }> = Object.fromEntries(Object.keys(targets).map((k) => [k, { server: 0, redis: 0 }]));
     // A web replica acks first and hands events off after (its line of acked events): each burst
     // starts once the replicas have handed off every event sent so far, so no burst (a bare
     // server's either) shares the CPU with the previous one's leftover work.
@@ -185,10 +218,18 @@ export async function benchScaleCluster(): Promise<Record<string, Row[]>> {
       const deadline = Date.now() + 120_000;
       while (Object.values(await handedOff.getJobCounts()).reduce((a, b) => a + b, 0) < sentToReplicas && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     };
-    const burst = async (name: string, urls: string[], n: number): Promise<number[]> => {
+    const burst = async (name: string, urls: string[], n: number, counted = false): Promise<number[]> => {
+      const serving = pids[name] ?? [];
+      const cpu0 = serving.reduce<number>((a, pid) => a + cpuMs(pid), 0);
+      const redis0 = await redisCpuMs(svc.redisUrl);
       const took = await send(urls, events(n));
       if (name.includes('web')) sentToReplicas += n;
       await settled();
+      if (counted) {
+        const used = cpu[name] ?? { server: 0, redis: 0 };
+        used.server += serving.reduce<number>((a, pid) => a + cpuMs(pid), 0) - cpu0;
+        used.redis += (await redisCpuMs(svc.redisUrl)) - redis0;
+      }
       return took;
     };
     // Warm up: connections, JIT, first-contact paths.
@@ -196,7 +237,7 @@ export async function benchScaleCluster(): Promise<Record<string, Row[]>> {
     note('ack bursts');
     const acks: Record<string, number[][]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const [name, urls] of Object.entries(targets)) acks[name].push(await burst(name, urls, BURST));
+      for (const [name, urls] of Object.entries(targets)) acks[name].push(await burst(name, urls, BURST, true));
     }
     await handedOff.close();
     await stopAll();
@@ -207,6 +248,9 @@ export async function benchScaleCluster(): Promise<Record<string, Row[]>> {
       ack_p50_ms: r1(p50(name)), ack_p99_ms: r1(p99(name)),
       vs_bare_p99: +(p99(name) / p99('bare 200 server')).toFixed(2),
       vs_bare_same_count_p99: +(p99(name) / p99(name.startsWith('2') || name.endsWith('x2') ? 'bare 200 servers x2' : 'bare 200 server')).toFixed(2),
+      // CPU per event (all rounds): the serving processes' threads, and the Redis server (shared: idle machine only).
+      server_cpu_us_per_event: Math.round(((cpu[name]?.server ?? NaN) / (BURST * rounds)) * 1000),
+      redis_cpu_us_per_event: Math.round(((cpu[name]?.redis ?? NaN) / (BURST * rounds)) * 1000),
     }));
 
     // Throughput, embedded beside 1, 2 and 4 workers; queue timings from the worker setups.

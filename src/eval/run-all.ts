@@ -56,6 +56,13 @@ export function defaultTargets(repoRoot: string): EvalTarget[] {
       qa: path.join(repoRoot, 'eval/qa/heather-turner.jsonl'),
       create: { name: 'Heather Turner', from: path.join(corpora, 'slack_export_r_contributors'), author: 'U01DZUA88S1', lang: 'en' },
     },
+    // A second member of the same export: his own messages, the other set's questions never asked of him.
+    {
+      slug: 'lluis-revilla',
+      split: 'dev',
+      qa: path.join(repoRoot, 'eval/qa/lluis-revilla.jsonl'),
+      create: { name: 'Lluís Revilla Sancho', from: path.join(corpora, 'slack_export_r_contributors'), author: 'U01KXU8UNRX', lang: 'en' },
+    },
   ];
   return [...dev, ...heldOutTargets(path.join(repoRoot, HELDOUT_DIR), corpora)];
 }
