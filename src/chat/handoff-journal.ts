@@ -189,8 +189,9 @@ export class HandoffJournal {
   }
 
   private open(): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    this.fd = fs.openSync(this.file, 'a');
+    // Raw event bodies: private messages, and the verification token Slack and Feishu put in them.
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.fd = fs.openSync(this.file, 'a', 0o600);
     this.written = fs.fstatSync(this.fd).size;
   }
 

@@ -174,6 +174,13 @@ describe('handoff journal', () => {
     expect(live.live.has('web-b')).toBe(false);
   });
 
+  it('keeps the raw event bodies it holds (private messages, verification tokens) readable by its own user only', async () => {
+    const j = await journal(leases(), { dir: path.join(dir, 'handoff') });
+    j.record('slack', '{"token":"verification_token","event":{"channel_type":"im","text":"my salary is"}}');
+    expect(fs.statSync(j.file).mode & 0o077).toBe(0);
+    expect(fs.statSync(path.dirname(j.file)).mode & 0o077).toBe(0);
+  });
+
   it('names a claimed file after its claimant', () => {
     expect(ownerOf('web-a.jsonl')).toBe('web-a');
     expect(ownerOf('web-b~1a2b3c4d.jsonl')).toBe('web-b');
