@@ -142,6 +142,8 @@ export class HandoffJournal {
   private readonly replayers = new Map<string, Replayer>();
   /** Entries without a done mark, with the hand-off attempts made. */
   private readonly pending = new Map<string, { entry: JournalEntry; attempts: number; retrying: boolean }>();
+  /** Deliveries already settled: a replayer may track its delivery itself too (the Slack adapter does); the first outcome counts, once. */
+  private readonly settled = new WeakSet<Delivery>();
   private fd: number | undefined;
   private written = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -171,9 +173,14 @@ export class HandoffJournal {
     return this.pending.size;
   }
 
-  /** Take the lease and open the file (before the first event is acked). */
+  /**
+   * Take the lease and open the file (before the first event is acked). A replica id kept across
+   * runs (embedded mode) finds its earlier run's file: set aside under a claimed name, and its
+   * pending entries replayed by takeOver as an orphan's would be.
+   */
   async start(): Promise<void> {
     await this.liveness.renew(this.replicaId, this.leaseMs);
+    if (fs.existsSync(this.file)) fs.renameSync(this.file, this.claimedName());
     this.open();
     const renew = setInterval(() => void this.liveness.renew(this.replicaId, this.leaseMs).catch((err: unknown) => this.log.warn({ err }, 'handoff journal: could not renew the lease')), Math.max(100, Math.floor(this.leaseMs / 3)));
     renew.unref();
@@ -205,6 +212,8 @@ export class HandoffJournal {
 
   /** The hand-off of `delivery` ended: done when `ok`, else retried at the next scan (up to maxAttempts). */
   settle(delivery: Delivery, ok: boolean): void {
+    if (this.settled.has(delivery)) return;
+    this.settled.add(delivery);
     const item = this.pending.get(delivery.token);
     if (!item) return;
     item.attempts++;
@@ -262,9 +271,14 @@ export class HandoffJournal {
     }
     for (const name of fs.readdirSync(this.dir)) {
       const owner = ownerOf(name);
-      if (!owner || owner === this.replicaId || this.closed) continue;
+      if (!owner || this.closed) continue;
+      if (owner === this.replicaId) {
+        // Claimed files are adopted at once (no await in between): one of this id is an earlier run's.
+        if (name !== path.basename(this.file)) this.adopt(path.join(this.dir, name), owner);
+        continue;
+      }
       if (await this.liveness.alive(owner)) continue;
-      const claimed = path.join(this.dir, `${this.replicaId}${CLAIMED}${randomUUID().slice(0, 8)}${EXT}`);
+      const claimed = this.claimedName();
       try {
         fs.renameSync(path.join(this.dir, name), claimed);
       } catch (err) {
@@ -274,6 +288,11 @@ export class HandoffJournal {
       }
       this.adopt(claimed, owner);
     }
+  }
+
+  /** A new name of this replica's for a file it takes over: `<id>~<tag>.jsonl`. */
+  private claimedName(): string {
+    return path.join(this.dir, `${this.replicaId}${CLAIMED}${randomUUID().slice(0, 8)}${EXT}`);
   }
 
   /**

@@ -181,6 +181,42 @@ describe('handoff journal', () => {
     expect(fs.statSync(path.dirname(j.file)).mode & 0o077).toBe(0);
   });
 
+  it('counts a replayed hand-off once when its replayer settles the delivery itself too (the Slack adapter tracks it on the way)', async () => {
+    const { log, lines } = capturedLog();
+    const live = leases();
+    const dead = await journal(live, { replicaId: 'web-a' });
+    dead.record('slack', '{"n":1}');
+    live.live.delete('web-a');
+    const j = await journal(live, { replicaId: 'web-b', maxAttempts: 3, log });
+    let runs = 0;
+    let processing: 'reject' | 'listener fails' = 'reject';
+    // As SlackAdapter.replay: the event goes through handOffAcked, which tracks Bolt's processing
+    // of it (settling the delivery), then the replayer answers the delivery's outcome.
+    j.register('slack', async (_entry, delivery) => {
+      runs++;
+      if (processing === 'reject') await j.track(delivery, Promise.reject(new Error('authorize failed')));
+      else {
+        delivery.add(Promise.resolve(false));
+        await j.track(delivery, Promise.resolve());
+      }
+      return delivery.outcome();
+    });
+    await j.takeOver();
+    await new Promise((r) => setImmediate(r));
+    // Bolt's processing failed: the entry stays for another try (it was marked done by the outcome of no listener).
+    expect(runs).toBe(1);
+    expect(j.size).toBe(1);
+    processing = 'listener fails';
+    for (let i = 0; i < 3; i++) {
+      await j.scan();
+      await new Promise((r) => setImmediate(r));
+    }
+    // maxAttempts tries in all, each counted once (not given up after half of them).
+    expect(runs).toBe(3);
+    expect(j.size).toBe(0);
+    expect(lines().filter((l) => /given up/.test(l.msg)).map((l) => l.attempts)).toEqual([3]);
+  });
+
   it('names a claimed file after its claimant', () => {
     expect(ownerOf('web-a.jsonl')).toBe('web-a');
     expect(ownerOf('web-b~1a2b3c4d.jsonl')).toBe('web-b');
