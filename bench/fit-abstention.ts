@@ -27,7 +27,7 @@ const OFF_TOPIC = path.join(REPO, 'eval', 'qa', 'off-topic.jsonl');
 async function collect(refresh: boolean): Promise<SignalRow[]> {
   const rt = createRuntime(process.env, {}, { cwd: REPO });
   const evalData = path.join(rt.config.dataDir, 'eval');
-  const semantic = rt.config.env.UNDERSTUDY_SEMANTIC;
+  const semantic = rt.config.semantic ? 'on' : 'off';
   const cache = path.join(evalData, `abstention-signals.dev.semantic-${semantic}.json`);
   const targets = defaultTargets(REPO).filter((x) => x.split === 'dev');
   // The cache holds for these QA files and these signal names only.
