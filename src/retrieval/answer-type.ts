@@ -56,6 +56,27 @@ export function questionParts(question: string): string[] {
     .filter((p) => p.length > 0);
 }
 
+const ZH_ASK = /多少|(?<![哪第])几(?!乎)/;
+const ZH_WORD_CHAR = new RegExp(`[${HAN}A-Za-z0-9-]`);
+const ZH_COPULA = new Set([...'是有为要能了到']);
+
+/**
+ * The run of words around the first 多少/几 of a question: what stands before it (past 是, 有, …)
+ * and after it. Found by scanning, not by one regex: `([…]*?)[是有…]*多少` backtracks in cubic time
+ * on a message of 是 (4,000 of them held the event loop 20 s).
+ */
+function zhQuantity(question: string): { before: string; after: string } | undefined {
+  const ask = ZH_ASK.exec(question);
+  if (!ask) return undefined;
+  let start = ask.index;
+  while (start > 0 && ZH_WORD_CHAR.test(question[start - 1])) start--;
+  let end = ask.index;
+  while (end > start && ZH_COPULA.has(question[end - 1])) end--;
+  let after = ask.index + ask[0].length;
+  while (after < question.length && ZH_WORD_CHAR.test(question[after])) after++;
+  return { before: question.slice(start, end), after: question.slice(ask.index + ask[0].length, after) };
+}
+
 /** See Slot; undefined when the question asks for no quantity it names. */
 export function slotOf(question: string): Slot | undefined {
   const how = /\bhow\s+(?:many|much)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})/i.exec(question);
@@ -76,11 +97,11 @@ export function slotOf(question: string): Slot | undefined {
   if (/多少钱|花多少|融资了?多少/.test(question)) return { terms: [], money: true };
   // 是多少 / 有多少人: the measured thing stands before 多少 (覆盖率是多少) or after it (多少客服工单).
   // 哪几 (which ones), 第几 (which place) and 几乎 (almost) ask for no quantity.
-  const zh = new RegExp(`([${HAN}A-Za-z0-9-]*?)[是有为要能了到]*(?:多少|(?<![哪第])几(?!乎))([${HAN}A-Za-z0-9-]*)`).exec(question);
+  const zh = zhQuantity(question);
   if (zh) {
     const wordsOf = (text: string): string[] => indexTokens(text).filter((t) => !t.startsWith(CHAR_PREFIX) && !isCjkToken(t) && !ZH_FILLERS.has(t.slice(WORD_PREFIX.length)));
-    const before = wordsOf(zh[1]).slice(-1);
-    const terms = [...before, ...wordsOf(zh[2])];
+    const before = wordsOf(zh.before).slice(-1);
+    const terms = [...before, ...wordsOf(zh.after)];
     if (terms.length > 0) return { terms, money: false };
   }
   return undefined;

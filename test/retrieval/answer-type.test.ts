@@ -1,6 +1,7 @@
 import { questionParts, sentencesOf, slotEvidence, slotOf } from '../../src/retrieval/answer-type';
 import { relevanceOf, slotMiss } from '../../src/retrieval/abstention';
 import { indexTokens } from '../../src/retrieval/tokenize';
+import { MAX_QUESTION_CHARS } from '../../src/text/limits';
 import { signalsWith } from '../helpers/abstention-signals';
 
 const TOPIC = 'Kafka topics: billing.settlement has 24 partitions and keeps messages for 7 days. The callback topic is consumed by callback-worker.';
@@ -44,6 +45,16 @@ describe('slotOf: the quantity a question asks for', () => {
     expect(slotOf('What did Paul Graham say about remote work?')).toBeUndefined();
     expect(slotOf('怎么回滚一个有问题的发布？')).toBeUndefined();
     expect(slotOf('阮一峰对 GPT-5 有什么评价？')).toBeUndefined();
+  });
+
+  it('reads the longest question a person may send in linear time, whatever its characters', () => {
+    // A message of 是 (one of the words between the measured thing and 多少) made the question's
+    // regex backtrack in cubic time: 20 s of a blocked event loop at 4,000 characters.
+    const started = Date.now();
+    expect(slotOf('是'.repeat(MAX_QUESTION_CHARS))).toBeUndefined();
+    expect(slotOf(`${'是'.repeat(MAX_QUESTION_CHARS - 3)}多少钱`)).toEqual({ terms: [], money: true });
+    expect(slotMiss('是'.repeat(MAX_QUESTION_CHARS), [ZH_CERT])).toBe(0);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
