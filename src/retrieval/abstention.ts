@@ -147,6 +147,8 @@ const SLOT_HITS = 1;
 export function slotMiss(question: string, hitTexts: readonly string[]): number {
   // A compound question misses only when every part asks a quantity the best hit lacks.
   const parts = questionParts(question);
+  // A question with no parts ('?', '') asks no quantity.
+  if (parts.length === 0) return 0;
   return Math.min(
     ...parts.map((part) => {
       const slot = slotOf(part);

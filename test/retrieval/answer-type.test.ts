@@ -92,6 +92,9 @@ describe('slotMiss: the signal the abstention model weighs', () => {
     expect(slotMiss(q, ['The callback topic is consumed by callback-worker.', TOPIC])).toBe(1);
     expect(slotMiss('How do we roll back billing-gateway?', ['nothing here'])).toBe(0);
     expect(slotMiss(q, [])).toBe(1);
+    // No parts at all: 0, not Math.min() of nothing (Infinity), which would poison the fit's data.
+    expect(slotMiss('?', [TOPIC])).toBe(0);
+    expect(slotMiss('', [])).toBe(0);
   });
 
   it('lowers the relevance of a quantity question whose best hit lacks the quantity', () => {
