@@ -5,6 +5,7 @@ import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import { tokenize } from '../retrieval/tokenize';
 import { splitSentences } from '../text/sentences';
 import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, units, windowOf, type Block, type Weights, type Window } from './passages';
+import { shownText } from './source-text';
 
 export const OFFLINE_MODEL = 'offline-extractive';
 
@@ -149,7 +150,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   const ownBest = blocks.reduce((best, b, i) => (b.kind !== 'heading' && inHit(b) && (best < 0 || scores[i] > scores[best]) ? i : best), -1);
   let anchor = ownBest >= 0 ? ownBest : top;
   if (blocks[anchor]?.kind === 'heading') anchor = blocks.findIndex((b) => b.kind !== 'heading');
-  if (anchor < 0) return { hit, quote: hit.chunk.text.trim(), lead: [], segments: [] };
+  if (anchor < 0) return { hit, quote: shownText(hit.chunk.text, hit.chunk.kind).trim(), lead: [], segments: [] };
   let first = anchor;
   // The matched chunk is quoted from its start when that fits: retrieval found it for a reason the
   // words alone may not show (a paraphrase), and the answer is often a line above the best match.

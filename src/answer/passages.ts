@@ -4,6 +4,7 @@ import { slackDaySource } from '../corpus/slack-day';
 import type { Chunk } from '../corpus/types';
 import { tokenize } from '../retrieval/tokenize';
 import { splitSentences } from '../text/sentences';
+import { shownLines } from './source-text';
 
 /**
  * The structure of a passage, so that an offline answer quotes whole things: a code block with
@@ -74,7 +75,8 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
     const parts = [...before.reverse(), c, ...after];
     const chat = c.kind === 'slack' || c.kind === 'feishu';
     const texts = new Map(parts.map((p) => [p, chat ? fencesOnOwnLines(p.text) : p.text]));
-    return { lines: parts.map((p) => texts.get(p)!.replace(/\s+$/, '')).join('\n\n').split('\n'), hitLines: hitLinesOf(parts, c, texts) };
+    const lines = parts.map((p) => texts.get(p)!.replace(/\s+$/, '')).join('\n\n').split('\n');
+    return { lines: shownLines(lines, c.kind), hitLines: hitLinesOf(parts, c, texts) };
   }
   const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
   for (const n of [...before, ...after]) {
@@ -91,7 +93,7 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
     const own = p.text.split('\n');
     for (let i = Math.max(0, lines.length - at); i < own.length; i++) lines.push(own[i]);
   }
-  return { lines, firstLine: first };
+  return { lines: shownLines(lines, c.kind), firstLine: first };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { AvatarConfig } from '../avatars/schema';
 import type { Lang } from '../text/lang';
 import type { SearchHit } from '../retrieval/avatar-index';
+import { shownText } from './source-text';
 import type { HistoryTurn } from './types';
 
 export interface PromptMessage {
@@ -61,7 +62,7 @@ export function buildPrompt(args: {
     .filter((l) => l !== '')
     .join('\n');
   const sources = hits.length
-    ? hits.map((h, i) => `${OPEN} ${sourceHeader(i + 1, h)}\n${neutralize(h.chunk.text)}\n${CLOSE}`).join('\n\n')
+    ? hits.map((h, i) => `${OPEN} ${sourceHeader(i + 1, h)}\n${neutralize(shownText(h.chunk.text, h.chunk.kind))}\n${CLOSE}`).join('\n\n')
     : '(no sources matched)';
   const messages: PromptMessage[] = [
     { role: 'system', content: system },

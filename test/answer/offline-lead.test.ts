@@ -205,3 +205,28 @@ describe('a cheat sheet laid out by hand', () => {
     expect(p.text).not.toContain('```');
   });
 });
+
+describe('an essay scraped as plain text', () => {
+  jest.setTimeout(60_000);
+
+  it('shows its glued sentences apart and drops its footnote markers, so the only [n] in the answer are its citations', async () => {
+    const essay = [
+      'The Acceleration of Addictiveness',
+      '',
+      'When I was a kid most people smoked, and so did my parents.  You had to for guests.As knowledge',
+      'spread about the dangers of smoking, customs changed. [2]Smoking went from normal to shunned.',
+      'Most of the change happened within one generation.[3] Nobody planned it.',
+      '',
+      'Notes[1] The same happened to drinking and driving.',
+    ].join('\n');
+    const a = await askOne({ 'essays/addiction.txt': essay }, 'How did customs about smoking change as knowledge of its dangers spread?');
+    expect(a.grounded).toBe(true);
+    const lead = leadOf(a.text);
+    expect(lead.split('\n')[0]).toBe('As knowledge spread about the dangers of smoking, customs changed. Smoking went from normal to shunned. [1]');
+    expect(a.text).not.toMatch(/[a-z][.?!][A-Z]/);
+    // Every [n] left is a citation: after the lead or heading a quoted source, never in quoted text.
+    expect([...a.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).every((n) => n <= a.citations.length)).toBe(true);
+    expect(a.text.split('\n').filter((l) => l.startsWith('>')).join('\n')).not.toMatch(/\[\d+\]/);
+    expect(a.citations.map((c) => c.text).join('\n')).not.toMatch(/\[\d+\]/);
+  });
+});

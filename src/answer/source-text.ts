@@ -1,0 +1,54 @@
+import type { SourceKind } from '../corpus/types';
+
+/**
+ * A source's lines as an answer shows them (quoted, led with, given to the model). Indexes keep
+ * the text as ingested; only what is shown is tidied, line for line, so line locators still hold.
+ *
+ * In plain text (`kind` text), sentences a scrape glued together ("guests.As") get their space
+ * back, and footnote markers ("labs. [1]The") go: they are not our citation markers and must not
+ * read as them.
+ */
+export function shownLines(lines: string[], kind: SourceKind): string[] {
+  let fence = false;
+  return lines.map((line) => {
+    if (/^\s*(```|~~~)/.test(line)) {
+      fence = !fence;
+      return line;
+    }
+    if (fence) return line;
+    return kind === 'text' ? unglued(withoutFootnoteMarkers(line)) : line;
+  });
+}
+
+export function shownText(text: string, kind: SourceKind): string {
+  return shownLines(text.split('\n'), kind).join('\n');
+}
+
+/**
+ * A footnote marker `[2]` in prose, with the space before it: after a word's end, punctuation or
+ * a space, or glued to a "Notes" heading that opens the notes ("Notes[1] Put railings…"); not an
+ * index (`x[2]`), a link (`[2](…)`, `[2]: …`) or a reference (`[text][2]`).
+ */
+const FOOTNOTE = /(?:(?<=\S) |(?<=^|[\s.,;:!?)"'”’]|\bNotes))\[\d{1,3}\](?![(:[\]])/g;
+
+function withoutFootnoteMarkers(line: string): string {
+  return line.replace(FOOTNOTE, (m: string, at: number, whole: string) => {
+    const after = whole[at + m.length];
+    const wordAfter = after !== undefined && !/[\s.,;:!?)]/.test(after);
+    const spaceBefore = !m.startsWith(' ') && (at === 0 || /\s/.test(whole[at - 1]));
+    // One space stays between the words it stood between ("labs. [1]The" -> "labs. The").
+    return wordAfter && !spaceBefore ? ' ' : '';
+  });
+}
+
+/**
+ * A sentence's end glued to the next sentence's start ("deep.For", "them?After", "1995.My",
+ * "choice).As"): a stop after a lowercase word, a number or a closing bracket or quote, before a
+ * capitalised word. A token with a path, address or dotted name in it ("java.util.List",
+ * "www.Example.com", "e.g.The") is left alone.
+ */
+const GLUED = /(?<=(?:^|[\s("“‘'])[^\s./\\@_=:]*(?:[A-Za-z0-9]['’]?[a-z]|[0-9%])[)"”’']{0,2}[.?!]["”’')]*)(?=[(“]?[A-Z](?=([a-z'’]*))\1(?![./]\w))/g;
+
+function unglued(line: string): string {
+  return line.replace(GLUED, ' ');
+}
