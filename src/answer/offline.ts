@@ -31,8 +31,8 @@ export interface Excerpt {
 interface LeadUnit {
   text: string;
   score: number;
-  /** The unit as the quote shows it (no introduction), its block and the block's file lines. */
-  cite?: { text: string; at: number; from?: number; to?: number };
+  /** The unit as the quote shows it (no introduction), its blocks (first and last) and their file lines. */
+  cite?: { text: string; at: number; end: number; from?: number; to?: number };
 }
 
 interface Segment {
@@ -131,6 +131,28 @@ function example(blocks: Block[], i: number, how: boolean): string | undefined {
   return undefined;
 }
 
+/** Blocks as the quote shows them: a blank line between them, but a list's items on consecutive lines. */
+function joined(blocks: Block[]): string {
+  return blocks.map((b, k) => `${k === 0 ? '' : b.kind === 'item' && blocks[k - 1].kind === 'item' ? '\n' : '\n\n'}${b.text}`).join('');
+}
+
+/** A list short enough to lead with whole, after the sentence that introduces it. */
+const MAX_STEPS = 600;
+
+/**
+ * The list a sentence ending in a colon leads into ("To backport a fix to R-patched:" over its
+ * steps): the items right after it, when they fit in MAX_STEPS. Alone, such a sentence promises
+ * the answer without giving it.
+ */
+function stepsAfter(blocks: Block[], i: number, unit: string): { text: string; last: number } | undefined {
+  if (blocks[i].kind !== 'para' || !/[:：]\s*$/.test(unit)) return undefined;
+  let last = i;
+  let len = 0;
+  while (blocks[last + 1]?.kind === 'item' && len + blocks[last + 1].text.length <= MAX_STEPS) len += blocks[++last].text.length + 1;
+  if (last === i || blocks[last + 1]?.kind === 'item') return undefined;
+  return { text: blocks.slice(i + 1, last + 1).map((b) => b.text).join('\n'), last };
+}
+
 /** One source: the best block, its lead-in and section heading, and what follows, within budget. */
 function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean): Excerpt & { segments: Segment[] } {
   const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
@@ -184,7 +206,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   // (By position: a clipped block is a copy, not found among the blocks.)
   const taken = new Set<number>(pickedAt);
   const segments: Segment[] = [
-    { at: Math.min(...taken), end: Math.max(...taken), text: picked.map((b) => b.text).join('\n\n'), from: picked[0].from, to: picked[picked.length - 1].to },
+    { at: Math.min(...taken), end: Math.max(...taken), text: joined(picked), from: picked[0].from, to: picked[picked.length - 1].to },
   ];
   const others = scores
     .map((sc, i) => ({ sc, i }))
@@ -197,7 +219,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     if (blocks[head].kind === 'code' && head > 0 && introduces(blocks[head - 1]) && !taken.has(head - 1)) head--;
     if (head > 0 && blocks[head - 1].kind === 'heading' && !taken.has(head - 1)) head--;
     for (let j = head; j <= i; j++) taken.add(j);
-    const text = blocks.slice(head, i + 1).map((b) => b.text).join('\n\n');
+    const text = joined(blocks.slice(head, i + 1));
     segments.push({ at: head, end: i, text, from: blocks[head].from, to: blocks[i].to });
   }
   // The lead is scored by sentence, not by paragraph: a paragraph whose matches are spread over
@@ -219,16 +241,19 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
       if (b.kind === 'heading' || b.text.startsWith('|') || onlyPictures(b.text) || scores[i] <= 0) return [];
       const intro = b.kind === 'code' && i > 0 && introduces(blocks[i - 1]) ? `${bestUnit(blocks[i - 1], focus)}\n` : '';
       const whole = b.kind === 'para' || b.kind === 'quote' || clip(b) === b;
-      const shown = example(blocks, i, how);
       const [u] = units(b, focus);
       if (!u) return [];
+      const steps = stepsAfter(blocks, i, u.text);
+      const code = example(blocks, i, how);
+      const shown = code ?? steps?.text;
+      const last = code !== undefined ? i + 1 : (steps?.last ?? i);
       const sentence = u.raw ?? firstSentence(b, u.text);
       const cite = `${whole ? (u.raw ?? u.text) : clip(b).text}${shown ? `\n\n${shown}` : ''}`;
       return [
         {
           text: `${intro}${whole ? u.text : clip(b).text}${shown ? `\n${shown}` : ''}`,
           score: unitScore(focus, b, sentence),
-          cite: { text: cite, at: i, from: b.from, to: shown ? blocks[i + 1].to : b.to },
+          cite: { text: cite, at: i, end: last, from: b.from, to: blocks[last].to },
         },
       ];
     })
@@ -264,7 +289,7 @@ export function selectExcerpts(hits: SearchHit[], question: string, expansions: 
     const d = drafts[u.n - 1];
     const cite = d.lead[u.j]?.cite;
     if (!cite || bare(d.quote).includes(bare(cite.text))) continue;
-    d.segments.push({ at: cite.at, end: cite.at, text: cite.text, from: cite.from, to: cite.to });
+    d.segments.push({ at: cite.at, end: cite.end, text: cite.text, from: cite.from, to: cite.to });
     Object.assign(d, render(d.segments));
   }
   return drafts.map(({ segments: _segments, ...e }) => e);

@@ -4,9 +4,11 @@ import type { SourceKind } from '../corpus/types';
  * A source's lines as an answer shows them (quoted, led with, given to the model). Indexes keep
  * the text as ingested; only what is shown is tidied, line for line, so line locators still hold.
  *
- * In plain text (`kind` text), sentences a scrape glued together ("guests.As") get their space
- * back, and footnote markers ("labs. [1]The") go: they are not our citation markers and must not
- * read as them.
+ * - A bullet line (`• `, `◦ `, `▪ `, as Slack writes a list) is a Markdown list item, so it reads
+ *   as an item (a step a lead may take) and renders as one on every surface.
+ * - In plain text (`kind` text), sentences a scrape glued together ("guests.As") get their space
+ *   back, and footnote markers ("labs. [1]The") go: they are not our citation markers and must
+ *   not read as them.
  */
 export function shownLines(lines: string[], kind: SourceKind): string[] {
   let fence = false;
@@ -16,12 +18,26 @@ export function shownLines(lines: string[], kind: SourceKind): string[] {
       return line;
     }
     if (fence) return line;
-    return kind === 'text' ? unglued(withoutFootnoteMarkers(line)) : line;
+    const item = bulletItem(line);
+    return kind === 'text' ? unglued(withoutFootnoteMarkers(item)) : item;
   });
 }
 
 export function shownText(text: string, kind: SourceKind): string {
   return shownLines(text.split('\n'), kind).join('\n');
+}
+
+const BULLET = /^(\s*)[•◦▪‣]\s*(?=\S)/;
+
+/**
+ * `• step` as `- step`. A nested bullet (Slack indents them by four spaces, or seven) is four
+ * spaces a level, as Feishu's card markdown nests and CommonMark accepts.
+ */
+function bulletItem(line: string): string {
+  const m = BULLET.exec(line);
+  if (!m) return line;
+  const level = m[1].length === 0 ? 0 : Math.max(1, Math.round(m[1].length / 4));
+  return `${'    '.repeat(level)}- ${line.slice(m[0].length)}`;
 }
 
 /**

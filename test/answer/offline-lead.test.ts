@@ -3,6 +3,8 @@ import { AvatarService } from '../../src/app/avatar-service';
 import { LOCAL_VIEWER } from '../../src/avatars/visibility';
 import { leadUnits, selectExcerpts } from '../../src/answer/offline';
 import { fencesOnOwnLines } from '../../src/answer/passages';
+import { renderAnswer as renderCard } from '../../src/adapters/lark/render';
+import { toMrkdwn } from '../../src/adapters/slack/render';
 import type { Chunk } from '../../src/corpus/types';
 import type { SearchHit } from '../../src/retrieval/avatar-index';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
@@ -228,5 +230,46 @@ describe('an essay scraped as plain text', () => {
     expect([...a.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).every((n) => n <= a.citations.length)).toBe(true);
     expect(a.text.split('\n').filter((l) => l.startsWith('>')).join('\n')).not.toMatch(/\[\d+\]/);
     expect(a.citations.map((c) => c.text).join('\n')).not.toMatch(/\[\d+\]/);
+  });
+});
+
+describe('a Slack message written as a list', () => {
+  jest.setTimeout(60_000);
+
+  it('reads its • lines as list items: the lead takes the steps, and every surface shows a list', async () => {
+    const msg = (ts: string, text: string) => ({ type: 'message', user: 'U1', text, ts });
+    const a = await askOne(
+      {
+        'rc/users.json': JSON.stringify([{ id: 'U1', name: 'ht', real_name: 'Heather' }]),
+        'rc/channels.json': JSON.stringify([{ id: 'C1', name: 'help' }]),
+        'rc/help/2024-03-13.json': JSON.stringify([
+          msg(
+            '1710331200.000100',
+            'To backport a fix to R-patched:\n• open the backport pull request against the patched branch\n• ask in the help channel for a reviewer of the backport\n    ◦ name the trunk revision it comes from\n• after the merge, add the backport to the NEWS entry',
+          ),
+        ]),
+      },
+      'How do I backport a fix to R-patched?',
+    );
+    expect(a.grounded).toBe(true);
+    const lead = leadOf(a.text);
+    // The sentence that promises the steps leads with them, each on its own line as a Markdown item.
+    expect(lead).toBe(
+      [
+        'To backport a fix to R-patched:',
+        '- open the backport pull request against the patched branch',
+        '- ask in the help channel for a reviewer of the backport',
+        '    - name the trunk revision it comes from',
+        '- after the merge, add the backport to the NEWS entry [1]',
+      ].join('\n'),
+    );
+    expect(a.citations[0].text).toContain('\n\n- open the backport pull request against the patched branch\n- ask in the help channel for a reviewer of the backport\n    - name the trunk revision it comes from\n- after the merge');
+    // Slack's mrkdwn has no lists: bullets, in the lead and in the quote; Feishu's card markdown keeps the items.
+    const slack = toMrkdwn(a.text);
+    expect(slack).toMatch(/^• open the backport pull request against the patched branch$/m);
+    expect(slack).toMatch(/^> • ask in the help channel for a reviewer of the backport$/m);
+    expect(slack).toMatch(/^> {5}◦ name the trunk revision it comes from$/m);
+    const card = JSON.stringify(renderCard({ ...a, avatar: 'p' }, 'c'));
+    expect(card).toContain('\\n- open the backport pull request against the patched branch\\n- ask in the help channel');
   });
 });

@@ -38,6 +38,10 @@ describe('answers render as Markdown on every surface', () => {
     expect(JSON.stringify(renderSlack(answer, 'c'))).not.toMatch(/> ```/);
   });
 
+  it('Slack mrkdwn: Markdown list items show as bullets, nested ones as hollow bullets, in quotes too; a rule stays a rule', () => {
+    expect(toMrkdwn('Steps:\n- open the PR\n    - name the revision\n> - quoted item\n---\n* * *')).toBe('Steps:\n• open the PR\n    ◦ name the revision\n> • quoted item\n---\n* * *');
+  });
+
   it('Feishu card markdown: the same, with headings as bold and the fence language kept', () => {
     const card = JSON.stringify(renderCard(answer, 'c'));
     expect(card).toContain('```bash\\ndeployctl abort billing-gateway --env prod\\n# wraps');

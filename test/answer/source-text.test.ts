@@ -29,6 +29,14 @@ describe('a plain-text source as answers show it', () => {
     expect(shownText('Deploy to node.Then run [1] once.', 'markdown')).toBe('Deploy to node.Then run [1] once.');
   });
 
+  it('reads bullet lines of any source as Markdown list items, nested four spaces a level, and leaves code alone', () => {
+    expect(shownText('Steps:\n• open the PR\n    ◦ name the revision\n       • and the branch\n• merge', 'slack')).toBe(
+      'Steps:\n- open the PR\n    - name the revision\n        - and the branch\n- merge',
+    );
+    expect(shownText('```\n• kept\n```', 'markdown')).toBe('```\n• kept\n```');
+    expect(shownText('a • b', 'slack')).toBe('a • b');
+  });
+
   it('gives the model the essay without footnote markers, which it would take for source numbers', () => {
     const chunk: Chunk = { id: 1, source: 'essays/avg.txt', kind: 'text', locator: 'L1-L2', text: 'research labs. [1]The Secret Weapon\nwas Lisp.[2] So we used it.', visibility: 'public' };
     const config = avatarSchema.parse({ slug: 'pg', handle: 'pg', display_name: 'Paul Graham', person: { name: 'Paul Graham', status: 'active' } });

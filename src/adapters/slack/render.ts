@@ -36,8 +36,9 @@ function slackLink(label: string, url: string): string {
 }
 
 /**
- * CommonMark-ish text to Slack mrkdwn: bold, headings, links. Everything else is escaped, so
- * text from documents or models shows as written and can never ping a channel or a person.
+ * CommonMark-ish text to Slack mrkdwn: bold, headings, links, list items. Everything else is
+ * escaped, so text from documents or models shows as written and can never ping a channel or a
+ * person.
  */
 export function toMrkdwn(text: string): string {
   const links: string[] = [];
@@ -52,6 +53,8 @@ export function toMrkdwn(text: string): string {
       .replace(/^((?:&gt; ?)+)/gm, (m) => m.replace(/&gt;/g, '>'))
       .replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
       .replace(/^(> ?)?#{1,6}\s+(.+)$/gm, '$1*$2*')
+      // mrkdwn has no lists: a Markdown item shows as a bullet, a nested one as a hollow bullet.
+      .replace(/^((?:> ?)*)( *)[-*+] (?=\S)(?![-*_ ]*$)/gm, (_m, q: string, indent: string) => `${q}${indent}${indent ? '◦' : '•'} `)
       .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
   // Code is escaped but not converted; Slack shows a fence's language as a line of code, so it goes.
   const code = (part: string): string => escapeMrkdwn(part).replace(/^\s*(```|~~~)[^\n]*$/gm, '```');
