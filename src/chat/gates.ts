@@ -74,9 +74,10 @@ export function dedupe(store: StateStore, options: { deferDurable?: boolean } = 
     // A fresh event also claims its message: the same message under a second event id (message
     // and app_mention) is answered once. A repeat of a known event must not claim the message:
     // racing the first delivery (another replica), it could take the message from it and both drop.
+    // A journaled delivery claims with its entry's id: its replay after a crash gets the claims back.
     const [eventKey, messageKey] = dedupeKeys(e);
-    const fresh = await store.claim(eventKey, DEDUPE_TTL_MS);
-    const freshMessage = fresh && (await store.claim(messageKey, DEDUPE_TTL_MS));
+    const fresh = await store.claim(eventKey, DEDUPE_TTL_MS, ctx.claimToken);
+    const freshMessage = fresh && (await store.claim(messageKey, DEDUPE_TTL_MS, ctx.claimToken));
     if (!fresh || !freshMessage) return duplicate();
     await next();
   };

@@ -30,8 +30,8 @@ export class PendingStateStore implements StateStore {
     return fn(await this.opening);
   }
 
-  claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.use((s) => s.claim(key, ttlMs));
+  claim(key: string, ttlMs: number, token?: string): Promise<boolean> {
+    return this.use((s) => s.claim(key, ttlMs, token));
   }
   pruneClaims(): Promise<number> {
     return this.use((s) => s.pruneClaims());

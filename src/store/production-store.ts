@@ -56,17 +56,18 @@ export class ProductionStateStore implements StateStore {
     redis.on('error', (err: Error) => this.log.warn({ err }, 'Redis connection error; retrying'));
   }
 
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, token?: string): Promise<boolean> {
     checkTtl('claim', key, ttlMs);
     let fast: boolean | undefined;
     try {
-      fast = await redisClaim(this.redis, this.keys.claim(key), ttlMs);
+      // With a token, the value held is the token (CLAIM_ALL), so the same delivery replayed gets its claim back.
+      fast = token === undefined ? await redisClaim(this.redis, this.keys.claim(key), ttlMs) : await this.scripts.claimAll([this.keys.claim(key)], ttlMs, token);
     } catch (err) {
       this.log.warn({ err, claim: key }, 'Redis did not answer a dedupe claim; PostgreSQL alone decides');
     }
     if (fast === false) return false;
     try {
-      return await this.pg.claim(key, ttlMs);
+      return await this.pg.claim(key, ttlMs, token);
     } catch (err) {
       // Not recorded as the truth: let a retry of this event claim it again.
       if (fast) await this.redis.del(this.keys.claim(key)).catch((delErr: unknown) => this.log.warn({ err: delErr, claim: key }, 'could not undo the Redis claim'));

@@ -34,6 +34,8 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
    INSERT INTO claims(key, expires_at) SELECT key, at + ${24 * 60 * 60_000} FROM events;
    DROP TABLE events;`,
+  // A claim may name its holder (a handoff journal entry): the same delivery replayed after a crash gets it back.
+  `ALTER TABLE claims ADD COLUMN owner TEXT;`,
 ];
 
 export interface StateStoreOptions {
@@ -121,13 +123,14 @@ export class SqliteStateStore implements StateStore {
     return this.now().toISOString();
   }
 
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, token?: string): Promise<boolean> {
     checkTtl('claim', key, ttlMs);
     const now = this.now().getTime();
-    // One statement: a new key is inserted, an expired one is taken over, a live one is left alone (0 changes).
+    // One statement: a new key is inserted, an expired one (or one held with this token) is taken
+    // over, a live one is left alone (0 changes). NULL = NULL is not true: no token matches none.
     const info = this.db
-      .prepare('INSERT INTO claims(key, expires_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?')
-      .run(key, now + Math.ceil(ttlMs), now);
+      .prepare('INSERT INTO claims(key, expires_at, owner) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at, owner = excluded.owner WHERE claims.expires_at <= ? OR claims.owner = excluded.owner')
+      .run(key, now + Math.ceil(ttlMs), token ?? null, now);
     return info.changes === 1;
   }
 

@@ -74,9 +74,11 @@ export interface LockOptions {
 export interface StateStore {
   /**
    * Set-if-absent with expiry: true for the first caller of `key` until `ttlMs` has passed,
-   * false for everyone else meanwhile (dedupe across retries, replicas and restarts).
+   * false for everyone else meanwhile (dedupe across retries, replicas and restarts). A key
+   * claimed with `token` is also true again for a caller with the same token (the same acked
+   * delivery replayed from a handoff journal after a crash); without a token every claim is new.
    */
-  claim(key: string, ttlMs: number): Promise<boolean>;
+  claim(key: string, ttlMs: number, token?: string): Promise<boolean>;
   /** Delete expired claims; the number removed. Stores that expire keys themselves return 0. */
   pruneClaims(): Promise<number>;
 

@@ -31,10 +31,38 @@ describe('SqliteStateStore', () => {
     raw.pragma('user_version = 1');
     raw.close();
     const s = new SqliteStateStore(file);
-    expect(s.schemaVersion).toBe(2);
+    expect(s.schemaVersion).toBe(3);
     expect(await s.claim('slack:event:Fresh', 60_000)).toBe(false);
     expect(await s.claim('slack:event:Old', 60_000)).toBe(true);
     await s.close();
+  });
+
+  it('keeps the claims of schema version 2 (no owner) when it adds their owners: taken, and no token wins them back', async () => {
+    const file = path.join(dir, 'state.db');
+    new SqliteStateStore(file).close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE claims; CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);');
+    raw.prepare('INSERT INTO claims(key, expires_at) VALUES (?, ?)').run('slack:event:Held', Date.now() + 60_000);
+    raw.pragma('user_version = 2');
+    raw.close();
+    const s = new SqliteStateStore(file);
+    expect(s.schemaVersion).toBe(3);
+    expect(await s.claim('slack:event:Held', 60_000)).toBe(false);
+    expect(await s.claim('slack:event:Held', 60_000, 'entry-a')).toBe(false);
+    expect(await s.claim('slack:event:New', 60_000, 'entry-a')).toBe(true);
+    expect(await s.claim('slack:event:New', 60_000, 'entry-a')).toBe(true);
+    await s.close();
+  });
+
+  it('a claim made with a token survives the restart of the process: the journaled delivery replayed by the next run wins it back, a redelivery does not', async () => {
+    const file = path.join(dir, 'state.db');
+    const before = new SqliteStateStore(file);
+    expect(await before.claim('slack:event:Ev1', 60_000, 'entry-a')).toBe(true);
+    await before.close();
+    const after = new SqliteStateStore(file);
+    expect(await after.claim('slack:event:Ev1', 60_000, 'entry-b')).toBe(false);
+    expect(await after.claim('slack:event:Ev1', 60_000, 'entry-a')).toBe(true);
+    await after.close();
   });
 
   it('keeps conversation turns per avatar in order', async () => {

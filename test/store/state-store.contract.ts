@@ -60,6 +60,27 @@ export function stateStoreContract(name: string, make: () => Promise<StateStore>
         expect(await store.claim('k', 60_000)).toBe(false);
       });
 
+      it('a claim made with a token is won again by the same token alone (a journaled delivery replayed after a crash), never by a claim without one', async () => {
+        expect(await store.claim('slack:event:Ev1', 60_000, 'entry-a')).toBe(true);
+        expect(await store.claim('slack:event:Ev1', 60_000, 'entry-a')).toBe(true);
+        // A second delivery of the event (a Slack retry journaled anew) has a token of its own.
+        expect(await store.claim('slack:event:Ev1', 60_000, 'entry-b')).toBe(false);
+        expect(await store.claim('slack:event:Ev1', 60_000)).toBe(false);
+        expect(await store.claim('slack:event:Ev1', 60_000, 'entry-a')).toBe(true);
+        // A key claimed without a token belongs to nobody: no token wins it back.
+        expect(await store.claim('slack:event:Ev2', 60_000)).toBe(true);
+        expect(await store.claim('slack:event:Ev2', 60_000, 'entry-a')).toBe(false);
+        expect(await store.claim('slack:event:Ev2', 60_000)).toBe(false);
+      });
+
+      it('an expired tokened claim is anyone\'s, and then no longer its old token\'s', async () => {
+        expect(await store.claim('k', 150, 'entry-a')).toBe(true);
+        await sleep(300);
+        expect(await store.claim('k', 60_000, 'entry-b')).toBe(true);
+        expect(await store.claim('k', 60_000, 'entry-a')).toBe(false);
+        expect(await store.claim('k', 60_000, 'entry-b')).toBe(true);
+      });
+
       it('a losing claim does not extend the winner\'s TTL', async () => {
         expect(await store.claim('k', 250)).toBe(true);
         await sleep(100);

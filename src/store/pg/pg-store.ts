@@ -66,7 +66,8 @@ export class PgStateStore implements StateStore {
     this.locks = new SharedLocks(this.lockBackend, log);
   }
 
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, token?: string): Promise<boolean> {
+    if (token !== undefined) return this.claimAs(key, token, ttlMs);
     checkTtl('claim', key, ttlMs);
     // One statement: a new key is inserted, an expired one taken over, a live one left alone (0 rows).
     const r = await this.pool.query(
