@@ -7,6 +7,7 @@ import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
 import { placeholderResponder } from './commands';
 import { claimDurably } from './gates';
+import { recoverPlaceholder } from './recorded-answer';
 import { t } from './i18n';
 import { conversationKey, type ChatTransport, type MessageRef, type ReplyTarget } from './types';
 
@@ -117,28 +118,6 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
     await router.answerHandedOff(job.data, transport, respond);
     return { answered: true };
   };
-}
-
-/**
- * The message an earlier run of a job posted with `key` and did not record (an answer's
- * placeholder, a background job's "Reading…"): found by its key where the platform can look
- * (Slack); undefined when it is not there, or when posting again with the key is itself safe
- * (Feishu gives the message back); 'unknown' when the lookup failed (it may be out: post no second one).
- */
-export async function recoverPlaceholder(transport: ChatTransport, target: ReplyTarget, key: string, log: Logger): Promise<MessageRef | undefined | 'unknown'> {
-  if (!transport.findPosted) {
-    log.info({ job: key }, 'job: an earlier run may have posted the placeholder; posting it with the same key gives it back');
-    return undefined;
-  }
-  try {
-    const found = await transport.findPosted(target, key);
-    if (found) log.info({ job: key, message: found.messageId }, 'job: adopted the placeholder an earlier run posted and did not record');
-    else log.info({ job: key }, 'job: an earlier run set out to post the placeholder and did not; posting it');
-    return found;
-  } catch (err) {
-    log.warn({ err, job: key }, 'job: an earlier run may have posted a placeholder it did not record, and it cannot be looked up; posting no second one');
-    return 'unknown';
-  }
 }
 
 /**

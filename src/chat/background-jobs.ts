@@ -7,7 +7,7 @@ import { readAnswerProgress, saveAnswerProgress, type AnswerProgress } from '../
 import { isLastAttempt, PermanentJobError, type JobContext, type JobQueue } from '../jobs/types';
 import { silentLogger } from '../log';
 import type { StateStore } from '../store/types';
-import { recoverPlaceholder } from './answer-handoff';
+import { recoverPlaceholder } from './recorded-answer';
 import type { HandlerContext } from './commands';
 import { t } from './i18n';
 import type { ChatTransport, MessageRef, Reply, ReplyTarget } from './types';

@@ -15,6 +15,7 @@ import { dedupe, dropStale, ignoreBots, ignoreUnaddressed, rateLimit, reportFail
 import { InflightWork, type WorkInfo } from './inflight';
 import { ConversationLanes, Semaphore, type Turn } from './lanes';
 import { runMiddleware, type Middleware, type RouteContext } from './middleware';
+import { recordedResponder } from './recorded-answer';
 import { conversationKey, type ChatAction, type ChatEvent, type ChatTransport, type ReplyTarget } from './types';
 
 export interface RouterOptions {
@@ -87,7 +88,14 @@ export class ChatRouter {
       checkAccess(store),
       avatarStatus(this.commands),
       async (ctx) => {
-        if (!(await options.handOff?.(ctx))) await this.answer(ctx);
+        if (await options.handOff?.(ctx)) return;
+        // A journaled event answered here (role all) is recorded as it goes out: its replay after a crash answers it once.
+        if (ctx.claimToken) {
+          const respond = await recordedResponder(store, ctx.transport, ctx.event, ctx.target, ctx.log);
+          if (!respond) return ctx.log.info('journaled event already answered; nothing to do');
+          ctx.respond = respond;
+        }
+        await this.answer(ctx);
       },
     ];
   }
