@@ -160,7 +160,9 @@ export async function answerQuestion(deps: AnswerDeps, input: AskInput): Promise
   }
   // Unsure which passage answers, show a few more of the closest ones rather than only the top.
   const pool = confidence === 'low' ? result.hits.slice(0, 4) : closeToBest(result.hits).slice(0, 4);
-  const excerpts = selectExcerpts(pool, query, result.expansions, { index: deps.index, viewer: input.viewer });
+  // The rest may still be quoted briefly, for a part of the question the pool leaves open.
+  const rest = result.hits.filter((h) => !pool.includes(h));
+  const excerpts = selectExcerpts(pool, query, result.expansions, { index: deps.index, viewer: input.viewer }, rest);
   const text = note + composeOffline(config, excerpts, lang);
   await streamOffline(deps.onToken, text, deps.draftPaceMs);
   return {

@@ -12,6 +12,9 @@ export const OFFLINE_MODEL = 'offline-extractive';
 const MAX_QUOTE_CHARS = 900;
 const MAX_SOURCES = 4;
 const MAX_LEAD = 3;
+/** Sources past the pool looked at for a brief quote (their best unit), and its longest. */
+const BRIEF_SOURCES = 2;
+const MAX_BRIEF = 500;
 /** Other matches in a source's window quoted after an ellipsis, when nearly as good as the best. */
 const MAX_OTHERS = 2;
 const OTHER_RATIO = 0.6;
@@ -275,7 +278,7 @@ export interface ExcerptContext {
  * Pick what to quote from each hit: whole blocks (code with its fences, list items, sentences)
  * around the best match, reaching into the neighbouring chunks of the same source.
  */
-export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext): Excerpt[] {
+export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext, others: SearchHit[] = []): Excerpt[] {
   const how = asksHow(question);
   const read = hits.slice(0, MAX_SOURCES).map((hit) => {
     const win = windowOf(hit, ctx);
@@ -292,7 +295,23 @@ export function selectExcerpts(hits: SearchHit[], question: string, expansions: 
     d.segments.push({ at: cite.at, end: cite.end, text: cite.text, from: cite.from, to: cite.to });
     Object.assign(d, render(d.segments));
   }
-  return drafts.map(({ segments: _segments, ...e }) => e);
+  const out: Excerpt[] = drafts.map(({ segments: _segments, ...e }) => e);
+  // The next sources retrieval found, left out of the pool, are quoted by their best unit alone
+  // when it holds a word of the question that no quote holds: the part of the question the
+  // quoted sources leave open ("write_PACKAGES" in the message after the one that matched best).
+  const quoted = new Set(out.flatMap((e) => tokenize(e.quote)));
+  const asked = [...weights.keys()].filter((t) => !weights.expansion?.has(t));
+  for (const hit of others.slice(0, BRIEF_SOURCES)) {
+    const win = windowOf(hit, ctx);
+    const [best] = excerptOf(hit, win, parseBlocks(win), weights, how).lead;
+    if (!best?.cite || best.cite.text.length > MAX_BRIEF) continue;
+    const words = new Set(tokenize(best.text));
+    if (!asked.some((t) => words.has(t) && !quoted.has(t))) continue;
+    const { from, to } = best.cite;
+    out.push({ hit, quote: best.cite.text, locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined, lead: [] });
+    for (const t of words) quoted.add(t);
+  }
+  return out;
 }
 
 /** The one to three units the answer leads with, each with its source number. */

@@ -273,3 +273,17 @@ describe('a Slack message written as a list', () => {
     expect(card).toContain('\\n- open the backport pull request against the patched branch\\n- ask in the help channel');
   });
 });
+
+describe('sources retrieval found past the pool', () => {
+  it('quotes one briefly, by its best unit, when it holds a word of the question no quoted source holds, and leaves the others out', () => {
+    const chunk = (id: number, source: string, text: string): SearchHit => ({ chunk: { id, source, kind: 'slack', locator: `17000000${id}.0001`, text, visibility: 'public' }, score: 1, coverage: 1 });
+    const best = chunk(1, 'rc/bug-reporting/2022-01-01', 'package_dependencies links to the packages.rds file on CRAN, which sometimes lists a package twice with different R versions.');
+    const answers = chunk(2, 'rc/bug-reporting/2022-01-11', 'It seems that the packages.rds file is generated via write_PACKAGES in the tools package.');
+    const repeats = chunk(3, 'rc/bug-reporting/2022-01-12', 'The packages.rds file on CRAN lists packages with their versions.');
+    const excerpts = selectExcerpts([best], 'How is the packages.rds file on CRAN generated?', [], undefined, [repeats, answers]);
+    expect(excerpts.map((e) => e.hit.chunk.id)).toEqual([1, 2]);
+    expect(excerpts[1].quote).toBe('It seems that the packages.rds file is generated via write_PACKAGES in the tools package.');
+    // It never leads: the pool's sources answer first.
+    expect(leadUnits(excerpts).every((u) => u.n === 1)).toBe(true);
+  });
+});
