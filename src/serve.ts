@@ -6,7 +6,8 @@ import { PLATFORM_FACTORIES } from './adapters';
 import type { PlatformAdapter } from './adapters/platform';
 import { guardOf } from './answer/model-guard';
 import { startEventPruning } from './chat/event-pruning';
-import { HandoffJournal, redisLiveness } from './chat/handoff-journal';
+import { HandoffJournal, newReplicaId, redisLiveness } from './chat/handoff-journal';
+import { embeddedReplicaId, fileLiveness } from './chat/local-liveness';
 import { answerHandler, handOffAnswers, tellAnswerGivenUp, type TransportFinder } from './chat/answer-handoff';
 import { distillJobHandler, tellDistillGivenUp, type DistillJob } from './distill/chat-feature';
 import { summarizeJobHandler, tellSummaryGivenUp, type SummarizeJob } from './summarize/chat-feature';
@@ -61,6 +62,9 @@ export interface ServeOptions {
   interactive?: boolean;
   role?: ServeRole;
 }
+
+/** The start of a role all process's handoff journal id (with Redis), which web replicas leave alone. */
+const ROLE_ALL_REPLICA = 'all-';
 
 /** Ingests a replica runs at once: each holds a whole corpus in memory. */
 const WORKER_CONCURRENCY = 1;
@@ -220,7 +224,18 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   runtime.log.info({ port, host: host ?? 'all interfaces', role }, 'listening');
   // A web replica journals every event it acks until the event is handed off, and hands off those
   // of web replicas that died first (their lease gone); the journals live in the shared data dir.
-  const journal = role === 'web' && redis ? new HandoffJournal({ dir: path.join(runtime.config.dataDir, 'handoff'), liveness: redisLiveness(redis), log: runtime.log }) : undefined;
+  // Role all journals each until it is answered; embedded (no Redis), under one id across runs, so
+  // the next start answers what a killed run had acked. A web replica leaves the journals of role
+  // all to those processes: their dedupe claims are held in PostgreSQL by the entry's id, which a
+  // worker's durable claim (a fresh owner) would take for a duplicate.
+  let journal: HandoffJournal | undefined;
+  const journalDir = path.join(runtime.config.dataDir, 'handoff');
+  if (role === 'web' && redis) journal = new HandoffJournal({ dir: journalDir, liveness: redisLiveness(redis), log: runtime.log, adopts: (owner) => !owner.startsWith(ROLE_ALL_REPLICA) });
+  else if (role === 'all') {
+    const liveness = redis ? redisLiveness(redis) : fileLiveness(journalDir);
+    const replicaId = redis ? `${ROLE_ALL_REPLICA}${newReplicaId()}` : await embeddedReplicaId(liveness, runtime.log);
+    journal = new HandoffJournal({ dir: journalDir, liveness, log: runtime.log, replicaId });
+  }
 
   try {
     if (role === 'all') worker = queue.process({ ingest: ingestHandler(runtime) }, { concurrency: WORKER_CONCURRENCY });

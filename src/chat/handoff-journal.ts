@@ -84,6 +84,8 @@ export interface JournalOptions {
   rotateBytes?: number;
   /** Tries of an entry whose hand-off failed (a store or queue error) before it is given up. Default 5. */
   maxAttempts?: number;
+  /** Which stopped replicas' journals this one takes over (default: every one's). */
+  adopts?: (owner: string) => boolean;
 }
 
 const EXT = '.jsonl';
@@ -139,6 +141,7 @@ export class HandoffJournal {
   private readonly scanMs: number;
   private readonly rotateBytes: number;
   private readonly maxAttempts: number;
+  private readonly adopts: ((owner: string) => boolean) | undefined;
   private readonly replayers = new Map<string, Replayer>();
   /** Entries without a done mark, with the hand-off attempts made. */
   private readonly pending = new Map<string, { entry: JournalEntry; attempts: number; retrying: boolean }>();
@@ -160,6 +163,7 @@ export class HandoffJournal {
     this.scanMs = options.scanMs ?? 5_000;
     this.rotateBytes = options.rotateBytes ?? 1 << 20;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.adopts = options.adopts;
     this.file = path.join(this.dir, `${this.replicaId}${EXT}`);
   }
 
@@ -277,6 +281,7 @@ export class HandoffJournal {
         if (name !== path.basename(this.file)) this.adopt(path.join(this.dir, name), owner);
         continue;
       }
+      if (this.adopts && !this.adopts(owner)) continue;
       if (await this.liveness.alive(owner)) continue;
       const claimed = this.claimedName();
       try {

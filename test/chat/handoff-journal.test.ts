@@ -217,6 +217,25 @@ describe('handoff journal', () => {
     expect(lines().filter((l) => /given up/.test(l.msg)).map((l) => l.attempts)).toEqual([3]);
   });
 
+  it('takes over only the journals its adopts() accepts (a web replica leaves those of role all processes to them)', async () => {
+    const live = leases();
+    for (const id of ['all-a', 'web-a']) {
+      const dead = await journal(live, { replicaId: id });
+      dead.record('slack', `{"from":"${id}"}`);
+      live.live.delete(id);
+    }
+    const web = await journal(live, { replicaId: 'web-b', adopts: (owner) => !owner.startsWith('all-') });
+    const seen: string[] = [];
+    web.register('slack', async (e) => {
+      seen.push(e.body);
+      return true;
+    });
+    await web.takeOver();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['{"from":"web-a"}']);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('all-a'))).toEqual(['all-a.jsonl']);
+  });
+
   it('names a claimed file after its claimant', () => {
     expect(ownerOf('web-a.jsonl')).toBe('web-a');
     expect(ownerOf('web-b~1a2b3c4d.jsonl')).toBe('web-b');

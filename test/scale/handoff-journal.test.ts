@@ -66,12 +66,29 @@ describeServices('handoff journal: acked events survive a killed web replica', (
     redis.disconnect();
   });
 
-  const start = async (role: 'web' | 'worker', extra: Record<string, string> = {}): Promise<Replica> => {
+  const start = async (role: 'web' | 'worker' | 'all', extra: Record<string, string> = {}): Promise<Replica> => {
     const r = await startReplica(role, root, { ...env, ...extra });
     replicas.push(r);
     return r;
   };
   const journalDir = (): string => path.join(root, 'data', 'handoff');
+
+  it('role all: a replica killed while the model held an answer; the next one takes its journal over once its lease is gone and answers it once, in place of the placeholder', async () => {
+    model.mode = 'hang';
+    const doomed = await start('all');
+    const e = dmEvent(301);
+    expect(await deliver(doomed.port, e.raw)).toBe(200);
+    await until(() => model.requests.length >= 1 && repliesByChannel(fake).get(e.channel)?.posts === 1, 'the placeholder and the model call', 30_000);
+    await stopReplica(doomed, 'SIGKILL');
+    model.mode = 'ok';
+    const next = await start('all');
+    // Slack's retry of the event, to the new replica: refused (the dead replica's claim carries its entry's id, not this one's).
+    expect(await deliver(next.port, e.raw, 1)).toBe(200);
+    await until(() => (repliesByChannel(fake).get(e.channel)?.answers ?? 0) >= 1, 'the answer from the journal taken over', 60_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(repliesByChannel(fake).get(e.channel)).toEqual({ answers: 1, posts: 1 });
+    expect(next.log()).toMatch(/replaying the events a stopped replica acked and did not hand off/);
+  });
 
   it('a web replica killed after acking events it had not handed off: another web replica replays its journal, and each event is answered once', async () => {
     const worker = await start('worker');

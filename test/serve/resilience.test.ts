@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DEDUPE_TTL_MS, startEventPruning } from '../../src/chat/event-pruning';
+import { readPending } from '../../src/chat/handoff-journal';
 import { silentLogger } from '../../src/log';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { capturingLogger } from '../helpers/capturing-logger';
@@ -85,8 +86,15 @@ describe('serve stays up when the model does not', () => {
     const logged = lines();
     expect(logged.find((l) => /^shutting down/.test(String(l.msg)))).toMatchObject({ timeout_ms: 10_000 });
     expect(logged.find((l) => /stopped waiting for the language model/.test(String(l.msg)))).toMatchObject({ aborted: 3 });
-    expect(logged.find((l) => l.msg === 'chat router stopped')).toMatchObject({ finished: 3, abandoned: 0, dropped: 1 });
+    const stopped = logged.find((l) => l.msg === 'chat router stopped');
+    // Each of the three answers, and the Slack delivery waiting for it (role all journals an acked event until it is answered).
+    expect(stopped).toMatchObject({ finished: 6, abandoned: 0 });
+    // U4's event was refused (again each time the journal retried it during the stop): acked, it stays journaled for the next start.
+    expect(stopped?.dropped).toBeGreaterThanOrEqual(1);
     expect(logged.find((l) => l.msg === 'shut down')).toBeDefined();
+    const dir = path.join(h.root, 'data', 'handoff');
+    const pending = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).flatMap((f) => readPending(path.join(dir, f)));
+    expect(pending.map((e) => (JSON.parse(e.body) as { event: { channel: string } }).event.channel)).toEqual(['D_U4']);
   }, 60_000);
 
   it('logs what it abandons when work does not finish by the deadline', async () => {
