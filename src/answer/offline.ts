@@ -139,16 +139,19 @@ function joined(blocks: Block[]): string {
   return blocks.map((b, k) => `${k === 0 ? '' : b.kind === 'item' && blocks[k - 1].kind === 'item' ? '\n' : '\n\n'}${b.text}`).join('');
 }
 
-/** A list short enough to lead with whole, after the sentence that introduces it. */
+/** A list or table short enough to lead with whole, after the sentence that introduces it. */
 const MAX_STEPS = 600;
 
 /**
- * The list a sentence ending in a colon leads into ("To backport a fix to R-patched:" over its
- * steps): the items right after it, when they fit in MAX_STEPS. Alone, such a sentence promises
- * the answer without giving it.
+ * The list or table a sentence ending in a colon leads into ("To backport a fix to R-patched:"
+ * over its steps): the items right after it, or the table, when they fit in MAX_STEPS. Alone,
+ * such a sentence promises the answer without giving it.
  */
 function stepsAfter(blocks: Block[], i: number, unit: string): { text: string; last: number } | undefined {
   if (blocks[i].kind !== 'para' || !/[:：]\s*$/.test(unit)) return undefined;
+  const next = blocks[i + 1];
+  // A table ("The Rollout walks these canary steps on its own:" over its steps and pauses).
+  if (next?.kind === 'para' && next.text.startsWith('|') && next.text.length <= MAX_STEPS) return { text: next.text, last: i + 1 };
   let last = i;
   let len = 0;
   while (blocks[last + 1]?.kind === 'item' && len + blocks[last + 1].text.length <= MAX_STEPS) len += blocks[++last].text.length + 1;
@@ -353,9 +356,10 @@ function quoteBlock(text: string): string {
 
 function leadLine(u: { text: string; n: number }): string {
   const text = u.text.trim();
-  // A code block, or a quoted example after the sentence that leads into it, carries the citation
-  // on the line above it, so the fence stays whole; the code's own `>` (a prompt) stays too.
-  const split = text.search(/^(```|~~~)|(?<=\n)\s*>/m);
+  // A code block, a table, or a quoted example after the sentence that leads into it, carries the
+  // citation on the line above it, so the fence or the last row stays whole; the code's own `>`
+  // (a prompt) stays too.
+  const split = text.search(/^(```|~~~)|(?<=\n)\s*[>|]/m);
   const head = (split < 0 ? text : text.slice(0, split)).replace(/^\s*>\s?/gm, '').trim();
   if (split < 0) return `${head} [${u.n}]`;
   return head === '' ? `[${u.n}]\n${text.slice(split)}` : `${head} [${u.n}]\n${text.slice(split)}`;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { AvatarService } from '../../src/app/avatar-service';
 import { LOCAL_VIEWER } from '../../src/avatars/visibility';
-import { leadUnits, selectExcerpts } from '../../src/answer/offline';
+import { composeOffline, leadUnits, selectExcerpts } from '../../src/answer/offline';
+import { avatarSchema } from '../../src/avatars/schema';
 import { fencesOnOwnLines } from '../../src/answer/passages';
 import { renderAnswer as renderCard } from '../../src/adapters/lark/render';
 import { toMrkdwn } from '../../src/adapters/slack/render';
@@ -285,5 +286,30 @@ describe('sources retrieval found past the pool', () => {
     expect(excerpts[1].quote).toBe('It seems that the packages.rds file is generated via write_PACKAGES in the tools package.');
     // It never leads: the pool's sources answer first.
     expect(leadUnits(excerpts).every((u) => u.n === 1)).toBe(true);
+  });
+});
+
+describe('a sentence that introduces a table', () => {
+  const config = avatarSchema.parse({ slug: 'lz', handle: 'lz', display_name: 'Lao Zhang', person: { name: 'Lao Zhang', status: 'active' } });
+
+  it('leads with the table it promises, the citation on the sentence so the last row stays a row', () => {
+    const text = [
+      '## Release with canary',
+      '',
+      'The Rollout walks these canary steps on its own:',
+      '',
+      '| Step | Traffic to new version | Pause |',
+      '|------|------------------------|-------|',
+      '| 1 | 5% | 10 min |',
+      '| 2 | 25% | 15 min |',
+      '| 3 | 100% | — |',
+      '',
+      'A full rollout takes about 45 minutes.',
+    ].join('\n');
+    const chunk: Chunk = { id: 1, source: 'runbooks/deploy.md', kind: 'markdown', locator: 'L1-L11', text, visibility: 'public' };
+    const lead = composeOffline(config, selectExcerpts([{ chunk, score: 1, coverage: 1 }], 'Which canary steps does the Rollout walk?', []), 'en').split('\n\nQuoted from')[0];
+    expect(lead).toBe(
+      'The Rollout walks these canary steps on its own: [1]\n| Step | Traffic to new version | Pause |\n|------|------------------------|-------|\n| 1 | 5% | 10 min |\n| 2 | 25% | 15 min |\n| 3 | 100% | — |',
+    );
   });
 });
