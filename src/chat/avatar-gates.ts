@@ -51,7 +51,7 @@ async function pick(ctx: Parameters<Middleware>[0], text: string): Promise<{ ava
     await service.store.setSticky(stickyKey(event), named.config.slug);
     return { avatar: named, question: text.replace(m[0], ' ').trim() };
   }
-  const sticky = await service.store.getSticky(stickyKey(event));
+  const sticky = await (ctx.ahead?.sticky ? ctx.ahead.sticky() : service.store.getSticky(stickyKey(event)));
   const stickyPkg = sticky ? service.registry.find(sticky) : undefined;
   if (stickyPkg) return { avatar: stickyPkg, question: text };
   const active = service.registry.list().filter((a) => a.config.status === 'active');

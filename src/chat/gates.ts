@@ -1,13 +1,13 @@
 import { classifyError } from '../errors';
 import { metrics } from '../jobs/metrics';
 import { randomUUID } from 'node:crypto';
-import type { AckPaths, RateDecision, StateStore } from '../store/types';
+import type { AckPaths, Admission, RateDecision, StateStore } from '../store/types';
 import { helpText } from './avatar-commands';
 import type { CommandRouter } from './commands';
 import { DEDUPE_TTL_MS } from './event-pruning';
 import { t } from './i18n';
 import type { Semaphore } from './lanes';
-import type { Middleware } from './middleware';
+import type { Middleware, RouteContext } from './middleware';
 import { stickyKey, type ChatEvent } from './types';
 
 /*
@@ -50,7 +50,7 @@ export async function claimDurably(paths: AckPaths, e: Pick<ChatEvent, 'platform
  * worker before answering (ctx.dedupeOwner travels in the job), or this replica before its own
  * first reply (a command is claimed here, before it runs).
  */
-export function dedupe(store: StateStore, options: { deferDurable?: boolean } = {}): Middleware {
+export function dedupe(store: StateStore, options: { deferDurable?: boolean; ahead?: (ctx: RouteContext) => Omit<Admission, 'claim'> } = {}): Middleware {
   return async function dedupe(ctx, next) {
     const e = ctx.event;
     const paths = options.deferDurable ? store.ackPaths : undefined;
@@ -59,7 +59,10 @@ export function dedupe(store: StateStore, options: { deferDurable?: boolean } = 
       ctx.log.debug('duplicate event ignored');
     };
     if (paths) {
-      if (!(await paths.claimFresh(dedupeKeys(e), DEDUPE_TTL_MS, ctx.claimToken))) return duplicate();
+      // With the claim, in its round trip, what the gates after this one will ask (`ahead`, by the router).
+      const admitted = await paths.admit({ claim: { keys: dedupeKeys(e), ttlMs: DEDUPE_TTL_MS, token: ctx.claimToken }, ...options.ahead?.(ctx) });
+      if (!admitted.claimed) return duplicate();
+      ctx.ahead = { rate: admitted.rate, sticky: admitted.sticky };
       // A new durable owner on every run, a journal replay's too: when the event's job already ran,
       // its owner holds the PostgreSQL keys and the replay's job is refused (answered once).
       const owner = randomUUID();
@@ -104,23 +107,36 @@ export const textOnly: Middleware = async (ctx, next) => {
   });
 };
 
+export interface RateLimits {
+  userPerMinute: number;
+  workspacePerMinute: number;
+}
+
+export const RATE_WINDOW_MS = 60_000;
+
+const userKeyOf = (e: Pick<ChatEvent, 'platform' | 'workspaceId' | 'userId'>): string => `${e.platform}:${e.workspaceId}:${e.userId}`;
+
+/** The rate limit gate's hits of an event, in order: its user's window, then its workspace's. */
+export function rateHits(limits: RateLimits, e: Pick<ChatEvent, 'platform' | 'workspaceId' | 'userId'>): { key: string; limit: number }[] {
+  return [
+    { key: `rate:user:${userKeyOf(e)}`, limit: limits.userPerMinute },
+    { key: `rate:workspace:${e.platform}:${e.workspaceId}`, limit: limits.workspacePerMinute },
+  ];
+}
+
 /**
  * Per user and per workspace; a flood gets one notice per user per window, not one per message.
  * The counters live in the state store, so replicas share them (Redis in production mode).
  */
-export function rateLimit(limits: { userPerMinute: number; workspacePerMinute: number }, store: StateStore): Middleware {
-  const WINDOW_MS = 60_000;
+export function rateLimit(limits: RateLimits, store: StateStore): Middleware {
   return async function rateLimit(ctx, next) {
     const e = ctx.event;
-    const userKey = `${e.platform}:${e.workspaceId}:${e.userId}`;
-    const userHit = { key: `rate:user:${userKey}`, limit: limits.userPerMinute };
-    const workspaceHit = { key: `rate:workspace:${e.platform}:${e.workspaceId}`, limit: limits.workspacePerMinute };
-    // The workspace counts a hit only when the user's window allowed it (one round trip with AckPaths).
-    const [user, workspace] = store.ackPaths
-      ? await store.ackPaths.hits([userHit, workspaceHit], WINDOW_MS)
-      : await hitInOrder(store, [userHit, workspaceHit], WINDOW_MS);
+    // The workspace counts a hit only when the user's window allowed it (one round trip with AckPaths,
+    // none here when the dedupe gate counted them already).
+    const hits = rateHits(limits, e);
+    const [user, workspace] = ctx.ahead?.rate ?? (store.ackPaths ? await store.ackPaths.hits(hits, RATE_WINDOW_MS) : await hitInOrder(store, hits, RATE_WINDOW_MS));
     if (user.allowed && workspace?.allowed) return next();
-    if (!(await store.hit(`rate:notice:${userKey}`, 1, WINDOW_MS)).allowed) {
+    if (!(await store.hit(`rate:notice:${userKeyOf(e)}`, 1, RATE_WINDOW_MS)).allowed) {
       ctx.log.debug('rate limited (already told)');
       return;
     }

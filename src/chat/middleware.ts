@@ -2,6 +2,7 @@ import type { AvatarPackage } from '../avatars/package';
 import type { HandlerContext } from './commands';
 import type { WorkInfo } from './inflight';
 import type { Turn } from './lanes';
+import type { Admitted } from '../store/types';
 
 /** What an event carries through the gates: the handler context, plus what earlier gates found. */
 export interface RouteContext extends HandlerContext {
@@ -20,6 +21,11 @@ export interface RouteContext extends HandlerContext {
    * of an entry (by another replica after this one died) takes over the claim this delivery made.
    */
   claimToken?: string;
+  /**
+   * What the dedupe gate read for the gates after it, in its own round trip (a web replica,
+   * AckPaths.admit): the rate limit gate's decisions and the sticky choice, when they were read.
+   */
+  ahead?: Pick<Admitted, 'rate' | 'sticky'>;
 }
 
 /**

@@ -8,15 +8,16 @@ import { silentLogger } from '../log';
 import { FEEDBACK_ACTION, feedbackAction, type ActionHandler, type ActionReply } from './actions';
 import { handleAsk } from './ask-handler';
 import type { Delivery } from './handoff-journal';
+import type { Admission } from '../store/types';
 import { registerAvatarCommands } from './avatar-commands';
 import { avatarStatus, checkAccess, resolveAvatar } from './avatar-gates';
 import { CommandRouter, parseTextCommand, placeholderResponder, type HandlerContext } from './commands';
-import { dedupe, dropStale, ignoreBots, ignoreUnaddressed, rateLimit, reportFailures, runCommand, textOnly } from './gates';
+import { dedupe, dropStale, ignoreBots, ignoreUnaddressed, RATE_WINDOW_MS, rateHits, rateLimit, reportFailures, runCommand, textOnly } from './gates';
 import { InflightWork, type WorkInfo } from './inflight';
 import { ConversationLanes, Semaphore, type Turn } from './lanes';
 import { runMiddleware, type Middleware, type RouteContext } from './middleware';
 import { recordedResponder } from './recorded-answer';
-import { conversationKey, type ChatAction, type ChatEvent, type ChatTransport, type ReplyTarget } from './types';
+import { conversationKey, stickyKey, type ChatAction, type ChatEvent, type ChatTransport, type ReplyTarget } from './types';
 
 export interface RouterOptions {
   service: AvatarService;
@@ -75,14 +76,24 @@ export class ChatRouter {
     registerAvatarCommands(this.commands);
     const store = options.service.store;
     this.actions.set(FEEDBACK_ACTION, feedbackAction(store));
+    const staleAfterMs = options.staleAfterMs ?? 30 * 60_000;
+    const rateLimits = options.rateLimits ?? { userPerMinute: 10, workspacePerMinute: 300 };
+    // What a question's later gates ask Redis, read with its dedupe claim (a web replica): the rate
+    // hits, only for an event dropStale and textOnly will let on (a minute's margin for the clock
+    // moving in between), and its sticky choice. A command claims in PostgreSQL too before its hits.
+    const ahead = (ctx: RouteContext): Omit<Admission, 'claim'> => {
+      const e = ctx.event;
+      if (ctx.command || e.notText !== undefined || this.now() - e.sentAt > staleAfterMs - 60_000) return {};
+      return { hits: { entries: rateHits(rateLimits, e), windowMs: RATE_WINDOW_MS }, ...(e.appAvatar ? {} : { sticky: stickyKey(e) }) };
+    };
     this.pipeline = [
       ignoreBots,
       ignoreUnaddressed(store),
-      dedupe(store, { deferDurable: options.handOff !== undefined }),
-      dropStale(this.now, options.staleAfterMs ?? 30 * 60_000),
+      dedupe(store, { deferDurable: options.handOff !== undefined, ahead }),
+      dropStale(this.now, staleAfterMs),
       textOnly,
       reportFailures,
-      rateLimit(options.rateLimits ?? { userPerMinute: 10, workspacePerMinute: 300 }, store),
+      rateLimit(rateLimits, store),
       runCommand(this.commands, this.commandLane, store),
       resolveAvatar,
       checkAccess(store),
@@ -219,7 +230,9 @@ export class ChatRouter {
    * becomes a log line and a sentence.
    */
   async handle(event: ChatEvent, transport: ChatTransport, info: WorkInfo = { kind: 'event', since: this.now() }, claimToken?: string): Promise<void> {
-    const log = this.log.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId });
+    // The event's logger is made on first use: most events pass the gates without a line.
+    let log: Logger | undefined;
+    const root = this.log;
     const command = event.kind === 'command' ? { name: event.command ?? '', args: event.text.trim() } : parseTextCommand(event.text);
     const lang: Lang = personLang(event.text, event.locale);
     const target = replyTargetOf(event, command !== undefined, lang);
@@ -228,7 +241,9 @@ export class ChatRouter {
       args: command?.args ?? event.text,
       service: this.service,
       transport,
-      log,
+      get log() {
+        return (log ??= root.child({ platform: event.platform, event_id: event.eventId, channel: event.channelId }));
+      },
       lang,
       target,
       isAdmin: this.isAdmin(event),

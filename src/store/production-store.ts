@@ -6,7 +6,7 @@ import { connectRedis } from './redis-connection';
 import { LocalRateLimits } from './local-rate-limits';
 import { RedisKeys, RedisScripts, redisClaim, redisLockBackend } from './redis-fast-paths';
 import { SharedLocks } from './shared-lock';
-import type { AckPaths, AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
+import type { AckPaths, Admission, Admitted, AuditEntry, AuditInput, AuditVerification, FeedbackRecord, LockOptions, RateDecision, StateStore, StoredFeedback, Turn } from './types';
 
 /** The audit head of the PostgreSQL chain, anchored in the (shared) data dir beside SQLite's own anchor. */
 export const PG_ANCHOR_FILE = 'audit-pg.anchor.json';
@@ -49,6 +49,7 @@ export class ProductionStateStore implements StateStore {
     this.ackPaths = {
       claimFresh: (keys, ttlMs, token) => this.claimFresh(keys, ttlMs, token),
       claimDurably: (key, owner, ttlMs) => this.pg.claimAs(key, owner, ttlMs),
+      admit: (request) => this.admit(request),
       hits: (entries, windowMs) => this.hits(entries, windowMs),
       chain: (key, value, now, maxAgeMs, ttlMs) => this.scripts.chain(this.keys.chain(key), value, now, maxAgeMs, ttlMs),
     };
@@ -86,6 +87,28 @@ export class ProductionStateStore implements StateStore {
     }
   }
 
+  /** claimFresh, the rate hits and the sticky cache read in one script; when Redis does not answer, as claimFresh (the gates make their own calls). */
+  private async admit({ claim, hits, sticky }: Admission): Promise<Admitted> {
+    for (const key of claim.keys) checkTtl('claim', key, claim.ttlMs);
+    try {
+      const r = await this.scripts.admit(
+        { ...claim, keys: claim.keys.map(this.keys.claim) },
+        hits && { entries: hits.entries.map((e) => ({ key: this.keys.rate(e.key), limit: e.limit })), windowMs: hits.windowMs },
+        sticky === undefined ? undefined : this.keys.sticky(sticky),
+      );
+      if (!r.claimed) return { claimed: false };
+      const cached = r.cached;
+      return {
+        claimed: true,
+        ...(r.rate ? { rate: r.rate } : {}),
+        ...(sticky !== undefined && cached !== undefined ? { sticky: () => (cached === null ? this.stickyMissed(sticky) : Promise.resolve(cached === NONE ? undefined : cached)) } : {}),
+      };
+    } catch (err) {
+      this.log.warn({ err, claim: claim.keys[0] }, 'Redis did not answer a dedupe claim; the PostgreSQL claim of whoever replies decides');
+      return { claimed: true };
+    }
+  }
+
   /** Redis expires its keys itself; the table behind them is pruned. */
   pruneClaims(): Promise<number> {
     return this.pg.pruneClaims();
@@ -118,8 +141,17 @@ export class ProductionStateStore implements StateStore {
       this.log.warn({ err }, 'Redis did not answer a cache read; reading PostgreSQL');
     }
     if (cached !== null) return cached === NONE ? undefined : cached;
+    return this.stickyMissed(key);
+  }
+
+  /**
+   * A cache miss: PostgreSQL's choice, and the cache filled. The fill is not waited for (it goes out
+   * in one write with the event's next command, its chain link); the connection keeps the order of
+   * commands, so a setSticky after it still wins.
+   */
+  private async stickyMissed(key: string): Promise<string | undefined> {
     const avatar = await this.pg.getSticky(key);
-    await this.redis.set(this.keys.sticky(key), avatar ?? NONE, 'PX', STICKY_CACHE_MS, 'NX').catch((err: unknown) => this.log.warn({ err }, 'could not fill the sticky cache'));
+    void this.redis.set(this.keys.sticky(key), avatar ?? NONE, 'PX', STICKY_CACHE_MS, 'NX').catch((err: unknown) => this.log.warn({ err }, 'could not fill the sticky cache'));
     return avatar;
   }
 

@@ -146,6 +146,12 @@ export interface AckPaths {
    * or is `owner`'s already (the same job run again); false while another owner holds it.
    */
   claimDurably(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * claimFresh, then what the gates after the dedupe gate would ask next, in the same round trip:
+   * `hits` (counted only when every key was claimed) and the sticky choice of `sticky` (read only
+   * when every hit was allowed). When Redis does not answer, claimed as claimFresh is, and nothing else.
+   */
+  admit(request: Admission): Promise<Admitted>;
   /** hit() of each entry in order, stopping at the first refusal: the decisions made, the refused one last. */
   hits(entries: { key: string; limit: number }[], windowMs: number): Promise<RateDecision[]>;
   /**
@@ -153,4 +159,19 @@ export interface AckPaths {
    * one is `value` itself (then nothing changes) or was made `maxAgeMs` or longer before `now`.
    */
   chain(key: string, value: string, now: number, maxAgeMs: number, ttlMs: number): Promise<string | undefined>;
+}
+
+/** AckPaths.admit: the dedupe claim, and the rate hits and sticky lookup that would follow it. */
+export interface Admission {
+  claim: { keys: string[]; ttlMs: number; token?: string };
+  hits?: { entries: { key: string; limit: number }[]; windowMs: number };
+  sticky?: string;
+}
+
+export interface Admitted {
+  claimed: boolean;
+  /** hits() of the request's entries, when they were counted. */
+  rate?: RateDecision[];
+  /** getSticky() of the request's key, when it was read: the cached choice, or PostgreSQL's on a cache miss. */
+  sticky?: () => Promise<string | undefined>;
 }

@@ -149,6 +149,48 @@ describeServices('production state store: Redis fast paths, PostgreSQL truth', (
     expect(await decisions(c)).toEqual([false]);
   });
 
+  it('ack paths: admit claims, then counts the rate hits and reads the sticky choice in the same script, each only when the step before let the event on', async () => {
+    const [a, b] = [await replica(), await replica()];
+    await a.setSticky('slack:T1:D1', 'lao-zhang');
+    const request = (event: string, sticky = 'slack:T1:D1', token?: string) => ({
+      claim: { keys: [`slack:event:${event}`, `slack:message:D1:${event}`], ttlMs: 60_000, token },
+      hits: { entries: [{ key: 'user', limit: 2 }, { key: 'workspace', limit: 10 }], windowMs: 60_000 },
+      sticky,
+    });
+    const first = await a.ackPaths.admit(request('E1'));
+    expect(first.claimed).toBe(true);
+    expect(first.rate?.map((d) => d.allowed)).toEqual([true, true]);
+    expect(await first.sticky?.()).toBe('lao-zhang');
+    // A duplicate (another replica) counts no hit and reads nothing.
+    expect(await b.ackPaths.admit(request('E1'))).toEqual({ claimed: false });
+    expect(await admin.zcard('understudy:rate:user')).toBe(1);
+    expect((await b.ackPaths.admit(request('E2'))).rate?.map((d) => d.allowed)).toEqual([true, true]);
+    // The user's window is full: refused, the workspace not counted, the sticky choice not read.
+    const refused = await a.ackPaths.admit(request('E3'));
+    expect(refused.claimed).toBe(true);
+    expect(refused.rate?.map((d) => d.allowed)).toEqual([false]);
+    expect(refused.rate?.[0].retryAfterMs).toBeGreaterThan(0);
+    expect(refused.sticky).toBeUndefined();
+    expect(await admin.zcard('understudy:rate:workspace')).toBe(2);
+    // A claim held with the same token is this delivery's again (a journal replay); another token's is not.
+    expect((await a.ackPaths.admit({ claim: { keys: ['slack:event:E4'], ttlMs: 60_000, token: 'entry-1' } })).claimed).toBe(true);
+    expect((await b.ackPaths.admit({ claim: { keys: ['slack:event:E4'], ttlMs: 60_000, token: 'entry-1' } })).claimed).toBe(true);
+    expect((await b.ackPaths.admit({ claim: { keys: ['slack:event:E4'], ttlMs: 60_000, token: 'entry-2' } })).claimed).toBe(false);
+    // Not cached: PostgreSQL's choice (or none), and the cache filled for the next event.
+    await admin.flushdb();
+    const missed = await b.ackPaths.admit({ claim: { keys: ['slack:event:E5'], ttlMs: 60_000 }, sticky: 'slack:T1:D1' });
+    const none = await b.ackPaths.admit({ claim: { keys: ['slack:event:E6'], ttlMs: 60_000 }, sticky: 'slack:T1:D9' });
+    expect(await missed.sticky?.()).toBe('lao-zhang');
+    expect(await none.sticky?.()).toBeUndefined();
+    await b.ping();
+    expect(await admin.get('understudy:sticky:slack:T1:D1')).toBe('lao-zhang');
+    expect(await admin.get('understudy:sticky:slack:T1:D9')).toBe('');
+    // Redis gone: claimed (whoever replies claims in PostgreSQL), and the gates make their own calls.
+    const c = await replica();
+    (c as unknown as { redis: Redis }).redis.disconnect();
+    expect(await c.ackPaths.admit(request('E7'))).toEqual({ claimed: true });
+  });
+
   it('names REDIS_URL and the address when Redis does not answer', async () => {
     await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:1/0' })).rejects.toThrow('REDIS_URL: cannot connect to 127.0.0.1:1 (ECONNREFUSED)');
     await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'http://127.0.0.1:6379' })).rejects.toThrow('REDIS_URL: has the scheme http, not redis or rediss');
