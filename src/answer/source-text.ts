@@ -65,6 +65,11 @@ function withoutFootnoteMarkers(line: string): string {
  */
 const GLUED = /(?<=(?:^|[\s("“‘'])[^\s./\\@_=:]*(?:[A-Za-z0-9]['’]?[a-z]|[0-9%])[)"”’']{0,2}[.?!]["”’')]*)(?=[(“]?[A-Z](?=([a-z'’]*))\1(?![./]\w))/g;
 
+const MONTH = '(?:January|February|March|April|May|June|July|August|September|October|November|December)';
+/** An essay's dateline run into its first sentence ("January 2015Corporate Development, aka…"). */
+const DATELINE = new RegExp(`^(${MONTH} \\d{4}(?:, rev\\. ${MONTH} \\d{4})?)(?=[A-Z])`);
+
 function unglued(line: string): string {
-  return line.replace(GLUED, ' ');
+  // The dateline becomes a sentence of its own, so the essay's first sentence can lead without it.
+  return line.replace(DATELINE, '$1. ').replace(GLUED, ' ');
 }

@@ -9,6 +9,9 @@ describe('a plain-text source as answers show it', () => {
     expect(shownText('them?After that, in 1995.My share 50%.Fortunately a choice).As "olds."Split it.I think', 'text')).toBe(
       'them? After that, in 1995. My share 50%. Fortunately a choice). As "olds." Split it. I think',
     );
+    expect(shownText('January 2015Corporate Development, aka corp dev, buys companies.', 'text')).toBe('January 2015. Corporate Development, aka corp dev, buys companies.');
+    expect(shownText('March 2008, rev. June 2008Technology tends to separate.', 'text')).toBe('March 2008, rev. June 2008. Technology tends to separate.');
+    expect(shownText('In January 2015 Google bought it.', 'text')).toBe('In January 2015 Google bought it.');
     const left = 'java.util.List www.Example.com e.g.The node.js v1.2 http://a.example/C.Def a@b.Com';
     expect(shownText(left, 'text')).toBe(left);
   });
