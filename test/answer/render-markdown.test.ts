@@ -2,6 +2,7 @@ import { renderAnswer as renderCli } from '../../src/cli/render';
 import { renderAnswer as renderCard } from '../../src/adapters/lark/render';
 import { renderAnswer as renderSlack, toMrkdwn } from '../../src/adapters/slack/render';
 import type { Answer } from '../../src/answer/types';
+import { linkCitations } from '../../web/src/chat/cite-links';
 
 /** An offline answer as the composer writes it: a lead with a code block, then a quote holding a heading and code. */
 const TEXT = [
@@ -55,5 +56,31 @@ describe('answers render as Markdown on every surface', () => {
     expect(out).toContain('    deployctl abort billing-gateway --env prod');
     expect(out).toContain('  │ Commands');
     expect(out).toContain('    deployctl rollback billing-gateway --env prod --to v2.14.2');
+  });
+});
+
+describe('the web app links citation markers', () => {
+  it('links our [n] after a lead and before a quote, never a [1] inside quoted source text or code', () => {
+    const text = [
+      'The LANGUAGE variable decides it. [1]',
+      '',
+      "Quoted from Heather's material (offline mode: quoted, not generated):",
+      '',
+      '[1] From the message "#help" (2021-02-08):',
+      '> Sys.getenv("LANGUAGE")',
+      '> #> [1] "es"',
+      '',
+      '```r',
+      'x[1]',
+      '[1] "es"',
+      '```',
+      'See `v[1]` and [2].',
+    ].join('\n');
+    const out = linkCitations(text, [1, 2]);
+    expect(out).toContain('The LANGUAGE variable decides it. [\\[1\\]](#cite-1)');
+    expect(out).toContain('[\\[1\\]](#cite-1) From the message');
+    expect(out).toContain('> #> [1] "es"');
+    expect(out).toContain('```r\nx[1]\n[1] "es"\n```');
+    expect(out).toContain('See `v[1]` and [\\[2\\]](#cite-2).');
   });
 });

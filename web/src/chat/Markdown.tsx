@@ -2,13 +2,14 @@ import { useRef, useState, type ReactNode } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeSanitize from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
+import { linkCitations } from './cite-links';
 import { t } from './i18n';
 
 /**
  * Answer text as Markdown. Raw HTML in it (a corpus document quoting `<script>`) stays text:
  * react-markdown turns it into text without rehype-raw, and rehype-sanitize cleans what Markdown
  * itself makes. Images are not loaded (they would reach other servers); `[n]` markers become
- * buttons that open the cited source.
+ * buttons that open the cited source (see linkCitations).
  */
 export function Markdown({ text, citations, onCite }: { text: string; citations: number[]; onCite?: (n: number) => void }) {
   const components: Components = {
@@ -66,15 +67,6 @@ function rawAsText() {
     }
   };
   return walk;
-}
-
-/** `[2]` → a link to citation 2, outside code fences and spans, for the numbers that are citations. */
-function linkCitations(text: string, citations: number[]): string {
-  const known = new Set(citations);
-  return text
-    .split(/(```[\s\S]*?(?:```|$)|`[^`\n]*`)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\[(\d{1,2})\](?!\()/g, (m, n: string) => (known.has(Number(n)) ? `[\\[${n}\\]](#cite-${n})` : m))))
-    .join('');
 }
 
 function CodeBlock({ children }: { children?: ReactNode }) {
