@@ -93,6 +93,8 @@ describe('embedded mode: an acked event whose answer a kill -9 cut short', () =>
       await new Promise((r) => setTimeout(r, 2_000));
       expect(repliesByChannel(fake).get(e.channel)).toEqual({ answers: 1, posts: 1 });
       expect(third.log()).not.toMatch(/replaying the events/);
+      // One journal, under the id every run of this data dir takes.
+      expect(fs.readdirSync(path.join(root, 'data', 'handoff')).filter((f) => f.endsWith('.jsonl'))).toEqual(['local.jsonl']);
     });
 
     it('answers once an event acked right before the kill, whose answer had not begun', async () => {
