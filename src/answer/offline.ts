@@ -2,6 +2,7 @@ import type { Lang } from '../text/lang';
 import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { quantitiesAsked, slotEvidence, type Slot } from '../retrieval/answer-type';
 import { tokenize } from '../retrieval/tokenize';
 import { splitSentences } from '../text/sentences';
 import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, units, windowOf, type Block, type Weights, type Window } from './passages';
@@ -20,6 +21,8 @@ const MAX_OTHERS = 2;
 const OTHER_RATIO = 0.6;
 /** Blocks in the chunk retrieval matched count this much more than the rest of the window. */
 const HIT_BONUS = 1.2;
+/** A lead sentence that holds the quantity the question asks for (the measured thing and a number) counts this much more. */
+const QUANTITY_BONUS = 2;
 
 export interface Excerpt {
   hit: SearchHit;
@@ -160,7 +163,7 @@ function stepsAfter(blocks: Block[], i: number, unit: string): { text: string; l
 }
 
 /** One source: the best block, its lead-in and section heading, and what follows, within budget. */
-function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean): Excerpt & { segments: Segment[] } {
+function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean, quantities: Slot[]): Excerpt & { segments: Segment[] } {
   const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
   const inHit = (b: Block): boolean =>
     own && b.from !== undefined ? b.to! >= Number(own[1]) && b.from <= Number(own[2]) : !win.hitLines || (b.span[1] >= win.hitLines[0] && b.span[0] <= win.hitLines[1]);
@@ -238,8 +241,11 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     const context = 0.3 * scoreText(b.heading ?? '', w);
     const own = scoreText(text, w);
     const whole = scoreBlock(b, w, how) / (b.kind === 'code' && how ? 1.4 : 1) - context;
+    // "How big was the difference in payout?" is answered by the line with the sum, not by the
+    // one that says most about payouts.
+    const measured = quantities.some((q) => slotEvidence(q, [text]) === 1) ? QUANTITY_BONUS : 1;
     // The sentence's own terms, and a little of the rest of its paragraph.
-    return (own + 0.25 * Math.max(0, whole - own) + context) * bonus + (inHit(b) ? 0.01 : 0);
+    return (own + 0.25 * Math.max(0, whole - own) + context) * bonus * measured + (inHit(b) ? 0.01 : 0);
   };
   const lead = blocks
     .flatMap((b, i) => {
@@ -283,12 +289,13 @@ export interface ExcerptContext {
  */
 export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext, others: SearchHit[] = []): Excerpt[] {
   const how = asksHow(question);
+  const quantities = quantitiesAsked(question);
   const read = hits.slice(0, MAX_SOURCES).map((hit) => {
     const win = windowOf(hit, ctx);
     return { hit, win, blocks: parseBlocks(win) };
   });
   const weights = rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks));
-  const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how));
+  const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how, quantities));
   // What the answer leads with is in the quote it cites: a lead sentence from elsewhere in the
   // window (or clipped off a long paragraph) is quoted too, after an ellipsis.
   for (const u of leadUnits(drafts)) {
@@ -306,7 +313,7 @@ export function selectExcerpts(hits: SearchHit[], question: string, expansions: 
   const asked = [...weights.keys()].filter((t) => !weights.expansion?.has(t));
   for (const hit of others.slice(0, BRIEF_SOURCES)) {
     const win = windowOf(hit, ctx);
-    const [best] = excerptOf(hit, win, parseBlocks(win), weights, how).lead;
+    const [best] = excerptOf(hit, win, parseBlocks(win), weights, how, quantities).lead;
     if (!best?.cite || best.cite.text.length > MAX_BRIEF) continue;
     const words = new Set(tokenize(best.text));
     if (!asked.some((t) => words.has(t) && !quoted.has(t))) continue;

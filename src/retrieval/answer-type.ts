@@ -130,3 +130,25 @@ export function slotEvidence(slot: Slot, passages: readonly string[]): number {
   }
   return best;
 }
+
+/** A measure asked without naming its unit: "how long before…", "how big was the difference…". */
+const HOW_MEASURE = /\bhow\s+(big|large|long|far|old|often|high|low|small|fast|soon)\b/i;
+const ZH_MEASURE = /多久|多长时间|多大|多远|多高|多快|多重/;
+/** A size asked of money ("how big was the difference in payout"). */
+const MONEY_SIZE = /\b(?:pay|paid|payouts?|payments?|costs?|prices?|spen[dt]|worth|salary|fees?|budget|money|loss|profits?|fines?)\b/i;
+
+/**
+ * The quantities the parts of a question ask for, for picking the sentence that answers it:
+ * slotOf's, and those it leaves out because the question names no measured word ("how long…",
+ * "多久", "重试几次"), where any number will do (money, when the size asked is money's).
+ * Not for abstention: most passages hold some number, so these say nothing of a near miss.
+ */
+export function quantitiesAsked(question: string): Slot[] {
+  return questionParts(question).flatMap((part): Slot[] => {
+    const slot = slotOf(part);
+    if (slot) return [slot];
+    const how = HOW_MEASURE.exec(part);
+    if (how) return [{ terms: [], money: /^(?:big|large|high|low|small)$/i.test(how[1]) && MONEY_SIZE.test(part) }];
+    return ZH_MEASURE.test(part) || ZH_ASK.test(part) ? [{ terms: [], money: false }] : [];
+  });
+}

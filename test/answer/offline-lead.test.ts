@@ -313,3 +313,38 @@ describe('a sentence that introduces a table', () => {
     );
   });
 });
+
+describe('a question that asks a quantity', () => {
+  const config = avatarSchema.parse({ slug: 'pa', handle: 'pa', display_name: 'Phillip', person: { name: 'Phillip', status: 'active' } });
+  const leadFor = (source: string, text: string, question: string): string => {
+    const chunk: Chunk = { id: 1, source, kind: 'markdown', locator: `L1-L${text.split('\n').length}`, text, visibility: 'public' };
+    return composeOffline(config, selectExcerpts([{ chunk, score: 1, coverage: 1 }], question, []), 'en').split('\n\nQuoted from')[0];
+  };
+
+  it('leads with the sentence that holds the measured thing beside a number, not one that only names it more often', () => {
+    const text = [
+      '# Notes',
+      '',
+      'The summer program read applications from students of every year.',
+      '',
+      // A number without the measured thing is no answer.
+      'The first summer program opened in 2005 in Cambridge.',
+      '',
+      'The program got 225 applications in its first week.',
+    ].join('\n');
+    expect(leadFor('notes/program.md', text, 'How many applications did the summer program get?').split('\n')[0]).toBe('The program got 225 applications in its first week. [1]');
+  });
+
+  it('leads with the sum for a size asked of money ("how big was the difference in payout")', () => {
+    const text = [
+      '# Deferral plan',
+      '',
+      'The administrators read the payout sections as a hybrid, which gives each participant the lowest possible payout.',
+      '',
+      'Under Section 7.1 the payout would be $161,746, against $548,658 under Section 6.3.',
+    ].join('\n');
+    expect(leadFor('mail/plan.md', text, 'How big was the difference in payout between the readings of the sections?').split('\n')[0]).toBe(
+      'Under Section 7.1 the payout would be $161,746, against $548,658 under Section 6.3. [1]',
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { questionParts, sentencesOf, slotEvidence, slotOf } from '../../src/retrieval/answer-type';
+import { quantitiesAsked, questionParts, sentencesOf, slotEvidence, slotOf } from '../../src/retrieval/answer-type';
 import { relevanceOf, slotMiss } from '../../src/retrieval/abstention';
 import { indexTokens } from '../../src/retrieval/tokenize';
 import { MAX_QUESTION_CHARS } from '../../src/text/limits';
@@ -11,6 +11,26 @@ const HOUSE_NO_PRICE = 'Phillip bought the house on Stagecoach Road. The inspect
 const ZH_RETRY = '合作方 webhook 投递失败后会重试 5 次，间隔依次翻倍。';
 const ZH_RETRY_VAGUE = '合作方 webhook 投递失败后会重试，间隔依次翻倍。';
 const ZH_CERT = '这次新证书有效期一年，到 2026-09-30。续期费用 3,000 元，由财务付款。';
+
+describe('quantitiesAsked: what the lead of an answer looks for', () => {
+  it('takes slotOf\'s slot, part by part', () => {
+    expect(quantitiesAsked('How many Kafka partitions does the topic have, and who owns it?')).toEqual([slotOf('How many Kafka partitions does the topic have')]);
+  });
+
+  it('also takes a measure asked without its unit, which slotOf leaves out: any number, or money for a size of money', () => {
+    expect(slotOf('Roughly how long before a fresh build is serving all shoppers?')).toBeUndefined();
+    expect(quantitiesAsked('Roughly how long before a fresh build is serving all shoppers?')).toEqual([{ terms: [], money: false }]);
+    expect(quantitiesAsked('How big was the difference in payout between the two readings?')).toEqual([{ terms: [], money: true }]);
+    expect(quantitiesAsked('How big should an atomic network be?')).toEqual([{ terms: [], money: false }]);
+    expect(quantitiesAsked('口令多久要更换一回？')).toEqual([{ terms: [], money: false }]);
+  });
+
+  it('finds none in questions that ask no quantity', () => {
+    expect(quantitiesAsked('How do I roll back a bad release?')).toEqual([]);
+    expect(quantitiesAsked('618 的封网时间是哪几天？')).toEqual([]);
+    expect(quantitiesAsked('为什么几乎所有发布都在周四？')).toEqual([]);
+  });
+});
 
 describe('slotOf: the quantity a question asks for', () => {
   it('takes the words after "how many/much" up to the verb, and money when none come first', () => {
