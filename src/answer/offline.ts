@@ -23,6 +23,22 @@ const OTHER_RATIO = 0.6;
 const HIT_BONUS = 1.2;
 /** A lead sentence that holds the quantity the question asks for (the measured thing and a number) counts this much more. */
 const QUANTITY_BONUS = 2;
+/** A lead unit that holds a phrase the question quotes, word for word, counts this much more. */
+const PHRASE_BONUS = 2;
+
+/** Text compared for a quoted phrase: lower case, no Markdown code or emphasis marks, one space. */
+const flat = (text: string): string => text.toLowerCase().replace(/[`*]/g, '').replace(/\s+/g, ' ');
+
+/**
+ * The phrases a question quotes ("fail with 'not an svn checkout'", “一切都要支付两次”): what the
+ * asker saw word for word, an error message or a term, of two words or more. An apostrophe inside
+ * a word ("Phillip's") opens no quote.
+ */
+function quotedPhrases(question: string): string[] {
+  return [...question.matchAll(/(?<![A-Za-z0-9])["“'‘`「]([^"“”'‘’`「」\n]{3,80})["”'’`」](?![A-Za-z0-9])/g)]
+    .map((m) => flat(m[1].trim()))
+    .filter((p) => tokenize(p).length >= 2);
+}
 
 export interface Excerpt {
   hit: SearchHit;
@@ -163,7 +179,7 @@ function stepsAfter(blocks: Block[], i: number, unit: string): { text: string; l
 }
 
 /** One source: the best block, its lead-in and section heading, and what follows, within budget. */
-function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean, quantities: Slot[]): Excerpt & { segments: Segment[] } {
+function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weights, how: boolean, quantities: Slot[], phrases: string[]): Excerpt & { segments: Segment[] } {
   const own = /^L(\d+)-L(\d+)$/.exec(hit.chunk.locator);
   const inHit = (b: Block): boolean =>
     own && b.from !== undefined ? b.to! >= Number(own[1]) && b.from <= Number(own[2]) : !win.hitLines || (b.span[1] >= win.hitLines[0] && b.span[0] <= win.hitLines[1]);
@@ -244,8 +260,10 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     // "How big was the difference in payout?" is answered by the line with the sum, not by the
     // one that says most about payouts.
     const measured = quantities.some((q) => slotEvidence(q, [text]) === 1) ? QUANTITY_BONUS : 1;
+    // The error message the asker quotes is in the build log, not in the sentence that says most about the build.
+    const verbatim = phrases.some((p) => flat(text).includes(p)) ? PHRASE_BONUS : 1;
     // The sentence's own terms, and a little of the rest of its paragraph.
-    return (own + 0.25 * Math.max(0, whole - own) + context) * bonus * measured + (inHit(b) ? 0.01 : 0);
+    return (own + 0.25 * Math.max(0, whole - own) + context) * bonus * measured * verbatim + (inHit(b) ? 0.01 : 0);
   };
   const lead = blocks
     .flatMap((b, i) => {
@@ -290,12 +308,13 @@ export interface ExcerptContext {
 export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext, others: SearchHit[] = []): Excerpt[] {
   const how = asksHow(question);
   const quantities = quantitiesAsked(question);
+  const phrases = quotedPhrases(question);
   const read = hits.slice(0, MAX_SOURCES).map((hit) => {
     const win = windowOf(hit, ctx);
     return { hit, win, blocks: parseBlocks(win) };
   });
   const weights = rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks));
-  const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how, quantities));
+  const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how, quantities, phrases));
   // What the answer leads with is in the quote it cites: a lead sentence from elsewhere in the
   // window (or clipped off a long paragraph) is quoted too, after an ellipsis.
   for (const u of leadUnits(drafts)) {
@@ -313,7 +332,7 @@ export function selectExcerpts(hits: SearchHit[], question: string, expansions: 
   const asked = [...weights.keys()].filter((t) => !weights.expansion?.has(t));
   for (const hit of others.slice(0, BRIEF_SOURCES)) {
     const win = windowOf(hit, ctx);
-    const [best] = excerptOf(hit, win, parseBlocks(win), weights, how, quantities).lead;
+    const [best] = excerptOf(hit, win, parseBlocks(win), weights, how, quantities, phrases).lead;
     if (!best?.cite || best.cite.text.length > MAX_BRIEF) continue;
     const words = new Set(tokenize(best.text));
     if (!asked.some((t) => words.has(t) && !quoted.has(t))) continue;

@@ -348,3 +348,22 @@ describe('a question that asks a quantity', () => {
     );
   });
 });
+
+describe('a question that quotes a phrase', () => {
+  const config = avatarSchema.parse({ slug: 'lr', handle: 'lr', display_name: 'Lluis', person: { name: 'Lluis', status: 'active' } });
+
+  it('leads with the unit that holds the quoted phrase word for word (the error in a build log), not the one that says most about the build', () => {
+    const text = [
+      'I wanted to build R from the git repo to check the failing build locally, but make does not build it from the git repo.',
+      '',
+      '```',
+      '$ make -j4',
+      'ERROR: not an svn checkout',
+      'make: *** [Makefile:107: svnonly] Error 1',
+      '```',
+    ].join('\n');
+    const chunk: Chunk = { id: 1, source: 'slack/work-out-loud/2026-02-01', kind: 'markdown', locator: 'L1-L7', text, visibility: 'public' };
+    const lead = composeOffline(config, selectExcerpts([{ chunk, score: 1, coverage: 1 }], "Why does make fail with 'not an svn checkout' when building R from the git repo?", []), 'en').split('\n\nQuoted from')[0];
+    expect(lead.split('\n\n')[0]).toContain('ERROR: not an svn checkout');
+  });
+});
