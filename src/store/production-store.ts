@@ -16,6 +16,11 @@ const STICKY_CACHE_MS = 5 * 60_000;
 /** What the cache holds for "no sticky choice", so that misses are cached too. */
 const NONE = '';
 
+interface StickyWaiter {
+  resolve: (avatar: string | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The state store of production mode: PostgreSQL holds everything durable, Redis answers the hot
  * paths (dedupe, per-conversation locks, rate-limit counters, the sticky-choice cache) for every
@@ -35,6 +40,8 @@ export class ProductionStateStore implements StateStore {
   /** Used only while Redis does not answer: limits per replica instead of none. */
   private readonly localRates = new LocalRateLimits();
   private readonly scripts: RedisScripts;
+  /** Sticky lookups waiting for this tick's PostgreSQL query (stickyFromPg), by key. */
+  private stickyBatch: Map<string, StickyWaiter[]> | undefined;
   readonly ackPaths: AckPaths;
 
   constructor(
@@ -150,9 +157,34 @@ export class ProductionStateStore implements StateStore {
    * commands, so a setSticky after it still wins.
    */
   private async stickyMissed(key: string): Promise<string | undefined> {
-    const avatar = await this.pg.getSticky(key);
+    const avatar = await this.stickyFromPg(key);
     void this.redis.set(this.keys.sticky(key), avatar ?? NONE, 'PX', STICKY_CACHE_MS, 'NX').catch((err: unknown) => this.log.warn({ err }, 'could not fill the sticky cache'));
     return avatar;
+  }
+
+  /**
+   * PostgreSQL's sticky choice of `key`. The lookups made in one tick (the events whose Redis
+   * replies came in one read) share one query: on a web replica a new conversation's every event
+   * misses the cache, and each query was a socket write and a wake-up of the database.
+   */
+  private stickyFromPg(key: string): Promise<string | undefined> {
+    let batch = this.stickyBatch;
+    if (!batch) {
+      const pending = new Map<string, StickyWaiter[]>();
+      batch = this.stickyBatch = pending;
+      process.nextTick(() => {
+        this.stickyBatch = undefined;
+        const keys = [...pending.keys()];
+        const found = keys.length === 1 ? this.pg.getSticky(keys[0]).then((a) => new Map(a === undefined ? [] : [[keys[0], a]])) : this.pg.getStickies(keys);
+        found.then(
+          (avatars) => pending.forEach((waiting, k) => waiting.forEach((w) => w.resolve(avatars.get(k)))),
+          (err: unknown) => pending.forEach((waiting) => waiting.forEach((w) => w.reject(err))),
+        );
+      });
+    }
+    const waiting = batch.get(key) ?? [];
+    batch.set(key, waiting);
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
   /** A cache entry that could not be updated is removed (best effort; it expires anyway). */

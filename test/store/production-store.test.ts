@@ -191,6 +191,16 @@ describeServices('production state store: Redis fast paths, PostgreSQL truth', (
     expect(await c.ackPaths.admit(request('E7'))).toEqual({ claimed: true });
   });
 
+  it('sticky lookups that miss the cache together each get their own key\'s choice', async () => {
+    const [a, b] = [await replica(), await replica()];
+    await a.setSticky('slack:T1:D1', 'lao-zhang');
+    await a.setSticky('slack:T1:D2', 'wang-fang');
+    await admin.flushdb();
+    const keys = ['slack:T1:D1', 'slack:T1:D2', 'slack:T1:D3', 'slack:T1:D1'];
+    expect(await Promise.all(keys.map((k) => b.getSticky(k)))).toEqual(['lao-zhang', 'wang-fang', undefined, 'lao-zhang']);
+    expect(await b.getSticky('slack:T1:D2')).toBe('wang-fang');
+  });
+
   it('names REDIS_URL and the address when Redis does not answer', async () => {
     await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:1/0' })).rejects.toThrow('REDIS_URL: cannot connect to 127.0.0.1:1 (ECONNREFUSED)');
     await expect(openProductionStateStore({ databaseUrl: db.url, redisUrl: 'http://127.0.0.1:6379' })).rejects.toThrow('REDIS_URL: has the scheme http, not redis or rediss');

@@ -132,6 +132,12 @@ export class PgStateStore implements StateStore {
     return (await this.pool.query<{ avatar: string }>('SELECT avatar FROM sticky WHERE key = $1', [key])).rows[0]?.avatar;
   }
 
+  /** getSticky of several keys in one query: the choices found, by key. */
+  async getStickies(keys: string[]): Promise<Map<string, string>> {
+    const r = await this.pool.query<{ key: string; avatar: string }>('SELECT key, avatar FROM sticky WHERE key = ANY($1::text[])', [keys]);
+    return new Map(r.rows.map((row) => [row.key, row.avatar]));
+  }
+
   async addFeedback(r: FeedbackRecord): Promise<number> {
     const { rows } = await this.pool.query<{ id: string }>(
       'INSERT INTO feedback(avatar, conversation, ref, user_id, kind, text, at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
