@@ -3,9 +3,8 @@ import type { AvatarConfig } from '../avatars/schema';
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import { quantitiesAsked, slotEvidence, type Slot } from '../retrieval/answer-type';
-import { tokenize } from '../retrieval/tokenize';
 import { splitSentences } from '../text/sentences';
-import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, units, windowOf, type Block, type Weights, type Window } from './passages';
+import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, terms, units, windowOf, type Block, type Weights, type Window } from './passages';
 import { shownText } from './source-text';
 
 export const OFFLINE_MODEL = 'offline-extractive';
@@ -37,7 +36,7 @@ const flat = (text: string): string => text.toLowerCase().replace(/[`*]/g, '').r
 function quotedPhrases(question: string): string[] {
   return [...question.matchAll(/(?<![A-Za-z0-9])["“'‘`「]([^"“”'‘’`「」\n]{3,80})["”'’`」](?![A-Za-z0-9])/g)]
     .map((m) => flat(m[1].trim()))
-    .filter((p) => tokenize(p).length >= 2);
+    .filter((p) => terms(p).length >= 2);
 }
 
 export interface Excerpt {
@@ -115,7 +114,7 @@ const TITLE_TERMS = 0.3;
  * shares with the title ("Kai-Fu Lee": kai, fu, kai-fu, lee) is one idea, not four.
  */
 function topicDiscounted(weights: Weights, title: string | undefined): Weights {
-  const inTitle = new Set(tokenize(title ?? ''));
+  const inTitle = new Set(terms(title ?? ''));
   const shared = [...weights].filter(([t]) => inTitle.has(t)).map(([, w]) => w);
   if (shared.length === 0) return weights;
   const factor = (TITLE_TERMS * Math.max(...shared)) / shared.reduce((a, b) => a + b, 0);
@@ -328,13 +327,13 @@ export function selectExcerpts(hits: SearchHit[], question: string, expansions: 
   // The next sources retrieval found, left out of the pool, are quoted by their best unit alone
   // when it holds a word of the question that no quote holds: the part of the question the
   // quoted sources leave open ("write_PACKAGES" in the message after the one that matched best).
-  const quoted = new Set(out.flatMap((e) => tokenize(e.quote)));
+  const quoted = new Set(out.flatMap((e) => terms(e.quote)));
   const asked = [...weights.keys()].filter((t) => !weights.expansion?.has(t));
   for (const hit of others.slice(0, BRIEF_SOURCES)) {
     const win = windowOf(hit, ctx);
     const [best] = excerptOf(hit, win, parseBlocks(win), weights, how, quantities, phrases).lead;
     if (!best?.cite || best.cite.text.length > MAX_BRIEF) continue;
-    const words = new Set(tokenize(best.text));
+    const words = new Set(terms(best.text));
     if (!asked.some((t) => words.has(t) && !quoted.has(t))) continue;
     const { from, to } = best.cite;
     out.push({ hit, quote: best.cite.text, locator: from !== undefined && to !== undefined ? `L${from}-L${to}` : undefined, lead: [] });

@@ -203,15 +203,24 @@ function dedent(text: string): string {
   return indent > 0 ? lines.map((l) => l.slice(Math.min(indent, /^\s*/.exec(l)![0].length))).join('\n') : text;
 }
 
+/**
+ * The terms an answer is scored by: the index's tokens, with the final e of a longer word dropped
+ * as Porter's stemmer drops it. The light stemmer keeps it in "change" but strips "changing" to
+ * "chang" (and "squeeze"/"squeezed"), so a question's word missed the sentence that used its other form.
+ */
+export function terms(text: string): string[] {
+  return tokenize(text).map((t) => (t.length > 4 && t.endsWith('e') && /^[a-z]+$/.test(t) ? t.slice(0, -1) : t));
+}
+
 /** Question terms and their weights; `expansion` holds the terms that only an expansion added. */
 export type Weights = Map<string, number> & { expansion?: Set<string> };
 
 export function queryWeights(question: string, expansions: string[]): Weights {
   const weights: Weights = new Map();
   weights.expansion = new Set();
-  for (const t of tokenize(question)) weights.set(t, 1);
+  for (const t of terms(question)) weights.set(t, 1);
   for (const e of expansions) {
-    for (const t of tokenize(e)) {
+    for (const t of terms(e)) {
       if (weights.has(t)) continue;
       weights.set(t, 0.5);
       weights.expansion.add(t);
@@ -226,7 +235,7 @@ export function queryWeights(question: string, expansions: string[]): Weights {
  * one answers, while "replicas" picks out the one line that does.
  */
 export function rarityWeighted(weights: Weights, blocks: Block[]): Weights {
-  const texts = [...new Set(blocks.filter((b) => b.kind !== 'heading').map((b) => b.text))].map((t) => new Set(tokenize(t)));
+  const texts = [...new Set(blocks.filter((b) => b.kind !== 'heading').map((b) => b.text))].map((t) => new Set(terms(t)));
   const n = texts.length;
   if (n === 0) return weights;
   const out: Weights = new Map();
@@ -253,7 +262,7 @@ export function asksHow(question: string): boolean {
  * holding the words the asker used.
  */
 export function scoreText(text: string, weights: Weights): number {
-  const toks = new Set(tokenize(text));
+  const toks = new Set(terms(text));
   let own = 0;
   let expanded = 0;
   for (const [t, w] of weights) {

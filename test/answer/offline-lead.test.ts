@@ -367,3 +367,13 @@ describe('a question that quotes a phrase', () => {
     expect(lead.split('\n\n')[0]).toContain('ERROR: not an svn checkout');
   });
 });
+
+describe('a question in other forms of the source\'s words', () => {
+  it('matches "changing" with "change" (the light stemmer keeps the final e of one and not the other)', () => {
+    const config = avatarSchema.parse({ slug: 'pg', handle: 'pg', display_name: 'Paul', person: { name: 'Paul', status: 'active' } });
+    const text = ['# Notes', '', 'Most people have habits they would rather not have.', '', 'You can change a habit one small step at a time.', '', 'People who keep a diary notice their days better.'].join('\n');
+    const chunk: Chunk = { id: 1, source: 'essays/habits.md', kind: 'markdown', locator: 'L1-L7', text, visibility: 'public' };
+    const lead = composeOffline(config, selectExcerpts([{ chunk, score: 1, coverage: 1 }], 'How do people go about changing their habits?', []), 'en').split('\n\nQuoted from')[0];
+    expect(lead.split('\n\n')[0]).toBe('You can change a habit one small step at a time. [1]');
+  });
+});
