@@ -103,25 +103,76 @@ export function ownerOf(file: string): string | undefined {
   return file.slice(0, -EXT.length).split(CLAIMED)[0] || undefined;
 }
 
+/** A line longer than this is no entry of ours (a body is at most 2 MB; JSON escapes can grow it a few times). */
+const MAX_LINE_BYTES = 64 << 20;
+const READ_CHUNK = 1 << 16;
+
+/** The entry a parsed line holds, its done mark, or undefined when it is neither. */
+function entryOf(rec: unknown): { e: JournalEntry } | { d: string } | undefined {
+  if (!rec || typeof rec !== 'object') return undefined;
+  const { e, d } = rec as { e?: Partial<JournalEntry>; d?: unknown };
+  if (e && typeof e === 'object' && typeof e.id === 'string' && typeof e.platform === 'string' && typeof e.body === 'string') {
+    return { e: { id: e.id, at: typeof e.at === 'number' ? e.at : 0, platform: e.platform, body: e.body, meta: e.meta && typeof e.meta === 'object' ? e.meta : {} } };
+  }
+  return typeof d === 'string' ? { d } : undefined;
+}
+
 /**
- * The entries of a journal file that have no done mark, in order. A line that does not parse (the
- * last one torn by a crash mid-write) is skipped with a warning.
+ * The entries of a journal file that have no done mark, in order. Read line by line, so no size
+ * of file breaks it; a line that is not an entry or a done mark (the last one torn by a crash
+ * mid-write, one cut short by a full disk, garbage) is skipped with a warning.
  */
 export function readPending(file: string, log: Logger = silentLogger): JournalEntry[] {
   const entries = new Map<string, JournalEntry>();
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  lines.forEach((line, i) => {
-    if (line === '') return;
-    let rec: { e?: JournalEntry; d?: string };
+  let lineNo = 0;
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let tooLong = false;
+  const take = (last: boolean): void => {
+    lineNo++;
+    const text = tooLong ? undefined : Buffer.concat(parts, partBytes).toString('utf8');
+    parts = [];
+    partBytes = 0;
+    tooLong = false;
+    if (text === '') return;
+    let rec: ReturnType<typeof entryOf>;
     try {
-      rec = JSON.parse(line) as typeof rec;
+      rec = text === undefined ? undefined : entryOf(JSON.parse(text));
     } catch {
-      log.warn({ file: path.basename(file), line: i + 1, last: i >= lines.length - 2 }, 'handoff journal: unreadable line skipped (torn by a crash?)');
+      rec = undefined;
+    }
+    if (!rec) log.warn({ file: path.basename(file), line: lineNo, last }, 'handoff journal: unreadable line skipped (torn by a crash?)');
+    else if ('e' in rec) entries.set(rec.e.id, rec.e);
+    else entries.delete(rec.d);
+  };
+  const add = (bytes: Buffer): void => {
+    if (tooLong || bytes.length === 0) return;
+    if (partBytes + bytes.length > MAX_LINE_BYTES) {
+      tooLong = true;
+      parts = [];
+      partBytes = 0;
       return;
     }
-    if (rec.e && typeof rec.e.id === 'string' && typeof rec.e.body === 'string') entries.set(rec.e.id, rec.e);
-    else if (typeof rec.d === 'string') entries.delete(rec.d);
-  });
+    parts.push(Buffer.from(bytes));
+    partBytes += bytes.length;
+  };
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) {
+      const chunk = buf.subarray(0, n);
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+        add(chunk.subarray(start, nl));
+        take(false);
+        start = nl + 1;
+      }
+      add(chunk.subarray(start));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (partBytes > 0 || tooLong) take(true);
   return [...entries.values()];
 }
 
@@ -274,25 +325,34 @@ export class HandoffJournal {
       }
     }
     for (const name of fs.readdirSync(this.dir)) {
-      const owner = ownerOf(name);
-      if (!owner || this.closed) continue;
-      if (owner === this.replicaId) {
-        // Claimed files are adopted at once (no await in between): one of this id is an earlier run's.
-        if (name !== path.basename(this.file)) this.adopt(path.join(this.dir, name), owner);
-        continue;
-      }
-      if (this.adopts && !this.adopts(owner)) continue;
-      if (await this.liveness.alive(owner)) continue;
-      const claimed = this.claimedName();
-      try {
-        fs.renameSync(path.join(this.dir, name), claimed);
-      } catch (err) {
-        // Another replica renamed it first.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw err;
-      }
-      this.adopt(claimed, owner);
+      if (this.closed) return;
+      // One journal that cannot be read or copied leaves the others to be taken over.
+      await this.claim(name).catch((err: unknown) => this.log.warn({ err, file: name }, 'handoff journal: could not take over a journal; trying again at the next scan'));
     }
+  }
+
+  /** Take over `name` if it is an orphan (or an earlier run's file of this id). */
+  private async claim(name: string): Promise<void> {
+    const owner = ownerOf(name);
+    if (!owner) return;
+    const file = path.join(this.dir, name);
+    if (owner === this.replicaId) {
+      // Claimed files are adopted at once (no await in between): one of this id is an earlier run's.
+      if (file !== this.file) this.adopt(file, owner);
+      return;
+    }
+    if (this.adopts && !this.adopts(owner)) return;
+    if (await this.liveness.alive(owner)) return;
+    if (this.closed) return;
+    const claimed = this.claimedName();
+    try {
+      fs.renameSync(file, claimed);
+    } catch (err) {
+      // Another replica renamed it first.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    this.adopt(claimed, owner);
   }
 
   /** A new name of this replica's for a file it takes over: `<id>~<tag>.jsonl`. */

@@ -160,6 +160,39 @@ describe('handoff journal', () => {
     expect(lines().some((l) => /unreadable line skipped/.test(l.msg) && l.last === true)).toBe(true);
   });
 
+  it('a line that is no entry (a literal null, a number) is skipped with a warning, and one journal that cannot be read does not stop the takeover of the others', async () => {
+    const { log, lines } = capturedLog();
+    const entry = (id: string): string => JSON.stringify({ e: { id, at: 1, platform: 'slack', body: `{"id":"${id}"}`, meta: {} } });
+    fs.writeFileSync(path.join(dir, 'bad-lines.jsonl'), `null\n${entry('e1')}\n42\n${entry('e2')}\n`);
+    // Claimed by rename like any orphan, then unreadable (a directory).
+    fs.mkdirSync(path.join(dir, 'unreadable.jsonl'));
+    for (const n of [3, 4, 5, 6]) fs.writeFileSync(path.join(dir, `orphan-${n}.jsonl`), `${entry(`e${n}`)}\n`);
+    const got: string[] = [];
+    const r = await journal(leases(), { replicaId: 'web-r', log });
+    r.register('slack', async (e) => {
+      got.push(e.id);
+      return true;
+    });
+    await r.takeOver();
+    await new Promise((res) => setImmediate(res));
+    expect(got.sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    expect(lines().filter((l) => /unreadable line skipped/.test(l.msg)).map((l) => l.line)).toEqual([1, 3]);
+    expect(lines().some((l) => /could not take over/.test(l.msg))).toBe(true);
+    // The claimed files that were read are gone; the unreadable one is kept, under the claimant's name.
+    expect(fs.readdirSync(dir).filter((f) => f !== 'web-r.jsonl').map(ownerOf)).toEqual(['web-r']);
+  });
+
+  it('reads a journal of any size line by line: a 520 MB run of garbage between two entries is skipped, not a crash', async () => {
+    const { log, lines } = capturedLog();
+    const file = path.join(dir, 'huge.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify({ e: { id: 'e1', at: 1, platform: 'slack', body: '{}', meta: {} } })}\n`);
+    // A hole reads as NUL bytes: no disk used, and more than one string can hold.
+    fs.truncateSync(file, 520 << 20);
+    fs.appendFileSync(file, `\n${JSON.stringify({ e: { id: 'e2', at: 2, platform: 'slack', body: '{}', meta: {} } })}\n`);
+    expect(readPending(file, log).map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect(lines().filter((l) => /unreadable line skipped/.test(l.msg)).map((l) => l.line)).toEqual([2]);
+  });
+
   it('closing with nothing pending deletes the file and releases the lease; with events pending, the file stays for another replica', async () => {
     const live = leases();
     const a = await journal(live, { replicaId: 'web-a' });
