@@ -198,8 +198,15 @@ export class HandoffJournal {
   private readonly pending = new Map<string, { entry: JournalEntry; attempts: number; retrying: boolean }>();
   /** Deliveries already settled: a replayer may track its delivery itself too (the Slack adapter does); the first outcome counts, once. */
   private readonly settled = new WeakSet<Delivery>();
+  /** Claimed files whose entries could not be copied into this journal: kept, and copied again at each scan. */
+  private readonly held = new Map<string, string[]>();
   private fd: number | undefined;
   private written = 0;
+  /** The last append failed or was cut short: the next starts on a new line (the reader skips the fragment). */
+  private torn = false;
+  /** Appends are failing (logged once when it starts): the events acked without an entry since. */
+  private failing: { unjournaled: number } | undefined;
+  private started = false;
   private timers: NodeJS.Timeout[] = [];
   private scanning: Promise<void> | undefined;
   private closed = false;
@@ -237,6 +244,7 @@ export class HandoffJournal {
     await this.liveness.renew(this.replicaId, this.leaseMs);
     if (fs.existsSync(this.file)) fs.renameSync(this.file, this.claimedName());
     this.open();
+    this.started = true;
     const renew = setInterval(() => void this.liveness.renew(this.replicaId, this.leaseMs).catch((err: unknown) => this.log.warn({ err }, 'handoff journal: could not renew the lease')), Math.max(100, Math.floor(this.leaseMs / 3)));
     renew.unref();
     this.timers.push(renew);
@@ -255,13 +263,17 @@ export class HandoffJournal {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.fd = fs.openSync(this.file, 'a', 0o600);
     this.written = fs.fstatSync(this.fd).size;
+    this.torn = false;
   }
 
-  /** Append an acked event (before its ack is written). */
+  /**
+   * Append an acked event (before its ack is written). When the journal cannot be written (a full
+   * or unwritable volume) the event is acked and handed off all the same, without an entry: chat
+   * goes on, and only a kill -9 in the meantime loses what was in flight.
+   */
   record(platform: string, body: string, meta: Record<string, string> = {}): Delivery {
     const entry: JournalEntry = { id: randomUUID(), at: Date.now(), platform, body, meta };
-    this.append(JSON.stringify({ e: entry }));
-    this.pending.set(entry.id, { entry, attempts: 0, retrying: false });
+    if (this.append(JSON.stringify({ e: entry }), 'event')) this.pending.set(entry.id, { entry, attempts: 0, retrying: false });
     return new Delivery(entry.id);
   }
 
@@ -292,7 +304,7 @@ export class HandoffJournal {
   private done(id: string): void {
     this.pending.delete(id);
     if (this.closed) return;
-    this.append(JSON.stringify({ d: id }));
+    this.append(JSON.stringify({ d: id }), 'done');
     // Everything in the file is done: start it over rather than let it grow.
     if (this.pending.size === 0 && this.written >= this.rotateBytes && this.fd !== undefined) {
       fs.ftruncateSync(this.fd, 0);
@@ -300,11 +312,34 @@ export class HandoffJournal {
     }
   }
 
-  private append(line: string): void {
-    if (this.fd === undefined) throw new Error('handoff journal: not started');
-    const bytes = Buffer.from(`${line}\n`, 'utf8');
-    fs.writeSync(this.fd, bytes);
-    this.written += bytes.length;
+  /** Append a line; false when the write failed or was cut short (a full disk), logged once per run of failures. */
+  private append(line: string, record: 'event' | 'done'): boolean {
+    if (!this.started || this.closed) throw new Error(`handoff journal: ${this.closed ? 'closed' : 'not started'}`);
+    const bytes = Buffer.from(`${this.torn ? '\n' : ''}${line}\n`, 'utf8');
+    let wrote = 0;
+    let error: NodeJS.ErrnoException | undefined;
+    try {
+      // No file while a reopen failed (keepOwnFile): as a failed write.
+      if (this.fd === undefined) throw Object.assign(new Error('handoff journal: no file open'), { code: 'ENOENT' });
+      wrote = fs.writeSync(this.fd, bytes);
+    } catch (err) {
+      error = err as NodeJS.ErrnoException;
+    }
+    this.written += wrote;
+    if (wrote === bytes.length) {
+      this.torn = false;
+      if (this.failing) this.log.warn({ path: this.file, unjournaled: this.failing.unjournaled }, 'handoff journal: writable again');
+      this.failing = undefined;
+      return true;
+    }
+    this.torn ||= wrote > 0;
+    metrics.journalWriteFailures.inc({ record });
+    if (!this.failing) {
+      this.failing = { unjournaled: 0 };
+      this.log.error({ path: this.file, code: error?.code ?? 'short write', err: error, wrote, bytes: bytes.length }, 'handoff journal: cannot write; acked events are handed off without it (a kill -9 loses those in flight) until it can');
+    }
+    if (record === 'event') this.failing.unjournaled++;
+    return false;
   }
 
   /** Claim orphans and retry failed hand-offs; one scan at a time. */
@@ -318,6 +353,7 @@ export class HandoffJournal {
   private async scanOnce(): Promise<void> {
     if (this.closed) return;
     this.keepOwnFile();
+    for (const [file, ids] of this.held) this.copyOver(file, ids);
     for (const item of this.pending.values()) {
       if (item.attempts > 0 && !item.retrying) {
         item.retrying = true;
@@ -338,7 +374,7 @@ export class HandoffJournal {
     const file = path.join(this.dir, name);
     if (owner === this.replicaId) {
       // Claimed files are adopted at once (no await in between): one of this id is an earlier run's.
-      if (file !== this.file) this.adopt(file, owner);
+      if (file !== this.file && !this.held.has(file)) this.adopt(file, owner);
       return;
     }
     if (this.adopts && !this.adopts(owner)) return;
@@ -363,17 +399,27 @@ export class HandoffJournal {
   /**
    * Take a claimed file's pending entries into this journal (same ids), delete the file, and hand
    * them off. A crash in between leaves them in both files: replayed twice, answered once (the
-   * claim token is the entry id, see dedupe()).
+   * claim token is the entry id, see dedupe()). Entries that cannot be copied (a full disk) are
+   * handed off all the same, their file kept until they are copied or done.
    */
   private adopt(file: string, owner: string): void {
-    const entries = readPending(file, this.log);
-    for (const entry of entries) {
-      this.append(JSON.stringify({ e: entry }));
-      this.pending.set(entry.id, { entry, attempts: 0, retrying: true });
-    }
-    fs.unlinkSync(file);
+    const entries = readPending(file, this.log).filter((e) => !this.pending.has(e.id));
+    for (const entry of entries) this.pending.set(entry.id, { entry, attempts: 0, retrying: true });
+    this.copyOver(file, entries.map((e) => e.id));
     this.log.info({ from: owner, events: entries.length }, entries.length > 0 ? 'handoff journal: replaying the events a stopped replica acked and did not hand off' : 'handoff journal: claimed an empty journal of a stopped replica');
     for (const entry of entries) void this.handOff(entry, true);
+  }
+
+  /** Copy what is still pending of a claimed file's entries (`ids`) into this journal, then delete the file; kept while that fails. */
+  private copyOver(file: string, ids: string[]): void {
+    const left = ids.flatMap((id) => this.pending.get(id) ?? []);
+    try {
+      if (!left.every(({ entry }) => this.append(JSON.stringify({ e: entry }), 'event'))) throw new Error('handoff journal: entries not copied');
+      fs.rmSync(file, { force: true });
+      this.held.delete(file);
+    } catch {
+      this.held.set(file, ids);
+    }
   }
 
   private async handOff(entry: JournalEntry, replay: boolean): Promise<void> {
@@ -392,18 +438,23 @@ export class HandoffJournal {
    * what is still pending (handed off twice at worst, answered once).
    */
   private keepOwnFile(): void {
-    if (this.fd === undefined) return;
-    let same = false;
-    try {
-      same = fs.statSync(this.file).ino === fs.fstatSync(this.fd).ino;
-    } catch {
-      same = false;
+    if (!this.started) return;
+    if (this.fd !== undefined) {
+      let same = false;
+      try {
+        same = fs.statSync(this.file).ino === fs.fstatSync(this.fd).ino;
+      } catch {
+        same = false;
+      }
+      if (same) return;
+      this.log.warn({ pending: this.pending.size }, 'handoff journal: another replica claimed this journal (the lease lapsed); starting a new one');
+      const fd = this.fd;
+      this.fd = undefined;
+      fs.closeSync(fd);
     }
-    if (same) return;
-    this.log.warn({ pending: this.pending.size }, 'handoff journal: another replica claimed this journal (the lease lapsed); starting a new one');
-    fs.closeSync(this.fd);
+    // Throws on an unwritable volume: events go on without the journal, and the next scan tries again.
     this.open();
-    for (const { entry } of this.pending.values()) this.append(JSON.stringify({ e: entry }));
+    for (const { entry } of this.pending.values()) this.append(JSON.stringify({ e: entry }), 'event');
   }
 
   /**
@@ -418,7 +469,7 @@ export class HandoffJournal {
     if (this.fd !== undefined) {
       fs.closeSync(this.fd);
       this.fd = undefined;
-      if (this.pending.size === 0) fs.rmSync(this.file, { force: true });
+      if (this.pending.size === 0) for (const f of [this.file, ...this.held.keys()]) fs.rmSync(f, { force: true });
       else this.log.warn({ pending: this.pending.size }, 'handoff journal: stopped with events not handed off; another replica replays them');
     }
     await this.liveness.release(this.replicaId).catch((err: unknown) => this.log.warn({ err }, 'handoff journal: could not release the lease'));

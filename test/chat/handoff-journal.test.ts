@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,17 @@ function capturedLog(): { log: pino.Logger; lines: () => { msg: string; [k: stri
 
 const replayed = async (platform: string): Promise<number> => (await registry.getSingleMetric('understudy_events_replayed_total')?.get())?.values.find((v) => v.labels.platform === platform)?.value ?? 0;
 
+const writeFailures = async (): Promise<number> => (await registry.getSingleMetric('understudy_handoff_journal_write_failures_total')?.get())?.values.find((v) => v.labels.record === 'event')?.value ?? 0;
+
+/**
+ * Caps the size of a file this process may write (RLIMIT_FSIZE, soft): a write that crosses it is
+ * cut short and the next one fails with EFBIG (Node ignores SIGXFSZ), as writes do on a full disk.
+ */
+function capFileSize(bytes: number | 'unlimited'): void {
+  const r = spawnSync('prlimit', [`--pid=${process.pid}`, `--fsize=${bytes}:`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`prlimit failed: ${r.stderr}`);
+}
+
 describe('handoff journal', () => {
   let dir: string;
   const open: HandoffJournal[] = [];
@@ -32,6 +44,7 @@ describe('handoff journal', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-'));
   });
   afterEach(async () => {
+    capFileSize('unlimited');
     for (const j of open.splice(0)) await j.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -191,6 +204,78 @@ describe('handoff journal', () => {
     fs.appendFileSync(file, `\n${JSON.stringify({ e: { id: 'e2', at: 2, platform: 'slack', body: '{}', meta: {} } })}\n`);
     expect(readPending(file, log).map((e) => e.id)).toEqual(['e1', 'e2']);
     expect(lines().filter((l) => /unreadable line skipped/.test(l.msg)).map((l) => l.line)).toEqual([2]);
+  });
+
+  it('a journal that cannot be written (a full disk) does not fail the ack: the event goes on without an entry, and the error names the file and errno once per run of failures', async () => {
+    const { log, lines } = capturedLog();
+    const j = await journal(leases(), { log });
+    const before = await writeFailures();
+    capFileSize(fs.statSync(j.file).size);
+    let acked: Delivery[];
+    try {
+      acked = [1, 2, 3].map((n) => j.record('slack', `{"n":${n}}`));
+    } finally {
+      capFileSize('unlimited');
+    }
+    // Handed off as usual; nothing pending, as nothing is on disk to replay.
+    expect(acked).toHaveLength(3);
+    expect(j.size).toBe(0);
+    await j.track(acked[0], Promise.resolve());
+    const errors = lines().filter((l) => /cannot write/.test(l.msg));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ path: j.file, code: 'EFBIG' });
+    expect(await writeFailures()).toBe(before + 3);
+    // Writable again: journaled again, and said so.
+    const d = j.record('slack', '{"n":4}');
+    expect(readPending(j.file).map((e) => e.id)).toEqual([d.token]);
+    expect(lines().filter((l) => /writable again/.test(l.msg)).map((l) => l.unjournaled)).toEqual([3]);
+  });
+
+  it('an append cut short (the disk filled up mid-line) counts as failed, and the next entry starts on a line of its own', async () => {
+    const j = await journal(leases());
+    capFileSize(fs.statSync(j.file).size + 10);
+    try {
+      j.record('slack', '{"n":1}');
+    } finally {
+      capFileSize('unlimited');
+    }
+    expect(fs.statSync(j.file).size).toBe(10);
+    expect(j.size).toBe(0);
+    const b = j.record('slack', '{"n":2}');
+    expect(readPending(j.file).map((e) => e.id)).toEqual([b.token]);
+    expect(j.size).toBe(1);
+  });
+
+  it('takes over a journal whose entries cannot be copied (a full disk): they are handed off, and the claimed file is kept until they are copied', async () => {
+    const entry = (id: string): string => JSON.stringify({ e: { id, at: 1, platform: 'slack', body: `{"id":"${id}"}`, meta: {} } });
+    fs.writeFileSync(path.join(dir, 'dead.jsonl'), `${entry('e1')}\n${entry('e2')}\n`);
+    const r = await journal(leases(), { replicaId: 'web-r' });
+    const got: string[] = [];
+    let finish: (ok: boolean) => void = () => undefined;
+    const handedOff = new Promise<boolean>((res) => (finish = res));
+    r.register('slack', async (e) => {
+      got.push(e.id);
+      return handedOff;
+    });
+    capFileSize(fs.statSync(r.file).size);
+    try {
+      await r.takeOver();
+    } finally {
+      capFileSize('unlimited');
+    }
+    await new Promise((res) => setImmediate(res));
+    expect(got.sort()).toEqual(['e1', 'e2']);
+    const claimed = fs.readdirSync(dir).filter((f) => f.startsWith('web-r~'));
+    expect(claimed).toHaveLength(1);
+    expect(readPending(path.join(dir, claimed[0] as string)).map((e) => e.id)).toEqual(['e1', 'e2']);
+    // The next scan copies them (the disk has room again), deletes the claimed file, and hands nothing off twice.
+    await r.scan();
+    expect(fs.readdirSync(dir)).toEqual(['web-r.jsonl']);
+    expect(readPending(r.file).map((e) => e.id)).toEqual(['e1', 'e2']);
+    finish(true);
+    await new Promise((res) => setImmediate(res));
+    expect(got).toHaveLength(2);
+    expect(readPending(r.file)).toEqual([]);
   });
 
   it('closing with nothing pending deletes the file and releases the lease; with events pending, the file stays for another replica', async () => {
