@@ -80,12 +80,17 @@ export interface JournalOptions {
   leaseMs?: number;
   /** How often orphans are looked for (and failed hand-offs retried). Default 5 s. */
   scanMs?: number;
-  /** The file starts over once every entry in it is done and it is at least this big. Default 1 MiB. */
+  /**
+   * Past this size the file is rewritten with only its pending entries (and again each time it
+   * doubles), at a scan; it starts over at once when nothing in it is pending. Default 1 MiB.
+   */
   rotateBytes?: number;
   /** Tries of an entry whose hand-off failed (a store or queue error) before it is given up. Default 5. */
   maxAttempts?: number;
   /** Which stopped replicas' journals this one takes over (default: every one's). */
   adopts?: (owner: string) => boolean;
+  /** How a line is written (fs.writeSync; tests pass one that fails part way, as on a full disk). */
+  writeSync?: (fd: number, bytes: Buffer) => number;
 }
 
 const EXT = '.jsonl';
@@ -193,6 +198,7 @@ export class HandoffJournal {
   private readonly rotateBytes: number;
   private readonly maxAttempts: number;
   private readonly adopts: ((owner: string) => boolean) | undefined;
+  private readonly writeSync: (fd: number, bytes: Buffer) => number;
   private readonly replayers = new Map<string, Replayer>();
   /** Entries without a done mark, with the hand-off attempts made. */
   private readonly pending = new Map<string, { entry: JournalEntry; attempts: number; retrying: boolean }>();
@@ -204,6 +210,8 @@ export class HandoffJournal {
   private written = 0;
   /** The last append failed or was cut short: the next starts on a new line (the reader skips the fragment). */
   private torn = false;
+  /** The file's size after the last rewrite (compact). */
+  private compactedAt = 0;
   /** Appends are failing (logged once when it starts): the events acked without an entry since. */
   private failing: { unjournaled: number } | undefined;
   private started = false;
@@ -222,6 +230,7 @@ export class HandoffJournal {
     this.rotateBytes = options.rotateBytes ?? 1 << 20;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.adopts = options.adopts;
+    this.writeSync = options.writeSync ?? ((fd, bytes) => fs.writeSync(fd, bytes));
     this.file = path.join(this.dir, `${this.replicaId}${EXT}`);
   }
 
@@ -306,10 +315,62 @@ export class HandoffJournal {
     if (this.closed) return;
     this.append(JSON.stringify({ d: id }), 'done');
     // Everything in the file is done: start it over rather than let it grow.
-    if (this.pending.size === 0 && this.written >= this.rotateBytes && this.fd !== undefined) {
+    if (this.pending.size === 0 && this.written >= this.rotateBytes) this.truncate();
+  }
+
+  /**
+   * Keep no more of what is done than needed (raw bodies: private messages, verification tokens):
+   * once nothing is pending the file starts over; past rotateBytes it is rewritten with only what
+   * is pending, so a hand-off that never settles does not keep it growing.
+   */
+  private trim(): void {
+    if (this.pending.size === 0) {
+      if (this.written > 0) this.truncate();
+    } else if (this.written >= Math.max(this.rotateBytes, 2 * this.compactedAt)) this.compact();
+  }
+
+  private truncate(): void {
+    if (this.fd === undefined) return;
+    try {
       fs.ftruncateSync(this.fd, 0);
-      this.written = 0;
+    } catch (err) {
+      return this.log.warn({ err, path: this.file }, 'handoff journal: could not start the file over');
     }
+    this.written = 0;
+    this.compactedAt = 0;
+    this.torn = false;
+  }
+
+  /**
+   * Rewrite the file with only the pending entries: written aside, flushed, renamed over it (a
+   * crash leaves the old file or the new). The name aside is a claimed file's of this replica, so
+   * one left by a crash is taken over (its entries are the file's own: replayed once).
+   */
+  private compact(): void {
+    const aside = path.join(this.dir, `${this.replicaId}${CLAIMED}compacting${EXT}`);
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(aside, 'w', 0o600);
+      for (const { entry } of this.pending.values()) {
+        const bytes = Buffer.from(`${JSON.stringify({ e: entry })}\n`, 'utf8');
+        if (fs.writeSync(fd, bytes) !== bytes.length) throw new Error('handoff journal: short write');
+      }
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = undefined;
+      fs.renameSync(aside, this.file);
+    } catch (err) {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(aside, { force: true });
+      // Tried again once the file has doubled.
+      this.compactedAt = this.written;
+      return this.log.warn({ err, path: this.file }, 'handoff journal: could not rewrite the file with only its pending entries');
+    }
+    const old = this.fd;
+    this.fd = undefined;
+    if (old !== undefined) fs.closeSync(old);
+    this.open();
+    this.compactedAt = this.written;
   }
 
   /** Append a line; false when the write failed or was cut short (a full disk), logged once per run of failures. */
@@ -321,7 +382,7 @@ export class HandoffJournal {
     try {
       // No file while a reopen failed (keepOwnFile): as a failed write.
       if (this.fd === undefined) throw Object.assign(new Error('handoff journal: no file open'), { code: 'ENOENT' });
-      wrote = fs.writeSync(this.fd, bytes);
+      wrote = this.writeSync(this.fd, bytes);
     } catch (err) {
       error = err as NodeJS.ErrnoException;
     }
@@ -332,7 +393,8 @@ export class HandoffJournal {
       this.failing = undefined;
       return true;
     }
-    this.torn ||= wrote > 0;
+    // A write that throws may have written part of the line first (libuv writes on until an error).
+    this.torn = true;
     metrics.journalWriteFailures.inc({ record });
     if (!this.failing) {
       this.failing = { unjournaled: 0 };
@@ -353,6 +415,7 @@ export class HandoffJournal {
   private async scanOnce(): Promise<void> {
     if (this.closed) return;
     this.keepOwnFile();
+    this.trim();
     for (const [file, ids] of this.held) this.copyOver(file, ids);
     for (const item of this.pending.values()) {
       if (item.attempts > 0 && !item.retrying) {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,13 +27,17 @@ const replayed = async (platform: string): Promise<number> => (await registry.ge
 
 const writeFailures = async (): Promise<number> => (await registry.getSingleMetric('understudy_handoff_journal_write_failures_total')?.get())?.values.find((v) => v.labels.record === 'event')?.value ?? 0;
 
-/**
- * Caps the size of a file this process may write (RLIMIT_FSIZE, soft): a write that crosses it is
- * cut short and the next one fails with EFBIG (Node ignores SIGXFSZ), as writes do on a full disk.
- */
-function capFileSize(bytes: number | 'unlimited'): void {
-  const r = spawnSync('prlimit', [`--pid=${process.pid}`, `--fsize=${bytes}:`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`prlimit failed: ${r.stderr}`);
+/** The volume fills up: the journal's file is swapped for /dev/full (every write fails with ENOSPC), which the next scan opens as its own. */
+async function fillDisk(j: HandoffJournal): Promise<void> {
+  fs.rmSync(j.file);
+  fs.symlinkSync('/dev/full', j.file);
+  await j.scan();
+}
+
+/** Room again: the next scan opens a new file. */
+async function freeDisk(j: HandoffJournal): Promise<void> {
+  fs.rmSync(j.file);
+  await j.scan();
 }
 
 describe('handoff journal', () => {
@@ -44,7 +47,6 @@ describe('handoff journal', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-'));
   });
   afterEach(async () => {
-    capFileSize('unlimited');
     for (const j of open.splice(0)) await j.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -106,6 +108,36 @@ describe('handoff journal', () => {
     // Appends go on in the same file.
     const c = j.record('slack', '{}');
     expect(readPending(j.file).map((e) => e.id)).toEqual([c.token]);
+  });
+
+  it('keeps no handed-off event of a quiet replica: the scan starts the file over once nothing in it is pending', async () => {
+    const j = await journal(leases());
+    j.settle(j.record('slack', '{"token":"verification_token","event":{"text":"my salary is"}}'), true);
+    expect(fs.statSync(j.file).size).toBeGreaterThan(0);
+    await j.scan();
+    expect(fs.statSync(j.file).size).toBe(0);
+    const c = j.record('slack', '{}');
+    expect(readPending(j.file).map((e) => e.id)).toEqual([c.token]);
+  });
+
+  it('a hand-off that never settles does not keep the file growing: past rotateBytes it is rewritten with only the pending entries', async () => {
+    const j = await journal(leases(), { rotateBytes: 1000 });
+    const hung = j.record('slack', '{"n":"hung"}');
+    const body = JSON.stringify({ text: 'x'.repeat(150) });
+    for (let i = 0; i < 20; i++) j.settle(j.record('slack', body), true);
+    expect(fs.statSync(j.file).size).toBeGreaterThan(20 * 150);
+    await j.scan();
+    expect(fs.readFileSync(j.file, 'utf8')).toBe(`${JSON.stringify({ e: readPending(j.file)[0] })}\n`);
+    expect(readPending(j.file).map((e) => e.id)).toEqual([hung.token]);
+    expect(fs.statSync(j.file).mode & 0o077).toBe(0);
+    // Appends go to the new file; nothing else is left in the directory.
+    const c = j.record('slack', '{}');
+    expect(readPending(j.file).map((e) => e.id)).toEqual([hung.token, c.token]);
+    expect(fs.readdirSync(dir)).toEqual([path.basename(j.file)]);
+    // Not rewritten again at every scan while what is pending is all there is.
+    const ino = fs.statSync(j.file).ino;
+    await j.scan();
+    expect(fs.statSync(j.file).ino).toBe(ino);
   });
 
   it('a journal whose owner lease is gone is claimed by rename by exactly one replica, and its pending entries are handed off once', async () => {
@@ -210,37 +242,36 @@ describe('handoff journal', () => {
     const { log, lines } = capturedLog();
     const j = await journal(leases(), { log });
     const before = await writeFailures();
-    capFileSize(fs.statSync(j.file).size);
-    let acked: Delivery[];
-    try {
-      acked = [1, 2, 3].map((n) => j.record('slack', `{"n":${n}}`));
-    } finally {
-      capFileSize('unlimited');
-    }
+    await fillDisk(j);
+    const acked = [1, 2, 3].map((n) => j.record('slack', `{"n":${n}}`));
     // Handed off as usual; nothing pending, as nothing is on disk to replay.
     expect(acked).toHaveLength(3);
     expect(j.size).toBe(0);
     await j.track(acked[0], Promise.resolve());
     const errors = lines().filter((l) => /cannot write/.test(l.msg));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ path: j.file, code: 'EFBIG' });
+    expect(errors[0]).toMatchObject({ path: j.file, code: 'ENOSPC' });
     expect(await writeFailures()).toBe(before + 3);
     // Writable again: journaled again, and said so.
+    await freeDisk(j);
     const d = j.record('slack', '{"n":4}');
     expect(readPending(j.file).map((e) => e.id)).toEqual([d.token]);
     expect(lines().filter((l) => /writable again/.test(l.msg)).map((l) => l.unjournaled)).toEqual([3]);
   });
 
   it('an append cut short (the disk filled up mid-line) counts as failed, and the next entry starts on a line of its own', async () => {
-    const j = await journal(leases());
-    capFileSize(fs.statSync(j.file).size + 10);
-    try {
-      j.record('slack', '{"n":1}');
-    } finally {
-      capFileSize('unlimited');
-    }
+    let full = true;
+    // As fs.writeSync on a disk that fills up mid-line: libuv writes what fits, then its next write fails.
+    const writeSync = (fd: number, bytes: Buffer): number => {
+      if (!full) return fs.writeSync(fd, bytes);
+      fs.writeSync(fd, bytes, 0, 10);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const j = await journal(leases(), { writeSync });
+    j.record('slack', '{"n":1}');
     expect(fs.statSync(j.file).size).toBe(10);
     expect(j.size).toBe(0);
+    full = false;
     const b = j.record('slack', '{"n":2}');
     expect(readPending(j.file).map((e) => e.id)).toEqual([b.token]);
     expect(j.size).toBe(1);
@@ -248,8 +279,9 @@ describe('handoff journal', () => {
 
   it('takes over a journal whose entries cannot be copied (a full disk): they are handed off, and the claimed file is kept until they are copied', async () => {
     const entry = (id: string): string => JSON.stringify({ e: { id, at: 1, platform: 'slack', body: `{"id":"${id}"}`, meta: {} } });
-    fs.writeFileSync(path.join(dir, 'dead.jsonl'), `${entry('e1')}\n${entry('e2')}\n`);
     const r = await journal(leases(), { replicaId: 'web-r' });
+    await fillDisk(r);
+    fs.writeFileSync(path.join(dir, 'dead.jsonl'), `${entry('e1')}\n${entry('e2')}\n`);
     const got: string[] = [];
     let finish: (ok: boolean) => void = () => undefined;
     const handedOff = new Promise<boolean>((res) => (finish = res));
@@ -257,19 +289,14 @@ describe('handoff journal', () => {
       got.push(e.id);
       return handedOff;
     });
-    capFileSize(fs.statSync(r.file).size);
-    try {
-      await r.takeOver();
-    } finally {
-      capFileSize('unlimited');
-    }
+    await r.takeOver();
     await new Promise((res) => setImmediate(res));
     expect(got.sort()).toEqual(['e1', 'e2']);
     const claimed = fs.readdirSync(dir).filter((f) => f.startsWith('web-r~'));
     expect(claimed).toHaveLength(1);
     expect(readPending(path.join(dir, claimed[0] as string)).map((e) => e.id)).toEqual(['e1', 'e2']);
-    // The next scan copies them (the disk has room again), deletes the claimed file, and hands nothing off twice.
-    await r.scan();
+    // The disk has room again: the next scan copies them, deletes the claimed file, and hands nothing off twice.
+    await freeDisk(r);
     expect(fs.readdirSync(dir)).toEqual(['web-r.jsonl']);
     expect(readPending(r.file).map((e) => e.id)).toEqual(['e1', 'e2']);
     finish(true);
