@@ -277,6 +277,8 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
       const timeoutMs = runtime.config.shutdownTimeoutMs;
       server.markReady(false);
       runtime.log.info({ timeout_ms: timeoutMs }, 'shutting down: taking no new work, finishing what is in flight');
+      // Before the platforms stop: what the journal holds stays pending for the next run, not retried into the refusals.
+      journal?.drain();
       const drained = router.shutdown(timeoutMs);
       // Adapters wait for router.idle(), which the shutdown deadline bounds.
       for (const p of platforms) await p.stop().catch((err: unknown) => runtime.log.warn({ err, platform: p.name }, 'platform did not stop cleanly'));

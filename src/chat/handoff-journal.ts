@@ -215,6 +215,8 @@ export class HandoffJournal {
   /** Appends are failing (logged once when it starts): the events acked without an entry since. */
   private failing: { unjournaled: number } | undefined;
   private started = false;
+  /** Shutdown began (drain): nothing is handed off again, and a refusal uses no attempt. */
+  private draining = false;
   private timers: NodeJS.Timeout[] = [];
   private scanning: Promise<void> | undefined;
   private closed = false;
@@ -292,9 +294,11 @@ export class HandoffJournal {
     this.settled.add(delivery);
     const item = this.pending.get(delivery.token);
     if (!item) return;
-    item.attempts++;
     item.retrying = false;
     if (ok) return this.done(delivery.token);
+    // Refused while shutting down: it stays as it was, for the next run or another replica.
+    if (this.draining) return;
+    item.attempts++;
     if (item.attempts >= this.maxAttempts) {
       this.log.error({ entry: delivery.token, platform: item.entry.platform, attempts: item.attempts }, 'handoff journal: an acked event could not be handed off; given up');
       this.done(delivery.token);
@@ -404,6 +408,16 @@ export class HandoffJournal {
     return false;
   }
 
+  /**
+   * Shutdown began (before the platforms stop): take no orphan over and retry nothing from now
+   * on, and let a hand-off that fails or is refused meanwhile use no attempt. A scan after a
+   * platform stopped found no app for its entries and dropped them as done; retries refused while
+   * draining were given up after maxAttempts.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
   /** Claim orphans and retry failed hand-offs; one scan at a time. */
   scan(): Promise<void> {
     this.scanning ??= this.scanOnce()
@@ -413,7 +427,7 @@ export class HandoffJournal {
   }
 
   private async scanOnce(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     this.keepOwnFile();
     this.trim();
     for (const [file, ids] of this.held) this.copyOver(file, ids);
@@ -424,7 +438,7 @@ export class HandoffJournal {
       }
     }
     for (const name of fs.readdirSync(this.dir)) {
-      if (this.closed) return;
+      if (this.closed || this.draining) return;
       // One journal that cannot be read or copied leaves the others to be taken over.
       await this.claim(name).catch((err: unknown) => this.log.warn({ err, file: name }, 'handoff journal: could not take over a journal; trying again at the next scan'));
     }
@@ -442,7 +456,7 @@ export class HandoffJournal {
     }
     if (this.adopts && !this.adopts(owner)) return;
     if (await this.liveness.alive(owner)) return;
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     const claimed = this.claimedName();
     try {
       fs.renameSync(file, claimed);

@@ -305,6 +305,34 @@ describe('handoff journal', () => {
     expect(readPending(r.file)).toEqual([]);
   });
 
+  it('once draining (shutdown began) nothing is handed off again or taken over, and a refused hand-off uses no attempt: it stays for the next run', async () => {
+    const j = await journal(leases(), { replicaId: 'web-a', maxAttempts: 2 });
+    let runs = 0;
+    let answer: (ok: boolean) => void = () => undefined;
+    j.register('slack', () => {
+      runs++;
+      return new Promise<boolean>((r) => (answer = r));
+    });
+    const failed = j.record('slack', '{"n":1}');
+    const refused = j.record('slack', '{"n":2}');
+    // A failure before the shutdown (1 attempt of 2), retried at the next scan.
+    j.settle(failed, false);
+    await j.scan();
+    expect(runs).toBe(1);
+    fs.writeFileSync(path.join(dir, 'dead.jsonl'), `${JSON.stringify({ e: { id: 'e-dead', at: 1, platform: 'slack', body: '{}', meta: {} } })}\n`);
+    j.drain();
+    // The router refuses the retry, and a new event, once shutting down.
+    answer(false);
+    j.settle(refused, false);
+    await new Promise((r) => setImmediate(r));
+    await j.scan();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'dead.jsonl'))).toBe(true);
+    await j.close();
+    expect(readPending(j.file).map((e) => e.id).sort()).toEqual([failed.token, refused.token].sort());
+  });
+
   it('closing with nothing pending deletes the file and releases the lease; with events pending, the file stays for another replica', async () => {
     const live = leases();
     const a = await journal(live, { replicaId: 'web-a' });
