@@ -98,6 +98,21 @@ describe('serve stays up when the model does not', () => {
     expect(pending.map((e) => (JSON.parse(e.body) as { event: { channel: string } }).event.channel)).toEqual(['D_U4']);
   }, 60_000);
 
+  it('acks and answers Slack events while its handoff journal cannot be written (a full volume), and says so once', async () => {
+    const { log, lines } = capturingLogger();
+    h = await startSlack({ logger: log });
+    const dir = path.join(h.root, 'data', 'handoff');
+    const file = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.jsonl')) as string);
+    // The volume fills up: every write to the journal fails with ENOSPC (/dev/full in the file's place, which the journal's next scan opens).
+    fs.rmSync(file);
+    fs.symlinkSync('/dev/full', file);
+    await within(8_000, 'the journal file opened again', () => lines().some((l) => /starting a new one/.test(String(l.msg))));
+    for (const u of ['U5', 'U6']) expect((await h.send(dm(u, 'How do I roll back billing-gateway?'), { secret: LZ_SECRET })).status).toBe(200);
+    await h.idle();
+    expect(answers(h.fake.calls)).toHaveLength(2);
+    expect(lines().filter((l) => /handoff journal: cannot write/.test(String(l.msg)))).toEqual([expect.objectContaining({ path: file, code: 'ENOSPC' })]);
+  }, 30_000);
+
   it('logs what it abandons when work does not finish by the deadline', async () => {
     const { log, lines } = capturingLogger();
     h = await startSlack({ logger: log, env: { UNDERSTUDY_SHUTDOWN_TIMEOUT_MS: '800' } });
