@@ -4,7 +4,7 @@ import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
 import { quantitiesAsked, slotEvidence, type Slot } from '../retrieval/answer-type';
 import { splitSentences } from '../text/sentences';
-import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, terms, units, windowOf, type Block, type Weights, type Window } from './passages';
+import { asksHow, bestUnit, parseBlocks, queryWeights, rarityWeighted, scoreBlock, scoreText, terms, units, windowOf, type Block, type Weights, type Window, withTermCache } from './passages';
 import { shownText } from './source-text';
 
 export const OFFLINE_MODEL = 'offline-extractive';
@@ -305,6 +305,10 @@ export interface ExcerptContext {
  * around the best match, reaching into the neighbouring chunks of the same source.
  */
 export function selectExcerpts(hits: SearchHit[], question: string, expansions: string[], ctx?: ExcerptContext, others: SearchHit[] = []): Excerpt[] {
+  return withTermCache(() => excerptsOf(hits, question, expansions, ctx, others));
+}
+
+function excerptsOf(hits: SearchHit[], question: string, expansions: string[], ctx: ExcerptContext | undefined, others: SearchHit[]): Excerpt[] {
   const how = asksHow(question);
   const quantities = quantitiesAsked(question);
   const phrases = quotedPhrases(question);

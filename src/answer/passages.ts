@@ -209,7 +209,30 @@ function dedent(text: string): string {
  * "chang" (and "squeeze"/"squeezed"), so a question's word missed the sentence that used its other form.
  */
 export function terms(text: string): string[] {
-  return tokenize(text).map((t) => (t.length > 4 && t.endsWith('e') && /^[a-z]+$/.test(t) ? t.slice(0, -1) : t));
+  const known = termCache?.get(text);
+  if (known) return known;
+  const out = tokenize(text).map((t) => (t.length > 4 && t.endsWith('e') && /^[a-z]+$/.test(t) ? t.slice(0, -1) : t));
+  termCache?.set(text, out);
+  return out;
+}
+
+/** The terms of the texts one answer has scored so far (see withTermCache); shared, so never changed in place. */
+let termCache: Map<string, string[]> | undefined;
+
+/**
+ * Runs synchronous work that scores text with each text's terms worked out once: choosing an
+ * answer's quotes scores the same blocks and sentences again and again (the question, the window,
+ * its blocks, their sentences, the lead candidates), about two thirds of it repeats. The cache
+ * lives for the call only, so nothing carries over from one answer to the next.
+ */
+export function withTermCache<T>(work: () => T): T {
+  if (termCache) return work();
+  termCache = new Map();
+  try {
+    return work();
+  } finally {
+    termCache = undefined;
+  }
 }
 
 /** Question terms and their weights; `expansion` holds the terms that only an expansion added. */
