@@ -122,7 +122,9 @@ export function slotEvidence(slot: Slot, passages: readonly string[]): number {
     for (const sentence of sentencesOf(p)) {
       if (slot.terms.length > 0) {
         const held = new Set(indexTokens(sentence));
-        if (!slot.terms.some((t) => held.has(t))) continue;
+        // "What does PLUS membership cost?": the passage says what members pay, not what it costs.
+        const paid = slot.money && MONEY_SIZE.test(sentence);
+        if (!paid && !slot.terms.some((t) => held.has(t))) continue;
       }
       if (slot.money ? MONEY.test(sentence) : NUMBER.test(sentence)) return 1;
       best = 0.5;

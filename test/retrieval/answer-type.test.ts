@@ -84,6 +84,15 @@ describe('slotEvidence: the measured thing and a number in one sentence of the p
     expect(slotEvidence(slotOf('How much did Phillip pay for the house?')!, [HOUSE])).toBe(1);
   });
 
+  it('takes what people pay for what a question says it costs (money asked by its noun)', () => {
+    // test/mcp/http.test.ts: lin-xiaoyu declined 'What does PLUS membership cost?' once the refit on seven sets moved the decline point.
+    const plus = '### 2026-01-08 — PLUS membership: first year ¥168 (regular ¥198)\n- **Decision**: new PLUS members pay ¥168 for the first year until 2026-03-31; renewals at ¥198.';
+    expect(slotEvidence(slotOf('What does PLUS membership cost?')!, [plus])).toBe(1);
+    expect(slotMiss('What does PLUS membership cost?', [plus])).toBe(0);
+    // Money with no word of paying or of the measured thing is still no evidence.
+    expect(slotEvidence(slotOf('What does PLUS membership cost?')!, ['Revenue grew to $4 million in Q2.'])).toBe(0);
+  });
+
   it('is 0.5 when the thing is there without a number, and 0 when no sentence names it (English)', () => {
     expect(slotEvidence(slotOf('How many partitions does billing.settlement have?')!, [TOPIC_NO_COUNT])).toBe(0.5);
     expect(slotEvidence(slotOf('How much memory does the redis-payments cluster have?')!, [TOPIC])).toBe(0);
