@@ -7,7 +7,7 @@ import type { RouteContext } from './middleware';
 import type { ChatRouter } from './router';
 import { placeholderResponder } from './commands';
 import { claimDurably } from './gates';
-import { recoverPlaceholder } from './recorded-answer';
+import { recordedResponder, recoverPlaceholder } from './recorded-answer';
 import { t } from './i18n';
 import { conversationKey, type ChatTransport, type MessageRef, type ReplyTarget } from './types';
 
@@ -82,40 +82,18 @@ export function answerHandler(router: ChatRouter, transportFor: TransportFinder,
       log.info({ event_id: event.eventId, attempt: job.attempt }, 'answer job: the event is claimed by another job (a duplicate); skipped');
       return { skipped: true };
     }
-    const progress = await readAnswerProgress(store, event.eventId);
-    if (progress.answered) {
+    const transportOf = (): ChatTransport => {
+      const transport = transportFor(event.platform, event.appId);
+      if (!transport) throw new Error(`answer job ${job.id}: no ${event.platform} app "${event.appId}" configured on this worker`);
+      return transport;
+    };
+    // The placeholder (a status, or the first draft where the status is native) carries the job's id as its key.
+    const respond = await recordedResponder(store, transportOf, event, job.data.target, log, { key: job.id, keyFirstDraft: true });
+    if (!respond) {
       log.info({ event_id: event.eventId, attempt: job.attempt }, 'answer job: already answered, nothing to do');
       return { skipped: true };
     }
-    const transport = transportFor(event.platform, event.appId);
-    if (!transport) throw new Error(`answer job ${job.id}: no ${event.platform} app "${event.appId}" configured on this worker`);
-    // A run before this one set out to post the placeholder and never recorded it (it died in
-    // between): it is found by the job's key and adopted, so the answer replaces it.
-    const recovered = progress.posting !== undefined && !progress.placeholder ? await recoverPlaceholder(transport, job.data.target, job.id, log) : undefined;
-    const placeholder = progress.placeholder ?? (recovered === 'unknown' ? undefined : recovered);
-    if (recovered && recovered !== 'unknown') await saveAnswerProgress(store, event.eventId, { placeholder });
-    // Not known whether one is out: no second one, and no drafts; the answer is posted.
-    const blind = recovered === 'unknown';
-    let known = placeholder !== undefined;
-    // The placeholder and the answered mark are recorded as they go out; drafts in between are not.
-    const respondInPlace = placeholderResponder(transport, job.data.target, {
-      placeholder,
-      posted: async (placeholder) => {
-        known = true;
-        await saveAnswerProgress(store, event.eventId, { placeholder });
-      },
-      replaced: (ref) => saveAnswerProgress(store, event.eventId, { placeholder: ref, answered: true }),
-    });
-    const respond: typeof respondInPlace = async (reply) => {
-      if ((reply.kind === 'status' || reply.kind === 'draft') && !known) {
-        if (blind) return undefined;
-        // The intent first: a crash between the post and recording it leaves this behind.
-        await saveAnswerProgress(store, event.eventId, { posting: Date.now() });
-      }
-      // The placeholder (a status, or the first draft where the status is native) carries the job's id as its key: Slack finds it again, Feishu gives the same message back.
-      return respondInPlace(reply.kind === 'status' || (reply.kind === 'draft' && !known) ? { ...reply, key: job.id } : reply);
-    };
-    await router.answerHandedOff(job.data, transport, respond);
+    await router.answerHandedOff(job.data, transportOf(), respond);
     return { answered: true };
   };
 }

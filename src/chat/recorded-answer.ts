@@ -5,23 +5,36 @@ import { placeholderResponder, type HandlerContext } from './commands';
 import type { ChatEvent, ChatTransport, MessageRef, ReplyTarget } from './types';
 
 /**
- * `respond` for an answer computed in the process that acked its event (`--role all`), journaled
- * so that a run after a crash answers it: recorded as it goes out, as an answer job's is on a
- * worker (answerHandler), under the same progress record and placeholder key. The intent to post
- * the placeholder, the placeholder, then `answered`; so the replay updates the placeholder a killed
- * run left (found by its key when the crash came between posting and recording it) and posts no
- * second answer. Undefined when the answer is already out: nothing to do.
+ * `respond` for an answer that a run after a crash must finish, not repeat: an answer job on a
+ * worker (answerHandler), or an answer computed in the process that acked its event (`--role
+ * all`, journaled). Recorded per event as it goes out: the intent to post the placeholder, the
+ * placeholder, then `answered`; so a later run updates the placeholder a killed run left (found by
+ * its key when the crash came between posting and recording it) and posts no second answer.
+ * Undefined when the answer is already out: nothing to do.
  */
 export async function recordedResponder(
   store: StateStore,
-  transport: ChatTransport,
+  /** Looked up once the answer is known not to be out (a worker without the event's app throws then). */
+  transportOf: () => ChatTransport,
   event: Pick<ChatEvent, 'platform' | 'eventId'>,
   target: ReplyTarget,
   log: Logger,
+  options: {
+    /** The placeholder's key (default: the event's answer job id). */
+    key?: string;
+    /**
+     * A first draft (where the status is native) is keyed too: a worker's, so a retry finds it.
+     * Not in place: in a Slack assistant thread a keyed draft is posted as a message that the
+     * stream then replaces (deleted); in place the stream opens at once, and a kill between its
+     * opening and the record of it leaves it to a second answer.
+     */
+    keyFirstDraft?: boolean;
+  } = {},
 ): Promise<HandlerContext['respond'] | undefined> {
   const progress = await readAnswerProgress(store, event.eventId);
   if (progress.answered) return undefined;
-  const key = answerJobId(event);
+  const key = options.key ?? answerJobId(event);
+  const transport = transportOf();
   const recovered = progress.posting !== undefined && !progress.placeholder ? await recoverPlaceholder(transport, target, key, log) : undefined;
   const placeholder = progress.placeholder ?? (recovered === 'unknown' ? undefined : recovered);
   if (recovered && recovered !== 'unknown') await saveAnswerProgress(store, event.eventId, { placeholder });
@@ -43,10 +56,8 @@ export async function recordedResponder(
       await saveAnswerProgress(store, event.eventId, { posting: Date.now() });
     }
     // The placeholder carries the key (Slack finds it again, Feishu gives the same message back).
-    // Not a first draft, as a worker's is: in a Slack assistant thread a keyed draft is posted as a
-    // message that the stream then replaces (deleted); in place, the stream opens at once, and a kill
-    // between its opening and the record of it leaves it to a second answer.
-    return respondInPlace(reply.kind === 'status' ? { ...reply, key } : reply);
+    const keyed = reply.kind === 'status' || (options.keyFirstDraft === true && reply.kind === 'draft' && !known);
+    return respondInPlace(keyed ? { ...reply, key } : reply);
   };
 }
 

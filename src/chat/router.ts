@@ -102,7 +102,7 @@ export class ChatRouter {
         if (await options.handOff?.(ctx)) return;
         // A journaled event answered here (role all) is recorded as it goes out: its replay after a crash answers it once.
         if (ctx.claimToken) {
-          const respond = await recordedResponder(store, ctx.transport, ctx.event, ctx.target, ctx.log);
+          const respond = await recordedResponder(store, () => ctx.transport, ctx.event, ctx.target, ctx.log);
           if (!respond) return ctx.log.info('journaled event already answered; nothing to do');
           ctx.respond = respond;
         }
