@@ -119,18 +119,20 @@ export class ChatRouter {
    * Handle an event in the background (the adapter has already acked). The event may still be
    * resolving (a channel lookup); idle() waits for that too. Each handler starts on a later turn,
    * so a burst never delays the acks; inside, commands and questions go to separate lanes.
-   * `delivery` (a journaled event) learns when the gates are through, or failed.
+   * `delivery` (a journaled event) learns when the gates are through, or failed. An event the
+   * adapter acked before shutdown began (`ackedBeforeShutdown`) is handled even once it has.
    */
-  dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport, delivery?: Delivery): void {
+  dispatch(event: ChatEvent | undefined | Promise<ChatEvent | undefined>, transport: ChatTransport, delivery?: Delivery, ackedBeforeShutdown = false): void {
     // Refused during shutdown: not handed off, so a journaled event stays for another replica.
-    if (this.refuse()) return delivery?.add(Promise.resolve(false));
+    const refused = (): boolean => !ackedBeforeShutdown && this.refuse();
+    if (refused()) return delivery?.add(Promise.resolve(false));
     const info: WorkInfo = { kind: 'event', since: this.now() };
     const work = Promise.resolve(event)
       .then(async (e) => {
         if (!e) return true;
         info.eventId = e.eventId;
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.refuse()) return false;
+        if (refused()) return false;
         await this.handle(e, transport, info, delivery?.token);
         return true;
       })

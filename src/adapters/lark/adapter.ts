@@ -8,6 +8,7 @@ import { classifyError, UnderstudyError } from '../../errors';
 import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
+import { AcksFirst } from '../acks-first';
 import type { PlatformAdapter } from '../platform';
 import { larkApps, type LarkAppConfig } from './apps';
 import { actionValue, larkCardAction, type LarkCardActionEvent, type LarkCardActionResult } from './card-actions';
@@ -58,8 +59,7 @@ export class LarkAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly chatTypes = new Map<string, ChannelType>();
   /** Webhook requests being verified and acked; answers start once there are none. */
-  private acking = 0;
-  private readonly afterAcks: (() => void)[] = [];
+  private readonly acks = new AcksFirst(ACK_FIRST_MAX_MS);
   /** A web replica's handoff journal (useJournal). */
   private journal: HandoffJournal | undefined;
   /** The journaled delivery whose handlers are running (set only during invoke()). */
@@ -201,30 +201,8 @@ export class LarkAdapter implements PlatformAdapter {
    * what is not acked within 3 s. So during a burst, answers wait until every request in flight
    * has its 200 (at most a second).
    */
-  private acksDone(): Promise<void> {
-    if (this.acking === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ACK_FIRST_MAX_MS);
-      this.afterAcks.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.acking++;
-    try {
-      await this.verifyAndDispatch(req, res);
-    } finally {
-      this.acking--;
-      // Release waiting answers only when no other request arrived meanwhile.
-      if (this.acking === 0 && this.afterAcks.length > 0) {
-        setImmediate(() => {
-          if (this.acking === 0) for (const release of this.afterAcks.splice(0)) release();
-        });
-      }
-    }
+  private handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.acks.acking(() => this.verifyAndDispatch(req, res));
   }
 
   /** Verify the request ourselves, then hand the decrypted event to that app's real EventDispatcher. */
@@ -388,7 +366,7 @@ export class LarkAdapter implements PlatformAdapter {
         : undefined;
     live.transport.rememberThread(n.event.threadId, m.thread_id);
     const event = n.event;
-    const resolved: Promise<ChatEvent> = Promise.all([this.acksDone(), remembered]).then(() =>
+    const resolved: Promise<ChatEvent> = Promise.all([this.acks.quiet(), remembered]).then(() =>
       event.channelType === 'dm' ? event : this.chatType(live, m.chat_id).then((channelType) => ({ ...event, channelType })),
     );
     // A picture or a file goes through the same gates; the text-only gate answers it with a note.

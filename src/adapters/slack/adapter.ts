@@ -9,6 +9,7 @@ import { UnderstudyError } from '../../errors';
 import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
 import { readBody, send, type HttpServer } from '../../server/http-server';
+import { AcksFirst } from '../acks-first';
 import type { PlatformAdapter } from '../platform';
 import { slackApps, type SlackAppConfig } from './apps';
 import { boltLogger } from './bolt-logger';
@@ -47,53 +48,62 @@ interface LiveApp {
 const GATE_CONCURRENCY = 4;
 /** The longest an event keeps its place among the GATE_CONCURRENCY running ones. */
 const LINE_HOLD_MS = 250;
+/** Longest the work after an ack waits for a burst of requests to be acked before it starts anyway. */
+const ACK_FIRST_MAX_MS = 1_000;
 
 /**
- * Acked events waiting for the router, first in first out, a few at a time. An Events API
- * request is acked before its listener runs (by handleHttp, or by Bolt with processBeforeResponse
- * off), so an event's store and queue work never delays its own ack; this line keeps it from delaying the acks of the events
- * behind it too: under a burst, the gates of all the events at once took the CPU while the
- * requests after them waited. The next event starts on the event loop's check phase
- * (setImmediate), after the requests that arrived meanwhile were read, verified and acked.
+ * Acked events waiting for their next step, first in first out, started one per turn of the event
+ * loop (its check phase, setImmediate) and only once no request is being acked (AcksFirst), at most
+ * `concurrency` at a time. An Events API request is acked before its listener runs (by handleHttp,
+ * or by Bolt with processBeforeResponse off), so an event's store and queue work never delays its
+ * own ack; the line keeps it from delaying the acks of the events behind it too: under a burst, the
+ * gates of all the events at once took the CPU while the requests after them waited.
+ * A running item gives its place back when it ends or after `holdMs`, whichever is first: the line
+ * paces the gates of a burst, and long work (a meeting run on this replica) must not keep the
+ * events behind it waiting.
  * An event acked and not yet handed off is in the replica's handoff journal (handoff-journal.ts):
  * after a kill -9 another replica hands it off (Slack does not deliver an acked event again).
  * Graceful shutdown waits for the line (each item is tracked by the router from the start).
  */
-class AckedLine {
-  private readonly waiting: (() => Promise<void>)[] = [];
+class PacedLine {
+  private readonly waiting: { run: () => Promise<void>; at: number }[] = [];
   private running = 0;
   private scheduled = false;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(
+    private readonly acks: AcksFirst,
+    private readonly concurrency = Number.POSITIVE_INFINITY,
+    private readonly holdMs?: number,
+  ) {}
 
   /** Queue `work`; resolves once it has run (never rejects: `work` handles its own failures). */
   push(work: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve) => {
-      this.waiting.push(() => work().finally(resolve));
+      this.waiting.push({ run: () => work().finally(resolve), at: Date.now() });
       this.schedule();
     });
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running >= this.concurrency || this.waiting.length === 0) return;
+    const head = this.waiting[0];
+    if (this.scheduled || this.running >= this.concurrency || !head) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const next = this.waiting.shift();
-      if (!next) return;
-      this.running++;
-      // The slot is given back when the work ends or after LINE_HOLD_MS, whichever is first: the
-      // line paces the gates of a burst, and long work (a meeting run on this replica) must not
-      // keep the events behind it waiting.
-      let timer: NodeJS.Timeout | undefined;
-      const held = new Promise<void>((r) => (timer = setTimeout(r, LINE_HOLD_MS)));
-      void Promise.race([next(), held]).finally(() => {
-        clearTimeout(timer);
-        this.running--;
+    void this.acks.quiet(head.at).then(() =>
+      setImmediate(() => {
+        this.scheduled = false;
+        const next = this.waiting.shift();
+        if (!next) return;
+        this.running++;
+        let timer: NodeJS.Timeout | undefined;
+        const held = this.holdMs === undefined ? [] : [new Promise<void>((r) => (timer = setTimeout(r, this.holdMs)))];
+        void Promise.race([next.run(), ...held]).finally(() => {
+          clearTimeout(timer);
+          this.running--;
+          this.schedule();
+        });
         this.schedule();
-      });
-      this.schedule();
-    });
+      }),
+    );
   }
 }
 
@@ -115,34 +125,6 @@ function retryNum(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number.parseInt(value, 10);
 }
 
-/**
- * Work started one item per turn of the event loop (its check phase), first in first out, each
- * left to finish on its own: under a burst, the requests read meanwhile are acked between two
- * items instead of waiting behind the listeners of every event acked before them.
- */
-class PacedStarts {
-  private readonly waiting: (() => void)[] = [];
-  private scheduled = false;
-
-  /** Queue `work`; resolves once it has run (never rejects: `work` handles its own failures). */
-  push(work: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.waiting.push(() => void work().finally(resolve));
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.waiting.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.waiting.shift()?.();
-      this.schedule();
-    });
-  }
-}
-
 interface Group {
   secret?: string;
   app: App;
@@ -161,9 +143,12 @@ export class SlackAdapter implements PlatformAdapter {
   private live: LiveApp[] = [];
   private readonly log: Logger;
   private readonly channelTypes = new Map<string, ChannelType>();
-  private readonly acked = new AckedLine(GATE_CONCURRENCY);
-  /** Events acked by handleHttp, on their way to their Bolt App. */
-  private readonly toBolt = new PacedStarts();
+  /** Events API requests being verified and acked: the work after an ack waits for them. */
+  private readonly acks = new AcksFirst(ACK_FIRST_MAX_MS);
+  /** A web replica's acked message events on their way to the router's gates and hand-off. */
+  private readonly acked = new PacedLine(this.acks, GATE_CONCURRENCY, LINE_HOLD_MS);
+  /** A web replica's events acked by handleHttp, on their way to their Bolt App. */
+  private readonly toBolt = new PacedLine(this.acks);
   /** A web replica's handoff journal (useJournal). */
   private journal: HandoffJournal | undefined;
 
@@ -223,8 +208,13 @@ export class SlackAdapter implements PlatformAdapter {
     this.groups = [];
   }
 
+  /** An Events API request, counted among those being acked until its handler returns (AcksFirst). */
+  private handleHttp(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    return this.acks.acking(() => this.verifyAndAck(req, res));
+  }
+
   /** Verify against every configured secret ourselves, then hand the request to that app's real Bolt receiver. */
-  private async handleHttp(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  private async verifyAndAck(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
     let raw: Buffer;
     try {
       raw = await readBody(req, 2_000_000);
@@ -281,7 +271,7 @@ export class SlackAdapter implements PlatformAdapter {
    */
   private handOffAcked(group: Group, body: SlackBody, retry: { num?: string; reason?: string }, delivery?: Delivery): Promise<void> {
     // An event acked before a graceful stop began is answered even if its listener runs after it
-    // began (waiting in PacedStarts), as when Bolt's receiver ran the listener right after its ack.
+    // began (waiting in its line), as when Bolt's receiver ran the listener right after its ack.
     const customProperties = { [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, ...(delivery ? { [HANDED_OFF]: delivery } : {}) };
     const event = { body, ack: async () => undefined, retryNum: retryNum(retry.num), retryReason: retry.reason, customProperties };
     const toBolt = (): Promise<void> => {
@@ -290,8 +280,9 @@ export class SlackAdapter implements PlatformAdapter {
       return this.journal && delivery ? this.journal.track(delivery, processed) : logged;
     };
     // A web replica (answers handed to workers) paces the hand-over as it paces the gates
-    // (AckedLine); a process that answers in place runs the listener at once, as Bolt did.
-    const work = this.runtime.jobs ? this.toBolt.push(toBolt) : toBolt();
+    // (PacedLine); a process that answers in place runs the listener once the requests being
+    // acked have their 200 (its lanes and answer slots decide the rest).
+    const work = this.runtime.jobs ? this.toBolt.push(toBolt) : this.acks.quiet().then(toBolt);
     this.router.track(work, 'event');
     return work;
   }
@@ -423,14 +414,14 @@ export class SlackAdapter implements PlatformAdapter {
     return app;
   }
 
-  /** An acked message event to the router, in line behind the events acked before it (AckedLine). */
+  /** An acked message event to the router, in line behind the events acked before it (PacedLine). */
   private dispatchInLine(event: Promise<ChatEvent | undefined>, transport: ChatTransport, ackedBeforeShutdown = false, delivery?: Delivery): void {
     // During shutdown the router refuses new events (and counts them); those already in line are
     // finished, and so are those acked before it began (handleHttp) whose listener runs during it.
     // Only a web replica (answers handed to workers: the router returns once the job is queued)
     // paces its events; a process that answers in place dispatches at once, as its lanes and answer
     // slots already decide what waits (a line here held places for whole answers).
-    if (this.router.shuttingDown ? !ackedBeforeShutdown : !this.runtime.jobs) return this.router.dispatch(event, transport, delivery);
+    if (this.router.shuttingDown ? !ackedBeforeShutdown : !this.runtime.jobs) return this.router.dispatch(event, transport, delivery, ackedBeforeShutdown);
     let handedOff = false;
     const work = this.acked.push(async () => {
       try {

@@ -1,12 +1,40 @@
+import http from 'node:http';
+import { signSlackRequest } from '../../../src/adapters/slack/verify';
 import type { SlackCall } from '../../helpers/fake-slack';
 import { eventBody, LZ_SECRET, startSlack, type SlackHarness } from '../../helpers/slack-harness';
 
 /*
  * The Slack adapter acks an event and runs its gates later, from a FIFO line, a few at a time
- * (adapter.ts, AckedLine). What is acked is not lost on a graceful stop: the line is finished.
+ * (adapter.ts, PacedLine), once no request is being acked (AcksFirst). What is acked is not
+ * lost on a graceful stop: the line is finished.
  */
 
 const dm = (user: string, text: string) => eventBody({ type: 'message', channel_type: 'im', channel: `D_${user}`, user, text }, { app: 'A_LZ' });
+const toChannel = (calls: SlackCall[], channel: string) => calls.filter((c) => c.args.channel === channel);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A signed event request whose body is sent in two parts: the second when `finish()` is called. */
+function slowRequest(url: string, body: unknown, secret: string): { finish: () => Promise<number> } {
+  const raw = JSON.stringify(body);
+  const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), ...signSlackRequest(secret, raw) } });
+  const status = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  // A test that fails before finish() closes the server under it: no unhandled rejection then.
+  status.catch(() => undefined);
+  req.write(raw.slice(0, 20));
+  return {
+    finish: () => {
+      req.end(raw.slice(20));
+      return status;
+    },
+  };
+}
+
 const answered = (calls: SlackCall[]) => new Set(calls.filter((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks ?? '').includes('understudy_feedback')).map((c) => String(c.args.channel)));
 
 describe('Slack: the line of acked events', () => {
@@ -28,4 +56,30 @@ describe('Slack: the line of acked events', () => {
     const perChannel = calls.filter((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks ?? '').includes('understudy_feedback')).length;
     expect(perChannel).toBe(users.length);
   }, 60_000);
+
+  it('starts the work after an ack only once no other request is being acked', async () => {
+    h = await startSlack();
+    // A request still sending its body while another event is acked: the acked event's answer waits for it.
+    const slow = slowRequest(h.url, dm('U_SLOW', 'How do I roll back billing-gateway?'), LZ_SECRET);
+    await sleep(100);
+    expect((await h.send(dm('U_QUICK', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET })).status).toBe(200);
+    await sleep(500);
+    expect(toChannel(h.fake.calls, 'D_U_QUICK')).toEqual([]);
+    expect(await slow.finish()).toBe(200);
+    await h.idle();
+    expect([...answered(h.fake.calls)].sort()).toEqual(['D_U_QUICK', 'D_U_SLOW']);
+  }, 30_000);
+
+  it('starts it anyway a second after its ack when a request never finishes', async () => {
+    h = await startSlack();
+    const stalled = slowRequest(h.url, dm('U_STALL', 'How do I roll back billing-gateway?'), LZ_SECRET);
+    await sleep(100);
+    const acked = Date.now();
+    expect((await h.send(dm('U_QUICK', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET })).status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    while (!answered(h.fake.calls).has('D_U_QUICK') && Date.now() < deadline) await sleep(50);
+    expect(answered(h.fake.calls).has('D_U_QUICK')).toBe(true);
+    expect(Date.now() - acked).toBeGreaterThanOrEqual(900);
+    await stalled.finish();
+  }, 30_000);
 });
