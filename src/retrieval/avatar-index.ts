@@ -328,7 +328,7 @@ export class AvatarIndex {
     await this.semantic?.building;
     const st = this.semantic?.status;
     if (!st) return undefined;
-    if (st.state !== 'ready') return `semantic layer ${st.state}`;
+    if (st.state !== 'ready') return `semantic layer ${st.state}${st.error ? `: ${st.error}` : ''}`;
     return `semantic layer ready: ${this.semantic?.vectors?.size ?? 0} English chunks (${st.embedded} embedded at ${st.rate.toFixed(1)} chunks/s, ${st.reused} from cache) in ${st.seconds.toFixed(1)} s`;
   }
 
@@ -363,7 +363,7 @@ export class AvatarIndex {
         }
       })
       .catch((err: unknown) => {
-        entry.status = { state: 'failed', embedded: 0, reused: 0, rate: 0, seconds: 0 };
+        entry.status = { state: 'failed', embedded: 0, reused: 0, rate: 0, seconds: 0, error: err instanceof Error ? err.message : String(err) };
         this.log.warn({ err, avatar: this.slug }, 'semantic layer failed to build; searching without it');
       });
   }

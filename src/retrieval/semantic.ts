@@ -69,6 +69,8 @@ export interface SemanticStatus {
   /** Chunks embedded per second during the last build (0 when nothing was embedded). */
   rate: number;
   seconds: number;
+  /** Why the build failed (state `failed`). */
+  error?: string;
 }
 
 /** Embedded chunks: ids, text checksums and unit vectors, searchable by brute-force cosine. */

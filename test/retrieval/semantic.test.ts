@@ -90,4 +90,15 @@ describe('semantic layer (USE lite)', () => {
     expect(embedderFactoryFor({}, { semanticInBackground: true }).semantic).toMatchObject({ background: true });
     expect(embedderFactoryFor({ embeddings: { model: 'text-embedding-3-small', apiKey: 'sk-test' } }).semantic).toBeUndefined();
   });
+
+  it('says why it failed to build, and search goes on without it', async () => {
+    const root = tmpDir('semantic-');
+    makeAvatar(root, 'pg', FILES);
+    const broken: SemanticProvider = { background: false, encoder: () => Promise.reject(new Error('model weights unreadable')) };
+    const svc = service(root, broken);
+    await svc.ingest('pg');
+    expect(await svc.index('pg').semanticReady()).toBe('semantic layer failed: model weights unreadable');
+    expect((await svc.index('pg').search('sailing in a gust')).hits.length).toBeGreaterThan(0);
+    svc.close();
+  });
 });
