@@ -71,13 +71,7 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
       into.push(n);
     }
   }
-  if (!own) {
-    const parts = [...before.reverse(), c, ...after];
-    const chat = c.kind === 'slack' || c.kind === 'feishu';
-    const texts = new Map(parts.map((p) => [p, chat ? fencesOnOwnLines(p.text) : p.text]));
-    const lines = parts.map((p) => texts.get(p)!.replace(/\s+$/, '')).join('\n\n').split('\n');
-    return { lines: shownLines(lines, c.kind), hitLines: hitLinesOf(parts, c, texts) };
-  }
+  if (!own) return unitsWindow([...before.reverse(), c, ...after], c);
   const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
   for (const n of [...before, ...after]) {
     const m = LINE_LOCATOR.exec(n.locator);
@@ -115,15 +109,51 @@ export function fencesOnOwnLines(text: string): string {
     .join('\n');
 }
 
-/** Window line range (0-based, inclusive) of the hit's own part, for windows without file lines. */
-function hitLinesOf(parts: Chunk[], hit: Chunk, texts: Map<Chunk, string>): [number, number] {
-  let at = 0;
+/** Shortest and longest runs of characters taken for the overlap the chunker gives a piece with the one before it (at most 80 units: words, or CJK characters). */
+const MIN_OVERLAP = 8;
+const MAX_OVERLAP = 1_500;
+
+/** How much of `next`'s start repeats `prev`'s end (the chunker's overlap between two pieces of one unit), in characters. */
+function overlapOf(prev: string, next: string): number {
+  for (let n = Math.min(prev.length, next.length, MAX_OVERLAP); n >= MIN_OVERLAP; n--) if (prev.endsWith(next.slice(0, n))) return n;
+  return 0;
+}
+
+/**
+ * A window over sources without line locators: the parts in order, a blank line between units,
+ * and the pieces of one unit (a long message or e-mail cut by the chunker, each sharing the
+ * same locator) joined back into its text, their overlap once: quoted twice, a repeated line
+ * read as a stutter and a repeated fence turned the rest of the message inside out. A chat
+ * message's inline fences go on lines of their own, over the whole message (a piece can hold
+ * only the opening one). `hitLines` are the window lines of the hit's own piece.
+ */
+function unitsWindow(parts: Chunk[], hit: Chunk): Window {
+  const chat = hit.kind === 'slack' || hit.kind === 'feishu';
+  const units: { text: string; hit?: [number, number] }[] = [];
+  let last: Chunk | undefined;
   for (const p of parts) {
-    const n = (texts.get(p) ?? p.text).replace(/\s+$/, '').split('\n').length;
-    if (p === hit) return [at, at + n - 1];
-    at += n + 1;
+    const unit = units[units.length - 1];
+    if (!unit || last?.locator !== p.locator) units.push({ text: p.text, ...(p === hit ? { hit: [0, p.text.length] as [number, number] } : {}) });
+    else {
+      const overlap = overlapOf(unit.text, p.text);
+      // Without an overlap the chunker trimmed what stood between: a line break keeps words apart.
+      const start = overlap > 0 ? unit.text.length - overlap : unit.text.length + 1;
+      unit.text = overlap > 0 ? unit.text + p.text.slice(overlap) : `${unit.text}\n${p.text}`;
+      if (p === hit) unit.hit = [start, unit.text.length];
+    }
+    last = p;
   }
-  return [0, 0];
+  const shown = (text: string): string => (chat ? fencesOnOwnLines(text) : text);
+  const lineCount = (text: string): number => text.split('\n').length;
+  const lines: string[] = [];
+  let hitLines: [number, number] = [0, 0];
+  for (const u of units) {
+    if (lines.length > 0) lines.push('');
+    const text = shown(u.text).replace(/\s+$/, '');
+    if (u.hit) hitLines = [lines.length + lineCount(shown(u.text.slice(0, u.hit[0]))) - 1, lines.length + lineCount(shown(u.text.slice(0, u.hit[1])).replace(/\s+$/, '')) - 1];
+    lines.push(...text.split('\n'));
+  }
+  return { lines: shownLines(lines, hit.kind), hitLines };
 }
 
 const FENCE = /^\s*(```|~~~)/;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AvatarService } from '../../src/app/avatar-service';
 import type { Viewer } from '../../src/avatars/visibility';
+import { windowOf } from '../../src/answer/passages';
 import { localEmbedderFactory } from '../../src/retrieval/embedders';
 import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { makeAvatar, tmpDir } from '../helpers/fixtures';
@@ -49,4 +50,42 @@ describe('offline answers from Slack export messages', () => {
       svc.close();
     }
   });
+
+  it('quote a long message the chunker cut into overlapping pieces once, its code block whole', async () => {
+    const root = tmpDir();
+    // A reply long enough to be cut into pieces, a Slack code block (inline fences) in the middle:
+    // the piece after the cut repeats the end of the one before it.
+    const check = Array.from({ length: 30 }, (_, i) => `* checking step ${i + 1} of the package build ... OK`).join('\n');
+    const words = (topic: string) => Array.from({ length: 40 }, (_, i) => `${topic} remark ${i + 1} goes here.`).join(' ');
+    const text = `Thanks for setting up the package. On R 3.6.3 the check with --as-cran says:\n\`\`\`${check}\n* DONE\`\`\`\n${words('Closing')} So the caller_arg NOTE is not a bug; ask on r-package-devel.`;
+    makeAvatar(root, 'lr', {
+      'rc/users.json': JSON.stringify([{ id: 'U1', name: 'lr', real_name: 'Lluis' }]),
+      'rc/channels.json': JSON.stringify([{ id: 'C1', name: 'bug-reporting' }]),
+      'rc/bug-reporting/2022-07-14.json': JSON.stringify([msg('1657792147.218319', `${words('Opening')} Is there a test package for this?`), msg('1657792200.000100', text)]),
+    });
+    const svc = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
+    try {
+      await svc.ingest('lr');
+      const pieces = svc.index('lr').chunkStore().bySource('rc/bug-reporting/2022-07-14').filter((c) => c.locator === '1657792200.000100');
+      expect(pieces.length).toBeGreaterThan(1);
+      // The window around the last piece reads the whole message back, as it was written.
+      const index = svc.index('lr');
+      const win = windowOf({ chunk: pieces[pieces.length - 1], score: 1, coverage: 1 }, { index, viewer: DM });
+      const lines = win.lines.filter((l) => l.trim().length >= 12);
+      expect(lines.length).toBe(new Set(lines).size);
+      const fenceAt = win.lines.map((l, i) => (l.trim() === '```' ? i : -1)).filter((i) => i >= 0);
+      expect(fenceAt).toHaveLength(2);
+      expect(win.lines[fenceAt[0] - 1]).toMatch(/--as-cran says:$/);
+      expect(win.lines[fenceAt[0] + 1]).toBe('* checking step 1 of the package build ... OK');
+      expect(win.lines[fenceAt[1] - 1]).toBe('* DONE');
+      // The hit's own piece is the message's last lines.
+      expect(win.lines[win.hitLines![1]]).toMatch(/ask on r-package-devel\.$/);
+      const a = await svc.ask('lr', { question: 'Is the caller_arg NOTE a bug, and where should I ask about it?', viewer: DM, conversation: 'c1', actor: 'x' });
+      expect(a.grounded).toBe(true);
+      expect(a.text).toContain('r-package-devel');
+    } finally {
+      svc.close();
+    }
+  });
 });
+
