@@ -205,8 +205,9 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     while (start > 0 && inHit(blocks[start - 1]) && blocks.slice(start - 1, anchor + 1).reduce((n, b) => n + b.text.length, 0) <= MAX_QUOTE_CHARS) start--;
     first = start;
   }
-  // A code block keeps the sentence or step that introduces it ("While the canary is still running:").
-  if (blocks[first].kind === 'code' && first > 0 && introduces(blocks[first - 1])) first--;
+  // A code block keeps the sentence or step that introduces it ("While the canary is still running:"),
+  // an example the sentence that leads into it ("To make it a circle, write it like this.").
+  if (first > 0 && ((blocks[first].kind === 'code' && introduces(blocks[first - 1])) || example(blocks, first - 1, how) !== undefined)) first--;
   // The section heading when it is close, so the quote says what it is about.
   if (first > 0 && blocks[first - 1].kind === 'heading') first--;
   else if (first > 1 && blocks[first - 2].kind === 'heading' && blocks[first - 1].text.length < 300) first -= 2;
@@ -225,6 +226,13 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     picked.pop();
     pickedAt.pop();
   }
+  // A quote never stops on the sentence that leads into an example ("Shapes can even be a cloud."
+  // over `A.shape: cloud`): the example comes too, past the budget if need be (it is short).
+  const lastAt = pickedAt[pickedAt.length - 1];
+  if (example(blocks, lastAt, how) !== undefined) {
+    picked.push(blocks[lastAt + 1]);
+    pickedAt.push(lastAt + 1);
+  }
   // Other matches elsewhere in the window, nearly as good, are quoted too, after an ellipsis,
   // each with its section heading when that is just above ("## Fix forward instead when").
   // (By position: a clipped block is a copy, not found among the blocks.)
@@ -242,9 +250,11 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     // A code block keeps its introduction ("6. **切换活跃账号并滚动重启**"), any block its heading.
     if (blocks[head].kind === 'code' && head > 0 && introduces(blocks[head - 1]) && !taken.has(head - 1)) head--;
     if (head > 0 && blocks[head - 1].kind === 'heading' && !taken.has(head - 1)) head--;
-    for (let j = head; j <= i; j++) taken.add(j);
-    const text = joined(blocks.slice(head, i + 1));
-    segments.push({ at: head, end: i, text, from: blocks[head].from, to: blocks[i].to });
+    // A sentence that leads into an example keeps it (as the quote above).
+    const end = example(blocks, i, how) !== undefined && !taken.has(i + 1) ? i + 1 : i;
+    for (let j = head; j <= end; j++) taken.add(j);
+    const text = joined(blocks.slice(head, end + 1));
+    segments.push({ at: head, end, text, from: blocks[head].from, to: blocks[end].to });
   }
   // The lead is scored by sentence, not by paragraph: a paragraph whose matches are spread over
   // several sentences says less than the one sentence that holds the question's rarer terms.
@@ -324,6 +334,10 @@ function excerptsOf(hits: SearchHit[], question: string, expansions: string[], c
     const d = drafts[u.n - 1];
     const cite = d.lead[u.j]?.cite;
     if (!cite || bare(d.quote).includes(bare(cite.text))) continue;
+    // A segment the cited unit holds whole (the sentence alone, quoted as another match) gives way
+    // to it: the same lines are not quoted twice. (A clipped long block keeps its segment: the
+    // unit is another part of it.)
+    d.segments = d.segments.filter((g) => g.at < cite.at || g.end > cite.end || !bare(cite.text).includes(bare(g.text)));
     d.segments.push({ at: cite.at, end: cite.end, text: cite.text, from: cite.from, to: cite.to });
     Object.assign(d, render(d.segments));
   }
@@ -358,7 +372,8 @@ export function leadUnits(excerpts: Excerpt[]): { text: string; n: number; j: nu
     // The runner-up units must be nearly as good (a decision and its reason are both wanted); from
     // other sources, better still.
     if (out.length > 0 && x.score < (x.n === out[0].n ? 0.5 : 0.6) * best) continue;
-    if (out.some((o) => o.text === x.text || o.text.includes(x.text) || x.text.includes(o.text))) continue;
+    // Nor one another's part (an example led with after its sentence, and again as a unit of its own).
+    if (out.some((o) => bare(o.text).includes(bare(x.text)) || bare(x.text).includes(bare(o.text)))) continue;
     out.push({ text: x.text, n: x.n, j: x.j });
   }
   return out;

@@ -27,6 +27,11 @@ async function askOne(files: Record<string, string>, question: string) {
   }
 }
 
+/** A newsletter's how-to sentence over the example it leads into (its code quoted as `>` lines). */
+const CLOUD = ['The shape of a node can even be a cloud, for cloud services.', '', '> A: start', '> A.shape: cloud', ''];
+const CLOUD_QUESTION = 'How do I draw a node as a cloud shape in D2?';
+const CLOUD_LEAD = /^The shape of a node can even be a cloud, for cloud services\. \[1\]\n> A: start\n> A\.shape: cloud$/m;
+
 describe('what an offline answer leads with', () => {
   jest.setTimeout(60_000);
 
@@ -76,17 +81,46 @@ describe('what an offline answer leads with', () => {
           '',
           '> A: start',
           '',
-          'The shape of a node can even be a cloud, for cloud services.',
-          '',
-          '> A: start',
-          '> A.shape: cloud',
-          '',
+          ...CLOUD,
         ].join('\n'),
       },
-      'How do I draw a node as a cloud shape in D2?',
+      CLOUD_QUESTION,
     );
     expect(a.grounded).toBe(true);
-    expect(leadOf(a.text)).toMatch(/^The shape of a node can even be a cloud, for cloud services\. \[1\]\n> A: start\n> A\.shape: cloud$/m);
+    expect(leadOf(a.text)).toMatch(CLOUD_LEAD);
+  });
+
+  it('quotes the example after each sentence that leads into one, and no line twice', async () => {
+    const filler = Array.from({ length: 8 }, (_, i) => `Paragraph ${i + 1} is about the colours, fonts and page margins of the finished diagram, which the renderer picks.`);
+    const a = await askOne(
+      {
+        'weekly/d2.md': [
+          '# D2 diagrams',
+          '',
+          'D2 turns a text description of a diagram into a picture; each node is a box with its name inside.',
+          '',
+          ...filler.flatMap((f) => [f, '']),
+          'To change the shape of a node, from a box to a circle, write it like this.',
+          '',
+          '> A: start',
+          '> A.shape: circle',
+          '',
+          ...filler.slice(0, 3).flatMap((f) => [f.replace('Paragraph', 'Note'), '']),
+          ...CLOUD,
+        ].join('\n'),
+      },
+      CLOUD_QUESTION,
+    );
+    expect(a.grounded).toBe(true);
+    const [lead, quoted = ''] = a.text.split(/Quoted from /);
+    const count = (text: string, line: string) => text.split('\n').filter((l) => l.replace(/^(>\s?)+/, '').trim() === line).length;
+    // The lead gives the example once, under its sentence (not again as a unit of its own).
+    expect(count(lead, 'A.shape: cloud')).toBe(1);
+    expect(leadOf(a.text)).toMatch(CLOUD_LEAD);
+    expect(count(quoted, 'The shape of a node can even be a cloud, for cloud services.')).toBe(1);
+    expect(count(quoted, 'A.shape: cloud')).toBe(1);
+    // An example the quote starts at (the chunk began there) keeps the sentence that leads into it.
+    expect(quoted).toMatch(/> To change the shape of a node, from a box to a circle, write it like this\.\n> \n> > A: start\n> > A\.shape: circle/);
   });
 
   it('keeps the prompts (> lines) inside a code block it leads with', async () => {
