@@ -11,7 +11,8 @@
  *              hit does (the neighbouring chunks of the same source): the answer quoted other lines;
  *   quoted     a keyword is in a retrieved chunk of a source the answer quotes, but not in the lines quoted;
  *   dropped    a keyword is only in retrieved chunks (or their windows) the answer did not quote at all.
- * Also prints the median length (characters) of the answers given (not declined).
+ * Also prints the median length (characters) of the answers given (not declined), and how many
+ * of them quote the same line in two segments of one source's quote (`repeated`: a defect, should be 0).
  * Held-out sets are never opened here.
  */
 import fs from 'node:fs';
@@ -72,10 +73,12 @@ async function main(): Promise<void> {
       let hits = 0;
       let of = 0;
       const lengths: number[] = [];
+      let repeated = 0;
       for (const item of readQaFile(t.qa).filter((i) => i.answerable && i.keywords.length > 0)) {
         of++;
         const a = await answerQuestion({ config, skill: '', index }, { question: item.question, viewer: LOCAL_VIEWER, firstContact: false });
         if (a.citations.length > 0) lengths.push(a.text.length);
+        if (quotesALineTwice(a.text)) repeated++;
         if (item.keywords.some((k) => a.text.includes(k))) {
           hits++;
           continue;
@@ -104,17 +107,42 @@ async function main(): Promise<void> {
         misses.push({ set: t.slug, cls, question: item.question, keywords: item.keywords, ranks, inWindow, inSource, answer: a.text });
       }
       rows.push(
-        `${t.slug.padEnd(16)} ${`${((100 * hits) / Math.max(1, of)).toFixed(1)}% (${hits}/${of})`.padEnd(16)} ${String(counts.declined).padStart(8)} ${String(counts.retrieval).padStart(9)} ${String(counts.window).padStart(6)} ${String(counts.quoted).padStart(6)} ${String(counts.dropped).padStart(7)} ${String(median(lengths)).padStart(10)}`,
+        `${t.slug.padEnd(16)} ${`${((100 * hits) / Math.max(1, of)).toFixed(1)}% (${hits}/${of})`.padEnd(16)} ${String(counts.declined).padStart(8)} ${String(counts.retrieval).padStart(9)} ${String(counts.window).padStart(6)} ${String(counts.quoted).padStart(6)} ${String(counts.dropped).padStart(7)} ${String(median(lengths)).padStart(10)} ${String(repeated).padStart(8)}`,
       );
     }
   } finally {
     real.close();
     await rt.close();
   }
-  console.log(`${'set'.padEnd(16)} ${'kw-hit'.padEnd(16)} ${'declined'.padStart(8)} ${'retrieval'.padStart(9)} ${'window'.padStart(6)} ${'quoted'.padStart(6)} ${'dropped'.padStart(7)} ${'median len'.padStart(10)}`);
+  console.log(`${'set'.padEnd(16)} ${'kw-hit'.padEnd(16)} ${'declined'.padStart(8)} ${'retrieval'.padStart(9)} ${'window'.padStart(6)} ${'quoted'.padStart(6)} ${'dropped'.padStart(7)} ${'median len'.padStart(10)} ${'repeated'.padStart(8)}`);
   for (const r of rows) console.log(r);
   const dump = arg('--dump');
   if (dump) fs.writeFileSync(dump, JSON.stringify(misses, null, 2));
+}
+
+/**
+ * True when one source's quote (after the answer's lead) holds the same line in two of its
+ * segments (the parts an ellipsis separates): the same lines quoted twice. A line a source itself
+ * repeats (code run twice in one message) is not counted.
+ */
+function quotesALineTwice(answer: string): boolean {
+  const sources = answer.split(/^\[\d+\] /m).slice(1);
+  return sources.some((quote) => {
+    const lines = quote
+      .split('\n')
+      .filter((l) => l.startsWith('>'))
+      .map((l) => l.replace(/^(\s*>\s?)+/, '').trim());
+    const segmentOf = new Map<string, number>();
+    let segment = 0;
+    for (const line of lines) {
+      if (line === '…') segment++;
+      if (line.length < 12 || line.startsWith('```')) continue;
+      const seen = segmentOf.get(line);
+      if (seen !== undefined && seen !== segment) return true;
+      segmentOf.set(line, segment);
+    }
+    return false;
+  });
 }
 
 main().catch((err) => {
