@@ -1,5 +1,6 @@
 import type { Viewer } from '../avatars/visibility';
 import type { AvatarIndex, SearchHit } from '../retrieval/avatar-index';
+import { DEFAULT_CHUNK_OVERLAP } from '../corpus/chunk';
 import { slackDaySource } from '../corpus/slack-day';
 import type { Chunk } from '../corpus/types';
 import { tokenize } from '../retrieval/tokenize';
@@ -109,13 +110,22 @@ export function fencesOnOwnLines(text: string): string {
     .join('\n');
 }
 
-/** Shortest and longest runs of characters taken for the overlap the chunker gives a piece with the one before it (at most 80 units: words, or CJK characters). */
+/** Shortest overlap taken when it is not a whole line of both pieces. */
 const MIN_OVERLAP = 8;
-const MAX_OVERLAP = 1_500;
 
-/** How much of `next`'s start repeats `prev`'s end (the chunker's overlap between two pieces of one unit), in characters. */
+/**
+ * How much of `next`'s start repeats `prev`'s end (the chunker's overlap between two pieces of one
+ * unit), in characters: at most the chunker's overlap (DEFAULT_CHUNK_OVERLAP units, so at most that
+ * many characters), so a line the unit repeats across the cut is not taken for more of it; under
+ * MIN_OVERLAP characters only a whole line of both (a closing fence carried over alone).
+ */
 function overlapOf(prev: string, next: string): number {
-  for (let n = Math.min(prev.length, next.length, MAX_OVERLAP); n >= MIN_OVERLAP; n--) if (prev.endsWith(next.slice(0, n))) return n;
+  for (let n = Math.min(prev.length, next.length, DEFAULT_CHUNK_OVERLAP); n >= 1; n--) {
+    if (!prev.endsWith(next.slice(0, n))) continue;
+    if (n >= MIN_OVERLAP) return n;
+    const wholeLine = (n === prev.length || prev[prev.length - n - 1] === '\n') && (n === next.length || next[n] === '\n');
+    if (wholeLine) return n;
+  }
   return 0;
 }
 

@@ -85,13 +85,16 @@ function lineIndex(text: string): (offset: number) => number {
  * counted from `unit.firstLine`. A unit that fits is one chunk, its text trimmed; a blank unit
  * gives none.
  */
+/** Units (characters, a CJK character two) a piece shares with the one before it, unless chunkOverlap says otherwise. */
+export const DEFAULT_CHUNK_OVERLAP = 80;
+
 export async function chunkUnit(unit: SourceUnit, opts: ChunkOptions = {}): Promise<ChunkDraft[]> {
   // CRLF and CR become LF one for one, so line numbers stay those of the file.
   const text = unit.text.replace(/\r\n?/g, '\n');
   const trimmed = text.trim();
   if (trimmed === '') return [];
   const size = Math.max(1, Math.floor(opts.chunkSize ?? 600));
-  const overlap = Math.max(0, Math.min(Math.floor(opts.chunkOverlap ?? 80), Math.floor(size / 2)));
+  const overlap = Math.max(0, Math.min(Math.floor(opts.chunkOverlap ?? DEFAULT_CHUNK_OVERLAP), Math.floor(size / 2)));
   const pieces = lengthUnits(trimmed) <= size ? [trimmed] : (await splitterFor(size, overlap).splitText(text)).map((p) => p.trim()).filter((p) => p !== '');
 
   if (unit.locator !== undefined && unit.locator !== '') {

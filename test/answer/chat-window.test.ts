@@ -87,5 +87,43 @@ describe('offline answers from Slack export messages', () => {
       svc.close();
     }
   });
+
+  it('read a message back whole when a cut falls at its closing fence or inside lines it repeats', async () => {
+    const root = tmpDir();
+    // Cut right before the closing fence: the next piece starts with the fence alone (3 characters of overlap).
+    const code = Array.from({ length: 6 }, (_, i) => `x${i} = compute_the_value_for_step(${i}, with = "a long argument list that runs on and on")`);
+    const fenced = `Here is what I ran:\n\`\`\`\n${code.join('\n')}\n\`\`\`\nSo the warning comes from the loop, not from the package itself; I will report it.`;
+    // A line repeated 8 times across a cut: the overlap is two of them, not as many as match.
+    const warnings = [
+      ...Array.from({ length: 10 }, (_, i) => `Checking installed package number ${i + 1} now`),
+      ...Array.from({ length: 8 }, () => 'Warning: package built under R 4.3'),
+      ...Array.from({ length: 12 }, (_, i) => `Rebuilding vignette number ${i + 1} of the set`),
+    ].join('\n');
+    makeAvatar(root, 'lr', {
+      'rc/users.json': JSON.stringify([{ id: 'U1', name: 'lr', real_name: 'Lluis' }]),
+      'rc/channels.json': JSON.stringify([{ id: 'C1', name: 'help' }]),
+      'rc/help/2023-05-15.json': JSON.stringify([msg('1684100000.000100', fenced)]),
+      'rc/help/2023-05-16.json': JSON.stringify([msg('1684200000.000100', warnings)]),
+    });
+    const svc = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
+    try {
+      await svc.ingest('lr');
+      const index = svc.index('lr');
+      const lastPiece = (source: string) => {
+        const pieces = index.chunkStore().bySource(source);
+        expect(pieces.length).toBeGreaterThan(1);
+        return windowOf({ chunk: pieces[pieces.length - 1], score: 1, coverage: 1 }, { index, viewer: DM }).lines;
+      };
+      const fencedLines = lastPiece('rc/help/2023-05-15');
+      expect(fencedLines.filter((l) => l.trim() === '```')).toHaveLength(2);
+      expect(fencedLines[fencedLines.indexOf('```') + 1]).toMatch(/^x0 = /);
+      expect(fencedLines[fencedLines.lastIndexOf('```') + 1]).toMatch(/^So the warning comes from the loop/);
+      const repeated = lastPiece('rc/help/2023-05-16');
+      expect(repeated.filter((l) => l === 'Warning: package built under R 4.3')).toHaveLength(8);
+      expect(repeated.filter((l) => l.startsWith('Rebuilding vignette'))).toHaveLength(12);
+    } finally {
+      svc.close();
+    }
+  });
 });
 
