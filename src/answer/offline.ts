@@ -246,6 +246,8 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
     .sort((x, y) => y.sc - x.sc)
     .slice(0, MAX_OTHERS);
   for (const { i } of others) {
+    // Already quoted: the example of a sentence taken above, or another match's introduction.
+    if (taken.has(i)) continue;
     let head = i;
     // A code block keeps its introduction ("6. **切换活跃账号并滚动重启**"), any block its heading.
     if (blocks[head].kind === 'code' && head > 0 && introduces(blocks[head - 1]) && !taken.has(head - 1)) head--;
@@ -302,6 +304,27 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   return { hit, ...render(segments), lead, segments };
 }
 
+/**
+ * What of a quote's segment stays beside the lines a lead cites, so the same lines are not quoted
+ * twice: none of a segment the cited lines hold whole (the sentence alone, quoted as another
+ * match); the blocks before or after them of one that overlaps them (a quote that stopped halfway
+ * through the steps the lead gives whole). A segment whose overlapping blocks were clipped (a long
+ * block, the cited unit another part of it) stays as it is.
+ */
+function besideCite(g: Segment, cite: { text: string; at: number; end: number }, blocks: Block[]): Segment[] {
+  if (g.end < cite.at || g.at > cite.end) return [g];
+  if (g.at >= cite.at && g.end <= cite.end) return bare(cite.text).includes(bare(g.text)) ? [] : [g];
+  if (g.at < cite.at && g.end <= cite.end) {
+    const head = joined(blocks.slice(g.at, cite.at));
+    return g.text.startsWith(head) ? [{ ...g, end: cite.at - 1, text: head, to: blocks[cite.at - 1].to }] : [g];
+  }
+  if (g.at >= cite.at && g.end > cite.end) {
+    const tail = joined(blocks.slice(cite.end + 1, g.end + 1));
+    return g.text.endsWith(tail) ? [{ ...g, at: cite.end + 1, text: tail, from: blocks[cite.end + 1].from }] : [g];
+  }
+  return [g];
+}
+
 /** Text compared without quote marks, emphasis and spacing (a lead sentence is a paragraph's lines joined). */
 const bare = (text: string): string => text.replace(/^\s*>\s?/gm, '').replace(/\*\*/g, '').replace(/\s+/g, '');
 
@@ -322,10 +345,15 @@ function excerptsOf(hits: SearchHit[], question: string, expansions: string[], c
   const how = asksHow(question);
   const quantities = quantitiesAsked(question);
   const phrases = quotedPhrases(question);
-  const read = hits.slice(0, MAX_SOURCES).map((hit) => {
+  // A hit inside the window of a better one from the same source is quoted from that window (its
+  // lines, and its best sentence as a lead): quoted again on its own, the same lines came twice.
+  const read: { hit: SearchHit; win: Window; blocks: Block[] }[] = [];
+  const inRead = (hit: SearchHit): boolean => read.some((r) => r.hit.chunk.source === hit.chunk.source && r.win.chunkIds?.includes(hit.chunk.id));
+  for (const hit of hits.slice(0, MAX_SOURCES)) {
+    if (inRead(hit)) continue;
     const win = windowOf(hit, ctx);
-    return { hit, win, blocks: parseBlocks(win) };
-  });
+    read.push({ hit, win, blocks: parseBlocks(win) });
+  }
   const weights = rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks));
   const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how, quantities, phrases));
   // What the answer leads with is in the quote it cites: a lead sentence from elsewhere in the
@@ -334,10 +362,8 @@ function excerptsOf(hits: SearchHit[], question: string, expansions: string[], c
     const d = drafts[u.n - 1];
     const cite = d.lead[u.j]?.cite;
     if (!cite || bare(d.quote).includes(bare(cite.text))) continue;
-    // A segment the cited unit holds whole (the sentence alone, quoted as another match) gives way
-    // to it: the same lines are not quoted twice. (A clipped long block keeps its segment: the
-    // unit is another part of it.)
-    d.segments = d.segments.filter((g) => g.at < cite.at || g.end > cite.end || !bare(cite.text).includes(bare(g.text)));
+    const { blocks } = read[u.n - 1];
+    d.segments = d.segments.flatMap((g) => besideCite(g, cite, blocks));
     d.segments.push({ at: cite.at, end: cite.end, text: cite.text, from: cite.from, to: cite.to });
     Object.assign(d, render(d.segments));
   }
@@ -348,6 +374,7 @@ function excerptsOf(hits: SearchHit[], question: string, expansions: string[], c
   const quoted = new Set(out.flatMap((e) => terms(e.quote)));
   const asked = [...weights.keys()].filter((t) => !weights.expansion?.has(t));
   for (const hit of others.slice(0, BRIEF_SOURCES)) {
+    if (inRead(hit)) continue;
     const win = windowOf(hit, ctx);
     const [best] = excerptOf(hit, win, parseBlocks(win), weights, how, quantities, phrases).lead;
     if (!best?.cite || best.cite.text.length > MAX_BRIEF) continue;

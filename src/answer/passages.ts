@@ -31,6 +31,8 @@ export interface Window {
   firstLine?: number;
   /** Without line locators: which window lines (0-based, inclusive) are the hit's own part. */
   hitLines?: [number, number];
+  /** Ids of the chunks the window holds (the hit's and its neighbours'). */
+  chunkIds?: number[];
 }
 
 const LINE_LOCATOR = /^L(\d+)-L(\d+)$/;
@@ -72,7 +74,8 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
       into.push(n);
     }
   }
-  if (!own) return unitsWindow([...before.reverse(), c, ...after], c);
+  const chunkIds = [c.id, ...before.map((n) => n.id), ...after.map((n) => n.id)];
+  if (!own) return { ...unitsWindow([...before.reverse(), c, ...after], c), chunkIds };
   const parts: { from: number; to: number; text: string }[] = [{ from: Number(own[1]), to: Number(own[2]), text: c.text }];
   for (const n of [...before, ...after]) {
     const m = LINE_LOCATOR.exec(n.locator);
@@ -88,7 +91,7 @@ export function windowOf(hit: SearchHit, ctx?: { index: AvatarIndex; viewer: Vie
     const own = p.text.split('\n');
     for (let i = Math.max(0, lines.length - at); i < own.length; i++) lines.push(own[i]);
   }
-  return { lines: shownLines(lines, c.kind), firstLine: first };
+  return { lines: shownLines(lines, c.kind), firstLine: first, chunkIds };
 }
 
 /**

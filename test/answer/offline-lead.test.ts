@@ -30,6 +30,9 @@ async function askOne(files: Record<string, string>, question: string) {
 /** A newsletter's how-to sentence over the example it leads into (its code quoted as `>` lines). */
 const CLOUD = ['The shape of a node can even be a cloud, for cloud services.', '', '> A: start', '> A.shape: cloud', ''];
 const CLOUD_QUESTION = 'How do I draw a node as a cloud shape in D2?';
+/** A D2 newsletter's start, and paragraphs that say nothing of shapes, to push matches apart. */
+const D2_INTRO = ['# D2 diagrams', '', 'D2 turns a text description of a diagram into a picture; each node is a box with its name inside.', ''];
+const fillerParagraphs = (n: number) => Array.from({ length: n }, (_, i) => `Paragraph ${i + 1} is about the colours, fonts and page margins of the finished diagram, which the renderer picks.`);
 const CLOUD_LEAD = /^The shape of a node can even be a cloud, for cloud services\. \[1\]\n> A: start\n> A\.shape: cloud$/m;
 
 describe('what an offline answer leads with', () => {
@@ -91,14 +94,11 @@ describe('what an offline answer leads with', () => {
   });
 
   it('quotes the example after each sentence that leads into one, and no line twice', async () => {
-    const filler = Array.from({ length: 8 }, (_, i) => `Paragraph ${i + 1} is about the colours, fonts and page margins of the finished diagram, which the renderer picks.`);
+    const filler = fillerParagraphs(8);
     const a = await askOne(
       {
         'weekly/d2.md': [
-          '# D2 diagrams',
-          '',
-          'D2 turns a text description of a diagram into a picture; each node is a box with its name inside.',
-          '',
+          ...D2_INTRO,
           ...filler.flatMap((f) => [f, '']),
           'To change the shape of a node, from a box to a circle, write it like this.',
           '',
@@ -121,6 +121,50 @@ describe('what an offline answer leads with', () => {
     expect(count(quoted, 'A.shape: cloud')).toBe(1);
     // An example the quote starts at (the chunk began there) keeps the sentence that leads into it.
     expect(quoted).toMatch(/> To change the shape of a node, from a box to a circle, write it like this\.\n> \n> > A: start\n> > A\.shape: circle/);
+  });
+
+  it('quotes a code example once when its sentence and the example are both other matches', async () => {
+    const a = await askOne(
+      {
+        'weekly/d2.md': [
+          ...D2_INTRO,
+          ...fillerParagraphs(9).flatMap((f) => [f, '']),
+          'To draw a node as a cloud shape in D2, set the shape.',
+          '',
+          '```',
+          'A.shape: cloud # a cloud node',
+          '```',
+          '',
+        ].join('\n'),
+      },
+      CLOUD_QUESTION,
+    );
+    const quoted = a.text.split(/Quoted from /)[1] ?? '';
+    expect(quoted.split('\n').filter((l) => l.includes('A.shape: cloud # a cloud node'))).toHaveLength(1);
+  });
+
+  it('quotes the steps a lead gives whole once, when the quote stopped halfway through them', async () => {
+    const step = (n: number) => `${n}. Step ${n} of the backport: check out the branch, apply the revision, run make check-devel and commit it.`;
+    const a = await askOne(
+      {
+        'notes/backport.md': [
+          '# Backporting',
+          '',
+          `Backports are how a fix reaches the patched branch. ${'They are made by R Core members after a fix is tested on trunk, and only for regressions or serious bugs. '.repeat(4)}`,
+          '',
+          'To backport a fix to R-patched:',
+          '',
+          ...[1, 2, 3, 4, 5].map(step),
+          '',
+        ].join('\n'),
+      },
+      'How do I backport a fix to R-patched?',
+    );
+    expect(a.grounded).toBe(true);
+    const quoted = a.text.split(/Quoted from /)[1] ?? '';
+    const times = (line: string) => quoted.split('\n').filter((l) => l.replace(/^(>\s?)+/, '').trim() === line).length;
+    expect(times('To backport a fix to R-patched:')).toBe(1);
+    for (const n of [1, 2, 3]) expect(times(step(n))).toBe(1);
   });
 
   it('keeps the prompts (> lines) inside a code block it leads with', async () => {
@@ -195,6 +239,29 @@ describe('the quote an offline lead cites', () => {
     expect(lead.text).toContain('900 euros a person');
     const flat = (s: string) => s.replace(/\s+/g, ' ');
     expect(flat(e.quote)).toContain(flat(lead.text));
+  });
+});
+
+describe('one source\'s quote', () => {
+  const quoteOf = (text: string, question: string) => {
+    const chunk: Chunk = { id: 1, source: 'notes/doc.md', kind: 'text', locator: 'part 1', text, visibility: 'public' };
+    const excerpts = selectExcerpts([{ chunk, score: 1, coverage: 1 }], question, []);
+    return excerpts[0].quote;
+  };
+  const times = (quote: string, line: string) => quote.split('\n').filter((l) => l.trim() === line).length;
+
+  it('holds a code example once when its sentence and the example are both other matches', () => {
+    const text = [...D2_INTRO, ...fillerParagraphs(9).flatMap((f) => [f, '']), 'To draw a node as a cloud shape in D2, set the shape.', '', '```', 'A.shape: cloud # a cloud node', '```', ''].join('\n');
+    expect(times(quoteOf(text, CLOUD_QUESTION), 'A.shape: cloud # a cloud node')).toBe(1);
+  });
+
+  it('holds the steps a lead gives whole once, when it stopped halfway through them', () => {
+    const step = (n: number) => `${n}. Step ${n} of the backport: check out the branch, apply the revision, run make check-devel and commit it.`;
+    const intro = `Backports are how a fix reaches the patched branch. ${'They are made by R Core members after a fix is tested on trunk, and only for regressions or serious bugs. '.repeat(4)}`;
+    const text = ['# Backporting', '', intro, '', 'To backport a fix to R-patched:', '', ...[1, 2, 3, 4, 5].map(step), ''].join('\n');
+    const quote = quoteOf(text, 'How do I backport a fix to R-patched?');
+    expect(times(quote, 'To backport a fix to R-patched:')).toBe(1);
+    for (const n of [1, 2, 3, 4, 5]) expect(times(quote, step(n))).toBe(1);
   });
 });
 
