@@ -371,10 +371,13 @@ export class LarkAdapter implements PlatformAdapter {
     );
     // A picture or a file goes through the same gates; the text-only gate answers it with a note.
     const notText = n.kind === 'not_text' ? n.messageType : undefined;
+    // Acked (or about to be) before a graceful stop began: answered even when the stop begins while
+    // it waits for the other acks (Feishu does not push an acked event again).
     this.router.dispatch(
       resolved.then((e) => (notText === undefined ? e : { ...e, notText })),
       live.transport,
       this.collecting,
+      !this.router.shuttingDown,
     );
   }
 

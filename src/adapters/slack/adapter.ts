@@ -262,7 +262,14 @@ export class SlackAdapter implements PlatformAdapter {
       return;
     }
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
-    group.receiver.requestListener(req, res);
+    // Bolt verifies, runs the listener and acks after this call returns (a slash command, a button):
+    // the request counts among those being acked until its response is sent.
+    const { receiver } = group;
+    await new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+      receiver.requestListener(req, res);
+    });
   }
 
   /**
