@@ -8,12 +8,15 @@
  * `since`, so a steady stream of requests (or one that never finishes sending its body) delays
  * work, never starves it.
  */
+/** Longest the work after an ack waits for a burst of requests to be acked before it starts anyway. */
+const MAX_WAIT_MS = 1_000;
+
 export class AcksFirst {
   private inFlight = 0;
   private readonly waiting = new Set<() => void>();
   private releaseScheduled = false;
 
-  constructor(private readonly maxWaitMs: number) {}
+  constructor(private readonly maxWaitMs = MAX_WAIT_MS) {}
 
   /** Run `ack` (reading, verifying and answering one request) counted as a request being acked. */
   async acking<T>(ack: () => Promise<T>): Promise<T> {

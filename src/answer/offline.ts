@@ -348,7 +348,7 @@ function excerptsOf(hits: SearchHit[], question: string, expansions: string[], c
   // A hit inside the window of a better one from the same source is quoted from that window (its
   // lines, and its best sentence as a lead): quoted again on its own, the same lines came twice.
   const read: { hit: SearchHit; win: Window; blocks: Block[] }[] = [];
-  const inRead = (hit: SearchHit): boolean => read.some((r) => r.hit.chunk.source === hit.chunk.source && r.win.chunkIds?.includes(hit.chunk.id));
+  const inRead = (hit: SearchHit): boolean => read.some((r) => r.hit.chunk.source === hit.chunk.source && r.win.chunkIds.includes(hit.chunk.id));
   for (const hit of hits.slice(0, MAX_SOURCES)) {
     if (inRead(hit)) continue;
     const win = windowOf(hit, ctx);

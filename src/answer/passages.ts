@@ -32,7 +32,7 @@ export interface Window {
   /** Without line locators: which window lines (0-based, inclusive) are the hit's own part. */
   hitLines?: [number, number];
   /** Ids of the chunks the window holds (the hit's and its neighbours'). */
-  chunkIds?: number[];
+  chunkIds: number[];
 }
 
 const LINE_LOCATOR = /^L(\d+)-L(\d+)$/;
@@ -140,7 +140,7 @@ function overlapOf(prev: string, next: string): number {
  * message's inline fences go on lines of their own, over the whole message (a piece can hold
  * only the opening one). `hitLines` are the window lines of the hit's own piece.
  */
-function unitsWindow(parts: Chunk[], hit: Chunk): Window {
+function unitsWindow(parts: Chunk[], hit: Chunk): Omit<Window, 'chunkIds'> {
   const chat = hit.kind === 'slack' || hit.kind === 'feishu';
   const units: { text: string; hit?: [number, number] }[] = [];
   let last: Chunk | undefined;

@@ -79,15 +79,15 @@ function lineIndex(text: string): (offset: number) => number {
   };
 }
 
+/** Units (characters, a CJK character two) a piece shares with the one before it, unless chunkOverlap says otherwise. */
+export const DEFAULT_CHUNK_OVERLAP = 80;
+
 /**
  * Split a unit into chunks. Messages keep their fixed locator (Message-ID, Slack ts) on every
  * chunk; documents get the 1-based line range each chunk covers in the source file, `L12-L30`,
  * counted from `unit.firstLine`. A unit that fits is one chunk, its text trimmed; a blank unit
  * gives none.
  */
-/** Units (characters, a CJK character two) a piece shares with the one before it, unless chunkOverlap says otherwise. */
-export const DEFAULT_CHUNK_OVERLAP = 80;
-
 export async function chunkUnit(unit: SourceUnit, opts: ChunkOptions = {}): Promise<ChunkDraft[]> {
   // CRLF and CR become LF one for one, so line numbers stay those of the file.
   const text = unit.text.replace(/\r\n?/g, '\n');

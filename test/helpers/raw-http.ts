@@ -24,3 +24,26 @@ export function rawRequest(port: number, method: string, url: string, options: {
     req.end(options.body);
   });
 }
+
+/**
+ * A POST whose body is sent in two parts: its first `firstBytes` now, the rest when `finish()` is
+ * called (a client still sending while other requests come and go). `finish` resolves with the
+ * status, 0 when the connection was closed under it (a test that failed first closes the server).
+ */
+export function slowRequest(url: string, headers: Record<string, string>, raw: string, firstBytes = 10): { finish: () => Promise<number> } {
+  const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(raw)) } });
+  const status = new Promise<number>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+  });
+  req.write(raw.slice(0, firstBytes));
+  return {
+    finish: () => {
+      req.end(raw.slice(firstBytes));
+      return status;
+    },
+  };
+}

@@ -20,8 +20,6 @@ import { LarkTransport, P2P_CHATS } from './transport';
 import { decryptLark, isFresh, matchingKey, sameToken } from './verify';
 
 export const LARK_EVENTS_PATH = '/lark/events';
-/** Longest an answer waits for a burst of webhook requests to be acked before it starts anyway. */
-const ACK_FIRST_MAX_MS = 1_000;
 
 /** Events we receive but have nothing to do with: answered, so the SDK does not warn about them. */
 const QUIET_EVENTS = [
@@ -59,7 +57,7 @@ export class LarkAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly chatTypes = new Map<string, ChannelType>();
   /** Webhook requests being verified and acked; answers start once there are none. */
-  private readonly acks = new AcksFirst(ACK_FIRST_MAX_MS);
+  private readonly acks = new AcksFirst();
   /** A web replica's handoff journal (useJournal). */
   private journal: HandoffJournal | undefined;
   /** The journaled delivery whose handlers are running (set only during invoke()). */

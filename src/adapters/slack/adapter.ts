@@ -48,8 +48,6 @@ interface LiveApp {
 const GATE_CONCURRENCY = 4;
 /** The longest an event keeps its place among the GATE_CONCURRENCY running ones. */
 const LINE_HOLD_MS = 250;
-/** Longest the work after an ack waits for a burst of requests to be acked before it starts anyway. */
-const ACK_FIRST_MAX_MS = 1_000;
 
 /**
  * Acked events waiting for their next step, first in first out, started one per turn of the event
@@ -144,7 +142,7 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly channelTypes = new Map<string, ChannelType>();
   /** Events API requests being verified and acked: the work after an ack waits for them. */
-  private readonly acks = new AcksFirst(ACK_FIRST_MAX_MS);
+  private readonly acks = new AcksFirst();
   /** A web replica's acked message events on their way to the router's gates and hand-off. */
   private readonly acked = new PacedLine(this.acks, GATE_CONCURRENCY, LINE_HOLD_MS);
   /** A web replica's events acked by handleHttp, on their way to their Bolt App. */

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { slowRequest } from '../../helpers/raw-http';
 import { answerCards, cards, LZ_APP, messageEvent, startLark, wireBody, type LarkHarness } from '../../helpers/lark-harness';
 
 describe('Feishu events through our verification into the real EventDispatcher', () => {
@@ -101,24 +101,15 @@ describe('Feishu events through our verification into the real EventDispatcher',
   it('answers a message acked before a graceful stop began, though it waited for another request to be acked', async () => {
     h = await startLark();
     // A request still sending its body: the acked message waits for it (answers start once acks are done).
-    const slow = wireBody(messageEvent(h.fake, { app: 'lz', user: 'ou_slow', text: 'How do I roll back billing-gateway?' }), { app: 'lz' });
-    const req = http.request(h.url, { method: 'POST', headers: { ...slow.headers, 'content-length': Buffer.byteLength(slow.raw) } });
-    const slowDone = new Promise<number>((resolve) => {
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', () => resolve(0));
-    });
-    req.write(slow.raw.slice(0, 10));
+    const body = wireBody(messageEvent(h.fake, { app: 'lz', user: 'ou_slow', text: 'How do I roll back billing-gateway?' }), { app: 'lz' });
+    const slow = slowRequest(h.url, body.headers, body.raw);
     await new Promise((r) => setTimeout(r, 100));
     const ev = messageEvent(h.fake, { app: 'lz', user: 'ou_quick', text: 'How do I roll back billing-gateway?' });
     expect((await h.send(ev, { app: 'lz' })).status).toBe(200);
     // The stop begins while the message waits; the slow request finishes after.
     const closing = h.handle.close();
     await new Promise((r) => setTimeout(r, 100));
-    req.end(slow.raw.slice(10));
-    await slowDone;
+    await slow.finish();
     await closing;
     const messageId = (ev.event as { message: { message_id: string } }).message.message_id;
     expect(h.fake.of('im.v1.message.reply').some((c) => c.path.includes(messageId))).toBe(true);

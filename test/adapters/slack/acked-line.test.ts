@@ -1,6 +1,6 @@
-import http from 'node:http';
 import { signSlackRequest } from '../../../src/adapters/slack/verify';
 import type { SlackCall } from '../../helpers/fake-slack';
+import { slowRequest } from '../../helpers/raw-http';
 import { eventBody, LZ_SECRET, startSlack, type SlackHarness } from '../../helpers/slack-harness';
 
 /*
@@ -13,26 +13,10 @@ const dm = (user: string, text: string) => eventBody({ type: 'message', channel_
 const toChannel = (calls: SlackCall[], channel: string) => calls.filter((c) => c.args.channel === channel);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A signed event request whose body is sent in two parts: the second when `finish()` is called. */
-function slowRequest(url: string, body: unknown, secret: string): { finish: () => Promise<number> } {
+/** A signed event request still sending its body until `finish()` (test/helpers/raw-http.ts). */
+function slowEvent(url: string, body: unknown, secret: string): { finish: () => Promise<number> } {
   const raw = JSON.stringify(body);
-  const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), ...signSlackRequest(secret, raw) } });
-  const status = new Promise<number>((resolve, reject) => {
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-  });
-  // A test that fails before finish() closes the server under it: no unhandled rejection then.
-  status.catch(() => undefined);
-  req.write(raw.slice(0, 20));
-  return {
-    finish: () => {
-      req.end(raw.slice(20));
-      return status;
-    },
-  };
+  return slowRequest(url, { 'content-type': 'application/json', ...signSlackRequest(secret, raw) }, raw, 20);
 }
 
 const answered = (calls: SlackCall[]) => new Set(calls.filter((c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks ?? '').includes('understudy_feedback')).map((c) => String(c.args.channel)));
@@ -60,7 +44,7 @@ describe('Slack: the line of acked events', () => {
   it('starts the work after an ack only once no other request is being acked', async () => {
     h = await startSlack();
     // A request still sending its body while another event is acked: the acked event's answer waits for it.
-    const slow = slowRequest(h.url, dm('U_SLOW', 'How do I roll back billing-gateway?'), LZ_SECRET);
+    const slow = slowEvent(h.url, dm('U_SLOW', 'How do I roll back billing-gateway?'), LZ_SECRET);
     await sleep(100);
     expect((await h.send(dm('U_QUICK', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET })).status).toBe(200);
     await sleep(500);
@@ -72,7 +56,7 @@ describe('Slack: the line of acked events', () => {
 
   it('starts it anyway a second after its ack when a request never finishes', async () => {
     h = await startSlack();
-    const stalled = slowRequest(h.url, dm('U_STALL', 'How do I roll back billing-gateway?'), LZ_SECRET);
+    const stalled = slowEvent(h.url, dm('U_STALL', 'How do I roll back billing-gateway?'), LZ_SECRET);
     await sleep(100);
     const acked = Date.now();
     expect((await h.send(dm('U_QUICK', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET })).status).toBe(200);
