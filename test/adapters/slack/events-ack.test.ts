@@ -85,8 +85,8 @@ describe('Slack: Events API deliveries acked by the adapter', () => {
       const ours = await post(h.url, JSON.stringify(dm('How do I roll back billing-gateway?')), LZ_SECRET);
       expect(ours).toEqual(reference);
       expect(listener).not.toHaveBeenCalled();
-      expect(processEvent).toHaveBeenCalledTimes(1);
       await h.idle();
+      expect(processEvent).toHaveBeenCalledTimes(1);
       expect(answers(h)).toHaveLength(1);
     } finally {
       await bolt.close();
