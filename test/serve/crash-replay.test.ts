@@ -4,8 +4,10 @@ import { startReplica, stopReplica, type Replica } from '../../bench/cluster';
 import { deliver, dmEvent, repliesByChannel } from '../scale/cluster';
 import { runCli } from '../helpers/cli';
 import type { FakeLark } from '../helpers/fake-lark';
+import { FakeLarkSocket } from '../helpers/fake-lark-ws';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import type { FakeSlack } from '../helpers/fake-slack';
+import { FakeSlackSocket } from '../helpers/fake-slack-socket';
 import { HUB_APP, HUB_KEY, HUB_SECRET as HUB_LARK_SECRET, HUB_TOKEN, LZ_APP, LZ_KEY as LZ_LARK_KEY, LZ_SECRET as LZ_LARK_SECRET, LZ_TOKEN as LZ_LARK_TOKEN, larkWorkspace, messageEvent, newFakeLark, wireBody } from '../helpers/lark-harness';
 import { HUB_SECRET, LZ_SECRET, slackWorkspace, startFakeSlack } from '../helpers/slack-harness';
 import { until } from '../helpers/wait';
@@ -13,7 +15,8 @@ import { until } from '../helpers/wait';
 /*
  * Embedded mode (`serve`, role all, no DATABASE_URL/REDIS_URL): an event acked and still being
  * answered (the model holding its answer) when the process is killed (kill -9) is answered once by
- * the next run on the same data dir, from its handoff journal. Built CLI; no services needed.
+ * the next run on the same data dir, from its handoff journal: an Events API request, a Socket Mode
+ * envelope, a Feishu webhook or long-connection event. Built CLI; no services needed.
  */
 
 const ANSWER = 'MODEL ANSWER: roll back first with `deployctl rollback billing-gateway --to v2.14.2` [1].';
@@ -114,6 +117,53 @@ describe('embedded mode: an acked event whose answer a kill -9 cut short', () =>
     });
   });
 
+  describe('Slack Socket Mode', () => {
+    let fake: FakeSlack;
+    let ws: FakeSlackSocket;
+    let env: Record<string, string>;
+    beforeEach(async () => {
+      fake = await startFakeSlack();
+      ws = new FakeSlackSocket();
+      await ws.start();
+      fake.socketUrl = ws.url;
+      model = await startFakeOpenAi(() => ANSWER);
+      root = slackWorkspace();
+      fs.appendFileSync(path.join(root, 'avatars', 'lao-zhang', 'avatar.yaml'), '    app_token_env: LZ_SLACK_APP_TOKEN\n');
+      env = {
+        SLACK_MODE: 'socket', SLACK_APP_TOKEN: 'xapp-hub', LZ_SLACK_APP_TOKEN: 'xapp-lz',
+        SLACK_SIGNING_SECRET: HUB_SECRET, SLACK_BOT_TOKEN: 'xoxb-hub', SLACK_API_URL: fake.url,
+        LZ_SLACK_BOT_TOKEN: 'xoxb-lz', LZ_SLACK_SIGNING_SECRET: LZ_SECRET,
+        OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'sk-test', OPENAI_MAX_RETRIES: '0',
+      };
+      expect((await runCli(['ingest', 'lao-zhang'], { cwd: root, env })).code).toBe(0);
+    });
+    afterEach(async () => {
+      await ws.stop();
+      await fake.stop();
+    });
+
+    it('an envelope acked over the connection, whose answer the kill cut short, is answered once by the next start, in place of its placeholder', async () => {
+      const first = await run(env);
+      await until(() => ws.connections.length >= 2, 'both apps connected', 30_000);
+      // Connections open in apps.connections.open order, one per app token.
+      const lz = fake.of('apps.connections.open').findIndex((c) => c.token === 'xapp-lz');
+      model.mode = 'hang';
+      const e = dmEvent(7);
+      await ws.acked(ws.push(lz, 'events_api', JSON.parse(e.raw)));
+      await until(() => model.requests.length >= 1 && repliesByChannel(fake).get(e.channel)?.posts === 1, 'the placeholder and the model call', 30_000);
+      await kill(first);
+      expect(repliesByChannel(fake).get(e.channel)).toEqual({ answers: 0, posts: 1 });
+
+      // Slack does not send an acked envelope again: the journal is all there is.
+      model.mode = 'ok';
+      const second = await run(env);
+      await until(() => (repliesByChannel(fake).get(e.channel)?.answers ?? 0) >= 1, 'the answer after the restart', 60_000);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(repliesByChannel(fake).get(e.channel)).toEqual({ answers: 1, posts: 1 });
+      expect(second.log()).toMatch(/replaying the events a stopped replica acked and did not hand off/);
+    });
+  });
+
   describe('Feishu webhook', () => {
     let fake: FakeLark;
     let env: Record<string, string>;
@@ -168,6 +218,35 @@ describe('embedded mode: an acked event whose answer a kill -9 cut short', () =>
       await until(() => repliesIn(chat).answers >= 1, 'the answer after the restart', 60_000);
       await new Promise((r) => setTimeout(r, 2_000));
       expect(repliesIn(chat)).toEqual({ answers: 1, posts: 1 });
+    });
+
+    it('long connection: an event acked over the connection, whose answer the kill cut short, is answered once by the next start', async () => {
+      const socket = new FakeLarkSocket();
+      await socket.start();
+      fake.wsUrl = socket.url;
+      const ws = { ...env, LARK_MODE: 'ws', LARK_ENCRYPT_KEY: '', LARK_VERIFICATION_TOKEN: '' };
+      try {
+        const first = await run(ws);
+        await socket.waitForConnection(2, 30_000);
+        model.mode = 'hang';
+        const user = 'ou_hj_ws';
+        const chat = `oc_p2p_${user}`;
+        const event = messageEvent(fake, { app: 'lz', user, text: 'How do I roll back billing-gateway?' });
+        expect((await socket.waitForAck(socket.push(event, LZ_APP))).code).toBe(200);
+        await until(() => model.requests.length >= 1 && repliesIn(chat).posts === 1, 'the placeholder and the model call', 30_000);
+        await kill(first);
+        expect(repliesIn(chat)).toEqual({ answers: 0, posts: 1 });
+
+        // Feishu does not push an acked event again: the journal is all there is.
+        model.mode = 'ok';
+        const second = await run(ws);
+        await until(() => repliesIn(chat).answers >= 1, 'the answer after the restart', 60_000);
+        await new Promise((r) => setTimeout(r, 2_000));
+        expect(repliesIn(chat)).toEqual({ answers: 1, posts: 1 });
+        expect(second.log()).toMatch(/replaying the events a stopped replica acked and did not hand off/);
+      } finally {
+        await socket.stop();
+      }
     });
   });
 });

@@ -144,7 +144,7 @@ export class LarkAdapter implements PlatformAdapter {
       },
     });
     live.ws = ws;
-    await ws.start({ eventDispatcher: live.dispatcher });
+    await ws.start({ eventDispatcher: this.journaling(live) });
     if (failed) {
       ws.close({ force: true });
       throw new UnderstudyError('PLATFORM_AUTH', `Feishu app "${live.config.name}" (${live.config.appId}): long connection refused: ${failed.message}. Check that the app uses long connection for events.`);
@@ -297,6 +297,29 @@ export class LarkAdapter implements PlatformAdapter {
     } finally {
       this.collecting = undefined;
     }
+  }
+
+  /**
+   * The dispatcher the long connection calls. The SDK acks a pushed event once invoke() returns, and
+   * Feishu does not push an acked event again: the process's handoff journal (when it has one) takes
+   * the event first, as the webhook does before its 200, so a kill -9 before the hand-off (or the
+   * answer, in role all) leaves it for the next start or another replica.
+   */
+  private journaling(live: LiveApp): lark.EventDispatcher {
+    const invoke = async (data: Json): Promise<unknown> => {
+      const delivery = this.journal?.record('lark', JSON.stringify(data), { app: live.config.appId });
+      let result: unknown;
+      try {
+        result = await this.invoke(live, data, {}, delivery);
+      } catch (err) {
+        // As on the webhook: a shape the handlers do not understand is not pushed again.
+        if (delivery) this.journal?.settle(delivery, true);
+        throw err;
+      }
+      if (delivery) void this.journal?.track(delivery, Promise.resolve());
+      return result;
+    };
+    return Object.assign(Object.create(live.dispatcher) as lark.EventDispatcher, { invoke });
   }
 
   /** Hand a journaled event off again (a replica that acked it stopped first): the path after the ack. */

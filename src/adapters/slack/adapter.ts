@@ -186,6 +186,7 @@ export class SlackAdapter implements PlatformAdapter {
           installerOptions: { clientOptions: webClientOptions(config.slack?.apiUrl, boltLogger(this.log)) },
         });
         const app = this.makeApp({ receiver, apps: [live] });
+        this.journalSocketEvents(app);
         this.groups.push({ app, apps: [live] });
         // One replica holds each Socket Mode connection (a Redis lease when REDIS_URL is set).
         this.leases.push(await startLeased(config.redisUrl, leaseKey('slack-socket', live.config.appId ?? live.config.name), { start: async () => void (await app.start()), stop: async () => void (await app.stop()) }, { log: this.log }));
@@ -302,11 +303,32 @@ export class SlackAdapter implements PlatformAdapter {
     return work;
   }
 
+  /**
+   * Socket Mode: Bolt acks an Events API envelope inside processEvent, before its listeners run, and
+   * Slack does not send an acked envelope again. The process's handoff journal (when it has one)
+   * takes the envelope first, as handleHttp does before its 200, so a kill -9 before the hand-off
+   * (or the answer, in role all) leaves it for the next start or another replica.
+   */
+  private journalSocketEvents(app: App): void {
+    const processEvent = app.processEvent.bind(app);
+    app.processEvent = (event) => {
+      const body = event.body as SlackBody;
+      // A journaled event handed off again (replay) already has its entry.
+      if (!this.journal || !ackedHere(body) || event.customProperties?.[HANDED_OFF]) return processEvent(event);
+      const meta = { ...(event.retryNum !== undefined ? { retryNum: String(event.retryNum) } : {}), ...(event.retryReason ? { retryReason: event.retryReason } : {}) };
+      const delivery = this.journal.record('slack', JSON.stringify(body), meta);
+      const processed = processEvent({ ...event, customProperties: { ...event.customProperties, [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, [HANDED_OFF]: delivery } });
+      void this.journal.track(delivery, processed);
+      return processed;
+    };
+  }
+
   /** Hand a journaled event off again (a replica that acked it stopped first): the path after the ack. */
   private async replay(entry: JournalEntry, delivery: Delivery): Promise<boolean> {
     const shape = checkSlackBody('application/json', Buffer.from(entry.body, 'utf8'));
     const appId = shape.ok ? (shape.body as { api_app_id?: string }).api_app_id : undefined;
-    const group = shape.ok ? this.groups.find((g) => g.receiver && this.appFor(g.apps, appId)) : undefined;
+    // Journaled by a webhook or by a Socket Mode connection: either group's App hands it off.
+    const group = shape.ok ? this.groups.find((g) => this.appFor(g.apps, appId)) : undefined;
     if (!shape.ok || !group) {
       this.log.warn({ entry: entry.id, api_app_id: appId }, 'journaled Slack event for no app configured here dropped');
       return true;
