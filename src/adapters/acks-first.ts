@@ -5,20 +5,23 @@ import { performance } from 'node:perf_hooks';
  * it again after; what runs after an ack (gates, the hand-off to a worker, an answer computed in
  * place) shares the CPU with the acks of the requests behind it. An adapter counts the requests it
  * is verifying and acking (`acking`), and work asks `quiet(since)` before it starts: once no
- * request is being acked and none has been for `idleMs` (the end of a burst: between two requests
- * of one, the sender or another replica on the same cores may keep this one idle for a few
- * milliseconds), and at the latest `maxWaitMs` after `since`, so a steady stream of requests (or one
- * that never finishes sending its body) delays work, never starves it.
+ * request is being acked and the requests are not coming as a burst (fewer than BURST_ACKS acked
+ * in the last `idleMs`: between two requests of a burst, the sender or another replica on the same
+ * cores may keep this one idle for a few milliseconds), and at the latest `maxWaitMs` after
+ * `since`, so a stream of requests (or one that never finishes sending its body) delays work,
+ * never starves it. A steady stream slower than that rate starts work between its requests.
  */
 /** Longest the work after an ack waits for a burst of requests to be acked before it starts anyway. */
 const MAX_WAIT_MS = 1_000;
-/** How long no request must have been acked before the work after the acks starts. */
+/** The window a burst is looked for in. */
 const IDLE_MS = 10;
+/** Acks within IDLE_MS that make a burst (4 in 10 ms: 400 requests a second). */
+const BURST_ACKS = 4;
 
 export class AcksFirst {
   private inFlight = 0;
-  /** performance.now() when the last request finished being acked. */
-  private lastAckedAt = Number.NEGATIVE_INFINITY;
+  /** performance.now() of the last BURST_ACKS acks, oldest first. */
+  private readonly recent: number[] = [];
   private readonly waiting = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | undefined;
 
@@ -34,12 +37,13 @@ export class AcksFirst {
       return await ack();
     } finally {
       this.inFlight--;
-      this.lastAckedAt = performance.now();
+      this.recent.push(performance.now());
+      if (this.recent.length > BURST_ACKS) this.recent.shift();
       this.releaseWhenQuiet();
     }
   }
 
-  /** Resolves once no request has been acked for `idleMs`, or `maxWaitMs` after `since` (ms since the epoch), whichever is first. */
+  /** Resolves once `ready(since)`: at once, or when the burst being acked has ended, or `maxWaitMs` after `since`. */
   quiet(since = Date.now()): Promise<void> {
     const left = since + this.maxWaitMs - Date.now();
     if (left <= 0 || this.isQuiet()) return Promise.resolve();
@@ -55,11 +59,21 @@ export class AcksFirst {
     });
   }
 
-  private isQuiet(): boolean {
-    return this.inFlight === 0 && performance.now() - this.lastAckedAt >= this.idleMs;
+  /** Whether work that has waited since `since` (ms since the epoch) may start now. */
+  ready(since: number): boolean {
+    return this.isQuiet() || Date.now() >= since + this.maxWaitMs;
   }
 
-  /** One timer for every waiting item: at the end of the idle window after the last ack, release them if still quiet. */
+  private isQuiet(): boolean {
+    return this.inFlight === 0 && performance.now() >= this.burstEnd();
+  }
+
+  /** When the last BURST_ACKS acks stop counting as a burst (-Infinity with fewer acks so far). */
+  private burstEnd(): number {
+    return this.recent.length < BURST_ACKS ? Number.NEGATIVE_INFINITY : this.recent[0] + this.idleMs;
+  }
+
+  /** One timer for every waiting item: at the end of the burst window, release them if still quiet. */
   private releaseWhenQuiet(): void {
     if (this.inFlight > 0 || this.waiting.size === 0 || this.idleTimer) return;
     this.idleTimer = setTimeout(
@@ -68,7 +82,7 @@ export class AcksFirst {
         if (this.isQuiet()) for (const release of [...this.waiting]) release();
         else this.releaseWhenQuiet();
       },
-      Math.max(1, this.lastAckedAt + this.idleMs - performance.now()),
+      Math.max(0, this.burstEnd() - performance.now()),
     );
   }
 }

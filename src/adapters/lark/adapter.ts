@@ -312,7 +312,8 @@ export class LarkAdapter implements PlatformAdapter {
       try {
         result = await this.invoke(live, data, {}, delivery);
       } catch (err) {
-        // As on the webhook: a shape the handlers do not understand is not pushed again.
+        // A shape the handlers do not understand: nothing to replay (the SDK answers 500, and a
+        // push of it again is journaled anew and fails the same way).
         if (delivery) this.journal?.settle(delivery, true);
         throw err;
       }

@@ -93,6 +93,9 @@ class PacedLine {
     void this.acks.quiet(head.at).then(() =>
       setImmediate(() => {
         this.scheduled = false;
+        // Requests read since the release (this turn's poll phase) are being acked: wait for them too.
+        const first = this.waiting[0];
+        if (first && !this.acks.ready(first.at)) return this.schedule();
         for (let started = 0; started < PER_TURN && this.running < this.concurrency; started++) {
           const next = this.waiting.shift();
           if (!next) break;
@@ -318,7 +321,8 @@ export class SlackAdapter implements PlatformAdapter {
       const meta = { ...(event.retryNum !== undefined ? { retryNum: String(event.retryNum) } : {}), ...(event.retryReason ? { retryReason: event.retryReason } : {}) };
       const delivery = this.journal.record('slack', JSON.stringify(body), meta);
       const processed = processEvent({ ...event, customProperties: { ...event.customProperties, [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, [HANDED_OFF]: delivery } });
-      void this.journal.track(delivery, processed);
+      // A graceful stop waits for it, as for an Events API request's listener (handOffAcked).
+      this.router.track(this.journal.track(delivery, processed), 'event');
       return processed;
     };
   }

@@ -66,4 +66,25 @@ describe('Slack: the line of acked events', () => {
     expect(Date.now() - acked).toBeGreaterThanOrEqual(900);
     await stalled.finish();
   }, 30_000);
+
+  it('starts it between the requests of a steady stream, not a second later as in a burst', async () => {
+    h = await startSlack();
+    // A request every 4 ms (fewer than a burst's four in 10 ms), each verified and refused.
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) {
+        void h!.send(dm('U_NOISE', 'noise'), { secret: 'not-the-secret' });
+        await sleep(4);
+      }
+    })();
+    await sleep(100);
+    const acked = Date.now();
+    expect((await h.send(dm('U_STEADY', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET })).status).toBe(200);
+    const deadline = Date.now() + 5_000;
+    while (!toChannel(h.fake.calls, 'D_U_STEADY').some((c) => c.method === 'chat.postMessage') && Date.now() < deadline) await sleep(10);
+    const started = Date.now() - acked;
+    streaming = false;
+    await stream;
+    expect(started).toBeLessThan(600);
+  }, 30_000);
 });
