@@ -54,12 +54,13 @@ const PER_TURN = 32;
 /**
  * Acked events waiting for their next step, first in first out, started on a turn of the event
  * loop (its check phase, setImmediate), up to PER_TURN at once, only once no request is being
- * acked (AcksFirst), at most `concurrency` at a time. An Events API request is acked before its
+ * acked and no burst of them is coming in (AcksFirst), at most `concurrency` at a time. An Events API request is acked before its
  * listener runs (by handleHttp, or by Bolt with processBeforeResponse off), so an event's store and
  * queue work never delays its own ack; the line keeps it from delaying the acks of the events
  * behind it too: under a burst, the gates of all the events at once took the CPU while the requests
  * after them waited. Starting a batch on one turn lets their Redis commands share writes (ioredis
- * pipelines what one turn sends): a quarter less CPU per event here, and a third less for Redis.
+ * pipelines what one turn sends): about a seventh to a quarter less CPU per event here, and a
+ * quarter to a third less for Redis (README, the ack bench).
  * A running item gives its place back when it ends or after `holdMs`, whichever is first: the line
  * paces the gates of a burst, and long work (a meeting run on this replica) must not keep the
  * events behind it waiting.
