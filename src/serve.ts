@@ -44,6 +44,8 @@ export interface ServeHandle {
   role: ServeRole;
   /** Background jobs: in process, or BullMQ on REDIS_URL. */
   queue: JobQueue;
+  /** The handoff journal of the events this process acks (none on a worker, or a web replica without Redis). */
+  journal: HandoffJournal | undefined;
   /** Resolves when the process should exit (terminal chat ended, or a signal). */
   done: Promise<void>;
   close(): Promise<void>;
@@ -307,5 +309,5 @@ export async function serve(runtime: Runtime, io: CliIo, options: ServeOptions =
   } else {
     runtime.log.info({ platforms: platforms.map((p) => p.name) }, 'serving chat platforms');
   }
-  return { port, host, router, platforms, server, role, queue, done, close };
+  return { port, host, router, platforms, server, role, queue, journal, done, close };
 }

@@ -277,6 +277,11 @@ export class HandoffJournal {
     this.torn = false;
   }
 
+  /** Whether events may be recorded: started and not yet closed (a process stopping closes it before its server). */
+  get recording(): boolean {
+    return this.started && !this.closed;
+  }
+
   /**
    * Append an acked event (before its ack is written). When the journal cannot be written (a full
    * or unwritable volume) the event is acked and handed off all the same, without an entry: chat

@@ -145,6 +145,12 @@ export function send(res: http.ServerResponse, status: number, body: unknown, co
   res.end(payload);
 }
 
+/** A delivery that reached a process too late in its stop to be journaled: 503, so the platform sends it again (to another replica, or to the next start). */
+export function refuseStopping(res: http.ServerResponse): void {
+  res.setHeader('retry-after', '1');
+  send(res, 503, { ok: false, error: 'shutting down: send it again' });
+}
+
 /** Read a request body with a size cap; rejects with status 413 beyond it. */
 export async function readBody(req: http.IncomingMessage, maxBytes = 1_000_000): Promise<Buffer> {
   const chunks: Buffer[] = [];

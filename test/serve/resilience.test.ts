@@ -8,6 +8,7 @@ import { SqliteStateStore } from '../../src/store/sqlite-store';
 import { capturingLogger } from '../helpers/capturing-logger';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import type { SlackCall } from '../helpers/fake-slack';
+import { messageEvent, startLark } from '../helpers/lark-harness';
 import { eventBody, LZ_SECRET, slackWorkspace, startSlack, type SlackHarness } from '../helpers/slack-harness';
 
 async function within<T>(ms: number, what: string, probe: () => T | undefined | false): Promise<T> {
@@ -112,6 +113,24 @@ describe('serve stays up when the model does not', () => {
     expect(answers(h.fake.calls)).toHaveLength(2);
     expect(lines().filter((l) => /handoff journal: cannot write/.test(String(l.msg)))).toEqual([expect.objectContaining({ path: file, code: 'ENOSPC' })]);
   }, 30_000);
+
+  it('a stopping process whose journal has closed refuses a Slack or Feishu delivery with 503, so it is sent again, not lost or a 500', async () => {
+    h = await startSlack();
+    // Where a stop is between closing the journal and closing the server.
+    await h.handle.journal?.close();
+    const res = await h.send(dm('U7', 'How do I roll back billing-gateway?'), { secret: LZ_SECRET });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    await h.idle();
+    expect(h.fake.calls.filter((c) => c.method === 'chat.postMessage')).toEqual([]);
+    const lark = await startLark();
+    try {
+      await lark.handle.journal?.close();
+      expect((await lark.send(messageEvent(lark.fake, { text: 'How do I roll back billing-gateway?' }))).status).toBe(503);
+    } finally {
+      await lark.close();
+    }
+  });
 
   it('logs what it abandons when work does not finish by the deadline', async () => {
     const { log, lines } = capturingLogger();

@@ -7,7 +7,7 @@ import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { classifyError, UnderstudyError } from '../../errors';
 import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
-import { readBody, send, type HttpServer } from '../../server/http-server';
+import { readBody, refuseStopping, send, type HttpServer } from '../../server/http-server';
 import { AcksFirst } from '../acks-first';
 import type { PlatformAdapter } from '../platform';
 import { larkApps, type LarkAppConfig } from './apps';
@@ -268,6 +268,7 @@ export class LarkAdapter implements PlatformAdapter {
     // Handlers hand their work to the router, which runs it after the 200: a web replica journals
     // the event first (its raw body, still encrypted when it came so), as Feishu does not push an
     // acked event again.
+    if (this.journal && !this.journal.recording) return refuseStopping(res);
     const delivery = this.journal?.record('lark', raw.toString('utf8'), { app: app.config.appId });
     let result: unknown;
     try {

@@ -8,7 +8,7 @@ import type { ChannelType, ChatEvent, ChatTransport } from '../../chat/types';
 import { UnderstudyError } from '../../errors';
 import { leaseKey, startLeased } from '../../store/lease';
 import type { Runtime } from '../../app/runtime';
-import { readBody, send, type HttpServer } from '../../server/http-server';
+import { readBody, refuseStopping, send, type HttpServer } from '../../server/http-server';
 import { AcksFirst } from '../acks-first';
 import type { PlatformAdapter } from '../platform';
 import { slackApps, type SlackAppConfig } from './apps';
@@ -267,6 +267,7 @@ export class SlackAdapter implements PlatformAdapter {
       // authorized the event; we ack as it does (200, no body, no headers of its own) and hand the
       // parsed body to the same App. Its listeners run after the response is on its way, so a web
       // replica journals the event first: Slack does not deliver an acked event again.
+      if (this.journal && !this.journal.recording) return refuseStopping(res);
       const retry = { num: header('x-slack-retry-num'), reason: header('x-slack-retry-reason') };
       const delivery = this.journal?.record('slack', raw.toString('utf8'), { ...(retry.num ? { retryNum: retry.num } : {}), ...(retry.reason ? { retryReason: retry.reason } : {}) });
       res.writeHead(200);
