@@ -39,6 +39,23 @@ function quotedPhrases(question: string): string[] {
     .filter((p) => terms(p).length >= 2);
 }
 
+/** What a question's terms outside the phrases it quotes count for, beside the phrases' own. */
+const FRAME_TERMS = 0.3;
+
+/**
+ * A question that quotes a phrase is about the phrase: its other terms are mostly its frame
+ * ("“一切都要支付两次”是什么意思？", "what does 'paid twice' mean"), and a sentence that says
+ * 什么意思 elsewhere is no answer. Those terms count for less.
+ */
+function aboutThePhrases(weights: Weights, phrases: string[]): Weights {
+  const quoted = new Set(phrases.flatMap((p) => terms(p)));
+  if (![...weights.keys()].some((t) => quoted.has(t))) return weights;
+  const out: Weights = new Map();
+  out.expansion = weights.expansion;
+  for (const [t, w] of weights) out.set(t, quoted.has(t) ? w : w * FRAME_TERMS);
+  return out;
+}
+
 export interface Excerpt {
   hit: SearchHit;
   /** Whole blocks around the best match: never a bare heading, never half a code block. */
@@ -113,10 +130,13 @@ const TITLE_TERMS = 0.3;
  * The weights with the terms of the source's title scaled down together: a name the question
  * shares with the title ("Kai-Fu Lee": kai, fu, kai-fu, lee) is one idea, not four.
  */
-function topicDiscounted(weights: Weights, title: string | undefined): Weights {
+function topicDiscounted(weights: Weights, title: string | undefined, phrases: string[]): Weights {
   const inTitle = new Set(terms(title ?? ''));
   const shared = [...weights].filter(([t]) => inTitle.has(t)).map(([, w]) => w);
   if (shared.length === 0) return weights;
+  // A question about the phrase the title names ("“一切都要支付两次”是什么意思？" of the issue so
+  // named): its terms are what the answering sentences say, not what the whole source is about.
+  if (phrases.some((p) => terms(p).every((t) => inTitle.has(t)))) return weights;
   const factor = (TITLE_TERMS * Math.max(...shared)) / shared.reduce((a, b) => a + b, 0);
   const out: Weights = new Map();
   out.expansion = weights.expansion;
@@ -262,7 +282,7 @@ function excerptOf(hit: SearchHit, win: Window, blocks: Block[], weights: Weight
   // several sentences says less than the one sentence that holds the question's rarer terms.
   // A source's sentences are scored with its title's terms discounted: the source is about them
   // all through ("李开复" in 李开复梳理人工智能 says nothing of where "Transformer" is explained).
-  const focus = topicDiscounted(weights, hit.chunk.title);
+  const focus = topicDiscounted(weights, hit.chunk.title, phrases);
   const unitScore = (w: Weights, b: Block, text: string): number => {
     const bonus = (inHit(b) ? HIT_BONUS : 1) * (b.kind === 'code' && how ? 1.4 : 1);
     const context = 0.3 * scoreText(b.heading ?? '', w);
@@ -354,7 +374,7 @@ function excerptsOf(hits: SearchHit[], question: string, expansions: string[], c
     const win = windowOf(hit, ctx);
     read.push({ hit, win, blocks: parseBlocks(win) });
   }
-  const weights = rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks));
+  const weights = aboutThePhrases(rarityWeighted(queryWeights(question, expansions), read.flatMap((r) => r.blocks)), phrases);
   const drafts = read.map((r) => excerptOf(r.hit, r.win, r.blocks, weights, how, quantities, phrases));
   // What the answer leads with is in the quote it cites: a lead sentence from elsewhere in the
   // window (or clipped off a long paragraph) is quoted too, after an ellipsis.

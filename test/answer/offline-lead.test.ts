@@ -281,6 +281,22 @@ describe('which sentences of a source lead', () => {
   });
 });
 
+describe('a question that quotes a phrase', () => {
+  const essay = ['## 一切都要支付两次', '', '有人说，借来的书才会读完，买来的书总是放着。', '', '他提出，人们买书却不读，是因为没有意识到每样东西都需要两次支付。', '', '第二次支付是你的时间和努力，往往比第一次贵。'].join('\n');
+  const other = ['李老师用通俗的语言解释，这些词到底是什么意思？', '', '我觉得这些介绍对理解 AI 很有启发。'].join('\n');
+  const chunks: Chunk[] = [
+    { id: 1, source: 'weekly/issue-333.md', kind: 'text', locator: 'part 1', text: essay, title: '周刊（第 333 期）：一切都要支付两次', visibility: 'public' },
+    { id: 2, source: 'weekly/issue-330.md', kind: 'text', locator: 'part 1', text: other, title: '周刊（第 330 期）：李老师梳理人工智能', visibility: 'public' },
+  ];
+  const hits: SearchHit[] = chunks.map((chunk, i) => ({ chunk, score: 1 - 0.1 * i, coverage: 1 - 0.5 * i }));
+
+  it('is about the phrase: the source whose title names it leads with the sentence on it, not another that asks "what it means"', () => {
+    const units = leadUnits(selectExcerpts(hits, '“一切都要支付两次”是什么意思？', []));
+    expect(units[0]).toMatchObject({ n: 1, text: expect.stringContaining('两次支付') });
+    expect(units.map((u) => u.text).join('\n')).not.toMatch(/什么意思|它的意思/);
+  });
+});
+
 describe('what is no answer on its own', () => {
   it('never leads with a picture alone, whose only words are its alt text and file name', () => {
     const text = ['![canary rollout chart](https://cdn.example.com/canary-rollout-chart.webp)', '', 'The chart shows errors rising at 25% before the rollout stopped.'].join('\n');
