@@ -132,6 +132,11 @@ const ACKED_BEFORE_SHUTDOWN = 'understudyAckedBeforeShutdown';
 /** Bolt context property: the journaled event's Delivery, told when its listener has handed it off. */
 const HANDED_OFF = 'understudyDelivery';
 
+/** A delivery's retry number and reason as its journal entry keeps them (strings, only when set). */
+function retryMeta(num: string | number | undefined, reason: string | undefined): Record<string, string> {
+  return { ...(num !== undefined && num !== '' ? { retryNum: String(num) } : {}), ...(reason ? { retryReason: reason } : {}) };
+}
+
 /** x-slack-retry-num as Bolt's HTTPReceiver reads it. */
 function retryNum(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number.parseInt(value, 10);
@@ -269,7 +274,7 @@ export class SlackAdapter implements PlatformAdapter {
       // replica journals the event first: Slack does not deliver an acked event again.
       if (this.journal && !this.journal.recording) return refuseStopping(res);
       const retry = { num: header('x-slack-retry-num'), reason: header('x-slack-retry-reason') };
-      const delivery = this.journal?.record('slack', raw.toString('utf8'), { ...(retry.num ? { retryNum: retry.num } : {}), ...(retry.reason ? { retryReason: retry.reason } : {}) });
+      const delivery = this.journal?.record('slack', raw.toString('utf8'), retryMeta(retry.num, retry.reason));
       res.writeHead(200);
       res.end();
       this.handOffAcked(group, shape.body, retry, delivery);
@@ -293,8 +298,7 @@ export class SlackAdapter implements PlatformAdapter {
   private handOffAcked(group: Group, body: SlackBody, retry: { num?: string; reason?: string }, delivery?: Delivery): Promise<void> {
     // An event acked before a graceful stop began is answered even if its listener runs after it
     // began (waiting in its line), as when Bolt's receiver ran the listener right after its ack.
-    const customProperties = { [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, ...(delivery ? { [HANDED_OFF]: delivery } : {}) };
-    const event = { body, ack: async () => undefined, retryNum: retryNum(retry.num), retryReason: retry.reason, customProperties };
+    const event = { body, ack: async () => undefined, retryNum: retryNum(retry.num), retryReason: retry.reason, customProperties: this.afterAck(delivery) };
     const toBolt = (): Promise<void> => {
       const processed = group.app.processEvent(event);
       const logged = processed.catch((err: unknown) => this.log.error({ err }, 'Slack event processing failed after its ack'));
@@ -309,6 +313,14 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   /**
+   * What an acked event's listener is told (Bolt context properties): whether it was acked before a
+   * graceful stop began (then it is answered even if its listener runs after), and its journal entry.
+   */
+  private afterAck(delivery: Delivery | undefined): Record<string, unknown> {
+    return { [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, ...(delivery ? { [HANDED_OFF]: delivery } : {}) };
+  }
+
+  /**
    * Socket Mode: Bolt acks an Events API envelope inside processEvent, before its listeners run, and
    * Slack does not send an acked envelope again. The process's handoff journal (when it has one)
    * takes the envelope first, as handleHttp does before its 200, so a kill -9 before the hand-off
@@ -320,9 +332,8 @@ export class SlackAdapter implements PlatformAdapter {
       const body = event.body as SlackBody;
       // A journaled event handed off again (replay) already has its entry.
       if (!this.journal || !ackedHere(body) || event.customProperties?.[HANDED_OFF]) return processEvent(event);
-      const meta = { ...(event.retryNum !== undefined ? { retryNum: String(event.retryNum) } : {}), ...(event.retryReason ? { retryReason: event.retryReason } : {}) };
-      const delivery = this.journal.record('slack', JSON.stringify(body), meta);
-      const processed = processEvent({ ...event, customProperties: { ...event.customProperties, [ACKED_BEFORE_SHUTDOWN]: !this.router.shuttingDown, [HANDED_OFF]: delivery } });
+      const delivery = this.journal.record('slack', JSON.stringify(body), retryMeta(event.retryNum, event.retryReason));
+      const processed = processEvent({ ...event, customProperties: { ...event.customProperties, ...this.afterAck(delivery) } });
       // A graceful stop waits for it, as for an Events API request's listener (handOffAcked).
       this.router.track(this.journal.track(delivery, processed), 'event');
       return processed;
