@@ -4,7 +4,9 @@ import type { TokenSink } from '../answer/answer';
 /**
  * An answer shown while it is written: pieces come in through `sink`, and the text so far goes
  * out through `send` at most once per `intervalMs`, counted from the placeholder (the message the
- * drafts replace), so an answer that is ready within the interval sends none. `finish()` sends the
+ * drafts replace) and then from when the last draft was delivered (a send that was slow to reach
+ * the platform is not followed by one too soon), so an answer that is ready within the interval
+ * sends none. `finish()` sends the
  * last pending text if the interval allows (else the answer, which holds it all, replaces it) and
  * waits for the draft in flight; nothing is sent after it. A failed draft is logged, never fatal.
  */
@@ -49,13 +51,13 @@ export class DraftStream {
     if (this.done || this.sending || !this.due()) return;
     const text = this.text;
     this.sent = text;
-    this.last = this.now();
     this.sending = this.send(text)
       .then(
         () => undefined,
         (err: unknown) => this.log.warn({ err }, 'could not show the answer draft; the answer follows when complete'),
       )
       .finally(() => {
+        this.last = this.now();
         this.sending = undefined;
         this.schedule();
       });

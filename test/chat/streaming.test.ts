@@ -78,7 +78,29 @@ describe('DraftStream: the throttle', () => {
     expect(sent).toHaveLength(3);
   });
 
-  it('an answer ready within the interval sends no draft; a pending text the interval allows is flushed by finish()', async () => {
+  it('the interval is counted from when a draft was delivered, so a send that was slow to arrive is not followed by one too soon', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const arrived: number[] = [];
+    const lags = [300, 0, 0];
+    const drafts = new DraftStream(
+      async () => {
+        const lag = lags[arrived.length] ?? 0;
+        if (lag > 0) await new Promise((r) => setTimeout(r, lag));
+        arrived.push(Date.now());
+      },
+      1000,
+      silentLogger,
+    );
+    for (let t = 100; t <= 3500; t += 100) {
+      await jest.advanceTimersByTimeAsync(100);
+      drafts.sink(`${t} `);
+    }
+    await drafts.finish();
+    // Started at 1000, delivered at 1300: the next starts 1000 after that, not at 2000.
+    expect(arrived).toEqual([1300, 2300, 3300]);
+  });
+
+  it('an answer ready within the interval sends no draft; a pending text the interval allows is flushed by finish(), one still in flight is left to the answer', async () => {
     jest.useFakeTimers({ now: 0 });
     const sent: string[] = [];
     const quick = new DraftStream(async (text) => void sent.push(text), 1000, silentLogger);
@@ -87,6 +109,14 @@ describe('DraftStream: the throttle', () => {
     await jest.advanceTimersByTimeAsync(2_000);
     expect(sent).toEqual([]);
 
+    // The interval has passed and the timer has not fired yet: finish() sends the pending text.
+    const due = new DraftStream(async (text) => void sent.push(text), 1000, silentLogger);
+    await jest.advanceTimersByTimeAsync(1000);
+    due.sink('pending');
+    await due.finish();
+    expect(sent).toEqual(['pending']);
+
+    sent.length = 0;
     const slowSend = new DraftStream(
       (text) => new Promise<void>((r) => setTimeout(() => r(void sent.push(text)), 1500)),
       1000,
@@ -96,11 +126,12 @@ describe('DraftStream: the throttle', () => {
     slowSend.sink('one ');
     await jest.advanceTimersByTimeAsync(0);
     slowSend.sink('two ');
-    // The first draft is still in flight; finish waits for it, then flushes the rest (the interval has passed).
+    // The first draft is still in flight; finish waits for it and sends nothing more: the interval
+    // counts from its delivery, so the answer (which holds it all) replaces it.
     const done = slowSend.finish();
     await jest.advanceTimersByTimeAsync(4_000);
     await done;
-    expect(sent).toEqual(['one ', 'one two ']);
+    expect(sent).toEqual(['one ']);
   });
 
   it('a restart replaces the text so far (a model that failed half-way)', async () => {
