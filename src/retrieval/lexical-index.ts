@@ -38,7 +38,11 @@ export class LexicalIndex {
     private readonly avgLen: number,
   ) {}
 
-  private scratch: { scores: Float64Array; seen: Uint8Array } | undefined;
+  /**
+   * Kept between searches (searches are synchronous) and cleaned after use: allocating and
+   * zeroing them per query cost about as much as scoring at 100k chunks.
+   */
+  private scratch: { scores: Float64Array; seen: Uint8Array; touched: Uint32Array } | undefined;
 
   get size(): number {
     return this.docIds.length;
@@ -122,11 +126,15 @@ export class LexicalIndex {
    */
   search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean, scoring: Scoring = { kind: 'bm25' }): LexicalHit[] {
     if (this.size === 0 || query.length === 0) return [];
-    // Scratch arrays are kept between searches (searches are synchronous) and cleaned after use:
-    // allocating and zeroing them per query cost about as much as scoring at 100k chunks.
-    this.scratch ??= { scores: new Float64Array(this.size), seen: new Uint8Array(this.size) };
-    const { scores, seen } = this.scratch;
-    const touched: number[] = [];
+    this.scratch ??= { scores: new Float64Array(this.size), seen: new Uint8Array(this.size), touched: new Uint32Array(this.size) };
+    const { scores, seen, touched } = this.scratch;
+    // The hot loops read fields from locals and list touched documents in a typed array: at 100k
+    // chunks a common word has ~100k postings, and this took lexical search from 2.4 to 1.7 ms.
+    const docs = this.docs;
+    const tfs = this.tfs;
+    const docLens = this.docLens;
+    const avgLen = this.avgLen;
+    let count = 0;
     const totalLen = this.avgLen * this.size;
     let weightSum = 0;
     for (const { term, weight } of mergeTerms(query)) {
@@ -136,40 +144,43 @@ export class LexicalIndex {
       const end = this.offsets[id + 1];
       if (scoring.kind === 'lm') {
         let cf = 0;
-        for (let p = start; p < end; p++) cf += this.tfs[p];
+        for (let p = start; p < end; p++) cf += tfs[p];
         const mu = scoring.mu;
         const pc = cf / totalLen;
         weightSum += weight;
         for (let p = start; p < end; p++) {
-          const d = this.docs[p];
-          if (!seen[d]) {
+          const d = docs[p];
+          if (seen[d] === 0) {
             seen[d] = 1;
-            touched.push(d);
+            touched[count++] = d;
           }
-          scores[d] += weight * Math.log(1 + this.tfs[p] / (mu * pc));
+          scores[d] += weight * Math.log(1 + tfs[p] / (mu * pc));
         }
         continue;
       }
       const idf = this.idf(term) * weight;
       for (let p = start; p < end; p++) {
-        const d = this.docs[p];
-        const tf = this.tfs[p];
-        const norm = tf + K1 * (1 - B + (B * this.docLens[d]) / this.avgLen);
-        if (!seen[d]) {
+        const d = docs[p];
+        const tf = tfs[p];
+        if (seen[d] === 0) {
           seen[d] = 1;
-          touched.push(d);
+          touched[count++] = d;
         }
-        scores[d] += (idf * tf * (K1 + 1)) / norm;
+        scores[d] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * docLens[d]) / avgLen));
       }
     }
     if (scoring.kind === 'lm') {
       // Length prior of the smoothed model, for the documents that match at all.
-      for (const d of touched) scores[d] += weightSum * Math.log(scoring.mu / (this.docLens[d] + scoring.mu));
+      for (let i = 0; i < count; i++) scores[touched[i]] += weightSum * Math.log(scoring.mu / (this.docLens[touched[i]] + scoring.mu));
     }
     // Select the k best without an object per touched document.
     const best = new TopK(k);
-    for (const d of touched) if (best.wouldTake(scores[d]) && (!allow || allow(d))) best.push(d, scores[d]);
-    for (const d of touched) {
+    for (let i = 0; i < count; i++) {
+      const d = touched[i];
+      if (best.wouldTake(scores[d]) && (!allow || allow(d))) best.push(d, scores[d]);
+    }
+    for (let i = 0; i < count; i++) {
+      const d = touched[i];
       scores[d] = 0;
       seen[d] = 0;
     }
