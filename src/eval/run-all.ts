@@ -63,6 +63,14 @@ export function defaultTargets(repoRoot: string): EvalTarget[] {
       qa: path.join(repoRoot, 'eval/qa/lluis-revilla.jsonl'),
       create: { name: 'Lluís Revilla Sancho', from: path.join(corpora, 'slack_export_r_contributors'), author: 'U01KXU8UNRX', lang: 'en' },
     },
+    // Chat from the held-out chat set's export, another member (its second most active): the
+    // abstention fit sees day files of that community's talk without the held-out questions.
+    {
+      slug: 'micah-stubbs',
+      split: 'dev',
+      qa: path.join(repoRoot, 'eval/qa/micah-stubbs.jsonl'),
+      create: { name: 'Micah Stubbs', from: path.join(corpora, 'slack_export_houstondatavis'), author: 'U061A1R2R', lang: 'en' },
+    },
   ];
   return [...dev, ...heldOutTargets(path.join(repoRoot, HELDOUT_DIR), corpora)];
 }

@@ -14,7 +14,7 @@ describe('npm run eval: sets, splits and baselines', () => {
     write(repo, 'eval/qa/heldout/pg.jsonl', '{"question":"q","answerable":false}\n');
     write(repo, 'eval/qa/heldout/pg.target.json', JSON.stringify({ name: 'Paul Graham', from: 'paul_graham_essays/essays', lang: 'en' }));
     const targets = defaultTargets(repo);
-    expect(targets.filter((t) => t.split === 'dev').map((t) => t.slug)).toEqual(['lao-zhang', 'lin-xiaoyu', 'allen-p', 'ruanyf', 'paul-graham', 'heather-turner', 'lluis-revilla']);
+    expect(targets.filter((t) => t.split === 'dev').map((t) => t.slug)).toEqual(['lao-zhang', 'lin-xiaoyu', 'allen-p', 'ruanyf', 'paul-graham', 'heather-turner', 'lluis-revilla', 'micah-stubbs']);
     // The English-prose dev set is built exactly like the held-out paul-graham avatar (same slug, corpus and language).
     const pgDev = targets.find((t) => t.split === 'dev' && t.slug === 'paul-graham');
     expect(pgDev?.qa).toBe(path.join(repo, 'eval/qa/paul-graham-dev.jsonl'));
