@@ -201,9 +201,16 @@ export function semanticSignals(
 const LATIN_WORD = /[A-Za-z0-9][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*/g;
 
 /**
+ * Months and weekdays are capitalised but name no thing the corpus could lack: a chat message is
+ * dated by its day, so "What did you order for the August meetup?" finds a message that says
+ * "next week", not "August".
+ */
+const CALENDAR_WORDS = /^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)$/i;
+
+/**
  * The index terms of the words that name something: in a Chinese question every Latin word; in
  * English ones a capitalised word that does not start a sentence, a word with digits, or one
- * with several capitals (GraphQL). A mention (@Tom) is not one.
+ * with several capitals (GraphQL). A mention (@Tom) is not one, nor a month or weekday.
  */
 export function namedTerms(question: string): Set<string> {
   const out = new Set<string>();
@@ -216,6 +223,7 @@ export function namedTerms(question: string): Set<string> {
     first = false;
     // "cc @Tom": a person the asker mentions is not what the question asks about.
     if (question[(m.index ?? 0) - 1] === '@') continue;
+    if (CALENDAR_WORDS.test(w)) continue;
     const capitals = (w.match(/[A-Z]/g) ?? []).length;
     if (cjk || /\d/.test(w) || capitals > 1 || (capitals === 1 && /^[A-Z]/.test(w) && !starts)) for (const t of tokenize(w)) out.add(t);
   }

@@ -1,5 +1,8 @@
 import path from 'node:path';
-import type { AvatarService } from '../../src/app/avatar-service';
+import { AvatarService } from '../../src/app/avatar-service';
+import { localEmbedderFactory } from '../../src/retrieval/embedders';
+import { SqliteStateStore } from '../../src/store/sqlite-store';
+import { makeAvatar, tmpDir } from '../helpers/fixtures';
 import { MODEL_FEATURES } from '../../src/eval/fit-abstention';
 import { readQaFile } from '../../src/eval/qa';
 import { ABSTENTION, decide, FEATURES, namedTerms, relevanceOf } from '../../src/retrieval/abstention';
@@ -42,6 +45,11 @@ describe('abstention model', () => {
 });
 
 describe('namedTerms', () => {
+  it('leaves out months and weekdays: a chat message is dated by its day, not by the month named in it', () => {
+    expect([...namedTerms('How many sandwiches did you order for the August meetup on Tuesday?')]).toEqual([]);
+    expect([...namedTerms('What did you present at the Sept. meetup with Mapbox?')]).toEqual(['mapbox']);
+  });
+
   it('takes capitalised words inside an English sentence, words with digits and several capitals, not the first word', () => {
     const t = namedTerms('Which GraphQL schema does billing-gateway expose to the Mobile app in 2026?');
     expect([...t]).toEqual(expect.arrayContaining(['graphql', 'mobile', '2026']));
@@ -97,6 +105,44 @@ describe('the demo avatar declines near misses and off-topic questions', () => {
     for (const q of ['How do I make a good espresso?', 'Who won the Tour de France last year?', '怎么做番茄炒蛋？', '上海有什么好吃的？']) {
       const r = await index.search(q, { k: 5 });
       expect({ q, grounded: r.grounded }).toEqual({ q, grounded: false });
+    }
+  });
+});
+
+/** A Slack export of one member: each message is keyed by its channel's day file. */
+function chatExport(days: Record<string, string>): Record<string, string> {
+  const files: Record<string, string> = {
+    'houston/users.json': JSON.stringify([{ id: 'U1', name: 'micah', real_name: 'Micah' }]),
+    'houston/channels.json': JSON.stringify([...new Set(Object.keys(days).map((d) => d.split('/')[0]))].map((name, i) => ({ id: `C${i}`, name }))),
+  };
+  for (const [day, text] of Object.entries(days)) {
+    const ts = `${Date.parse(day.split('/')[1]) / 1000}.000100`;
+    files[`houston/${day}.json`] = JSON.stringify([{ type: 'message', user: 'U1', text, ts }]);
+  }
+  return files;
+}
+
+describe('a chat avatar asked about the month of a meetup', () => {
+  it('answers "the August meetup" from the message of that day (the month was a named term the messages lack, and declined)', async () => {
+    const root = tmpDir('abstention-chat-');
+    makeAvatar(
+      root,
+      'micah',
+      chatExport({
+        'meetups/2015-08-04': "Ordered 40 sandwiches from Cali Sandwich for next week's meetup at Tx/Rx, drinks too.",
+        'meetups/2015-07-10': 'Slides from the talk on d3 force layouts are up on the wiki.',
+        'datasets/2015-06-09': 'The city payroll data is on the open data portal, updated monthly.',
+        'general/2015-09-01': 'Next data jam is on the 26th, bring a laptop and a dataset.',
+      }),
+    );
+    const svc = new AvatarService({ avatarsDir: path.join(root, 'avatars'), dataDir: path.join(root, 'data'), embedders: localEmbedderFactory(), store: new SqliteStateStore(':memory:') });
+    try {
+      await svc.ingest('micah');
+      const r = await svc.index('micah').search('How many sandwiches did you order for the August meetup?', { k: 5 });
+      expect(r.hits[0]?.chunk.source).toBe('houston/meetups/2015-08-04');
+      expect(r.grounded).toBe(true);
+    } finally {
+      svc.close();
     }
   });
 });
