@@ -6,9 +6,9 @@ import type { TokenSink } from '../answer/answer';
  * out through `send` at most once per `intervalMs`, counted from the placeholder (the message the
  * drafts replace) and then from when the last draft was delivered (a send that was slow to reach
  * the platform is not followed by one too soon), so an answer that is ready within the interval
- * sends none. `finish()` sends the
- * last pending text if the interval allows (else the answer, which holds it all, replaces it) and
- * waits for the draft in flight; nothing is sent after it. A failed draft is logged, never fatal.
+ * sends none. `finish()` sends the last pending text if the interval allows (else the answer,
+ * which holds it all, replaces it) and waits for the draft in flight; nothing is sent after it.
+ * A failed draft is logged, never fatal.
  */
 export class DraftStream {
   private text = '';

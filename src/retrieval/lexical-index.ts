@@ -235,9 +235,10 @@ export class LexicalIndex {
     const id = this.termIds.get(term);
     if (id === undefined) return [];
     const start = this.offsets[id];
-    const n = Math.min(this.offsets[id + 1] - start, sampleDocs);
+    // A term is counted once per document (the forward index lists it once), so counts fit 16 bits.
+    const n = Math.min(this.offsets[id + 1] - start, sampleDocs, 0xffff);
     if (n < 2) return [];
-    // Counts per term id in a kept array (at most sampleDocs each, cleaned after use), terms in
+    // Counts per term id in a kept array (at most n each, cleaned after use), terms in
     // the order first met: a Map per call cost about a millisecond a question at 100k chunks.
     const counts = (this.coCounts ??= new Uint16Array(this.terms.length));
     const met: number[] = [];
