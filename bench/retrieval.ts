@@ -230,17 +230,25 @@ export async function benchSemantic(): Promise<Row> {
   };
 }
 
-/** BENCH_RETRIEVAL=scale runs only the search-at-scale part (no ingest of the real corpora, no USE). */
-export async function benchRetrieval(): Promise<{ ingest: Row[]; scale: Row[]; semantic: Row[] }> {
+async function scaleRows(root: string, sizes: number[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const size of sizes) rows.push({ size, ...(await benchScale(path.join(root, `scale-${size}`), size)) });
+  return rows;
+}
+
+/**
+ * BENCH_RETRIEVAL=scale runs only the search-at-scale part (no ingest of the real corpora, no USE):
+ * it returns `scale` alone, so bench/results.json keeps the other parts' last figures.
+ */
+export async function benchRetrieval(): Promise<{ ingest?: Row[]; scale: Row[]; semantic?: Row[] }> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'understudy-bench-'));
   const only = process.env.BENCH_RETRIEVAL;
   const sizes = (process.env.BENCH_RETRIEVAL_SIZES ?? '10000,100000').split(',').map(Number).filter((x) => x > 0);
   try {
-    const ingest = only === 'scale' ? [] : await benchIngest(path.join(root, 'ingest'));
-    const scale: Row[] = [];
-    for (const size of sizes) scale.push({ size, ...(await benchScale(path.join(root, `scale-${size}`), size)) });
-    const semantic = only === 'scale' ? [] : [await benchSemantic()];
-    return { ingest, scale, semantic };
+    if (only === 'scale') return { scale: await scaleRows(root, sizes) };
+    const ingest = await benchIngest(path.join(root, 'ingest'));
+    const scale = await scaleRows(root, sizes);
+    return { ingest, scale, semantic: [await benchSemantic()] };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -61,7 +61,9 @@ async function main(): Promise<void> {
     console.error(`running ${s.name}${parts.length ? ` (${parts.join(', ')})` : ''}...`);
     const value = await s.run(parts.length ? parts : undefined);
     const before = previous[s.name];
-    results[s.name] = parts.length && before && typeof before === 'object' && !Array.isArray(before) ? { ...before, ...(value as object) } : value;
+    // A partial run (parts named, or a section that returns only some of its parts) keeps the rest.
+    const keyed = (x: unknown): x is object => Boolean(x) && typeof x === 'object' && !Array.isArray(x);
+    results[s.name] = keyed(before) && keyed(value) ? { ...before, ...value } : value;
     console.error(`${s.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     print(s.name, results[s.name]);
   }
