@@ -41,6 +41,9 @@ function print(name: string, value: unknown): void {
   }
 }
 
+/** A section's figures kept by name (not a bare list of rows). */
+const keyed = (x: unknown): x is object => Boolean(x) && typeof x === 'object' && !Array.isArray(x);
+
 async function main(): Promise<void> {
   // As serve does: indexes unloaded during a run give their memory back (util/malloc-tuning).
   tuneMalloc(process.env);
@@ -62,7 +65,6 @@ async function main(): Promise<void> {
     const value = await s.run(parts.length ? parts : undefined);
     const before = previous[s.name];
     // A partial run (parts named, or a section that returns only some of its parts) keeps the rest.
-    const keyed = (x: unknown): x is object => Boolean(x) && typeof x === 'object' && !Array.isArray(x);
     results[s.name] = keyed(before) && keyed(value) ? { ...before, ...value } : value;
     console.error(`${s.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     print(s.name, results[s.name]);

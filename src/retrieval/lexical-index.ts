@@ -9,7 +9,6 @@ export interface WeightedTerm {
   weight: number;
 }
 
-export type Scoring = { kind: 'bm25' } | { kind: 'lm'; mu: number };
 
 export interface LexicalHit {
   /** Position of the document in the index (not the chunk id). */
@@ -120,11 +119,10 @@ export class LexicalIndex {
   }
 
   /**
-   * Score documents for weighted query terms, by BM25 or by a query-likelihood language model
-   * with Dirichlet smoothing (`mu` in tokens). `allow` filters by document position.
+   * Score documents for weighted query terms by BM25. `allow` filters by document position.
    * Returns the top `k` by score, best first.
    */
-  search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean, scoring: Scoring = { kind: 'bm25' }): LexicalHit[] {
+  search(query: readonly WeightedTerm[], k: number, allow?: (doc: number) => boolean): LexicalHit[] {
     if (this.size === 0 || query.length === 0) return [];
     this.scratch ??= { scores: new Float64Array(this.size), seen: new Uint8Array(this.size), touched: new Uint32Array(this.size) };
     const { scores, seen, touched } = this.scratch;
@@ -135,29 +133,11 @@ export class LexicalIndex {
     const docLens = this.docLens;
     const avgLen = this.avgLen;
     let count = 0;
-    const totalLen = this.avgLen * this.size;
-    let weightSum = 0;
     for (const { term, weight } of mergeTerms(query)) {
       const id = this.termIds.get(term);
       if (id === undefined) continue;
       const start = this.offsets[id];
       const end = this.offsets[id + 1];
-      if (scoring.kind === 'lm') {
-        let cf = 0;
-        for (let p = start; p < end; p++) cf += tfs[p];
-        const mu = scoring.mu;
-        const pc = cf / totalLen;
-        weightSum += weight;
-        for (let p = start; p < end; p++) {
-          const d = docs[p];
-          if (seen[d] === 0) {
-            seen[d] = 1;
-            touched[count++] = d;
-          }
-          scores[d] += weight * Math.log(1 + tfs[p] / (mu * pc));
-        }
-        continue;
-      }
       const idf = this.idf(term) * weight;
       for (let p = start; p < end; p++) {
         const d = docs[p];
@@ -168,10 +148,6 @@ export class LexicalIndex {
         }
         scores[d] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * docLens[d]) / avgLen));
       }
-    }
-    if (scoring.kind === 'lm') {
-      // Length prior of the smoothed model, for the documents that match at all.
-      for (let i = 0; i < count; i++) scores[touched[i]] += weightSum * Math.log(scoring.mu / (this.docLens[touched[i]] + scoring.mu));
     }
     // Select the k best without an object per touched document.
     const best = new TopK(k);
@@ -185,11 +161,6 @@ export class LexicalIndex {
       seen[d] = 0;
     }
     return best.sorted().map(([doc, score]) => ({ doc, score }));
-  }
-
-  /** Mean document length in tokens (for choosing the Dirichlet prior). */
-  get averageLength(): number {
-    return this.avgLen;
   }
 
   /**
